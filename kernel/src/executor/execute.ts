@@ -1,0 +1,342 @@
+/**
+ * Runs one notebook in one kernel with nbclient's semantics.
+ *
+ * Cells execute in order; iopub messages are routed to their cell by parent
+ * `msg_id` and reduced to nbformat outputs; a failing cell stops the run
+ * unless errors are allowed. The notebook object is updated in place and
+ * handed to `save` after every cell (and every `autosaveMs` while a long cell
+ * produces output), so a killed run leaves everything produced so far.
+ */
+import type { KernelManager } from '../protocol/manager';
+import { delay } from '../protocol/manager';
+import { str, type IMessage } from '../protocol/messages';
+import {
+  cellTags,
+  sourceText,
+  type ICodeCell,
+  type IErrorOutput,
+  type INotebook,
+  type JSONObject,
+  type JSONValue
+} from '../notebook/nbformat';
+import { OutputReducer } from './outputs';
+
+export interface IExecuteOptions {
+  /** Per-cell limit; the kernel is interrupted and the run fails when it passes. */
+  timeoutMs?: number | null;
+  /** Keep going after a failing cell (nbclient's `allow_errors`). */
+  allowErrors?: boolean;
+  /** Called with the notebook after each cell and during long cells. */
+  save?: (nb: INotebook) => void;
+  /** Minimum time between saves while a cell is running (default 1 s). */
+  autosaveMs?: number;
+  /** Stream text as it arrives, for the run's log and the terminal. */
+  onStream?: (name: 'stdout' | 'stderr', text: string) => void;
+  /** Progress: `done` code cells of `total`, `current` being the 1-based number running. */
+  onProgress?: (progress: IProgress) => void;
+}
+
+export interface IProgress {
+  total: number;
+  done: number;
+  /** 1-based position among the cells to execute, or null between cells. */
+  current: number | null;
+  /** Index of the cell in the notebook, or null. */
+  cellIndex: number | null;
+}
+
+export type ExecuteStatus = 'completed' | 'error' | 'terminated';
+
+export interface IExecuteResult {
+  status: ExecuteStatus;
+  /** One line saying what went wrong, when the status is not `completed`. */
+  error: string | null;
+  /** Index of the failing cell in the notebook, if any. */
+  cellIndex: number | null;
+}
+
+/** How one cell ended. */
+type CellEnd =
+  | { kind: 'done'; reply: IMessage }
+  | { kind: 'timeout' }
+  | { kind: 'died'; message: string }
+  | { kind: 'stopped' };
+
+/** True for the cells nbclient executes: code, not blank, not tagged `skip-execution`. */
+export function isExecutable(cell: INotebook['cells'][number]): cell is ICodeCell {
+  return (
+    cell.cell_type === 'code' &&
+    sourceText(cell.source).trim() !== '' &&
+    !cellTags(cell).includes('skip-execution')
+  );
+}
+
+export class NotebookExecutor {
+  constructor(
+    private readonly _kernel: KernelManager,
+    readonly notebook: INotebook,
+    private readonly _options: IExecuteOptions = {}
+  ) {
+    this._reducer = new OutputReducer();
+  }
+
+  /**
+   * Asks the run to stop: the running cell is interrupted and `run()`
+   * resolves with status `terminated` and `reason`.
+   */
+  stop(reason: string): void {
+    if (this._stopReason === null) {
+      this._stopReason = reason;
+      this._wakeStop();
+    }
+  }
+
+  async run(): Promise<IExecuteResult> {
+    const nb = this.notebook;
+    const languageInfo = this._kernel.info.language_info;
+    if (languageInfo && typeof languageInfo === 'object') {
+      nb.metadata.language_info = languageInfo as JSONObject;
+    }
+    const indexes = nb.cells.map((c, i) => (isExecutable(c) ? i : -1)).filter(i => i >= 0);
+    for (const i of indexes) {
+      const cell = nb.cells[i] as ICodeCell;
+      cell.outputs = [];
+      cell.execution_count = null;
+    }
+    const progress: IProgress = { total: indexes.length, done: 0, current: null, cellIndex: null };
+    this._save(true);
+    let count = 0;
+    for (const [position, index] of indexes.entries()) {
+      if (this._stopReason !== null) {
+        return this._finish('terminated', this._stopReason, null);
+      }
+      progress.current = position + 1;
+      progress.cellIndex = index;
+      this._options.onProgress?.({ ...progress });
+      const cell = nb.cells[index] as ICodeCell;
+      const end = await this._executeCell(cell, ++count);
+      progress.done = position + 1;
+      progress.current = null;
+      progress.cellIndex = null;
+      this._save(true);
+      this._options.onProgress?.({ ...progress });
+      const label = `cell ${position + 1} of ${indexes.length}`;
+      switch (end.kind) {
+        case 'stopped':
+          return this._finish('terminated', this._stopReason ?? 'stopped', index);
+        case 'died':
+          return this._finish('error', `${end.message} while running ${label}`, index);
+        case 'timeout':
+          return this._finish(
+            'error',
+            `${label} timed out after ${formatSeconds(this._options.timeoutMs ?? 0)}` +
+              ' (raise --timeout if it needs longer)',
+            index
+          );
+        case 'done': {
+          const failure = this._failure(cell, end.reply);
+          if (failure !== null && !this._errorsAllowed(cell)) {
+            return this._finish('error', `${label} failed: ${failure}`, index);
+          }
+        }
+      }
+    }
+    return this._finish('completed', null, null);
+  }
+
+  private async _executeCell(cell: ICodeCell, count: number): Promise<CellEnd> {
+    this._reducer.startCell(cell);
+    cell.execution_count = count;
+    const timing: JSONObject = {};
+    cell.metadata.execution = timing;
+    let idle!: () => void;
+    const idleSeen = new Promise<void>(resolve => {
+      idle = resolve;
+    });
+    const { msgId, reply } = this._kernel.client.request(
+      'shell',
+      'execute_request',
+      {
+        code: sourceText(cell.source),
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: !this._errorsAllowed(cell)
+      },
+      msg => this._onIopub(cell, count, timing, msg, idle)
+    );
+    const stopped = new Promise<CellEnd>(resolve => {
+      this._wakeStop = () => resolve({ kind: 'stopped' });
+    });
+    if (this._stopReason !== null) {
+      this._wakeStop();
+    }
+    const died = this._kernel.died.then<CellEnd>(err => ({ kind: 'died', message: err.message }));
+    const timeoutMs = this._options.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<CellEnd>(resolve => {
+      if (timeoutMs) {
+        timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+      }
+    });
+    const replied = reply.then(
+      (msg): CellEnd => ({ kind: 'done', reply: msg }),
+      (err: Error): CellEnd => ({ kind: 'died', message: err.message })
+    );
+    let end = await Promise.race([replied, died, timedOut, stopped]);
+    clearTimeout(timer);
+    if (end.kind === 'done') {
+      timing['shell.execute_reply'] = timestamp();
+      // Outputs may still be in flight: wait for this request's idle (nbclient's iopub_timeout).
+      await Promise.race([idleSeen, died, delay(4000)]);
+    } else if (end.kind === 'timeout' || end.kind === 'stopped') {
+      // Interrupt, then give the kernel a moment to report what it was doing.
+      await this._kernel.interrupt();
+      const settled = await Promise.race([replied, died, delay(2000).then(() => null)]);
+      if (settled?.kind === 'died') {
+        end = settled;
+      } else if (settled) {
+        await Promise.race([idleSeen, died, delay(500)]);
+      }
+    }
+    this._kernel.client.release(msgId);
+    this._wakeStop = () => undefined;
+    return end;
+  }
+
+  private _onIopub(
+    cell: ICodeCell,
+    count: number,
+    timing: JSONObject,
+    msg: IMessage,
+    idle: () => void
+  ): void {
+    const type = msg.header.msg_type;
+    if (type === 'status') {
+      const state = str(msg.content, 'execution_state');
+      if (state === 'busy') {
+        timing['iopub.status.busy'] = timestamp();
+      } else if (state === 'idle') {
+        timing['iopub.status.idle'] = timestamp();
+        idle();
+      }
+      return;
+    }
+    if (type === 'execute_input') {
+      timing['iopub.execute_input'] = timestamp();
+      return;
+    }
+    if (type === 'stream') {
+      const name = str(msg.content, 'name') === 'stderr' ? 'stderr' : 'stdout';
+      this._options.onStream?.(name, str(msg.content, 'text'));
+    }
+    if (this._reducer.handle(cell, count, { msg_type: type, content: msg.content })) {
+      this._dirty = true;
+      this._save(false);
+    }
+  }
+
+  /** What failed in the cell, or null: an error reply or an error output. */
+  private _failure(cell: ICodeCell, reply: IMessage): string | null {
+    const status = str(reply.content, 'status');
+    const errorOutput = cell.outputs.find((o): o is IErrorOutput => o.output_type === 'error');
+    if (status !== 'error' && !errorOutput) {
+      return null;
+    }
+    const ename = str(reply.content, 'ename') || (errorOutput?.ename ?? '');
+    const evalue = str(reply.content, 'evalue') || (errorOutput?.evalue ?? '');
+    if (ename) {
+      return evalue ? `${ename}: ${evalue}` : ename;
+    }
+    // tslab reports errors only as stderr text: quote its last line.
+    return lastStderrLine(cell) ?? 'the kernel reported an error';
+  }
+
+  private _errorsAllowed(cell: ICodeCell): boolean {
+    return this._options.allowErrors === true || cellTags(cell).includes('raises-exception');
+  }
+
+  private _finish(
+    status: ExecuteStatus,
+    error: string | null,
+    cellIndex: number | null
+  ): IExecuteResult {
+    this._save(true);
+    return { status, error, cellIndex };
+  }
+
+  private _save(force: boolean): void {
+    const save = this._options.save;
+    if (!save) {
+      return;
+    }
+    const now = Date.now();
+    if (!force && now - this._savedAt < (this._options.autosaveMs ?? 1000)) {
+      this._scheduleSave();
+      return;
+    }
+    clearTimeout(this._saveTimer);
+    this._saveTimer = undefined;
+    this._savedAt = now;
+    this._dirty = false;
+    save(this.notebook);
+  }
+
+  /** Makes sure output that arrived during the throttle window is saved soon. */
+  private _scheduleSave(): void {
+    if (this._saveTimer) {
+      return;
+    }
+    const wait = Math.max(0, (this._options.autosaveMs ?? 1000) - (Date.now() - this._savedAt));
+    this._saveTimer = setTimeout(() => {
+      this._saveTimer = undefined;
+      if (this._dirty) {
+        this._save(true);
+      }
+    }, wait);
+    this._saveTimer.unref();
+  }
+
+  private readonly _reducer: OutputReducer;
+  private _stopReason: string | null = null;
+  private _wakeStop: () => void = () => undefined;
+  private _savedAt = 0;
+  private _dirty = false;
+  private _saveTimer: NodeJS.Timeout | undefined;
+}
+
+function lastStderrLine(cell: ICodeCell): string | null {
+  for (let i = cell.outputs.length - 1; i >= 0; i--) {
+    const out = cell.outputs[i];
+    if (out.output_type === 'stream' && out.name === 'stderr') {
+      const lines = (Array.isArray(out.text) ? out.text.join('') : out.text)
+        .split('\n')
+        .map(l => l.trim())
+        .filter(l => l !== '');
+      // tslab prints `L:C - message` for type errors and `Error: message` plus
+      // a stack for runtime errors: prefer those lines over stack frames.
+      const telling = lines.filter(l => !l.startsWith('at '));
+      const pick =
+        telling.find(
+          l => /^\d+:\d+ - /.test(l) || /^([A-Za-z_$][\w$]*)?(Error|Exception)\b/.test(l)
+        ) ??
+        telling[0] ??
+        lines[lines.length - 1];
+      if (pick) {
+        return pick.length > 200 ? `${pick.slice(0, 197)}...` : pick;
+      }
+    }
+  }
+  return null;
+}
+
+/** nbclient's timestamp format: ISO 8601 with microseconds and a Z. */
+function timestamp(): JSONValue {
+  return new Date().toISOString().replace('Z', '000Z');
+}
+
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

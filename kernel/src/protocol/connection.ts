@@ -1,0 +1,93 @@
+/**
+ * Connection files: the ports, transport and key a kernel and its clients share.
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface IConnectionInfo {
+  transport: 'tcp';
+  ip: string;
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: 'hmac-sha256';
+  kernel_name?: string;
+}
+
+export type SocketName = 'shell' | 'iopub' | 'stdin' | 'control' | 'hb';
+
+export function address(info: IConnectionInfo, socket: SocketName): string {
+  return `${info.transport}://${info.ip}:${info[`${socket}_port`]}`;
+}
+
+/**
+ * Asks the OS for `count` distinct free TCP ports on `ip`.
+ *
+ * All listeners stay open until every port is known, so the ports differ; a
+ * port can still be taken between release and the kernel's bind, the same
+ * race jupyter_client accepts.
+ */
+export async function freePorts(count: number, ip = '127.0.0.1'): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, ip, () => resolve((server.address() as net.AddressInfo).port));
+        })
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map(s => new Promise(resolve => s.close(resolve))));
+  }
+}
+
+/** A fresh connection with free ports and a random non-empty key. */
+export async function newConnectionInfo(kernelName?: string): Promise<IConnectionInfo> {
+  const [shell, iopub, stdin, control, hb] = await freePorts(5);
+  return {
+    transport: 'tcp',
+    ip: '127.0.0.1',
+    shell_port: shell,
+    iopub_port: iopub,
+    stdin_port: stdin,
+    control_port: control,
+    hb_port: hb,
+    key: randomBytes(32).toString('hex'),
+    signature_scheme: 'hmac-sha256',
+    ...(kernelName ? { kernel_name: kernelName } : {})
+  };
+}
+
+/** Writes `info` to a new private file in the runtime directory; returns its path. */
+export function writeConnectionFile(info: IConnectionInfo, dir = runtimeDir()): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `kernel-nbx-${randomBytes(6).toString('hex')}.json`);
+  fs.writeFileSync(file, JSON.stringify(info, null, 1), { mode: 0o600 });
+  return file;
+}
+
+/** Reads a connection file a kernel was started with (server side). */
+export function readConnectionFile(file: string): IConnectionInfo {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as IConnectionInfo;
+}
+
+/** Jupyter's runtime directory, where connection files live. */
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.JUPYTER_RUNTIME_DIR) {
+    return env.JUPYTER_RUNTIME_DIR;
+  }
+  const dataDir = env.JUPYTER_DATA_DIR ?? path.join(os.homedir(), '.local', 'share', 'jupyter');
+  return path.join(dataDir, 'runtime');
+}

@@ -1,0 +1,168 @@
+/**
+ * Kernelspec discovery, following `jupyter kernelspec list`.
+ *
+ * Search order (first hit per name wins): `$JUPYTER_PATH` entries, the user
+ * data dir (`$JUPYTER_DATA_DIR` or `~/.local/share/jupyter`), the active
+ * environment (`$VIRTUAL_ENV`, `$CONDA_PREFIX`), then — so that a project's
+ * own venv works without being activated — a `.venv` in the working directory
+ * or its ancestors and in nbx's own install, then the system dirs.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { UserError } from '../errors';
+
+export interface IKernelSpec {
+  /** Directory name: what notebooks refer to in `metadata.kernelspec.name`. */
+  name: string;
+  /** The directory holding `kernel.json`. */
+  resourceDir: string;
+  argv: string[];
+  displayName: string;
+  language: string;
+  interruptMode: 'signal' | 'message';
+  env: Record<string, string>;
+}
+
+export interface IDiscoveryOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where to look for a project `.venv` (the notebook's directory, usually). */
+  cwd?: string;
+}
+
+/** Where nbx itself is installed: the package root. */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** The `share/jupyter` directories searched, in priority order, without duplicates. */
+export function jupyterDataPaths(options: IDiscoveryOptions = {}): string[] {
+  const env = options.env ?? process.env;
+  const dirs: string[] = [];
+  for (const p of (env.JUPYTER_PATH ?? '').split(path.delimiter)) {
+    if (p) {
+      dirs.push(p);
+    }
+  }
+  dirs.push(env.JUPYTER_DATA_DIR ?? path.join(os.homedir(), '.local', 'share', 'jupyter'));
+  for (const prefix of [env.VIRTUAL_ENV, env.CONDA_PREFIX]) {
+    if (prefix) {
+      dirs.push(path.join(prefix, 'share', 'jupyter'));
+    }
+  }
+  for (const dir of ancestors(path.resolve(options.cwd ?? process.cwd()))) {
+    dirs.push(path.join(dir, '.venv', 'share', 'jupyter'));
+  }
+  dirs.push(path.join(PACKAGE_ROOT, '.venv', 'share', 'jupyter'));
+  dirs.push('/usr/local/share/jupyter', '/usr/share/jupyter');
+  return [...new Set(dirs.map(d => path.resolve(d)))];
+}
+
+function ancestors(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    out.push(d);
+    if (path.dirname(d) === d) {
+      return out;
+    }
+  }
+}
+
+/** Every installed kernelspec, by name. Specs that fail to parse are skipped. */
+export function findKernelSpecs(options: IDiscoveryOptions = {}): Map<string, IKernelSpec> {
+  const specs = new Map<string, IKernelSpec>();
+  for (const dataDir of jupyterDataPaths(options)) {
+    const kernelsDir = path.join(dataDir, 'kernels');
+    let names: string[];
+    try {
+      names = fs.readdirSync(kernelsDir);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const key = name.toLowerCase();
+      if (specs.has(key)) {
+        continue;
+      }
+      const spec = readKernelSpec(path.join(kernelsDir, name));
+      if (spec) {
+        specs.set(key, spec);
+      }
+    }
+  }
+  return specs;
+}
+
+/** Reads one kernelspec directory, or returns null if it holds no valid `kernel.json`. */
+export function readKernelSpec(resourceDir: string): IKernelSpec | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(path.join(resourceDir, 'kernel.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null) {
+    return null;
+  }
+  const json = raw as Record<string, unknown>;
+  const argv = json.argv;
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every(a => typeof a === 'string')) {
+    return null;
+  }
+  const name = path.basename(resourceDir).toLowerCase();
+  const env: Record<string, string> = {};
+  if (typeof json.env === 'object' && json.env !== null) {
+    for (const [k, v] of Object.entries(json.env)) {
+      if (typeof v === 'string') {
+        env[k] = v;
+      }
+    }
+  }
+  return {
+    name,
+    resourceDir,
+    argv: argv as string[],
+    displayName: typeof json.display_name === 'string' ? json.display_name : name,
+    language: typeof json.language === 'string' ? json.language : '',
+    interruptMode: json.interrupt_mode === 'message' ? 'message' : 'signal',
+    env
+  };
+}
+
+/**
+ * The kernelspec called `name`; a `UserError` listing the installed kernels
+ * when there is none.
+ */
+export function getKernelSpec(name: string, options: IDiscoveryOptions = {}): IKernelSpec {
+  const specs = findKernelSpecs(options);
+  const spec = specs.get(name.toLowerCase());
+  if (!spec) {
+    const known = [...specs.keys()].sort();
+    throw new UserError(
+      `no kernel named '${name}'; installed kernels: ${known.length ? known.join(', ') : 'none'}` +
+        ' (choose one with --kernel)'
+    );
+  }
+  return spec;
+}
+
+/**
+ * The command line to start `spec` with a connection file.
+ *
+ * Like jupyter_client, a bare `python` as the program means "the Python this
+ * spec was installed with": `<prefix>/bin/python` when the spec lives under
+ * `<prefix>/share/jupyter/kernels`.
+ */
+export function kernelCommand(spec: IKernelSpec, connectionFile: string): string[] {
+  const argv = spec.argv.map(arg =>
+    arg
+      .replace(/\{connection_file\}/g, connectionFile)
+      .replace(/\{resource_dir\}/g, spec.resourceDir)
+  );
+  if (/^python(\d(\.\d+)?)?$/.test(argv[0])) {
+    const prefix = path.resolve(spec.resourceDir, '..', '..', '..', '..');
+    const python = path.join(prefix, 'bin', 'python');
+    if (fs.existsSync(python)) {
+      argv[0] = python;
+    }
+  }
+  return argv;
+}

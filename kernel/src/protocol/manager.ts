@@ -1,0 +1,184 @@
+/**
+ * A started kernel: its process, a client connected to it, readiness,
+ * interrupt and shutdown. This is what the executor drives.
+ */
+import * as fs from 'fs';
+import { KernelClient } from './client';
+import { newConnectionInfo, writeConnectionFile, type IConnectionInfo } from './connection';
+import { kernelCommand, type IKernelSpec } from './kernelspec';
+import { KernelProcess, type IExit } from './launcher';
+import type { Content, IMessage } from './messages';
+
+export interface IStartOptions {
+  spec: IKernelSpec;
+  cwd: string;
+  /** The environment the kernel gets (the spec's `env` is merged over it). */
+  env: NodeJS.ProcessEnv;
+  /** File descriptor receiving the kernel process's own stdout and stderr. */
+  output?: number | 'ignore';
+  /** How long the kernel may take to answer `kernel_info` (default 60 s). */
+  startupTimeoutMs?: number;
+}
+
+/** The kernel died or could not start; `exit` says how it ended. */
+export class KernelDiedError extends Error {
+  constructor(
+    message: string,
+    readonly exit: IExit | null
+  ) {
+    super(message);
+    this.name = 'KernelDiedError';
+  }
+}
+
+export function describeExit(exit: IExit | null): string {
+  if (!exit) {
+    return 'still running';
+  }
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+export class KernelManager {
+  readonly spec: IKernelSpec;
+  readonly process: KernelProcess;
+  readonly client: KernelClient;
+  readonly connection: IConnectionInfo;
+  /** `kernel_info_reply` content, once ready. */
+  info: Content = {};
+
+  /** Starts the kernel and resolves once it answers on shell and iopub. */
+  static async start(options: IStartOptions): Promise<KernelManager> {
+    const connection = await newConnectionInfo(options.spec.name);
+    const file = writeConnectionFile(connection);
+    const proc = new KernelProcess({
+      argv: kernelCommand(options.spec, file),
+      cwd: options.cwd,
+      env: { ...options.env, ...options.spec.env },
+      output: options.output
+    });
+    const manager = new KernelManager(options.spec, proc, connection, file);
+    try {
+      await manager._waitReady(options.startupTimeoutMs ?? 60_000);
+    } catch (err) {
+      await manager.kill();
+      throw err;
+    }
+    return manager;
+  }
+
+  private constructor(
+    spec: IKernelSpec,
+    proc: KernelProcess,
+    connection: IConnectionInfo,
+    connectionFile: string
+  ) {
+    this.spec = spec;
+    this.process = proc;
+    this.connection = connection;
+    this._connectionFile = connectionFile;
+    this.client = new KernelClient(connection);
+  }
+
+  /** Resolves with a `KernelDiedError` when the kernel process exits. */
+  get died(): Promise<KernelDiedError> {
+    return this.process.exited.then(
+      exit => new KernelDiedError(`kernel died (${describeExit(exit)})`, exit)
+    );
+  }
+
+  /**
+   * Interrupts the running cell the way the kernelspec asks: SIGINT to the
+   * process group, or an `interrupt_request` on the control channel.
+   */
+  async interrupt(): Promise<void> {
+    if (this.spec.interruptMode === 'message') {
+      const { reply, msgId } = this.client.request('control', 'interrupt_request', {});
+      await Promise.race([reply, delay(2000)]).catch(() => undefined);
+      this.client.release(msgId);
+    } else {
+      this.process.signal('SIGINT');
+    }
+  }
+
+  /**
+   * Shuts down politely (`shutdown_request` on control), then SIGTERM, then
+   * SIGKILL; resolves when the process is gone and the sockets are closed.
+   */
+  async shutdown(graceMs = 2000): Promise<void> {
+    if (this.process.alive && !this.client.closed) {
+      const { reply, msgId } = this.client.request('control', 'shutdown_request', {
+        restart: false
+      });
+      await Promise.race([reply.catch(() => undefined), this.process.exited, delay(graceMs)]);
+      this.client.release(msgId);
+      await this.process.waitExit(graceMs);
+    }
+    await this.kill(graceMs);
+  }
+
+  /** Terminates the process group without asking and frees everything. */
+  async kill(graceMs = 1000): Promise<void> {
+    this.client.close();
+    await this.process.terminate(graceMs);
+    fs.rmSync(this._connectionFile, { force: true });
+  }
+
+  /**
+   * Readiness, as nbclient does it: `kernel_info` answered on shell *and*
+   * some iopub traffic seen, since a SUB socket misses what was published
+   * before its subscription reached the kernel. tslab binds only after
+   * warming its compiler, so we keep asking until both arrive.
+   */
+  private async _waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let gotReply = false;
+    let exitError: KernelDiedError | null = null;
+    void this.died.then(err => {
+      exitError = err;
+    });
+    while (Date.now() < deadline) {
+      const { reply, msgId } = this.client.request('shell', 'kernel_info_request', {});
+      const waitMs = gotReply ? 100 : 500;
+      const answer = await Promise.race([
+        reply.catch(() => null),
+        this.process.exited.then(() => null),
+        delay(waitMs).then(() => null)
+      ]);
+      if (exitError || !this.process.alive) {
+        const exit = this.process.exitStatus;
+        const why = this.process.spawnError
+          ? `could not start '${this.spec.argv[0]}': ${this.process.spawnError.message}`
+          : `kernel '${this.spec.name}' exited during startup (${describeExit(exit)})`;
+        throw new KernelDiedError(why, exit);
+      }
+      if (answer) {
+        gotReply = true;
+        this.info = (answer as IMessage).content;
+      }
+      if (gotReply && this.client.lastIopubAt > 0) {
+        // Late replies to earlier kernel_info requests are dropped by release().
+        this.client.release(msgId);
+        return;
+      }
+      if (answer) {
+        // Let iopub catch up before asking again.
+        await delay(50);
+        if (this.client.lastIopubAt > 0) {
+          this.client.release(msgId);
+          return;
+        }
+      }
+      this.client.release(msgId);
+    }
+    throw new KernelDiedError(
+      `kernel '${this.spec.name}' did not answer within ${Math.round(timeoutMs / 1000)} s`,
+      null
+    );
+  }
+
+  private readonly _connectionFile: string;
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { CorruptMetaError, isRunStatus, nbxVersion, parseMeta } from './meta';
+
+test('parseMeta fills defaults for missing fields and keeps unknown ones', () => {
+  const meta = parseMeta(
+    JSON.stringify({ id: 'abc', status: 'completed', notebook: '/p/train.ipynb', future: 1 }),
+    'meta.json'
+  );
+  assert.equal(meta.id, 'abc');
+  assert.equal(meta.status, 'completed');
+  assert.equal(meta.notebookName, 'train.ipynb');
+  assert.deepEqual(meta.tags, []);
+  assert.deepEqual(meta.flags, {});
+  assert.equal(meta.pid, null);
+  assert.equal(meta.gpus, null);
+  assert.deepEqual(meta.progress, { cells: 0, done: 0, current: null });
+  assert.equal((meta as unknown as { future: number }).future, 1);
+  assert.equal(meta.settings, undefined);
+});
+
+test('parseMeta normalises execution settings when present', () => {
+  const text = JSON.stringify({ id: 'a', status: 'queued', settings: { timeoutS: 30 } });
+  assert.deepEqual(parseMeta(text, 'meta.json').settings, { timeoutS: 30, allowErrors: false });
+});
+
+test('parseMeta rejects corrupt records with a clear message', () => {
+  const cases: Array<[string, string]> = [
+    ['{"id": "a", ', 'meta.json is not valid JSON'],
+    ['[]', 'meta.json is not a JSON object'],
+    ['{"status": "running"}', 'meta.json has no run id'],
+    ['{"id": "a"}', 'meta.json has no status'],
+    ['{"id": "a", "status": "done"}', 'meta.json has unknown status "done"']
+  ];
+  for (const [text, reason] of cases) {
+    assert.throws(
+      () => parseMeta(text, '/r/runs/a/meta.json'),
+      (err: unknown) =>
+        err instanceof CorruptMetaError &&
+        err.reason === reason &&
+        err.message === `/r/runs/a/meta.json: ${reason}`
+    );
+  }
+});
+
+test('isRunStatus and nbxVersion', () => {
+  assert.ok(isRunStatus('queued'));
+  assert.ok(!isRunStatus('done'));
+  assert.match(nbxVersion(), /^\d+\.\d+\.\d+/);
+  assert.notEqual(nbxVersion(), '0.0.0');
+});

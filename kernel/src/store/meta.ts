@@ -1,0 +1,246 @@
+/**
+ * `meta.json`: the record of one run (see DESIGN.md, "Run directory").
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { JSONValue } from '../notebook/nbformat';
+
+/**
+ * Where a run is in its life: `staged` (created, waits to be started by hand), `queued`
+ * (waits for a slot or GPU), `running`, then one of `completed`, `error`, `terminated`.
+ */
+export type RunStatus = 'staged' | 'queued' | 'running' | 'completed' | 'error' | 'terminated';
+
+/** Every status, in lifecycle order. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'staged',
+  'queued',
+  'running',
+  'completed',
+  'error',
+  'terminated'
+];
+
+/** Statuses a run never leaves. */
+export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'error', 'terminated'];
+
+/** True when `value` is a `RunStatus`. */
+export function isRunStatus(value: unknown): value is RunStatus {
+  return typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
+}
+
+/** The kernel a run executes in. */
+export interface IRunKernel {
+  /** Kernelspec name, e.g. `tslab`, `python3`. */
+  name: string;
+  displayName: string;
+  language: string;
+}
+
+/** How far execution got. */
+export interface IRunProgress {
+  /** Code cells to execute. */
+  cells: number;
+  /** Code cells finished. */
+  done: number;
+  /** Index (in the notebook's cell list) of the cell executing now, or null. */
+  current: number | null;
+}
+
+/** The git state of the notebook's repository at launch. */
+export interface IRunGit {
+  commit: string;
+  branch: string | null;
+  dirty: boolean;
+}
+
+/** How the runner executes the notebook (recorded so a detached runner or a restart agrees). */
+export interface IRunSettings {
+  /** Per-cell timeout in seconds, or null for none. */
+  timeoutS: number | null;
+  /** Keep executing after a cell raises (the run still records the error). */
+  allowErrors: boolean;
+}
+
+/** The contents of a run's `meta.json`. */
+export interface RunMeta {
+  /** 32 lowercase hex characters; also the run directory's name. */
+  id: string;
+  /** Absolute path of the source notebook. */
+  notebook: string;
+  /** Basename of the source notebook. */
+  notebookName: string;
+  kernel: IRunKernel | null;
+  flags: Record<string, JSONValue>;
+  label: string | null;
+  tags: string[];
+  /** The recorded status; read it through `effectiveStatus` (a dead runner means terminated). */
+  status: RunStatus;
+  /** The runner process. */
+  pid: number | null;
+  /** Start token of the runner process (`processStartToken`), guards against pid reuse. */
+  pidStart: string | null;
+  kernelPid: number | null;
+  /** Host name of the machine the run runs on. */
+  host: string;
+  user: string;
+  /** CUDA_VISIBLE_DEVICES given to the kernel: '' for no GPUs, null when not set. */
+  gpus: string | null;
+  /** The command line that launched the run. */
+  command: string[];
+  /** ISO 8601 timestamps. */
+  created: string;
+  started: string | null;
+  stopped: string | null;
+  exitCode: number | null;
+  /** What went wrong, one line. */
+  error: string | null;
+  progress: IRunProgress;
+  sourceDigest: string | null;
+  git: IRunGit | null;
+  nbxVersion: string;
+  /** Execution settings; absent in records that predate them. */
+  settings?: IRunSettings;
+}
+
+let cachedVersion: string | undefined;
+
+/** The version of the nbx package (from its package.json), or `0.0.0` if not found. */
+export function nbxVersion(): string {
+  if (cachedVersion !== undefined) {
+    return cachedVersion;
+  }
+  cachedVersion = '0.0.0';
+  // kernel/lib/store -> package root (also works from kernel/src/store under ts-node).
+  for (const dir of [path.resolve(__dirname, '../../..'), path.resolve(__dirname, '../..')]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'nbx' && typeof pkg.version === 'string') {
+        cachedVersion = pkg.version;
+        break;
+      }
+    } catch {
+      // try the next candidate
+    }
+  }
+  return cachedVersion;
+}
+
+/** A `meta.json` that cannot be used; `reason` says why without the path. */
+export class CorruptMetaError extends Error {
+  readonly reason: string;
+
+  constructor(file: string, reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'CorruptMetaError';
+    this.reason = reason;
+  }
+}
+
+type Loose = { [key: string]: unknown };
+
+function isLoose(value: unknown): value is Loose {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const strList = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+function kernelOf(v: unknown): IRunKernel | null {
+  if (!isLoose(v) || typeof v.name !== 'string') {
+    return null;
+  }
+  return {
+    ...v,
+    name: v.name,
+    displayName: str(v.displayName) ?? v.name,
+    language: str(v.language) ?? ''
+  };
+}
+
+function progressOf(v: unknown): IRunProgress {
+  const p = isLoose(v) ? v : {};
+  return { ...p, cells: num(p.cells) ?? 0, done: num(p.done) ?? 0, current: num(p.current) };
+}
+
+function settingsOf(v: unknown): IRunSettings | undefined {
+  if (!isLoose(v)) {
+    return undefined;
+  }
+  return { ...v, timeoutS: num(v.timeoutS), allowErrors: v.allowErrors === true };
+}
+
+function gitOf(v: unknown): IRunGit | null {
+  if (!isLoose(v) || typeof v.commit !== 'string') {
+    return null;
+  }
+  return { ...v, commit: v.commit, branch: str(v.branch), dirty: v.dirty === true };
+}
+
+/**
+ * Parses a `meta.json` text. Requires an object with a string `id` and a known `status`;
+ * other fields missing or of the wrong type read as their empty value (so records
+ * written by older versions still load). Unknown fields are kept.
+ *
+ * Throws `CorruptMetaError` (a plain Error naming `file`) when the text is unusable.
+ */
+export function parseMeta(text: string, file: string): RunMeta {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CorruptMetaError(file, 'meta.json is not valid JSON');
+  }
+  if (!isLoose(value)) {
+    throw new CorruptMetaError(file, 'meta.json is not a JSON object');
+  }
+  if (typeof value.id !== 'string' || value.id === '') {
+    throw new CorruptMetaError(file, 'meta.json has no run id');
+  }
+  if (!isRunStatus(value.status)) {
+    const found =
+      value.status === undefined ? 'no status' : `unknown status ${JSON.stringify(value.status)}`;
+    throw new CorruptMetaError(file, `meta.json has ${found}`);
+  }
+  const notebook = str(value.notebook) ?? '';
+  return {
+    ...value,
+    id: value.id,
+    notebook,
+    notebookName: str(value.notebookName) ?? path.basename(notebook),
+    kernel: kernelOf(value.kernel),
+    flags: isLoose(value.flags) ? (value.flags as Record<string, JSONValue>) : {},
+    label: str(value.label),
+    tags: strList(value.tags),
+    status: value.status,
+    pid: num(value.pid),
+    pidStart: str(value.pidStart),
+    kernelPid: num(value.kernelPid),
+    host: str(value.host) ?? '',
+    user: str(value.user) ?? '',
+    gpus: str(value.gpus),
+    command: strList(value.command),
+    created: str(value.created) ?? '',
+    started: str(value.started),
+    stopped: str(value.stopped),
+    exitCode: num(value.exitCode),
+    error: str(value.error),
+    progress: progressOf(value.progress),
+    sourceDigest: str(value.sourceDigest),
+    git: gitOf(value.git),
+    nbxVersion: str(value.nbxVersion) ?? '',
+    settings: settingsOf(value.settings)
+  };
+}
+
+/** `meta.json` text for `meta`: 2-space indented JSON with a trailing newline. */
+export function formatMeta(meta: RunMeta): string {
+  return JSON.stringify(meta, null, 2) + '\n';
+}

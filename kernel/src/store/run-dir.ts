@@ -1,0 +1,231 @@
+/**
+ * One run's directory, `<root>/runs/<id>/`, and the files the engine keeps in it.
+ * The notebook runs with this directory as its working directory, so the names below
+ * are reserved: the notebook's own files must not use them.
+ */
+
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { UserError } from '../errors';
+import { isAtomicTempName, writeFileAtomicSync } from '../notebook/atomic';
+import { formatMeta, nbxVersion, parseMeta, type RunMeta } from './meta';
+import { runsDir } from './root';
+
+/** Names of the files the engine writes in a run directory. */
+export const RUN_FILES = {
+  /** The run record (`RunMeta`), always replaced atomically. */
+  meta: 'meta.json',
+  /** The notebook as launched (flags injected), never modified afterwards. */
+  snapshot: 'snapshot.ipynb',
+  /** The executed notebook, rewritten as cells finish. */
+  executed: 'executed.ipynb',
+  /** Console output of the run (stdout/stderr of the cells, engine messages). */
+  log: 'output.log',
+  /** Output of the kernel process and the runner itself (diagnostics, not the notebook's). */
+  kernelLog: 'kernel.log',
+  /** Scalar points, one JSON object per line. */
+  scalars: 'scalars.jsonl',
+  /** System metrics samples, one JSON object per line. */
+  metrics: 'metrics.jsonl',
+  /** Engine-private state (kernel connection file, locks, control files). */
+  private: '.nbx'
+} as const;
+
+/** Every name the engine reserves in a run directory. */
+export const RESERVED_RUN_FILES: readonly string[] = Object.values(RUN_FILES);
+
+/**
+ * True for names the engine owns in a run directory: the reserved files and leftovers of
+ * interrupted atomic writes.
+ */
+export function isReservedRunFile(name: string): boolean {
+  return RESERVED_RUN_FILES.includes(name) || isAtomicTempName(name);
+}
+
+/** A new run id: 32 lowercase hex characters (a random UUID without dashes). */
+export function newRunId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+/** True for a string usable as a run directory name (no separators, not `.`/`..`). */
+export function isValidRunId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(id);
+}
+
+/** A run directory and its files. Constructing one does not touch the filesystem. */
+export class RunDir {
+  /** The runs root (`<root>/runs/<id>` is `path`). */
+  readonly root: string;
+  readonly id: string;
+  /** Absolute path of the run directory. */
+  readonly path: string;
+
+  constructor(root: string, id: string) {
+    if (!isValidRunId(id)) {
+      throw new UserError(`invalid run id '${id}' — run ids are letters, digits, '-' and '_'`);
+    }
+    this.root = path.resolve(root);
+    this.id = id;
+    this.path = path.join(runsDir(this.root), id);
+  }
+
+  /** Path of `name` inside the run directory. */
+  file(name: string): string {
+    return path.join(this.path, name);
+  }
+
+  /** `meta.json` */
+  get metaPath(): string {
+    return this.file(RUN_FILES.meta);
+  }
+
+  /** `snapshot.ipynb`: the notebook as launched. */
+  get snapshotPath(): string {
+    return this.file(RUN_FILES.snapshot);
+  }
+
+  /** `executed.ipynb`: the executed notebook. */
+  get executedPath(): string {
+    return this.file(RUN_FILES.executed);
+  }
+
+  /** `output.log`: console output. */
+  get logPath(): string {
+    return this.file(RUN_FILES.log);
+  }
+
+  /** `kernel.log`: the kernel process's and runner's own output. */
+  get kernelLogPath(): string {
+    return this.file(RUN_FILES.kernelLog);
+  }
+
+  /** `scalars.jsonl` */
+  get scalarsPath(): string {
+    return this.file(RUN_FILES.scalars);
+  }
+
+  /** `metrics.jsonl` */
+  get metricsPath(): string {
+    return this.file(RUN_FILES.metrics);
+  }
+
+  /** `.nbx/`: engine-private files. */
+  get privateDir(): string {
+    return this.file(RUN_FILES.private);
+  }
+
+  /** True when the run directory exists. */
+  exists(): boolean {
+    try {
+      return fs.statSync(this.path).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Reads `meta.json` as recorded (no effective-status check, see `effectiveStatus`).
+   * Throws a plain Error (CorruptMetaError) when missing or corrupt.
+   */
+  readMeta(): RunMeta {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.metaPath, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        throw new Error(`${this.metaPath}: run ${this.id} has no meta.json`);
+      }
+      throw err;
+    }
+    return parseMeta(text, this.metaPath);
+  }
+
+  /** Replaces `meta.json` atomically. */
+  writeMeta(meta: RunMeta): void {
+    writeFileAtomicSync(this.metaPath, formatMeta(meta));
+  }
+
+  /**
+   * Read-modify-write of `meta.json` (atomic replace; not locked against concurrent
+   * writers). `change` is a partial record merged over the current one, or a function
+   * returning the new record. The id never changes. Returns the record written.
+   */
+  updateMeta(change: Partial<RunMeta> | ((meta: RunMeta) => RunMeta)): RunMeta {
+    const current = this.readMeta();
+    const next = typeof change === 'function' ? change(current) : { ...current, ...change };
+    const meta = { ...next, id: current.id };
+    this.writeMeta(meta);
+    return meta;
+  }
+}
+
+/** What `createRun` needs: the notebook, plus any `RunMeta` fields to set up front. */
+export type RunInit = Partial<Omit<RunMeta, 'id' | 'created'>> & { notebook: string };
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers).
+    return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? '');
+  }
+}
+
+/** The record of a new run: `init` over defaults (status `staged`, this host and user). */
+export function newRunMeta(id: string, init: RunInit): RunMeta {
+  const notebook = path.resolve(init.notebook);
+  // Fields given as `undefined` keep their defaults.
+  const given = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
+  return {
+    kernel: null,
+    flags: {},
+    label: null,
+    tags: [],
+    status: 'staged',
+    pid: null,
+    pidStart: null,
+    kernelPid: null,
+    host: os.hostname(),
+    user: currentUser(),
+    gpus: null,
+    command: [],
+    started: null,
+    stopped: null,
+    exitCode: null,
+    error: null,
+    progress: { cells: 0, done: 0, current: null },
+    sourceDigest: null,
+    git: null,
+    nbxVersion: nbxVersion(),
+    ...given,
+    id,
+    notebook,
+    notebookName: init.notebookName ?? path.basename(notebook),
+    created: new Date().toISOString()
+  };
+}
+
+/**
+ * Creates `<root>/runs/<new id>/` (and its parents) and writes its `meta.json`
+ * atomically. Unset fields get defaults (see `newRunMeta`); `notebook` is made absolute.
+ */
+export function createRun(root: string, init: RunInit): RunDir {
+  fs.mkdirSync(runsDir(root), { recursive: true });
+  for (;;) {
+    const dir = new RunDir(root, newRunId());
+    try {
+      fs.mkdirSync(dir.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        continue;
+      }
+      throw err;
+    }
+    dir.writeMeta(newRunMeta(dir.id, init));
+    return dir;
+  }
+}

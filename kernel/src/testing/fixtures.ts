@@ -1,0 +1,141 @@
+/**
+ * Helpers for tests: notebooks written from a few lines of source, temporary
+ * projects, and the CLI run as a real process.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Cell, INotebook, JSONObject } from '../notebook/nbformat';
+import { PACKAGE_ROOT } from '../protocol/kernelspec';
+
+export const CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
+export const FAKE_BIN = path.join(PACKAGE_ROOT, 'kernel', 'test', 'bin');
+
+export type KernelName = 'python3' | 'tslab';
+
+const KERNELSPECS: Record<KernelName, JSONObject> = {
+  python3: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+  tslab: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' }
+};
+
+/** A code cell; `tags` go to `metadata.tags`. */
+export function code(source: string, tags: string[] = []): Cell {
+  return {
+    cell_type: 'code',
+    metadata: tags.length ? { tags } : {},
+    source,
+    execution_count: null,
+    outputs: []
+  };
+}
+
+export function markdown(source: string): Cell {
+  return { cell_type: 'markdown', metadata: {}, source };
+}
+
+export function notebook(kernel: KernelName, cells: Cell[]): INotebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: KERNELSPECS[kernel] },
+    cells: cells.map((c, i) => ({ ...c, id: `cell-${i}` }))
+  };
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tempDir(prefix = 'nbx-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (tempDirs.length === 0) {
+    process.on('exit', () => {
+      for (const d of tempDirs) {
+        fs.rmSync(d, { recursive: true, force: true });
+      }
+    });
+  }
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Writes `nb` as `<dir>/<name>` and returns its path. */
+export function writeNotebook(dir: string, name: string, nb: INotebook): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(nb, null, 1));
+  return file;
+}
+
+export interface ICliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for CLI runs in tests: runs under `home`, nothing else changed. */
+export function cliEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NBX_HOME: home, ...extra };
+}
+
+/** Runs `nbx args...` to completion. */
+export function nbx(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv }
+): ICliResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    encoding: 'utf8',
+    timeout: 120_000
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `nbx args...` asynchronously (so tests can act on it while it runs). */
+export function nbxAsync(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv }
+): { child: ReturnType<typeof spawn>; done: Promise<ICliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', d => (stdout += String(d)));
+  child.stderr?.on('data', d => (stderr += String(d)));
+  const done = new Promise<ICliResult>(resolve =>
+    child.on('close', status => resolve({ status, stdout, stderr }))
+  );
+  return { child, done };
+}
+
+/** Polls `check` every 50 ms until it returns a value other than undefined. */
+export async function waitFor<T>(
+  check: () => T | undefined,
+  timeoutMs: number,
+  what: string
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
+/** True while a process with this pid exists (zombies excluded). */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
