@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors';
-import { NBX_VERSION } from '../scheduler/run';
+import { nbxVersion } from '../store/meta';
 import { addRunCommands } from './commands/run';
 import { addInspectCommands } from './commands/inspect';
 import { addManageCommands } from './commands/manage';
@@ -15,11 +15,8 @@ import { addGpusCommand } from './commands/gpus';
 
 export function buildProgram(): Command {
   const program = new Command('nbx')
-    .version(NBX_VERSION, '-V, --version')
-    .description(
-      'Run notebooks as tracked experiments: each run executes headlessly in a fresh kernel\n' +
-        'and records its flags, executed notebook, output and status under .nbx/runs/.'
-    )
+    .version(nbxVersion(), '-V, --version')
+    .description('Run notebooks as tracked experiments, each in a fresh kernel, all recorded.')
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false })
     .addHelpText(

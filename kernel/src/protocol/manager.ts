@@ -50,13 +50,15 @@ export class KernelManager {
   static async start(options: IStartOptions): Promise<KernelManager> {
     const connection = await newConnectionInfo(options.spec.name);
     const file = writeConnectionFile(connection);
+    const argv = kernelCommand(options.spec, file);
     const proc = new KernelProcess({
-      argv: kernelCommand(options.spec, file),
+      argv,
       cwd: options.cwd,
       env: { ...options.env, ...options.spec.env },
       output: options.output
     });
     const manager = new KernelManager(options.spec, proc, connection, file);
+    manager._program = argv[0];
     try {
       await manager._waitReady(options.startupTimeoutMs ?? 60_000);
     } catch (err) {
@@ -146,9 +148,14 @@ export class KernelManager {
       ]);
       if (exitError || !this.process.alive) {
         const exit = this.process.exitStatus;
+        // The kernel runs under `sh`, so a program that is missing or not
+        // executable shows up as sh's exit code 127 or 126, not a spawn error.
         const why = this.process.spawnError
-          ? `could not start '${this.spec.argv[0]}': ${this.process.spawnError.message}`
-          : `kernel '${this.spec.name}' exited during startup (${describeExit(exit)})`;
+          ? `could not start '${this._program}': ${this.process.spawnError.message}`
+          : exit?.code === 127 || exit?.code === 126
+            ? `could not start kernel '${this.spec.name}': '${this._program}' ` +
+              `${exit.code === 127 ? 'was not found' : 'is not executable'} (${describeExit(exit)})`
+            : `kernel '${this.spec.name}' exited during startup (${describeExit(exit)})`;
         throw new KernelDiedError(why, exit);
       }
       if (answer) {
@@ -177,8 +184,14 @@ export class KernelManager {
   }
 
   private readonly _connectionFile: string;
+  /** The program the kernel command runs (argv[0] after substitution). */
+  private _program = '';
 }
 
+/**
+ * Resolves after `ms`. The timer does not keep the process alive: delays here
+ * bound waits on sockets and processes, which keep it alive while they matter.
+ */
 export function delay(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
+  return new Promise(resolve => setTimeout(resolve, ms).unref());
 }

@@ -19,13 +19,6 @@ import type { RunMeta } from '../store/meta';
 import { processStartToken, isProcessAlive } from '../store/process';
 import { effectiveStatus } from '../store/runs';
 
-/** The package version, recorded in every run. */
-export const NBX_VERSION: string = (
-  JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-    version: string;
-  }
-).version;
-
 export interface IRunRequest {
   notebook: string;
   kernel?: string;
@@ -68,7 +61,6 @@ export function prepareRun(req: IRunRequest): IPreparedRun {
     command: req.command,
     host: os.hostname(),
     user: userName(),
-    nbxVersion: NBX_VERSION,
     settings: { timeoutS: req.timeoutS ?? null, allowErrors: req.allowErrors ?? false }
   });
   writeNotebookAtomic(run.snapshotPath, nb);

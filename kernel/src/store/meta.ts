@@ -64,6 +64,32 @@ export interface IRunSettings {
   allowErrors: boolean;
 }
 
+/** Summary of one scalar key over a run (see tracking/scalars). */
+export interface IScalarSummary {
+  first: number;
+  last: number;
+  min: number;
+  max: number;
+  count: number;
+  /** Step of the last point, or null when points carried no step. */
+  lastStep: number | null;
+}
+
+/** A timestamped note on a run (`nbx comment`). */
+export interface IRunComment {
+  time: string;
+  user: string;
+  text: string;
+}
+
+/** What ran the notebook: versions of Node, the kernel's language. */
+export interface IRunRuntime {
+  node: string;
+  /** `language_info.name` and `.version` from the kernel, once it answered. */
+  language: string | null;
+  languageVersion: string | null;
+}
+
 /** The contents of a run's `meta.json`. */
 export interface RunMeta {
   /** 32 lowercase hex characters; also the run directory's name. */
@@ -103,6 +129,14 @@ export interface RunMeta {
   nbxVersion: string;
   /** Execution settings; absent in records that predate them. */
   settings?: IRunSettings;
+  /** Flag defaults of the notebook as read from its flags cell (before injection). */
+  flagDefaults: Record<string, JSONValue>;
+  /** Values recorded with `nbx.attr(name, value)`. */
+  attrs: Record<string, JSONValue>;
+  /** Per scalar key, its summary; updated while the run runs. */
+  scalars: Record<string, IScalarSummary>;
+  comments: IRunComment[];
+  runtime: IRunRuntime | null;
 }
 
 let cachedVersion: string | undefined;
@@ -236,7 +270,14 @@ export function parseMeta(text: string, file: string): RunMeta {
     sourceDigest: str(value.sourceDigest),
     git: gitOf(value.git),
     nbxVersion: str(value.nbxVersion) ?? '',
-    settings: settingsOf(value.settings)
+    settings: settingsOf(value.settings),
+    flagDefaults: isLoose(value.flagDefaults)
+      ? (value.flagDefaults as Record<string, JSONValue>)
+      : {},
+    attrs: isLoose(value.attrs) ? (value.attrs as Record<string, JSONValue>) : {},
+    scalars: isLoose(value.scalars) ? (value.scalars as Record<string, IScalarSummary>) : {},
+    comments: Array.isArray(value.comments) ? (value.comments as IRunComment[]) : [],
+    runtime: isLoose(value.runtime) ? (value.runtime as unknown as IRunRuntime) : null
   };
 }
 

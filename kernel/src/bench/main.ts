@@ -1,0 +1,32 @@
+/**
+ * `npm run bench -- <name> [options]`: benchmarks that measure nbx against
+ * the tools it replaces, side by side in the same run, and print the ratios.
+ */
+import { benchExec } from './exec';
+
+const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
+  exec: {
+    about: 'nbx run vs jupyter nbconvert --execute vs a bare kernel start + execute',
+    run: benchExec
+  }
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  const bench = name ? BENCHES[name] : undefined;
+  if (!bench) {
+    process.stderr.write(
+      `usage: npm run bench -- <name> [--runs N]\n\nbenchmarks:\n` +
+        Object.entries(BENCHES)
+          .map(([n, b]) => `  ${n.padEnd(8)} ${b.about}`)
+          .join('\n') +
+        '\n'
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const met = await bench.run(args);
+  process.exitCode = met ? 0 : 1;
+}
+
+void main(process.argv.slice(2));
