@@ -162,14 +162,11 @@ describe('nbx run', () => {
     assert.match(id, /^[0-9a-f]{32}$/);
     const early = readMeta(home, id).status;
     assert.ok(early === 'queued' || early === 'running', early);
-    const final = await waitFor(
-      () => {
-        const m = readMeta(home, id);
-        return m.status === 'completed' ? m : undefined;
-      },
-      30_000,
-      'the detached run to complete'
-    );
+    const follow = nbx(['log', id, '--follow'], { cwd: dir, env });
+    assert.equal(follow.status, 0);
+    assert.equal(follow.stdout, 'done\n', 'log --follow prints everything, then returns');
+    const final = readMeta(home, id);
+    assert.equal(final.status, 'completed');
     assert.notEqual(final.pid, process.pid);
     assert.equal(nbx(['log', id], { cwd: dir, env }).stdout, 'done\n');
   });

@@ -48,6 +48,9 @@ export class KernelManager {
 
   /** Starts the kernel and resolves once it answers on shell and iopub. */
   static async start(options: IStartOptions): Promise<KernelManager> {
+    if (!fs.existsSync(options.cwd)) {
+      throw new KernelDiedError(`working directory ${options.cwd} does not exist`, null);
+    }
     const connection = await newConnectionInfo(options.spec.name);
     const file = writeConnectionFile(connection);
     const argv = kernelCommand(options.spec, file);
@@ -178,7 +181,7 @@ export class KernelManager {
       this.client.release(msgId);
     }
     throw new KernelDiedError(
-      `kernel '${this.spec.name}' did not answer within ${Math.round(timeoutMs / 1000)} s`,
+      `kernel '${this.spec.name}' did not answer within ${formatSecondsShort(timeoutMs)}`,
       null
     );
   }
@@ -192,6 +195,11 @@ export class KernelManager {
  * Resolves after `ms`. The timer does not keep the process alive: delays here
  * bound waits on sockets and processes, which keep it alive while they matter.
  */
+function formatSecondsShort(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms).unref());
 }

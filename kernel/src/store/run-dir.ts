@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import { isAtomicTempName, writeFileAtomicSync } from '../notebook/atomic';
 import { formatMeta, nbxVersion, parseMeta, type RunMeta } from './meta';
+import { withFileLock } from './lock';
 import { runsDir } from './root';
 
 /** Names of the files the engine writes in a run directory. */
@@ -26,12 +27,18 @@ export const RUN_FILES = {
   log: 'output.log',
   /** Output of the kernel process and the runner itself (diagnostics, not the notebook's). */
   kernelLog: 'kernel.log',
-  /** Scalar points, one JSON object per line. */
-  scalars: 'scalars.jsonl',
+  /**
+   * Directory of scalar logs, one append-only binary file per writer (`output.nbxs` from
+   * output scanning, `api-<pid>.nbxs` per process using the in-notebook API); see
+   * tracking/scalars-format.
+   */
+  scalars: 'scalars',
   /** System metrics samples, one JSON object per line. */
   metrics: 'metrics.jsonl',
   /** Engine-private state (kernel connection file, locks, control files). */
-  private: '.nbx'
+  private: '.nbx',
+  /** Held while meta.json is being updated. */
+  metaLock: 'meta.json.lock'
 } as const;
 
 /** Every name the engine reserves in a run directory. */
@@ -150,16 +157,18 @@ export class RunDir {
   }
 
   /**
-   * Read-modify-write of `meta.json` (atomic replace; not locked against concurrent
-   * writers). `change` is a partial record merged over the current one, or a function
+   * Read-modify-write of `meta.json`: atomic replace, under a lock file so the runner,
+   * the CLI and the service kernel never lose each other's updates. `change` is a partial record merged over the current one, or a function
    * returning the new record. The id never changes. Returns the record written.
    */
   updateMeta(change: Partial<RunMeta> | ((meta: RunMeta) => RunMeta)): RunMeta {
-    const current = this.readMeta();
-    const next = typeof change === 'function' ? change(current) : { ...current, ...change };
-    const meta = { ...next, id: current.id };
-    this.writeMeta(meta);
-    return meta;
+    return withFileLock(`${this.metaPath}.lock`, () => {
+      const current = this.readMeta();
+      const next = typeof change === 'function' ? change(current) : { ...current, ...change };
+      const meta = { ...next, id: current.id };
+      this.writeMeta(meta);
+      return meta;
+    });
   }
 }
 

@@ -139,3 +139,34 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Pids of the live (non-zombie) processes in process group `pgid`, from /proc. */
+export function processGroup(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // After the command name: state, ppid, pgrp, ...
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state !== 'Z' && Number(pgrp) === pgid) {
+      pids.push(Number(entry));
+    }
+  }
+  return pids;
+}
+
+/** The command line of a live process, from /proc (empty if it is gone). */
+export function processArgv(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return [];
+  }
+}
