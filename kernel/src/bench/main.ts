@@ -3,11 +3,16 @@
  * the tools it replaces, side by side in the same run, and print the ratios.
  */
 import { benchExec } from './exec';
+import { benchLog } from './log';
 
 const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
   exec: {
     about: 'nbx run vs jupyter nbconvert --execute vs a bare kernel start + execute',
     run: benchExec
+  },
+  log: {
+    about: '1M nbx.log calls in a tslab cell vs a no-op loop; output scanning MB/s vs text.split',
+    run: benchLog
   }
 };
 

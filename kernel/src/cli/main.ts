@@ -12,6 +12,9 @@ import { addRunCommands } from './commands/run';
 import { addInspectCommands } from './commands/inspect';
 import { addManageCommands } from './commands/manage';
 import { addGpusCommand } from './commands/gpus';
+import { addFlagsCommand } from './commands/flags';
+import { addAnnotateCommands } from './commands/annotate';
+import { addScalarsCommand } from './commands/scalars';
 
 export function buildProgram(): Command {
   const program = new Command('nbx')
@@ -27,7 +30,10 @@ Examples:
   nbx run train.ipynb --gpus 0,1 --detach   start on GPUs 0 and 1 and return at once
   nbx runs                                  list runs, latest first
   nbx show 1                                the latest run ([1] in the list)
+  nbx run train.ipynb lr=0.001 --tag lr     run with a flag changed, tagged
+  nbx flags train.ipynb                     the flags a notebook declares
   nbx log 1 --follow                        its output, as it is written
+  nbx scalars 1                             its scalars: last, min, max per key
   nbx stop 1                                stop it
 
 A RUN is a full id, a unique id prefix, or a 1-based index into \`nbx runs\`.
@@ -35,7 +41,10 @@ Runs live in $NBX_HOME if set, else in .nbx/ of the project (the nearest
 directory holding .nbx/, nbx.json or .git).`
     );
   addRunCommands(program);
+  addFlagsCommand(program);
   addInspectCommands(program);
+  addScalarsCommand(program);
+  addAnnotateCommands(program);
   addManageCommands(program);
   addGpusCommand(program);
   program.exitOverride();

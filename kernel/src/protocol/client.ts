@@ -38,13 +38,15 @@ export class ClientClosedError extends Error {
 
 /**
  * One ZeroMQ socket plus a send queue: zeromq.js allows only one pending send
- * per socket, and callers should not have to care.
+ * per socket, and callers should not have to care. Shared by the client and
+ * the kernel server (`server.ts`); `send` needs a writable socket.
  */
-class Wire<S extends zmq.Dealer | zmq.Subscriber | zmq.Request> {
+export class Wire<S extends zmq.Socket> {
   constructor(readonly socket: S) {}
 
+  /** Queues `frames` behind earlier sends; resolves once zeromq has taken them. */
   send(frames: Buffer[]): Promise<void> {
-    const next = this._queue.then(() => (this.socket as zmq.Dealer).send(frames));
+    const next = this._queue.then(() => (this.socket as unknown as zmq.Writable).send(frames));
     this._queue = next.catch(() => undefined);
     return next;
   }

@@ -5,6 +5,7 @@ import * as os from 'os';
 import type { Command } from 'commander';
 import { UserError } from '../../errors';
 import { resolveRunRef } from '../../store/runs';
+import { applyTagChanges } from '../../store/tags';
 import { runsRootHere } from '../root';
 import { shortId } from '../format';
 
@@ -51,25 +52,6 @@ export function addAnnotateCommands(program: Command): void {
       const meta = run.updateMeta(m => ({ ...m, comments: [...m.comments, comment] }));
       process.stdout.write(`${shortId(meta.id)}: ${meta.comments.length} comment(s)\n`);
     });
-}
-
-/** Applies `+a`, `-b` and bare `c` (add) to a tag list, keeping order and uniqueness. */
-export function applyTagChanges(tags: string[], changes: string[]): string[] {
-  const out = [...tags];
-  for (const change of changes) {
-    const remove = change.startsWith('-');
-    const tag = change.replace(/^[+-]/, '').trim();
-    if (tag === '' || /\s|,/.test(tag)) {
-      throw new UserError(`invalid tag change '${change}': use +tag or -tag (no spaces or commas)`);
-    }
-    const i = out.indexOf(tag);
-    if (remove && i >= 0) {
-      out.splice(i, 1);
-    } else if (!remove && i < 0) {
-      out.push(tag);
-    }
-  }
-  return out;
 }
 
 function userName(): string {

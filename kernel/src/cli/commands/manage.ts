@@ -4,7 +4,7 @@
 import * as readline from 'readline';
 import type { Command } from 'commander';
 import { UserError } from '../../errors';
-import { stopRun } from '../../scheduler/run';
+import { stopRun } from '../../scheduler/control';
 import { removeRun, resolveRunRef } from '../../store/runs';
 import type { RunDir } from '../../store/run-dir';
 import { runsRootHere } from '../root';

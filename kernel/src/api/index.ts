@@ -1,0 +1,210 @@
+/**
+ * The in-notebook API: what a notebook gets from `import * as nbx from "nbx"`.
+ *
+ * ```ts
+ * import * as nbx from 'nbx';
+ * for (let step = 0; step < 100; step++) {
+ *   nbx.log({ loss: 1 / (step + 1), acc: step / 100 }, step);
+ * }
+ * nbx.attr('best_epoch', 42);
+ * ```
+ *
+ * Inside a run (the runner sets `NBX_RUN_DIR`), points go to the run's scalar log
+ * `scalars/api-<pid>.nbxs`: buffered in memory and written when 1 MiB is buffered, at the
+ * latest a second after they were logged (from a timer, or from `log` itself while a long
+ * synchronous loop keeps timers from running), on `flush()`, and when the process exits. The
+ * runner reads them into `meta.json` (`scalars` summaries, `attrs`) while the run runs.
+ * Outside a run, `log` and `attr` do nothing and the first call prints one warning.
+ *
+ * Loads only node:fs, node:path and the scalar log format: importing it costs nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JSONValue } from '../notebook/nbformat';
+import { apiScalarLogName, scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
+
+export type { JSONValue } from '../notebook/nbformat';
+
+/** Unwritten points are written at most this long after the first of them (ms). */
+const FLUSH_INTERVAL_MS = 1000;
+
+interface IApiState {
+  dir: string;
+  writer: ScalarLogWriter;
+  /** Step of the next `log` without a step. */
+  nextStep: number;
+  timer: NodeJS.Timeout | null;
+  /** When the buffer was last written (ms since the epoch). */
+  flushed: number;
+}
+
+/** undefined: not looked up yet; null: not in a run. */
+let state: IApiState | null | undefined;
+const warned = new Set<string>();
+
+function warnOnce(id: string, message: string): void {
+  if (!warned.has(id)) {
+    warned.add(id);
+    process.stderr.write(`nbx: warning: ${message}\n`);
+  }
+}
+
+function currentState(): IApiState | null {
+  if (state === undefined) {
+    state = openState();
+  }
+  return state;
+}
+
+function openState(): IApiState | null {
+  const dir = runDir();
+  if (dir === null) {
+    warnOnce(
+      'no-run',
+      'not running as an nbx run (NBX_RUN_DIR is not set): nbx.log and nbx.attr record nothing'
+    );
+    return null;
+  }
+  let isDir = false;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) {
+    warnOnce(
+      'no-run',
+      `the run directory ${dir} (NBX_RUN_DIR) does not exist: nbx.log and nbx.attr record nothing`
+    );
+    return null;
+  }
+  const writer = new ScalarLogWriter(path.join(scalarsDir(dir), apiScalarLogName(process.pid)), {
+    onError: err => warnOnce('write', `could not write scalars to ${dir}: ${err.message}`)
+  });
+  const s: IApiState = { dir, writer, nextStep: 0, timer: null, flushed: Date.now() };
+  process.on('beforeExit', flush);
+  process.on('exit', flush);
+  return s;
+}
+
+function flushState(s: IApiState, now: number): void {
+  s.flushed = now;
+  s.writer.flush();
+}
+
+function scheduleFlush(s: IApiState): void {
+  s.timer = setTimeout(() => {
+    s.timer = null;
+    flushState(s, Date.now());
+  }, FLUSH_INTERVAL_MS);
+  s.timer.unref();
+}
+
+/**
+ * Records scalar values at a step: `nbx.log({ loss, acc }, step)`. Without a step, the
+ * values go to the step after the previous `log`'s (0 for the first). Values that are not
+ * numbers are skipped with a warning (booleans count as 0 and 1, bigints are converted).
+ */
+export function log(values: Record<string, number>, step?: number): void {
+  const s = state === undefined ? currentState() : state;
+  if (s === null) {
+    return;
+  }
+  let at = s.nextStep;
+  if (step !== undefined) {
+    if (typeof step === 'number' && step === step) {
+      at = step;
+    } else {
+      warnOnce('step', `nbx.log: the step must be a number, got ${String(step)}; using ${at}`);
+    }
+  }
+  s.nextStep = at + 1;
+  const time = Date.now();
+  const writer = s.writer;
+  try {
+    for (const key in values) {
+      const value: unknown = values[key];
+      if (typeof value === 'number') {
+        writer.point(key, at, time, value);
+      } else {
+        logOther(writer, key, value, at, time);
+      }
+    }
+  } catch (err) {
+    // A key too long to store.
+    warnOnce(`log:${(err as Error).message}`, `nbx.log: ${(err as Error).message}; skipped`);
+  }
+  if (time - s.flushed >= FLUSH_INTERVAL_MS) {
+    // A long synchronous loop never lets the timer run: write from here instead.
+    flushState(s, time);
+  } else if (s.timer === null && writer.pendingBytes > 0) {
+    scheduleFlush(s);
+  }
+}
+
+function logOther(
+  writer: ScalarLogWriter,
+  key: string,
+  value: unknown,
+  step: number,
+  time: number
+): void {
+  let n: number;
+  if (typeof value === 'boolean') {
+    n = value ? 1 : 0;
+  } else if (typeof value === 'bigint') {
+    n = Number(value);
+  } else {
+    warnOnce(`value:${key}`, `nbx.log: '${key}' is not a number (${typeof value}); skipped`);
+    return;
+  }
+  writer.point(key, step, time, n);
+}
+
+/**
+ * Records an attribute of the run, any JSON value: `nbx.attr('best_epoch', 42)`. The runner
+ * puts it in `meta.json` under `attrs`; a later value of the same name replaces it.
+ */
+export function attr(name: string, value: JSONValue): void {
+  const s = currentState();
+  if (s === null) {
+    return;
+  }
+  if (typeof name !== 'string' || name === '') {
+    warnOnce('attr-name', 'nbx.attr: the name must be a non-empty string; skipped');
+    return;
+  }
+  try {
+    s.writer.attr(name, value === undefined ? null : value);
+  } catch (err) {
+    warnOnce(
+      `attr:${name}`,
+      `nbx.attr: '${name}' is not JSON (${(err as Error).message}); skipped`
+    );
+    return;
+  }
+  s.writer.flush();
+}
+
+/** Writes the points recorded so far now (they are also written every second and at exit). */
+export function flush(): void {
+  if (state) {
+    flushState(state, Date.now());
+  }
+}
+
+/** The directory of the run this notebook runs as, or null outside a run. */
+export function runDir(): string | null {
+  const dir = process.env.NBX_RUN_DIR;
+  return dir ? path.resolve(dir) : null;
+}
+
+/** The id of the run this notebook runs as, or null outside a run. */
+export function runId(): string | null {
+  const id = process.env.NBX_RUN_ID;
+  if (id) {
+    return id;
+  }
+  const dir = runDir();
+  return dir === null ? null : path.basename(dir);
+}

@@ -1,0 +1,205 @@
+/**
+ * Preparing a run: validate the request, create the run directory, and
+ * write everything the run is made of — the snapshot notebook with its flags
+ * injected, the source files, the record of what it is (flags, label, tags,
+ * source digest, git state).
+ *
+ * Split in three so a foreground run can start its kernel while the flags
+ * are parsed: `planRun` (checks, nothing written), `createRunDir` (the
+ * directory and a first meta.json), `materializeRun` (the rest; on a bad
+ * flag it removes the run directory again, so nothing is left half-written).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { UserError } from '../errors';
+import { readNotebook, serializeNotebook, writeNotebookAtomic } from '../notebook/io';
+import type { INotebook, JSONValue } from '../notebook/nbformat';
+import {
+  flagDefaults,
+  injectFlags,
+  notebookLanguage,
+  parseAssignments,
+  parseFlags,
+  resolveFlagValues
+} from '../notebook/flags';
+import { getKernelSpec, type IKernelSpec } from '../protocol/kernelspec';
+import type { RunMeta } from '../store/meta';
+import { resolveRunsRoot } from '../store/root';
+import { createRun, type RunDir } from '../store/run-dir';
+import { gitInfo } from '../tracking/git';
+import { defaultLabel, expandLabel } from '../tracking/label';
+import { snapshotSource } from '../tracking/source';
+import { ensureNbxResolvable } from '../tracking/nbx-package';
+import { parseOutputScalarsConfig } from '../tracking/output-scan';
+
+export interface IRunRequest {
+  /** Path of the notebook (relative to `cwd`). */
+  notebook: string;
+  /** The notebook's content when it differs from the file (unsaved edits in the editor). */
+  content?: INotebook;
+  /** `NAME=VALUE` flag assignments. */
+  flags?: string[];
+  /** Inject flags the notebook does not declare instead of refusing them. */
+  forceFlags?: boolean;
+  kernel?: string;
+  /** CUDA_VISIBLE_DEVICES for the kernel: a list, '' for none, undefined to inherit. */
+  gpus?: string;
+  timeoutS?: number | null;
+  allowErrors?: boolean;
+  /** A label, with `${flag}` references; default: the flags that differ from the defaults. */
+  label?: string;
+  tags?: string[];
+  /** The command line that asked for the run, recorded as is. */
+  command: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A validated request: what `createRunDir` and `materializeRun` work from. */
+export interface IRunPlan {
+  req: IRunRequest;
+  notebookPath: string;
+  notebook: INotebook;
+  spec: IKernelSpec;
+  root: string;
+  assignments: { name: string; raw: string }[];
+  env: NodeJS.ProcessEnv;
+}
+
+export interface IPreparedRun {
+  run: RunDir;
+  meta: RunMeta;
+  /** Lines to show the person (e.g. the source snapshot hit its cap). */
+  warnings: string[];
+}
+
+/** Checks the request; throws a `UserError` for bad input. Writes nothing. */
+export function planRun(req: IRunRequest): IRunPlan {
+  const cwd = req.cwd ?? process.cwd();
+  const env = req.env ?? process.env;
+  const notebookPath = path.resolve(cwd, req.notebook);
+  const notebook = req.content ?? readNotebook(notebookPath);
+  if (req.content && !fs.existsSync(path.dirname(notebookPath))) {
+    throw new UserError(`no such directory: ${path.dirname(notebookPath)}`);
+  }
+  const spec = chooseKernel(notebook, notebookPath, req.kernel, env);
+  if (req.timeoutS !== undefined && req.timeoutS !== null && !(req.timeoutS > 0)) {
+    throw new UserError(`invalid --timeout '${req.timeoutS}': give a number of seconds above 0`);
+  }
+  for (const tag of req.tags ?? []) {
+    if (tag.trim() === '' || /[\s,]/.test(tag)) {
+      throw new UserError(`invalid --tag '${tag}': tags have no spaces or commas`);
+    }
+  }
+  parseOutputScalarsConfig(notebook.metadata);
+  return {
+    req,
+    notebookPath,
+    notebook,
+    spec,
+    root: resolveRunsRoot({ notebookPath, cwd, env }),
+    assignments: parseAssignments(req.flags ?? []),
+    env
+  };
+}
+
+/** The kernel named on the command line, else the notebook's own. */
+function chooseKernel(
+  nb: INotebook,
+  notebookPath: string,
+  requested: string | undefined,
+  env: NodeJS.ProcessEnv
+): IKernelSpec {
+  const options = { env, cwd: path.dirname(notebookPath) };
+  if (requested) {
+    return getKernelSpec(requested, options);
+  }
+  const ks = nb.metadata.kernelspec;
+  const name =
+    ks && typeof ks === 'object' && !Array.isArray(ks) && typeof ks.name === 'string'
+      ? ks.name
+      : null;
+  if (!name) {
+    throw new UserError(
+      `${path.basename(notebookPath)} names no kernel (metadata.kernelspec); choose one with --kernel`
+    );
+  }
+  return getKernelSpec(name, options);
+}
+
+/** Creates the run directory with its first record (status `queued`). */
+export function createRunDir(plan: IRunPlan): RunDir {
+  const { req, spec } = plan;
+  return createRun(plan.root, {
+    notebook: plan.notebookPath,
+    notebookName: path.basename(plan.notebookPath),
+    kernel: { name: spec.name, displayName: spec.displayName, language: spec.language },
+    status: 'queued',
+    gpus: req.gpus ?? null,
+    command: req.command,
+    host: os.hostname(),
+    label: req.label ?? null,
+    tags: [...new Set(req.tags ?? [])],
+    settings: { timeoutS: req.timeoutS ?? null, allowErrors: req.allowErrors ?? false }
+  });
+}
+
+/**
+ * Parses and injects the flags, writes the snapshot notebook, the source
+ * files and the run's identity. On any error the run directory is removed
+ * and the error rethrown.
+ */
+export async function materializeRun(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
+  try {
+    return await materialize(plan, run);
+  } catch (err) {
+    fs.rmSync(run.path, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
+  const { req, notebook, notebookPath } = plan;
+  const git = gitInfo(path.dirname(notebookPath), { exclude: [plan.root], env: plan.env });
+  const language = notebookLanguage(notebook, plan.spec.language);
+  const defs = parseFlags(notebook, language);
+  const values = resolveFlagValues(defs, plan.assignments, {
+    force: req.forceFlags === true,
+    notebook: path.basename(notebookPath)
+  });
+  const defaults = flagDefaults(defs);
+  const flags: Record<string, JSONValue> = { ...defaults, ...values };
+  const snapshot = Object.keys(values).length
+    ? injectFlags(notebook, language, values, defs)
+    : notebook;
+  const label =
+    req.label !== undefined
+      ? expandLabel(req.label, flags, defaults)
+      : defaultLabel(flags, defaults);
+  writeNotebookAtomic(run.snapshotPath, snapshot);
+  const source = snapshotSource(notebookPath, run.path, {
+    runsRoot: plan.root,
+    notebook: req.content ? serializeNotebook(req.content) : undefined
+  });
+  ensureNbxResolvable(run.path, path.dirname(notebookPath));
+  const meta = run.updateMeta(m => ({
+    ...m,
+    flags,
+    flagDefaults: defaults,
+    label: label === '' ? null : label,
+    sourceDigest: source.digest
+  }));
+  const gitState = await git;
+  return {
+    run,
+    meta: gitState ? run.updateMeta({ git: gitState }) : meta,
+    warnings: source.warnings
+  };
+}
+
+/** Plans, creates and materializes a run in one go (detached runs, sweeps, the service). */
+export async function prepareRun(req: IRunRequest): Promise<IPreparedRun> {
+  const plan = planRun(req);
+  return materializeRun(plan, createRunDir(plan));
+}

@@ -1,0 +1,240 @@
+/**
+ * The runner: executes one prepared run in this process — a fresh kernel in
+ * the run directory, the notebook cell by cell, the output scanned for
+ * scalars, system metrics sampled — and records how it ended. SIGTERM,
+ * SIGINT and SIGHUP stop the run cleanly (status `terminated`).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { errorMessage } from '../errors';
+import { NotebookExecutor, type IExecuteResult, type IProgress } from '../executor/execute';
+import { readNotebook, writeNotebookAtomic } from '../notebook/io';
+import { getKernelSpec } from '../protocol/kernelspec';
+import { KernelManager } from '../protocol/manager';
+import type { RunMeta } from '../store/meta';
+import { processStartToken } from '../store/process';
+import type { RunDir } from '../store/run-dir';
+import { parseOutputScalarsConfig } from '../tracking/output-scan';
+import { scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
+import { RunScalars } from '../tracking/scalars-run';
+import { SystemSampler } from '../tracking/system';
+
+export interface IExecuteRunOptions {
+  /** Streams as they arrive (the foreground CLI echoes them). */
+  onStream?: (name: 'stdout' | 'stderr', text: string) => void;
+  onProgress?: (progress: IProgress) => void;
+  env?: NodeJS.ProcessEnv;
+  /** A kernel already launched for this run (see `launchRunKernel`). */
+  kernel?: Promise<KernelManager>;
+  /** System metrics interval; 0 turns sampling off. Default 2 s. */
+  sampleMs?: number;
+}
+
+/**
+ * Launches the kernel of a run (spawned at once, ready later), so a caller
+ * can overlap the kernel's start with other preparation.
+ */
+export function launchRunKernel(run: RunDir, env: NodeJS.ProcessEnv): Promise<KernelManager> {
+  const meta = run.readMeta();
+  const spec = getKernelSpec(meta.kernel?.name ?? '', { env, cwd: path.dirname(meta.notebook) });
+  const log = fs.openSync(run.kernelLogPath, 'a');
+  const started = KernelManager.start({
+    spec,
+    cwd: run.path,
+    env: kernelEnv(run, meta, env),
+    output: log
+  });
+  // The kernel holds its own copy of the descriptor.
+  void started.then(
+    () => fs.closeSync(log),
+    () => fs.closeSync(log)
+  );
+  return started;
+}
+
+/** The kernel's environment: ours, the run's identity, and the GPUs chosen. */
+function kernelEnv(run: RunDir, meta: RunMeta, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    NBX_RUN_ID: run.id,
+    NBX_RUN_DIR: run.path,
+    NBX_HOME: run.root
+  };
+  if (meta.gpus !== null) {
+    env.CUDA_VISIBLE_DEVICES = meta.gpus;
+  }
+  return env;
+}
+
+/** Executes a prepared run; resolves with the final record, never throws for a failing notebook. */
+export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}): Promise<RunMeta> {
+  const env = options.env ?? process.env;
+  let meta = run.updateMeta(m => ({
+    ...m,
+    status: 'running',
+    pid: process.pid,
+    pidStart: processStartToken(process.pid),
+    started: new Date().toISOString(),
+    error: null
+  }));
+  const settings = meta.settings ?? { timeoutS: null, allowErrors: false };
+  const log = fs.openSync(run.logPath, 'a');
+  let executor: NotebookExecutor | null = null;
+  let stopReason: string | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopReason = `stopped by ${signal}`;
+    executor?.stop(stopReason);
+  };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const s of signals) {
+    process.on(s, onSignal);
+  }
+  const warn = (message: string): void => {
+    fs.writeSync(log, `nbx: warning: ${message}\n`);
+  };
+  let scalars: RunScalars | null = null;
+  let sampler: { stop(): Promise<void> } | null = null;
+  let kernel: KernelManager | null = null;
+  let result: IExecuteResult;
+  try {
+    const nb = readNotebook(run.snapshotPath);
+    scalars = new RunScalars(run.path, {
+      config: parseOutputScalarsConfig(nb.metadata),
+      flags: [...Object.keys(meta.flagDefaults), ...Object.keys(meta.flags)],
+      onWarning: warn
+    });
+    scalars.start(update => {
+      run.updateMeta(m => ({
+        ...m,
+        scalars: update.scalars,
+        attrs: { ...m.attrs, ...update.attrs }
+      }));
+    });
+    kernel = await (options.kernel ?? launchRunKernel(run, env));
+    const info = kernel.info.language_info as { name?: string; version?: string } | undefined;
+    meta = run.updateMeta(m => ({
+      ...m,
+      kernelPid: kernel?.process.pid ?? null,
+      runtime: {
+        node: process.versions.node,
+        language: info?.name ?? null,
+        languageVersion: info?.version ?? null
+      }
+    }));
+    sampler = startSampler(run, meta, kernel, env, options.sampleMs ?? 2000, warn);
+    const progressWriter = throttle((p: IProgress) => {
+      run.updateMeta(m => ({
+        ...m,
+        progress: { cells: p.total, done: p.done, current: p.current }
+      }));
+    }, 500);
+    executor = new NotebookExecutor(kernel, nb, {
+      timeoutMs: settings.timeoutS ? settings.timeoutS * 1000 : null,
+      allowErrors: settings.allowErrors,
+      save: n => writeNotebookAtomic(run.executedPath, n),
+      onStream: (name, text) => {
+        fs.writeSync(log, text);
+        scalars?.write(name, text);
+        options.onStream?.(name, text);
+      },
+      onProgress: p => {
+        progressWriter.call(p);
+        options.onProgress?.(p);
+      }
+    });
+    if (stopReason !== null) {
+      executor.stop(stopReason);
+    }
+    result = await executor.run();
+    progressWriter.flush();
+  } catch (err) {
+    result = {
+      status: stopReason !== null ? 'terminated' : 'error',
+      error: stopReason ?? errorMessage(err),
+      cellIndex: null
+    };
+  } finally {
+    await sampler?.stop();
+    await kernel?.shutdown();
+    fs.closeSync(log);
+    for (const s of signals) {
+      process.off(s, onSignal);
+    }
+  }
+  const final = scalars?.close();
+  return run.updateMeta(m => ({
+    ...m,
+    ...(final ? { scalars: final.scalars, attrs: { ...m.attrs, ...final.attrs } } : {}),
+    status: result.status,
+    error: result.error,
+    stopped: new Date().toISOString(),
+    exitCode: result.status === 'completed' ? 0 : 1
+  }));
+}
+
+/** Samples the kernel's CPU, memory and GPUs into the run's `scalars/system` log. */
+function startSampler(
+  run: RunDir,
+  meta: RunMeta,
+  kernel: KernelManager,
+  env: NodeJS.ProcessEnv,
+  intervalMs: number,
+  warn: (message: string) => void
+): { stop(): Promise<void> } | null {
+  if (intervalMs <= 0) {
+    return null;
+  }
+  const writer = new ScalarLogWriter(path.join(scalarsDir(run.path), 'system.nbxs'), {
+    onError: err => warn(`could not write system metrics: ${err.message}`)
+  });
+  let step = 0;
+  const sampler = new SystemSampler({
+    kernelPid: kernel.process.pid,
+    gpus: meta.gpus ?? env.CUDA_VISIBLE_DEVICES ?? null,
+    intervalMs,
+    env,
+    onSample: points => {
+      for (const p of points) {
+        writer.point(p.key, step, p.time, p.value);
+      }
+      step++;
+      writer.flush();
+    }
+  }).start();
+  return {
+    async stop() {
+      await sampler.stop();
+      writer.close();
+    }
+  };
+}
+
+/** Calls `fn` at most every `ms`, keeping the latest argument; `flush` sends it now. */
+function throttle<T>(fn: (arg: T) => void, ms: number): { call(arg: T): void; flush(): void } {
+  let last = 0;
+  let pending: { arg: T } | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (pending) {
+      const { arg } = pending;
+      pending = null;
+      last = Date.now();
+      fn(arg);
+    }
+  };
+  return {
+    call(arg: T) {
+      pending = { arg };
+      const wait = ms - (Date.now() - last);
+      if (wait <= 0) {
+        flush();
+      } else if (!timer) {
+        timer = setTimeout(flush, wait);
+        timer.unref();
+      }
+    },
+    flush
+  };
+}
