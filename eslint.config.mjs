@@ -1,7 +1,13 @@
 // ESLint 9 flat config: @eslint/js + typescript-eslint recommended, plus the house rules
-// of the JupyterLab extension template (curly, eqeqeq, arrow callbacks, no `any`).
+// of the JupyterLab extension template (curly, eqeqeq, arrow callbacks, no `any`), and for
+// the extension (src/) and its Galata tests (ui-tests/) @jupyter/eslint-plugin's rules.
 import js from '@eslint/js';
+import jupyter from '@jupyter/eslint-plugin';
 import tseslint from 'typescript-eslint';
+
+// @jupyter/eslint-plugin's recommended config, limited to the frontend: its entries are
+// for all code (plugins, commands, translations), JSON schemas, and test files.
+const [jupyterAll, jupyterSchemas, jupyterTests] = jupyter.configs.recommended;
 
 export default tseslint.config(
   {
@@ -13,7 +19,8 @@ export default tseslint.config(
       '.venv/**',
       '.nbx/**',
       'ui-tests/test-results/**',
-      'ui-tests/playwright-report/**'
+      'ui-tests/playwright-report/**',
+      'ui-tests/blob-report/**'
     ]
   },
   js.configs.recommended,
@@ -59,7 +66,30 @@ export default tseslint.config(
     }
   },
   {
-    files: ['**/*.mjs'],
+    // ES modules: this file, and style/index.js (the styleModule the builder bundles).
+    files: ['**/*.mjs', 'style/**/*.js'],
     languageOptions: { sourceType: 'module' }
+  },
+  {
+    files: ['src/**/*.{ts,tsx}', 'ui-tests/**/*.{ts,js}'],
+    plugins: { jupyter },
+    rules: jupyterAll.rules
+  },
+  {
+    files: ['schema/*.json'],
+    plugins: { jupyter },
+    languageOptions: jupyterSchemas.languageOptions,
+    rules: jupyterSchemas.rules
+  },
+  {
+    files: ['ui-tests/**/*.spec.ts'],
+    plugins: { jupyter },
+    rules: jupyterTests.rules
+  },
+  {
+    // JupyterLab's patterns: `namespace CommandIDs`, `namespace Private`, a class's
+    // static namespace merged with it.
+    files: ['src/**/*.{ts,tsx}'],
+    rules: { '@typescript-eslint/no-namespace': 'off' }
   }
 );

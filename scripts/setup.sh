@@ -2,11 +2,29 @@
 # Sets up this checkout for development, tests and the examples:
 #   .venv/                  Python venv with jupyterlab==4.6.4 and ipykernel (from PyPI)
 #   node_modules/           npm ci, when missing or older than package-lock.json
-#   kernel/lib/             the engine build (npm run build), when kernel/src changed
-#   .venv/share/jupyter/    kernelspecs tslab, jslab and python3 with absolute argv[0]
+#   kernel/lib/             the engine build (npm run build:kernel), when kernel/src changed
+#   lib/, labextension/     the JupyterLab extension: tsc, then the prebuilt extension
+#                           (npm run build:lib, build:labextension), when src/ or style/ changed
+#   .venv/share/jupyter/    kernelspecs tslab, jslab and python3 with absolute argv[0], and
+#                           labextensions/nbx, a symlink to labextension/ (JupyterLab loads it
+#                           from there; no JupyterLab rebuild)
+#   /usr/bin/chromium       only with --ui-tests: Debian's Chromium for the Galata tests,
+#                           from apt when missing (as root, or through sudo); NBX_CHROMIUM
+#                           names another browser binary instead
 # Idempotent: each step is skipped when its result is already in place.
 # PYTHON (default python3) is the interpreter a new .venv is created with.
 set -euo pipefail
+
+ui_tests=false
+for arg in "$@"; do
+  case $arg in
+    --ui-tests) ui_tests=true ;;
+    *)
+      printf 'setup: unknown argument %s (usage: setup.sh [--ui-tests])\n' "$arg" >&2
+      exit 2
+      ;;
+  esac
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -16,6 +34,11 @@ kernels=$venv/share/jupyter/kernels
 tslab_bin=$root/node_modules/.bin/tslab
 jupyterlab_version=4.6.4
 build_stamp=kernel/lib/.build-stamp
+# In labextension/, which the builder empties at the start of each build: a dev build
+# (npm run build:labextension:dev) removes it, so setup makes its production build again.
+lab_build_stamp=labextension/.build-stamp
+labextension_link=$venv/share/jupyter/labextensions/nbx
+chromium=${NBX_CHROMIUM:-/usr/bin/chromium}
 
 step() { printf '==> %s\n' "$*"; }
 die() {
@@ -64,18 +87,47 @@ ensure_node_modules() {
   npm ci --no-audit --no-fund
 }
 
+# Notebooks in this checkout (a tslab kernel's cwd is examples/) `import * as nbx from "nbx"`
+# through node_modules/nbx; `npm ci` removes the link, so it is made again each time.
+ensure_self_link() {
+  if [ "$(readlink node_modules/nbx 2>/dev/null)" = ".." ]; then
+    step "node_modules/nbx: links to this checkout"
+    return
+  fi
+  step "node_modules/nbx: linking to this checkout"
+  rm -rf node_modules/nbx
+  ln -s .. node_modules/nbx
+}
+
 ensure_build() {
   if [ -f "$build_stamp" ] &&
     [ -z "$(find kernel/src kernel/tsconfig.json node_modules/.package-lock.json -newer "$build_stamp" -print -quit)" ]; then
     step "build: kernel/lib is up to date with kernel/src"
     return
   fi
-  step "build: npm run build"
+  step "build: npm run build:kernel"
   # Dated before the build, so a source saved while tsc runs still counts as newer.
   mkdir -p kernel/lib
   touch "$build_stamp.next"
-  npm run --silent build
+  npm run --silent build:kernel
   mv -f "$build_stamp.next" "$build_stamp"
+}
+
+ensure_labextension() {
+  if [ -f "$lab_build_stamp" ] && [ -f labextension/package.json ] &&
+    [ -z "$(find src style package.json tsconfig.json node_modules/.package-lock.json \
+      -newer "$lab_build_stamp" -print -quit)" ]; then
+    step "build: lib/ and labextension/ are up to date with src/ and style/"
+    return
+  fi
+  step "build: npm run build:lib && npm run build:labextension"
+  # Dated before the build, like the kernel's stamp; kept outside labextension/, which the
+  # builder empties.
+  mkdir -p lib
+  touch lib/.labextension-stamp.next
+  npm run --silent build:lib
+  npm run --silent build:labextension
+  mv -f lib/.labextension-stamp.next "$lab_build_stamp"
 }
 
 # argv[0] of an installed kernelspec, or nothing when it is missing or unreadable.
@@ -105,8 +157,56 @@ ensure_kernelspecs() {
   fi
 }
 
+# JupyterLab finds prebuilt extensions in <data dir>/labextensions/<npm name>.
+ensure_labextension_link() {
+  local target=$root/labextension
+  if [ "$(readlink "$labextension_link" 2>/dev/null)" = "$target" ]; then
+    step "labextension: .venv/share/jupyter/labextensions/nbx -> labextension/"
+    return
+  fi
+  step "labextension: linking .venv/share/jupyter/labextensions/nbx -> labextension/"
+  mkdir -p "$(dirname "$labextension_link")"
+  # A copy or a link elsewhere (e.g. from `jupyter labextension develop` in another checkout).
+  rm -rf "$labextension_link"
+  ln -s "$target" "$labextension_link"
+}
+
+# Debian's Chromium for Playwright (`npx playwright install` cannot download here), or the
+# browser $NBX_CHROMIUM names (ui-tests/playwright.config.js reads it too).
+ensure_chromium() {
+  if [ -x "$chromium" ]; then
+    step "chromium: $chromium"
+    return
+  fi
+  [ -z "${NBX_CHROMIUM:-}" ] || die "NBX_CHROMIUM=$NBX_CHROMIUM is not an executable"
+  command -v apt-get >/dev/null ||
+    die "$chromium is missing and apt-get is not available: install Chromium there by hand"
+  local sudo=
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "$chromium is missing; as root: apt-get install chromium"
+    sudo=sudo
+  fi
+  step "chromium: apt-get install chromium fonts-liberation"
+  export DEBIAN_FRONTEND=noninteractive
+  # Package lists are empty on fresh images; stale ones make the download 404: update then.
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -print -quit)" ]; then
+    $sudo apt-get update -qq </dev/null
+  fi
+  if ! $sudo apt-get install -y -qq --no-install-recommends chromium fonts-liberation </dev/null; then
+    $sudo apt-get update -qq </dev/null
+    $sudo apt-get install -y -qq --no-install-recommends chromium fonts-liberation </dev/null
+  fi
+  [ -x "$chromium" ] || die "apt-get install chromium did not install $chromium"
+}
+
 ensure_venv
 ensure_node_modules
+ensure_self_link
 ensure_build
+ensure_labextension
 ensure_kernelspecs
+ensure_labextension_link
+if $ui_tests; then
+  ensure_chromium
+fi
 step "setup done in ${SECONDS}s"

@@ -1,24 +1,55 @@
 #!/usr/bin/env bash
-# The project's test command (`npm test`): setup (venv, node_modules, build, kernelspecs),
-# lint, then the engine's unit and integration tests (scripts/unit.sh).
-# Exit code: the tests' when they fail, else lint's.
+# The project's test command (`npm test`): setup (venv, node_modules, builds, kernelspecs,
+# the extension), lint, the engine's unit and integration tests (scripts/unit.sh), then the
+# Galata tests in a real JupyterLab and Chromium (scripts/ui-test.sh, which installs
+# Chromium when missing).
+# The last line is the combined count of both suites: `N passed, N failed`.
+# Exit code: non-zero when lint or either suite failed (the first failing suite's code).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 
-echo '==> lint: eslint . && prettier --check .'
+echo '==> lint: npm run lint (eslint, prettier --check, tsc -p ui-tests)'
 lint_status=0
 npm run --silent lint || lint_status=$?
 
-echo '==> tests'
-test_status=0
-bash scripts/unit.sh || test_status=$?
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo '==> unit and integration tests'
+unit_status=0
+bash scripts/unit.sh | tee "$log" || unit_status=$?
+
+echo '==> ui tests'
+ui_status=0
+bash scripts/ui-test.sh | tee -a "$log" || ui_status=$?
+
+# The last value of a `# <key> N` summary line in the log, or 0.
+count() { { grep -E "^# $1 [0-9]+$" "$log" || true; } | awk '{ n = $NF } END { print n + 0 }'; }
+
+unit_pass=$(count pass)
+# Cancelled tests (a timeout, a parent that failed) fail the run as failures do.
+unit_fail=$(($(count fail) + $(count cancelled)))
+# A failing run without a failed test (a file that did not load, no test files) counts as one.
+if [ "$unit_status" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then
+  unit_fail=1
+fi
+ui_pass=$(count 'ui pass')
+ui_fail=$(count 'ui fail')
+if [ "$ui_status" -ne 0 ] && [ "$ui_fail" -eq 0 ]; then
+  ui_fail=1
+fi
 
 if [ "$lint_status" -ne 0 ]; then
-  echo "==> lint failed (exit $lint_status): see its output above; \`npm run lint:fix\` fixes most of it" >&2
+  echo "==> lint failed (exit $lint_status): see its output above; \`npm run lint:fix\` fixes most of it"
 fi
-if [ "$test_status" -ne 0 ]; then
-  exit "$test_status"
-fi
-exit "$lint_status"
+echo "==> node tests: $unit_pass passed, $unit_fail failed; ui tests: $ui_pass passed, $ui_fail failed"
+echo "$((unit_pass + ui_pass)) passed, $((unit_fail + ui_fail)) failed"
+
+for status in "$unit_status" "$ui_status" "$lint_status"; do
+  if [ "$status" -ne 0 ]; then
+    exit "$status"
+  fi
+done
+exit 0

@@ -1,0 +1,54 @@
+/**
+ * Playwright configuration for the Galata tests: a real JupyterLab 4.6.4 from the project's
+ * .venv (with nbx's prebuilt extension linked in by scripts/setup.sh) in Debian's Chromium.
+ * Run through `npm run test:ui` (scripts/ui-test.sh), which sets everything up first.
+ *
+ * Environment: NBX_CHROMIUM (default /usr/bin/chromium), NBX_UI_TEST_PORT (default 8888,
+ * Galata's), CI (no local server reuse, no retries either way).
+ */
+const path = require('path');
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const port = Number(process.env.NBX_UI_TEST_PORT || 8888);
+const jupyter = path.join(__dirname, '..', '.venv', 'bin', 'jupyter');
+// JupyterLab refuses to run as root without --allow-root.
+const allowRoot = process.getuid && process.getuid() === 0 ? ' --allow-root' : '';
+
+module.exports = {
+  ...baseConfig,
+  testDir: './tests',
+  outputDir: './test-results',
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'playwright-report' }],
+    // Read by scripts/ui-test.sh and scripts/test.sh for the summary line.
+    ['json', { outputFile: 'test-results/report.json' }]
+  ],
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
+    // Recording video needs an ffmpeg download that cannot work here.
+    video: 'off',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.NBX_CHROMIUM || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    }
+  },
+  webServer: {
+    command: `"${jupyter}" lab --config jupyter_server_test_config.py --ServerApp.port=${port} --Application.log_level=ERROR${allowRoot}`,
+    cwd: __dirname,
+    url: `http://localhost:${port}/lab`,
+    timeout: 120 * 1000,
+    reuseExistingServer: false
+  }
+};
