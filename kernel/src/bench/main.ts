@@ -4,6 +4,7 @@
  */
 import { benchExec } from './exec';
 import { benchLog } from './log';
+import { benchIndex } from './index';
 
 const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
   exec: {
@@ -13,6 +14,10 @@ const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<
   log: {
     about: '1M nbx.log calls in a tslab cell vs a no-op loop; output scanning MB/s vs text.split',
     run: benchLog
+  },
+  index: {
+    about: 'runs index: nbx runs cold/warm vs reading every meta.json; nbx compare --arrow',
+    run: benchIndex
   }
 };
 

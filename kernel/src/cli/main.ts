@@ -15,6 +15,7 @@ import { addGpusCommand } from './commands/gpus';
 import { addFlagsCommand } from './commands/flags';
 import { addAnnotateCommands } from './commands/annotate';
 import { addScalarsCommand } from './commands/scalars';
+import { addCompareCommand } from './commands/compare';
 
 export function buildProgram(): Command {
   const program = new Command('nbx')
@@ -43,6 +44,7 @@ directory holding .nbx/, nbx.json or .git).`
   addRunCommands(program);
   addFlagsCommand(program);
   addInspectCommands(program);
+  addCompareCommand(program);
   addScalarsCommand(program);
   addAnnotateCommands(program);
   addManageCommands(program);

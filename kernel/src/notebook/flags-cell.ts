@@ -75,7 +75,9 @@ export function flagsCellLabel(index: number): string {
 
 /** Scans a cell's source for flags in `language`. */
 export function scanCell(text: string, language: FlagLanguage): ICellScan {
-  return language === 'python' ? scanPythonCell(text) : typeScriptFlags().scanTypeScriptCell(text, language);
+  return language === 'python'
+    ? scanPythonCell(text)
+    : typeScriptFlags().scanTypeScriptCell(text, language);
 }
 
 /**

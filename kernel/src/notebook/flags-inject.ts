@@ -93,7 +93,8 @@ function rendererOf(language: FlagLanguage): LiteralRenderer {
 
 /** A new assignment statement for a forced flag. */
 function assignment(language: FlagLanguage, name: string, value: JSONValue): string {
-  const valid = language === 'python' ? isPythonName(name) : typeScriptFlags().isTypeScriptName(name);
+  const valid =
+    language === 'python' ? isPythonName(name) : typeScriptFlags().isTypeScriptName(name);
   if (!valid) {
     const lang = language === 'python' ? 'Python' : 'TypeScript/JavaScript';
     throw new UserError(`cannot add flag '${name}': it is not a valid ${lang} variable name`);

@@ -3,41 +3,62 @@
  */
 import * as fs from 'fs';
 import type { Command } from 'commander';
-import { effectiveStatus, listRuns, resolveRunRef } from '../../store/runs';
+import { UserError } from '../../errors';
+import { effectiveStatus, resolveRunRef } from '../../store/runs';
 import { FINAL_STATUSES, type RunMeta } from '../../store/meta';
-import type { RunDir } from '../../store/run-dir';
+import { RunDir } from '../../store/run-dir';
+import { loadRunsIndex, type RunsIndex } from '../../store/index';
+import { resolveIndexRefs } from '../../store/index-refs';
+import { filterRows, parseSort, parseStatuses, sortRows, whereColumns } from '../../store/query';
 import { runsRootHere } from '../root';
 import { formatDuration, formatTime, printJson, runDuration, shortId, table } from '../format';
+import { formatNumber } from './compare';
+
+interface IRunsOptions {
+  limit?: string;
+  status: string[];
+  notebook?: string;
+  label?: string;
+  tag: string[];
+  where?: string;
+  sort?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function addInspectCommands(program: Command): void {
   program
     .command('runs')
-    .description('list runs, latest first')
+    .description('list runs, latest first (from the runs index)')
     .option('-n, --limit <count>', 'show at most this many runs')
-    .option('--json', 'print the run records as JSON')
-    .action((opts: { limit?: string; json?: boolean }) => {
-      const root = runsRootHere();
-      let runs = listRuns(root, { onWarning: warn });
-      if (opts.limit !== undefined) {
-        runs = runs.slice(0, Math.max(0, Number.parseInt(opts.limit, 10) || 0));
-      }
-      if (opts.json) {
-        printJson(runs);
-        return;
-      }
-      if (runs.length === 0) {
-        process.stderr.write(`no runs yet in ${root} (start one with: nbx run NOTEBOOK)\n`);
-        return;
-      }
-      const rows = runs.map((m, i) => [
-        `[${i + 1}]`,
-        shortId(m.id),
-        m.notebookName,
-        formatTime(m.started ?? m.created),
-        durationCell(m),
-        m.status
-      ]);
-      process.stdout.write(`${table(rows)}\n`);
+    .option(
+      '--status <status>',
+      'only runs with this status (repeatable, or a comma list)',
+      collect,
+      []
+    )
+    .option('--notebook <name>', 'only runs of this notebook (name, .ipynb optional)')
+    .option('--label <text>', 'only runs whose label contains this text (any case)')
+    .option('--tag <tag>', 'only runs with this tag (repeatable: all of them)', collect, [])
+    .option('-w, --where <expr>', "only runs matching, e.g. 'lr > 0.001 and #acc >= 0.9'")
+    .option('-s, --sort <spec>', "sort by columns, '-' for descending, e.g. '-#acc,started'")
+    .option('--json', 'print the run records (meta.json) as JSON')
+    .addHelpText(
+      'after',
+      `
+The [N] before a run is its position in the full latest-first list: filters and --sort
+do not renumber, so 'nbx show N' always means the run listed as [N].
+
+--where: comparisons (= != < <= > >=, contains, in [a, b], not in, is null,
+is not null) joined with and, or, not and parentheses. Names: =flag, #scalar (last
+value), #scalar:min, #scalar:max, .attr, or the columns id, notebook, status, label,
+tags, created, started, stopped, duration (seconds); a bare name is a column, else a
+flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01).
+  nbx runs --where 'lr > 0.001 and #acc >= 0.9 and status = completed' --sort -#acc`
+    )
+    .action((opts: IRunsOptions) => {
+      printRunList(opts);
     });
 
   program
@@ -46,7 +67,7 @@ export function addInspectCommands(program: Command): void {
     .argument('<run>', 'run id, id prefix, or index from nbx runs')
     .option('--json', 'print meta.json (with the effective status)')
     .action((ref: string, opts: { json?: boolean }) => {
-      const run = resolveRunRef(runsRootHere(), ref);
+      const run = resolveOne(runsRootHere(), ref);
       const meta = readEffective(run);
       if (opts.json) {
         printJson(meta);
@@ -61,13 +82,112 @@ export function addInspectCommands(program: Command): void {
     .argument('<run>', 'run id, id prefix, or index from nbx runs')
     .option('-f, --follow', 'keep printing new output until the run ends')
     .action(async (ref: string, opts: { follow?: boolean }) => {
-      const run = resolveRunRef(runsRootHere(), ref);
+      const run = resolveOne(runsRootHere(), ref);
       await printLog(run, opts.follow === true);
     });
 }
 
 function warn(message: string): void {
   process.stderr.write(`nbx: warning: ${message}\n`);
+}
+
+/** A RUN reference; a list position is looked up in the index (no meta.json read). */
+function resolveOne(root: string, ref: string): RunDir {
+  if (!/^\d+$/.test(ref.trim())) {
+    return resolveRunRef(root, ref);
+  }
+  const index = loadRunsIndex(root);
+  return new RunDir(root, index.id(resolveIndexRefs(index, [ref])[0]));
+}
+
+function parseLimit(limit: string | undefined): number | undefined {
+  if (limit === undefined) {
+    return undefined;
+  }
+  if (!/^\d+$/.test(limit.trim())) {
+    throw new UserError(`invalid --limit '${limit}' — give a whole number`);
+  }
+  return Number(limit);
+}
+
+/** Scalar columns named by --sort or --where, shown as `key=value` after the status. */
+function metricColumns(index: RunsIndex, opts: IRunsOptions): string[] {
+  const names = opts.sort ? parseSort(index, opts.sort).map(k => k.column) : [];
+  if (opts.where) {
+    names.push(...whereColumns(index, opts.where));
+  }
+  return [...new Set(names)].filter(name => name.startsWith('#'));
+}
+
+function printRunList(opts: IRunsOptions): void {
+  const root = runsRootHere();
+  const statuses = parseStatuses(opts.status);
+  const limit = parseLimit(opts.limit);
+  const index = loadRunsIndex(root, { onWarning: warn });
+  let rows = filterRows(index, {
+    status: statuses,
+    notebook: opts.notebook,
+    label: opts.label,
+    tags: opts.tag,
+    where: opts.where
+  });
+  if (opts.sort !== undefined && index.numRows > 0) {
+    rows = sortRows(index, rows, parseSort(index, opts.sort));
+  }
+  if (limit !== undefined) {
+    rows = rows.slice(0, limit);
+  }
+  if (opts.json) {
+    printJson(rows.map(row => runRecord(index, row)).filter(m => m !== null));
+    return;
+  }
+  if (index.numRows === 0) {
+    process.stderr.write(`no runs yet in ${root} (start one with: nbx run NOTEBOOK)\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stderr.write('no runs match\n');
+    return;
+  }
+  const metrics = index.numRows > 0 ? metricColumns(index, opts) : [];
+  const text = (row: number, name: string): string => {
+    const value = index.value(row, name);
+    return value === null ? '' : String(value);
+  };
+  const withLabel = rows.some(row => text(row, 'label') !== '');
+  const lines = rows.map(row => {
+    const started = index.value(row, 'started') ?? index.value(row, 'created');
+    const duration = index.value(row, 'duration');
+    const cells = [
+      `[${row + 1}]`,
+      shortId(index.id(row)),
+      text(row, 'notebook'),
+      typeof started === 'number' ? formatTime(new Date(started).toISOString()) : '-',
+      typeof duration === 'number' ? formatDuration(duration * 1000) : '-',
+      text(row, 'status')
+    ];
+    for (const name of metrics) {
+      const value = index.value(row, name);
+      cells.push(`${name.slice(1)}=${typeof value === 'number' ? formatNumber(value) : '-'}`);
+    }
+    if (withLabel) {
+      cells.push(text(row, 'label'));
+    }
+    return cells;
+  });
+  process.stdout.write(`${table(lines)}\n`);
+}
+
+/** The meta.json of `row` with its effective status and list position, or null (warned). */
+function runRecord(index: RunsIndex, row: number): (RunMeta & { index: number }) | null {
+  const run = new RunDir(index.root, index.id(row));
+  try {
+    const meta = run.readMeta();
+    return { ...meta, status: effectiveStatus(meta), index: row + 1 };
+  } catch (err) {
+    warn(`skipping run ${run.path}: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  }
 }
 
 function readEffective(run: RunDir): RunMeta {

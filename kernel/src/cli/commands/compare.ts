@@ -1,0 +1,175 @@
+/**
+ * `nbx compare`: runs side by side — flags that differ, last values of scalars — as an
+ * aligned table, CSV, JSON rows or an Arrow IPC file.
+ */
+import type { Command } from 'commander';
+import { UserError } from '../../errors';
+import { writeFileAtomicSync } from '../../notebook/atomic';
+import {
+  compareArrow,
+  compareCsv,
+  compareRows,
+  selectCompare,
+  type ICompareTable
+} from '../../store/compare';
+import { loadRunsIndex } from '../../store/index';
+import { arrow } from '../../store/index-arrow';
+import type { CellValue, ColumnKind } from '../../store/index-columns';
+import { runsRootHere } from '../root';
+import { formatDuration, formatTime, printJson, shortId } from '../format';
+
+/** Longest label shown in the text table (longer ones end with `…`). */
+const LABEL_WIDTH = 40;
+
+/**
+ * A number for people: integers as they are (up to 1e9), others with 4 significant
+ * digits and no trailing zeros (`0.001`, `0.2512`, `1.235e+6`).
+ */
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e9) {
+    return String(value);
+  }
+  if (!Number.isFinite(value)) {
+    return String(value);
+  }
+  const text = value.toPrecision(4);
+  const [mantissa, exponent] = text.split('e');
+  const trimmed = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
+  return exponent === undefined ? trimmed : `${trimmed}e${exponent}`;
+}
+
+/** One cell of the text table. */
+export function formatCell(cell: CellValue, kind: ColumnKind, column: string): string {
+  if (cell === null) {
+    return '-';
+  }
+  if (column === 'duration' && typeof cell === 'number') {
+    return formatDuration(cell * 1000);
+  }
+  if (kind === 'time' && typeof cell === 'number') {
+    return formatTime(new Date(cell).toISOString());
+  }
+  if (typeof cell === 'number') {
+    return formatNumber(cell);
+  }
+  if (Array.isArray(cell)) {
+    return cell.length ? cell.join(',') : '-';
+  }
+  const text = String(cell);
+  if (column === 'label' && text.length > LABEL_WIDTH) {
+    return `${text.slice(0, LABEL_WIDTH - 1)}…`;
+  }
+  return text === '' ? '-' : text;
+}
+
+/**
+ * The comparison as an aligned table: a header of column names (`run` for the short id),
+ * numbers right-aligned, `-` for missing values.
+ */
+export function formatCompareTable(t: ICompareTable): string {
+  const readers = t.columns.map(c => t.index.reader(c.name));
+  const header = t.columns.map(c => (c.name === 'id' ? 'run' : c.name));
+  const body = t.rows.map(row =>
+    t.columns.map((c, i) =>
+      c.name === 'id'
+        ? shortId(String(readers[i](row)))
+        : formatCell(readers[i](row), c.kind, c.name)
+    )
+  );
+  const right = t.columns.map(c => c.kind === 'number');
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map(r => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...body.map(line)].join('\n');
+}
+
+interface ICompareCliOptions {
+  columns?: string;
+  where?: string;
+  sort?: string;
+  limit?: string;
+  csv?: boolean;
+  json?: boolean;
+  arrow?: string;
+}
+
+/** Runs `nbx compare` with parsed arguments, writing to stdout/stderr. */
+export function runCompare(refs: string[], opts: ICompareCliOptions, root = runsRootHere()): void {
+  const formats = [opts.csv, opts.json, opts.arrow !== undefined].filter(Boolean).length;
+  if (formats > 1) {
+    throw new UserError('choose one of --csv, --json and --arrow');
+  }
+  let limit: number | undefined;
+  if (opts.limit !== undefined) {
+    limit = Number(opts.limit);
+    if (!/^\d+$/.test(opts.limit.trim())) {
+      throw new UserError(`invalid --limit '${opts.limit}' — give a whole number`);
+    }
+  }
+  const index = loadRunsIndex(root, { onWarning: warn });
+  const t = selectCompare(index, {
+    refs,
+    columns: opts.columns,
+    where: opts.where,
+    sort: opts.sort,
+    limit
+  });
+  if (opts.arrow !== undefined) {
+    writeFileAtomicSync(opts.arrow, arrow.tableToIPC(compareArrow(t), 'file'));
+    process.stderr.write(
+      `wrote ${t.rows.length} runs × ${t.columns.length} columns to ${opts.arrow}\n`
+    );
+    return;
+  }
+  if (opts.json) {
+    printJson(compareRows(t));
+    return;
+  }
+  if (opts.csv) {
+    process.stdout.write(compareCsv(t));
+    return;
+  }
+  if (t.rows.length === 0) {
+    process.stderr.write(index.numRows === 0 ? `no runs yet in ${root}\n` : 'no runs match\n');
+    return;
+  }
+  process.stdout.write(`${formatCompareTable(t)}\n`);
+}
+
+/** Registers `nbx compare`. */
+export function addCompareCommand(program: Command): void {
+  program
+    .command('compare')
+    .description('compare runs: flags that differ and the last value of each scalar')
+    .argument(
+      '[runs...]',
+      'run ids, id prefixes, list positions or ranges (1:5) from nbx runs; all runs if none'
+    )
+    .option(
+      '-c, --columns <spec>',
+      "columns instead of the defaults, e.g. '=lr,#loss:min,.duration' (=flag, #scalar[:min|:max], .attr, =*, #sys/*)"
+    )
+    .option('-w, --where <expr>', "only runs matching, e.g. 'lr > 0.001 and #acc >= 0.9'")
+    .option('-s, --sort <spec>', "sort by columns, '-' for descending, e.g. '-#acc,=lr'")
+    .option('-n, --limit <count>', 'at most this many runs (after sorting)')
+    .option('--csv', 'print CSV')
+    .option('--json', 'print JSON rows')
+    .option('--arrow <file>', 'write the table as an Arrow IPC file')
+    .addHelpText(
+      'after',
+      `
+By default the columns are the run, notebook, status and label, the flags whose values
+differ between the compared runs, and the last value of every scalar (sys/* excluded).
+Numbers show 4 significant digits in the table; --csv, --json and --arrow keep them whole.`
+    )
+    .action((refs: string[], opts: ICompareCliOptions) => {
+      runCompare(refs, opts);
+    });
+}
+
+function warn(message: string): void {
+  process.stderr.write(`nbx: warning: ${message}\n`);
+}

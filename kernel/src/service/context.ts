@@ -1,0 +1,43 @@
+/**
+ * The context service methods run in: the kernel's directory and environment, and
+ * the runs root of each request.
+ */
+import * as path from 'path';
+import { resolveRunsRoot } from '../store/root';
+import type { IServiceContext } from './protocol';
+import { optionalString, type Params } from './params';
+
+/** Options of `createContext`. */
+export interface IContextOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /** Told about every runs root a request used (so it can be watched). */
+  onRoot?: (root: string) => void;
+}
+
+/**
+ * A context whose runs root is the `root` param of a request (a settings override,
+ * relative to `cwd`), else the one `resolveRunsRoot` finds from `cwd` and `env`.
+ */
+export function createContext(options: IContextOptions): IServiceContext {
+  return {
+    cwd: options.cwd,
+    env: options.env,
+    log: options.log,
+    rootFor(params: Params): string {
+      const given = optionalString(params, 'root');
+      const root =
+        given !== undefined && given.trim() !== ''
+          ? path.resolve(options.cwd, given)
+          : defaultRoot(options.cwd, options.env);
+      options.onRoot?.(root);
+      return root;
+    }
+  };
+}
+
+/** The runs root the service uses when a request names none. */
+export function defaultRoot(cwd: string, env: NodeJS.ProcessEnv): string {
+  return resolveRunsRoot({ cwd, env });
+}

@@ -1,0 +1,105 @@
+/**
+ * Service methods that change runs: label, tags, stop, delete.
+ */
+import { stopRun } from '../scheduler/control';
+import type { RunStatus } from '../store/meta';
+import { removeRun, resolveRunRef, withEffectiveStatus } from '../store/runs';
+import { applyTagChanges } from '../store/tags';
+import type { IMethodResult, IServiceContext } from './protocol';
+import { oneLine } from './protocol';
+import { runOf } from './methods-read';
+import {
+  optionalBoolean,
+  optionalNumber,
+  optionalStringList,
+  ParamError,
+  requireStringList,
+  type Params
+} from './params';
+
+/** The outcome for one run of a method acting on several. */
+export interface IRunOutcome {
+  id: string;
+  ok: boolean;
+  /** The run's status afterwards (stopRuns). */
+  status?: RunStatus;
+  /** Why it failed, one line. */
+  error?: string;
+}
+
+/** `setLabel({ id, text, root? })`: sets the label (empty or null clears it); the new record. */
+export function setLabelMethod(params: Params, context: IServiceContext): IMethodResult {
+  const text = params.text;
+  if (text !== null && typeof text !== 'string') {
+    throw new ParamError("parameter 'text' must be a string or null");
+  }
+  const run = runOf(params, context);
+  const label = text === null ? null : text.trim() || null;
+  return { json: withEffectiveStatus(run.updateMeta(m => ({ ...m, label }))) };
+}
+
+/**
+ * `setTags({ id, changes?: ['+a', '-b', 'c'], tags?: string[], root? })`: applies tag
+ * changes (`+tag` or a bare tag adds, `-tag` removes) or replaces the whole list with
+ * `tags`; the new record.
+ */
+export function setTagsMethod(params: Params, context: IServiceContext): IMethodResult {
+  const changes = optionalStringList(params, 'changes');
+  const tags = optionalStringList(params, 'tags');
+  if ((changes === undefined) === (tags === undefined)) {
+    throw new ParamError("give either 'changes' (['+tag', '-tag']) or 'tags' (the new list)");
+  }
+  const replacement = tags === undefined ? undefined : applyTagChanges([], tags);
+  const run = runOf(params, context);
+  const meta = run.updateMeta(m => ({
+    ...m,
+    tags: replacement ?? applyTagChanges(m.tags, changes ?? [])
+  }));
+  return { json: withEffectiveStatus(meta) };
+}
+
+/**
+ * `stopRuns({ ids, graceMs?, root? })`: stops each run (SIGTERM to its runner, killed
+ * after `graceMs`, default 10 s), all at once; result `{ results: IRunOutcome[] }` in the
+ * order of `ids`. A run that is not running is a failed outcome, not an error reply.
+ */
+export async function stopRunsMethod(
+  params: Params,
+  context: IServiceContext
+): Promise<IMethodResult> {
+  const ids = requireStringList(params, 'ids');
+  const graceMs = optionalNumber(params, 'graceMs');
+  const root = context.rootFor(params);
+  const results = await Promise.all(
+    ids.map(async (ref): Promise<IRunOutcome> => {
+      try {
+        const run = resolveRunRef(root, ref);
+        const meta = await stopRun(run, graceMs);
+        return { id: run.id, ok: true, status: meta.status };
+      } catch (err) {
+        return { id: ref, ok: false, error: oneLine(err) };
+      }
+    })
+  );
+  return { json: { results } };
+}
+
+/**
+ * `deleteRuns({ ids, force?, root? })`: deletes each run's directory (a running run only
+ * with `force`); result `{ results: IRunOutcome[] }` in the order of `ids`.
+ */
+export function deleteRunsMethod(params: Params, context: IServiceContext): IMethodResult {
+  const ids = requireStringList(params, 'ids');
+  const force = optionalBoolean(params, 'force') ?? false;
+  const root = context.rootFor(params);
+  const results = ids.map((ref): IRunOutcome => {
+    try {
+      const run = resolveRunRef(root, ref);
+      removeRun(root, run.id, { force });
+      return { id: run.id, ok: true };
+    } catch (err) {
+      return { id: ref, ok: false, error: oneLine(err) };
+    }
+  });
+  return { json: { results } };
+}

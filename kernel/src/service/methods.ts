@@ -1,0 +1,32 @@
+/**
+ * Every method of the service, by name. Each takes the request's `params` (all accept
+ * `root`, an explicit runs root overriding the one found from the service's directory)
+ * and is documented where it is defined.
+ */
+import type { ServiceMethod } from './protocol';
+import {
+  getLogTailMethod,
+  getNotebookMethod,
+  getRunMethod,
+  infoMethod,
+  listRunsMethod
+} from './methods-read';
+import { flagsMethod, gpusMethod, kernelsMethod, startRunMethod } from './methods-start';
+import { deleteRunsMethod, setLabelMethod, setTagsMethod, stopRunsMethod } from './methods-write';
+
+/** The methods the `nbx` comm answers. */
+export const SERVICE_METHODS: Readonly<Record<string, ServiceMethod>> = {
+  info: infoMethod,
+  listRuns: listRunsMethod,
+  getRun: getRunMethod,
+  getNotebook: getNotebookMethod,
+  getLogTail: getLogTailMethod,
+  stopRuns: stopRunsMethod,
+  deleteRuns: deleteRunsMethod,
+  setLabel: setLabelMethod,
+  setTags: setTagsMethod,
+  gpus: gpusMethod,
+  kernels: kernelsMethod,
+  flags: flagsMethod,
+  startRun: startRunMethod
+};

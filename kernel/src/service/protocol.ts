@@ -1,0 +1,164 @@
+/**
+ * The request/response protocol the nbx frontend speaks over the `nbx` comm.
+ *
+ * The frontend sends `{ id, method, params }` as a comm message's data; the service
+ * answers with a comm message `{ id, ok: true, result }` (binary results such as
+ * Arrow IPC bytes travel in the message's buffers) or `{ id, ok: false, error }` with
+ * a one-line error. The service also pushes events, e.g.
+ * `{ event: 'runs-changed', root, ids }`.
+ */
+import { errorMessage, UserError } from '../errors';
+import type { BinaryBuffer } from '../protocol/server';
+import { isObject, ParamError, type Params } from './params';
+
+/** The name of the comm target the frontend opens. */
+export const COMM_TARGET = 'nbx';
+
+/** A request from the frontend. */
+export interface IServiceRequest {
+  /** Chosen by the frontend; echoed in the reply. */
+  id: number;
+  method: string;
+  params: Params;
+}
+
+/** A successful reply; `result` is JSON, binary payloads are in the comm buffers. */
+export interface IServiceOk {
+  id: number;
+  ok: true;
+  result: unknown;
+}
+
+/** A failed reply; `id` is null when the request had no usable id. */
+export interface IServiceError {
+  id: number | null;
+  ok: false;
+  /** One line, meant to be shown to a person. */
+  error: string;
+}
+
+/** What the service answers to a request. */
+export type ServiceReply = IServiceOk | IServiceError;
+
+/** Pushed when run directories change (created, removed, or meta.json rewritten). */
+export interface IRunsChangedEvent {
+  event: 'runs-changed';
+  /** The runs root the runs are in. */
+  root: string;
+  /** Ids of the runs that changed (removed ones included), sorted. */
+  ids: string[];
+}
+
+/** What a method produces: JSON for `result`, and binary buffers sent beside it. */
+export interface IMethodResult {
+  json?: unknown;
+  buffers?: BinaryBuffer[];
+}
+
+/** Where a method runs: the service's directory and environment, and helpers. */
+export interface IServiceContext {
+  /** The kernel's working directory (JupyterLab starts it in the session's directory). */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** The runs root for a request: its `root` param if given, else the one found from `cwd`. */
+  rootFor(params: Params): string;
+  /** Diagnostics, one line each. */
+  log(line: string): void;
+}
+
+/** A method of the service. */
+export type ServiceMethod = (
+  params: Params,
+  context: IServiceContext
+) => IMethodResult | Promise<IMethodResult>;
+
+/** A reply ready to send: its data and buffers. */
+export interface IReplyMessage {
+  reply: ServiceReply;
+  buffers: BinaryBuffer[];
+}
+
+/** Reads a request out of comm data; a `ParamError` says what is wrong with it. */
+export function parseRequest(data: unknown): IServiceRequest {
+  if (!isObject(data)) {
+    throw new ParamError('malformed request: expected { id, method, params }');
+  }
+  const { id, method, params } = data;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
+    throw new ParamError('malformed request: "id" must be an integer');
+  }
+  if (typeof method !== 'string' || method === '') {
+    throw new ParamError('malformed request: "method" must be a non-empty string');
+  }
+  if (params !== undefined && params !== null && !isObject(params)) {
+    throw new ParamError('malformed request: "params" must be an object');
+  }
+  return { id, method, params: isObject(params) ? params : {} };
+}
+
+/** The request id of comm data, if it has a usable one (for error replies). */
+function requestId(data: unknown): number | null {
+  return isObject(data) && typeof data.id === 'number' && Number.isSafeInteger(data.id)
+    ? data.id
+    : null;
+}
+
+/** The one-line message of an error, for the frontend. */
+export function oneLine(err: unknown): string {
+  const text = errorMessage(err).trim();
+  const first = text.split(/\r?\n/).find(line => line.trim() !== '') ?? 'unknown error';
+  return first.trim();
+}
+
+/**
+ * Routes requests to methods. Never throws: every problem (malformed request,
+ * unknown method, bad params, a failing method) becomes an error reply.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly _methods: Readonly<Record<string, ServiceMethod>>,
+    private readonly _context: IServiceContext
+  ) {}
+
+  /** The method names, sorted. */
+  get methods(): string[] {
+    return Object.keys(this._methods).sort();
+  }
+
+  /** Handles one request's comm data and resolves with the reply to send. */
+  async handle(data: unknown): Promise<IReplyMessage> {
+    let request: IServiceRequest;
+    try {
+      request = parseRequest(data);
+    } catch (err) {
+      return failure(requestId(data), err);
+    }
+    const method = Object.prototype.hasOwnProperty.call(this._methods, request.method)
+      ? this._methods[request.method]
+      : undefined;
+    if (!method) {
+      return failure(
+        request.id,
+        new ParamError(`unknown method '${request.method}'; methods: ${this.methods.join(', ')}`)
+      );
+    }
+    try {
+      const result = await method(request.params, this._context);
+      return {
+        reply: { id: request.id, ok: true, result: result.json ?? null },
+        buffers: result.buffers ?? []
+      };
+    } catch (err) {
+      if (!(err instanceof UserError) && !(err instanceof ParamError)) {
+        this._context.log(
+          `nbx service: ${request.method} failed: ${(err as Error).stack ?? String(err)}`
+        );
+      }
+      return failure(request.id, err);
+    }
+  }
+}
+
+function failure(id: number | null, err: unknown): IReplyMessage {
+  return { reply: { id, ok: false, error: oneLine(err) }, buffers: [] };
+}

@@ -1,0 +1,137 @@
+/**
+ * The nbx service on a kernel server: answers requests on `nbx` comms and pushes
+ * `runs-changed` events to every open one while the runs roots in use change.
+ */
+import type { Content, IMessage } from '../protocol/messages';
+import type { Comm, KernelServer } from '../protocol/server';
+import { createContext, defaultRoot } from './context';
+import {
+  COMM_TARGET,
+  Dispatcher,
+  oneLine,
+  type IRunsChangedEvent,
+  type ServiceMethod
+} from './protocol';
+import { RunsWatcher } from './watch';
+
+/** Options of `NbxService`. */
+export interface INbxServiceOptions {
+  /** The service's directory: where the runs root is looked for (default `process.cwd()`). */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Diagnostics, one line each (default: stderr). */
+  log?: (line: string) => void;
+  /** Quiet time before `runs-changed` is pushed (default 200 ms). */
+  debounceMs?: number;
+  /**
+   * The methods, loaded when the first comm opens (so the kernel answers
+   * `kernel_info` before the engine modules are loaded).
+   */
+  loadMethods?: () => Promise<Readonly<Record<string, ServiceMethod>>>;
+}
+
+/** Serves the `nbx` comm target of `server`. */
+export class NbxService {
+  constructor(server: KernelServer, options: INbxServiceOptions = {}) {
+    this._cwd = options.cwd ?? process.cwd();
+    this._env = options.env ?? process.env;
+    this._log = options.log ?? (line => process.stderr.write(`${line}\n`));
+    this._debounceMs = options.debounceMs;
+    // Loaded lazily: the engine modules are heavier than the kernel itself.
+    this._loadMethods =
+      options.loadMethods ?? (async () => (await import('./methods')).SERVICE_METHODS);
+    server.registerCommTarget(COMM_TARGET, (comm, msg) => this._open(comm, msg));
+  }
+
+  /** Runs roots watched now (while at least one comm is open). */
+  get watchedRoots(): string[] {
+    return [...this._watchers.keys()].sort();
+  }
+
+  /** Stops watching. Idempotent. */
+  close(): void {
+    this._comms.clear();
+    this._unwatchAll();
+  }
+
+  private _open(comm: Comm, _openMsg: IMessage): void {
+    this._comms.add(comm);
+    comm.onMsg = (data, _buffers, msg) => this._answer(comm, data, msg);
+    comm.onClose = () => {
+      this._comms.delete(comm);
+      if (this._comms.size === 0) {
+        this._unwatchAll();
+      }
+    };
+    this._watch(defaultRoot(this._cwd, this._env));
+    // Start loading the engine now, so the first request does not wait for it.
+    void this._dispatcher().catch(() => undefined);
+  }
+
+  private async _answer(comm: Comm, data: Content, msg: IMessage): Promise<void> {
+    let dispatcher: Dispatcher;
+    try {
+      dispatcher = await this._dispatcher();
+    } catch (err) {
+      this._log(`nbx service: cannot load the engine: ${(err as Error).stack ?? String(err)}`);
+      const id = typeof data.id === 'number' ? data.id : null;
+      const error = `the nbx service could not load the engine: ${oneLine(err)}`;
+      await comm.send({ id, ok: false, error }, [], { parent: msg });
+      return;
+    }
+    const { reply, buffers } = await dispatcher.handle(data);
+    await comm.send(reply, buffers, { parent: msg });
+  }
+
+  private _dispatcher(): Promise<Dispatcher> {
+    this._dispatch ??= this._loadMethods().then(methods => {
+      const context = createContext({
+        cwd: this._cwd,
+        env: this._env,
+        log: this._log,
+        onRoot: root => {
+          if (this._comms.size > 0) {
+            this._watch(root);
+          }
+        }
+      });
+      return new Dispatcher(methods, context);
+    });
+    return this._dispatch;
+  }
+
+  private _watch(root: string): void {
+    if (this._watchers.has(root)) {
+      return;
+    }
+    const watcher = new RunsWatcher({
+      root,
+      debounceMs: this._debounceMs,
+      log: this._log,
+      onChange: ids => this._push({ event: 'runs-changed', root, ids })
+    });
+    this._watchers.set(root, watcher);
+  }
+
+  private _unwatchAll(): void {
+    for (const watcher of this._watchers.values()) {
+      watcher.close();
+    }
+    this._watchers.clear();
+  }
+
+  private _push(event: IRunsChangedEvent): void {
+    for (const comm of this._comms) {
+      void comm.send(event);
+    }
+  }
+
+  private readonly _cwd: string;
+  private readonly _env: NodeJS.ProcessEnv;
+  private readonly _log: (line: string) => void;
+  private readonly _debounceMs: number | undefined;
+  private readonly _loadMethods: () => Promise<Readonly<Record<string, ServiceMethod>>>;
+  private readonly _comms = new Set<Comm>();
+  private readonly _watchers = new Map<string, RunsWatcher>();
+  private _dispatch: Promise<Dispatcher> | null = null;
+}

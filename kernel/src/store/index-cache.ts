@@ -1,0 +1,216 @@
+/**
+ * The runs index on disk: `<root>/cache/runs-index.arrow`, an Arrow IPC file holding the
+ * stored table (see index-build), and the scan of the run directories it is checked
+ * against. The file is only ever replaced atomically (temp file + rename), so concurrent
+ * listings never see a torn cache; the last writer wins and every version is complete.
+ * Anything wrong with it (missing, truncated, another format version) means a rebuild.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { atomicTempPath } from '../notebook/atomic';
+import { arrow, type Table } from './index-arrow';
+import {
+  HIDDEN,
+  INDEX_FORMAT_VERSION,
+  META_SKIPPED,
+  META_VERSION,
+  type IMetaStat,
+  type ISkippedRun
+} from './index-build';
+import { RUN_FILES, isValidRunId } from './run-dir';
+import { runsDir } from './root';
+
+/** Directory of caches inside the runs root. */
+export const CACHE_DIR = 'cache';
+/** File name of the runs index cache. */
+export const INDEX_CACHE_FILE = 'runs-index.arrow';
+
+/** `<root>/cache/runs-index.arrow` */
+export function indexCachePath(root: string): string {
+  return path.join(root, CACHE_DIR, INDEX_CACHE_FILE);
+}
+
+/** One run directory as found by `scanRunDirs`. */
+export interface IScannedRun {
+  id: string;
+  /** Path of its meta.json. */
+  metaPath: string;
+  /** Stat of meta.json; null when not stat'ed, or when it cannot be (`problem` says why). */
+  stat: IMetaStat | null;
+  problem: string | null;
+}
+
+/** Why a meta.json cannot be used, for an error from opening or stat'ing it. */
+export function problemOf(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no meta.json' : `cannot read meta.json (${code ?? String(err)})`;
+}
+
+/**
+ * Every run directory under `<root>/runs` (one readdir), with the stat of its meta.json
+ * when `stat` is true (one stat per run; nothing is read). Entries that are not run
+ * directories (stray files, `.removing-*` leftovers) are left out.
+ */
+export function scanRunDirs(root: string, stat = true): IScannedRun[] {
+  const dir = runsDir(root);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      return [];
+    }
+    throw err;
+  }
+  const runs: IScannedRun[] = [];
+  for (const name of names) {
+    if (!isValidRunId(name)) {
+      continue;
+    }
+    const run: IScannedRun = {
+      id: name,
+      metaPath: dir + path.sep + name + path.sep + RUN_FILES.meta,
+      stat: null,
+      problem: null
+    };
+    if (stat) {
+      try {
+        const st = fs.statSync(run.metaPath);
+        run.stat = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
+      } catch (err) {
+        if (!isRunDir(dir + path.sep + name, err)) {
+          continue;
+        }
+        run.problem = problemOf(err);
+      }
+    }
+    runs.push(run);
+  }
+  return runs;
+}
+
+/**
+ * False when opening `<entry>/meta.json` failed because `entry` is not a directory (a stray
+ * file) or no longer exists (removed meanwhile): not a run to warn about.
+ */
+export function isRunDir(entry: string, err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR') {
+    return false;
+  }
+  if (code === 'ENOENT') {
+    return fs.statSync(entry, { throwIfNoEntry: false })?.isDirectory() === true;
+  }
+  return true;
+}
+
+let readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+
+/** A meta.json as read: its text and the stat of the very file read. */
+export interface IMetaFile {
+  text: string;
+  stat: IMetaStat;
+}
+
+/**
+ * Reads a meta.json, taking its stat from the open file (so the stat recorded is that of
+ * the version read, even if the file is replaced meanwhile).
+ */
+export function readMetaFile(file: string): IMetaFile {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const st = fs.fstatSync(fd);
+    // One buffer for all reads: 10,000s of fresh buffers would keep the GC busy.
+    if (readBuffer.length < st.size) {
+      readBuffer = Buffer.allocUnsafeSlow(Math.max(st.size, readBuffer.length * 2));
+    }
+    const buffer = readBuffer;
+    let length = 0;
+    while (length < st.size) {
+      const n = fs.readSync(fd, buffer, length, st.size - length, length);
+      if (n === 0) {
+        break;
+      }
+      length += n;
+    }
+    return {
+      text: buffer.toString('utf8', 0, length),
+      stat: { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino }
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A cached index: the stored table and the runs it skipped. */
+export interface ICachedIndex {
+  table: Table;
+  skipped: ISkippedRun[];
+}
+
+function isSkippedList(value: unknown): value is ISkippedRun[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (s: unknown) =>
+        typeof s === 'object' &&
+        s !== null &&
+        typeof (s as ISkippedRun).id === 'string' &&
+        typeof (s as ISkippedRun).reason === 'string' &&
+        typeof (s as ISkippedRun).stat === 'object'
+    )
+  );
+}
+
+/** The cached index of `root`, or null when there is none or it is unusable. */
+export function readIndexCache(root: string): ICachedIndex | null {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(indexCachePath(root));
+  } catch {
+    return null;
+  }
+  try {
+    const table = arrow.tableFromIPC(bytes);
+    const metadata = table.schema.metadata;
+    if (metadata.get(META_VERSION) !== INDEX_FORMAT_VERSION) {
+      return null;
+    }
+    for (const name of ['id', 'status', 'created', ...Object.values(HIDDEN)]) {
+      if (!table.getChild(name)) {
+        return null;
+      }
+    }
+    // One record batch, as written (a truncated file fails in tableFromIPC or here).
+    if (table.batches.length !== 1 || table.batches[0].numRows !== table.numRows) {
+      return null;
+    }
+    const skipped: unknown = JSON.parse(metadata.get(META_SKIPPED) ?? '[]');
+    return { table, skipped: isSkippedList(skipped) ? skipped : [] };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Replaces the cache file atomically (a uniquely named temp file renamed over it), so
+ * concurrent readers see the old or the new version, never a mix. Unlike the run records,
+ * it is not fsync'ed: after a crash a torn cache fails validation and is rebuilt. Returns
+ * false (leaving any previous cache) when it cannot be written, e.g. a read-only runs
+ * root: the index still works, uncached.
+ */
+export function writeIndexCache(root: string, table: Table): boolean {
+  const file = indexCachePath(root);
+  const temp = atomicTempPath(file);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(temp, arrow.tableToIPC(table, 'file'), { flag: 'wx' });
+    fs.renameSync(temp, file);
+    return true;
+  } catch {
+    fs.rmSync(temp, { force: true });
+    return false;
+  }
+}

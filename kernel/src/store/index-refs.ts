@@ -1,0 +1,57 @@
+/**
+ * RUN references resolved against the runs index: an index (`3`, the position in the
+ * latest-first list) or a range of them (`1:5`) is looked up in the index without reading
+ * any meta.json; anything else goes through `resolveRunRef` (full id, unique prefix).
+ */
+import { UserError } from '../errors';
+import type { RunsIndex } from './index';
+import { resolveRunRef } from './runs';
+
+/**
+ * Rows of `index` for `refs`, in the order given, without duplicates. `A:B` is the range
+ * of list positions A to B (both included; either may be left out). Throws a one-line
+ * UserError for a reference that matches nothing or several runs.
+ */
+export function resolveIndexRefs(index: RunsIndex, refs: readonly string[]): number[] {
+  const rows: number[] = [];
+  const seen = new Set<number>();
+  let byId: Map<string, number> | null = null;
+  const add = (row: number): void => {
+    if (!seen.has(row)) {
+      seen.add(row);
+      rows.push(row);
+    }
+  };
+  for (const raw of refs) {
+    const ref = raw.trim();
+    const range = /^(\d*):(\d*)$/.exec(ref);
+    if (range) {
+      const from = range[1] === '' ? 1 : Number(range[1]);
+      const to = range[2] === '' ? index.numRows : Math.min(Number(range[2]), index.numRows);
+      if (from < 1 || from > to) {
+        throw new UserError(`no runs in range '${ref}' (there are ${index.numRows})`);
+      }
+      for (let n = from; n <= to; n++) {
+        add(n - 1);
+      }
+      continue;
+    }
+    if (/^\d+$/.test(ref) && Number(ref) >= 1 && Number(ref) <= index.numRows) {
+      add(Number(ref) - 1);
+      continue;
+    }
+    const run = resolveRunRef(index.root, ref);
+    if (byId === null) {
+      byId = new Map();
+      for (let row = 0; row < index.numRows; row++) {
+        byId.set(index.id(row), row);
+      }
+    }
+    const row = byId.get(run.id);
+    if (row === undefined) {
+      throw new UserError(`run ${run.id.slice(0, 8)} has no usable meta.json (see nbx runs)`);
+    }
+    add(row);
+  }
+  return rows;
+}

@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+
+import { loadRunsIndex, type ILoadRunsIndexOptions, type RunsIndex } from './index';
+import { arrow } from './index-arrow';
+import { indexCachePath, readIndexCache, readMetaFile } from './index-cache';
+import type { RunMeta } from './meta';
+import { processStartToken } from './process';
+import { createRun, type RunDir } from './run-dir';
+import { removeRun } from './runs';
+import { tempDir } from '../testing/fixtures';
+
+function tempRoot(): string {
+  return path.join(tempDir('nbx-index-'), '.nbx');
+}
+
+/** A run made the way the engine makes them, created `minutes` after 2025-01-01. */
+function run(root: string, minutes: number, patch: Partial<RunMeta> = {}): RunDir {
+  const dir = createRun(root, { notebook: '/p/train.ipynb' });
+  const created = new Date(Date.UTC(2025, 0, 1) + minutes * 60_000).toISOString();
+  dir.updateMeta({ created, status: 'completed', ...patch });
+  return dir;
+}
+
+function scalar(last: number, min = last, max = last): RunMeta['scalars'][string] {
+  return { first: max, last, min, max, count: 3, lastStep: 2 };
+}
+
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid;
+}
+
+/** Loads with a reader that counts meta.json reads. */
+function load(
+  root: string,
+  options: ILoadRunsIndexOptions = {}
+): { index: RunsIndex; reads: string[]; warnings: string[] } {
+  const reads: string[] = [];
+  const warnings: string[] = [];
+  const index = loadRunsIndex(root, {
+    onWarning: w => warnings.push(w),
+    readFile: file => {
+      reads.push(path.basename(path.dirname(file)));
+      return readMetaFile(file);
+    },
+    ...options
+  });
+  return { index, reads, warnings };
+}
+
+function column(index: RunsIndex, name: string): unknown[] {
+  return Array.from({ length: index.numRows }, (_, row) => index.value(row, name));
+}
+
+test('an empty or missing runs root gives an empty index', () => {
+  const root = tempRoot();
+  const { index, warnings } = load(root);
+  assert.equal(index.numRows, 0);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(
+    index.columns.map(c => c.name),
+    ['id', 'notebook', 'status', 'label', 'tags', 'created', 'started', 'stopped', 'duration']
+  );
+  assert.equal(index.table.numRows, 0);
+  assert.ok(!fs.existsSync(root), 'listing does not create a runs root');
+});
+
+test('the index has typed core, flag, attr and scalar columns, latest first', () => {
+  const root = tempRoot();
+  const a = run(root, 1, {
+    flags: { lr: 0.01, optimizer: 'adam', layers: [64, 32], debug: false },
+    label: 'lr=0.01',
+    tags: ['baseline', 'v2'],
+    started: '2025-01-01T00:01:10.000Z',
+    stopped: '2025-01-01T00:03:10.500Z',
+    scalars: { loss: scalar(0.25, 0.2, 2.3), acc: scalar(0.91, 0.1, 0.93) },
+    attrs: { params: 1200 }
+  });
+  const b = run(root, 2, {
+    flags: { lr: 0.1, optimizer: 'sgd', layers: [128], debug: true },
+    scalars: { loss: scalar(0.5) },
+    status: 'error'
+  });
+  const { index, reads } = load(root);
+  assert.equal(reads.length, 2);
+  assert.equal(index.stats.cache, 'rebuilt');
+  assert.ok(index.stats.written);
+  assert.deepEqual(column(index, 'id'), [b.id, a.id]);
+  assert.deepEqual(column(index, 'notebook'), ['train.ipynb', 'train.ipynb']);
+  assert.deepEqual(column(index, 'status'), ['error', 'completed']);
+  assert.deepEqual(column(index, 'label'), [null, 'lr=0.01']);
+  assert.deepEqual(column(index, 'tags'), [[], ['baseline', 'v2']]);
+  assert.deepEqual(column(index, 'started'), [null, Date.parse('2025-01-01T00:01:10.000Z')]);
+  assert.deepEqual(column(index, 'duration'), [null, 120.5]);
+  assert.deepEqual(column(index, '=lr'), [0.1, 0.01]);
+  assert.deepEqual(column(index, '=optimizer'), ['sgd', 'adam']);
+  assert.deepEqual(column(index, '=layers'), ['[128]', '[64,32]']);
+  assert.deepEqual(column(index, '=debug'), [true, false]);
+  assert.deepEqual(column(index, '.params'), [null, 1200]);
+  assert.deepEqual(column(index, '#loss'), [0.5, 0.25]);
+  assert.deepEqual(column(index, '#loss:min'), [0.5, 0.2]);
+  assert.deepEqual(column(index, '#loss:max'), [0.5, 2.3]);
+  assert.deepEqual(column(index, '#acc'), [null, 0.91]);
+
+  const types = Object.fromEntries(index.table.schema.fields.map(f => [f.name, String(f.type)]));
+  assert.equal(types['=lr'], 'Float64');
+  assert.equal(types['=optimizer'], 'Utf8');
+  assert.equal(types['=debug'], 'Bool');
+  assert.equal(types['=layers'], 'Utf8');
+  assert.equal(types['#loss:min'], 'Float64');
+  assert.equal(types.started, 'Timestamp<MILLISECOND>');
+  assert.equal(types.duration, 'Float64');
+  assert.equal(types.tags, 'List<Utf8>');
+  assert.ok(!index.table.schema.fields.some(f => f.name.startsWith('_')), 'no hidden columns');
+  assert.deepEqual(
+    index.columns.filter(c => c.family === 'flag').map(c => [c.name, c.kind]),
+    [
+      ['=lr', 'number'],
+      ['=optimizer', 'string'],
+      ['=layers', 'json'],
+      ['=debug', 'bool']
+    ]
+  );
+
+  const row = index.toRow(1);
+  assert.equal(row.index, 2);
+  assert.deepEqual(row.flags, { lr: 0.01, optimizer: 'adam', layers: [64, 32], debug: false });
+  assert.deepEqual(row.scalars.loss, { last: 0.25, min: 0.2, max: 2.3 });
+  assert.equal(row.started, '2025-01-01T00:01:10.000Z');
+  assert.equal(index.rowOf(a.id), 1);
+
+  // The public table survives an IPC round trip with its kinds.
+  const back = arrow.tableFromIPC(index.toIPC());
+  assert.equal(back.numRows, 2);
+  assert.equal(
+    back.schema.fields.find(f => f.name === '=layers')?.metadata.get('nbx.kind'),
+    'json'
+  );
+  const picked = index.select([1], ['id', '=lr', '#loss']);
+  assert.deepEqual(
+    picked.toArray().map(r => r.toJSON()),
+    [{ id: a.id, '=lr': 0.01, '#loss': 0.25 }]
+  );
+});
+
+test('a refresh re-reads only new and changed runs and drops deleted ones', () => {
+  const root = tempRoot();
+  const runs = [0, 1, 2, 3].map(i => run(root, i, { flags: { lr: i / 10 } }));
+  assert.equal(load(root).reads.length, 4);
+
+  const warm = load(root);
+  assert.deepEqual(warm.reads, []);
+  assert.equal(warm.index.stats.cache, 'fresh');
+  assert.equal(warm.index.stats.written, false);
+  assert.equal(warm.index.numRows, 4);
+
+  runs[1].updateMeta({ flags: { lr: 0.99 }, label: 'changed' });
+  const changed = load(root);
+  assert.deepEqual(changed.reads, [runs[1].id]);
+  assert.equal(changed.index.stats.cache, 'updated');
+  assert.deepEqual(column(changed.index, '=lr'), [0.3, 0.2, 0.99, 0]);
+  assert.deepEqual(column(changed.index, 'label'), [null, null, 'changed', null]);
+
+  const added = run(root, 10, { flags: { lr: 1, extra: 'x' } });
+  const withNew = load(root);
+  assert.deepEqual(withNew.reads, [added.id]);
+  assert.deepEqual(column(withNew.index, 'id'), [added.id, ...[3, 2, 1, 0].map(i => runs[i].id)]);
+  assert.deepEqual(column(withNew.index, '=extra'), ['x', null, null, null, null]);
+
+  removeRun(root, added.id);
+  removeRun(root, runs[0].id);
+  const deleted = load(root);
+  assert.deepEqual(deleted.reads, []);
+  assert.equal(deleted.index.stats.removed, 2);
+  assert.deepEqual(
+    column(deleted.index, 'id'),
+    [3, 2, 1].map(i => runs[i].id)
+  );
+  assert.equal(deleted.index.column('=extra'), undefined, 'a flag no run has any more is gone');
+  assert.deepEqual(load(root).reads, []);
+});
+
+test('a flag column turns to text when a run brings another type, and back when it goes', () => {
+  const root = tempRoot();
+  run(root, 0, { flags: { lr: 0.1 } });
+  const odd = run(root, 1, { flags: { lr: 'auto' } });
+  const mixed = load(root).index;
+  assert.equal(mixed.column('=lr')?.kind, 'mixed');
+  assert.deepEqual(column(mixed, '=lr'), ['auto', '0.1']);
+  assert.deepEqual(mixed.flags(1), { lr: 0.1 });
+  // An unrelated change keeps the mixed column as it was.
+  const other = run(root, 2, { flags: { lr: true } });
+  const three = load(root);
+  assert.deepEqual(three.reads, [other.id]);
+  assert.deepEqual(column(three.index, '=lr'), ['true', 'auto', '0.1']);
+  assert.deepEqual(three.index.flags(0), { lr: true });
+  removeRun(root, other.id);
+  removeRun(root, odd.id);
+  const { index, reads } = load(root);
+  assert.deepEqual(reads, []);
+  assert.equal(index.column('=lr')?.kind, 'number');
+  assert.deepEqual(column(index, '=lr'), [0.1]);
+});
+
+test('a corrupt or missing meta.json is skipped with a warning, and not re-read until it changes', () => {
+  const root = tempRoot();
+  const good = run(root, 0);
+  const bad = run(root, 1);
+  fs.writeFileSync(bad.metaPath, '{"id": "x", "stat');
+  fs.mkdirSync(path.join(root, 'runs', 'empty'));
+  fs.writeFileSync(path.join(root, 'runs', 'stray-file'), '');
+  fs.mkdirSync(path.join(root, 'runs', '.removing-y'));
+  const first = load(root);
+  assert.deepEqual(column(first.index, 'id'), [good.id]);
+  assert.deepEqual(
+    first.warnings.sort(),
+    [
+      `skipping run ${bad.path}: meta.json is not valid JSON`,
+      `skipping run ${path.join(root, 'runs', 'empty')}: no meta.json`
+    ].sort()
+  );
+  assert.equal(first.index.stats.skipped, 2);
+
+  const again = load(root);
+  assert.deepEqual(again.reads, [], 'the corrupt file is remembered by its stat');
+  assert.equal(again.index.stats.cache, 'fresh');
+  assert.equal(again.warnings.length, 2, 'but still warned about');
+
+  fs.writeFileSync(bad.metaPath, JSON.stringify({ ...good.readMeta(), id: bad.id }));
+  const fixed = load(root);
+  assert.deepEqual(fixed.reads, [bad.id]);
+  assert.equal(fixed.index.numRows, 2);
+  assert.equal(fixed.warnings.length, 1);
+});
+
+test('a missing, corrupt or truncated cache is rebuilt silently', () => {
+  const root = tempRoot();
+  run(root, 0, { flags: { lr: 0.1 } });
+  run(root, 1, { flags: { lr: 0.2 } });
+  load(root);
+  const file = indexCachePath(root);
+  const bytes = fs.readFileSync(file);
+  for (const broken of [
+    Buffer.from('not arrow at all'),
+    bytes.subarray(0, bytes.length >> 1),
+    Buffer.alloc(0)
+  ]) {
+    fs.writeFileSync(file, broken);
+    const { index, reads, warnings } = load(root);
+    assert.equal(index.stats.cache, 'rebuilt');
+    assert.equal(reads.length, 2);
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(column(index, '=lr'), [0.2, 0.1]);
+    assert.notEqual(readIndexCache(root), null, 'rewritten');
+  }
+  fs.rmSync(file);
+  assert.equal(load(root).index.stats.cache, 'rebuilt');
+  // Without the cache option nothing is read from or written to the cache.
+  fs.rmSync(file);
+  const uncached = load(root, { cache: false });
+  assert.equal(uncached.index.numRows, 2);
+  assert.ok(!fs.existsSync(file));
+});
+
+test('the status is effective: a running run whose runner is gone reads as terminated', async () => {
+  const root = tempRoot();
+  const dead = run(root, 0, {
+    status: 'running',
+    pid: deadPid(),
+    host: os.hostname(),
+    started: new Date(Date.now() - 60_000).toISOString()
+  });
+  const elsewhere = run(root, 1, { status: 'running', pid: deadPid(), host: 'other-host' });
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  await new Promise(resolve => child.once('spawn', resolve));
+  const pid = child.pid as number;
+  const live = run(root, 2, {
+    status: 'running',
+    pid,
+    pidStart: processStartToken(pid),
+    host: os.hostname(),
+    started: new Date(Date.now() - 5000).toISOString()
+  });
+  try {
+    const { index } = load(root);
+    const status = (dir: RunDir): unknown => index.value(index.rowOf(dir.id), 'status');
+    assert.equal(status(dead), 'terminated');
+    assert.equal(status(elsewhere), 'running', 'another host is trusted as recorded');
+    assert.equal(status(live), 'running');
+    const duration = index.value(index.rowOf(live.id), 'duration') as number;
+    assert.ok(duration >= 5 && duration < 60, `a running run counts until now (${duration})`);
+    assert.equal(dead.readMeta().status, 'running', 'the record is not rewritten');
+    const deadDuration = index.value(index.rowOf(dead.id), 'duration');
+    const lastWrite = fs.statSync(dead.metaPath).mtimeMs;
+    const started = Date.parse(dead.readMeta().started ?? '');
+    assert.equal(
+      deadDuration,
+      (lastWrite - started) / 1000,
+      'a dead run counts until its last write'
+    );
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise(resolve => child.once('exit', resolve));
+  }
+  // Nothing changed on disk: the cache is used as is, and the status still checked.
+  const { index, reads } = load(root);
+  assert.deepEqual(reads, []);
+  assert.equal(index.value(index.rowOf(live.id), 'status'), 'terminated');
+});
+
+test('concurrent refreshes never leave a torn cache', async () => {
+  const root = tempRoot();
+  for (let i = 0; i < 40; i++) {
+    run(root, i, { flags: { lr: i }, scalars: { loss: scalar(i) } });
+  }
+  const script = `require(${JSON.stringify(path.join(__dirname, 'index.js'))}).loadRunsIndex(${JSON.stringify(root)})`;
+  for (let round = 0; round < 3; round++) {
+    fs.rmSync(indexCachePath(root), { force: true });
+    const children = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, ['-e', script], { stdio: 'ignore' })
+    );
+    const codes = await Promise.all(
+      children.map(c => new Promise<number | null>(resolve => c.once('exit', resolve)))
+    );
+    assert.deepEqual(codes, [0, 0, 0, 0]);
+    const cached = readIndexCache(root);
+    assert.ok(cached, 'a complete cache');
+    assert.equal(cached.table.numRows, 40);
+    assert.deepEqual(fs.readdirSync(path.dirname(indexCachePath(root))), ['runs-index.arrow']);
+  }
+  const { index, reads } = load(root);
+  assert.deepEqual(reads, []);
+  assert.equal(index.numRows, 40);
+});
