@@ -20,9 +20,9 @@ import {
   injectFlags,
   notebookLanguage,
   parseAssignments,
-  parseFlags,
   resolveFlagValues
 } from '../notebook/flags';
+import { parseFlagsCached } from '../notebook/flags-cache';
 import { getKernelSpec, type IKernelSpec } from '../protocol/kernelspec';
 import type { RunMeta } from '../store/meta';
 import { resolveRunsRoot } from '../store/root';
@@ -163,7 +163,7 @@ async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
   const { req, notebook, notebookPath } = plan;
   const git = gitInfo(path.dirname(notebookPath), { exclude: [plan.root], env: plan.env });
   const language = notebookLanguage(notebook, plan.spec.language);
-  const defs = parseFlags(notebook, language);
+  const defs = parseFlagsCached(notebook, language, path.join(plan.root, 'cache', 'flags'));
   const values = resolveFlagValues(defs, plan.assignments, {
     force: req.forceFlags === true,
     notebook: path.basename(notebookPath)

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { errorMessage } from '../errors';
 import { NotebookExecutor, type IExecuteResult, type IProgress } from '../executor/execute';
 import { readNotebook, writeNotebookAtomic } from '../notebook/io';
+import type { INotebook } from '../notebook/nbformat';
 import { getKernelSpec } from '../protocol/kernelspec';
 import { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
@@ -121,7 +122,7 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
         languageVersion: info?.version ?? null
       }
     }));
-    sampler = startSampler(run, meta, kernel, env, options.sampleMs ?? 2000, warn);
+    sampler = startSampler(run, meta, kernel, env, sampleInterval(nb, options, env), warn);
     const progressWriter = throttle((p: IProgress) => {
       run.updateMeta(m => ({
         ...m,
@@ -170,6 +171,33 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
     stopped: new Date().toISOString(),
     exitCode: result.status === 'completed' ? 0 : 1
   }));
+}
+
+/**
+ * How often system metrics are sampled: `metadata.nbx.system_interval` of the notebook
+ * (seconds; 0 or false turns sampling off), else `NBX_SYS_INTERVAL`, else 2 s.
+ */
+function sampleInterval(
+  nb: INotebook,
+  options: IExecuteRunOptions,
+  env: NodeJS.ProcessEnv
+): number {
+  const settings = nb.metadata.nbx;
+  const value =
+    settings && typeof settings === 'object' && !Array.isArray(settings)
+      ? settings.system_interval
+      : undefined;
+  if (value === false) {
+    return 0;
+  }
+  if (typeof value === 'number' && value >= 0) {
+    return value * 1000;
+  }
+  const fromEnv = Number(env.NBX_SYS_INTERVAL);
+  if (env.NBX_SYS_INTERVAL !== undefined && Number.isFinite(fromEnv) && fromEnv >= 0) {
+    return fromEnv * 1000;
+  }
+  return options.sampleMs ?? 2000;
 }
 
 /** Samples the kernel's CPU, memory and GPUs into the run's `scalars/system` log. */

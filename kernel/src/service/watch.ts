@@ -152,6 +152,9 @@ export class RunsWatcher {
       this._watchRun(id);
     } else if (!exists && this._runs.has(id)) {
       this._unwatchRun(id);
+    } else if (!exists) {
+      // Not a run: e.g. the directory's own mtime, touched at every meta.json write.
+      return;
     }
     this._mark(id);
   }

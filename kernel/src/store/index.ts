@@ -26,6 +26,7 @@ import {
   isRunDir,
   problemOf,
   readIndexCache,
+  runsDirStamp,
   readMetaFile,
   scanRunDirs,
   writeIndexCache,
@@ -318,6 +319,27 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   const warn = (id: string, why: string): void =>
     options.onWarning?.(`skipping run ${path.join(root, 'runs', id)}: ${why}`);
   const cached = useCache ? readIndexCache(root) : null;
+  // Taken before looking at any run, so a change during the scan shows next time.
+  const dirStamp = useCache ? runsDirStamp(root) : null;
+  // Runs skipped for a broken meta.json are watched file by file, so a hand fix shows.
+  if (cached && cached.skipped.length === 0 && dirStamp !== null && cached.dirStamp === dirStamp) {
+    const stats: IRunsIndexStats = {
+      runs: cached.table.numRows,
+      read: 0,
+      reused: cached.table.numRows,
+      removed: 0,
+      skipped: 0,
+      cache: 'fresh',
+      written: false
+    };
+    return new RunsIndex(
+      root,
+      cached.table,
+      stats,
+      options.hostname ?? os.hostname(),
+      options.now ?? Date.now()
+    );
+  }
   // Without a cache every run is read anyway: no stat pass, the stat comes with the read.
   const scanned = scanRunDirs(root, cached !== null);
 
@@ -376,6 +398,9 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   let written = false;
   if (unchanged) {
     stored = cached.table;
+    if (useCache && dirStamp !== null && cached.dirStamp !== dirStamp) {
+      written = writeIndexCache(root, stored, dirStamp);
+    }
   } else {
     const builder = new IndexBuilder(keep.length + toRead.length);
     if (cached) {
@@ -405,7 +430,7 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
     }
     stored = builder.toTable(skipped);
     // Listing an empty place must not create a runs root there.
-    written = useCache && fs.existsSync(runsDir(root)) && writeIndexCache(root, stored);
+    written = useCache && fs.existsSync(runsDir(root)) && writeIndexCache(root, stored, dirStamp);
   }
   const stats: IRunsIndexStats = {
     runs: stored.numRows,

@@ -154,6 +154,7 @@ export class RunDir {
   /** Replaces `meta.json` atomically. */
   writeMeta(meta: RunMeta): void {
     writeFileAtomicSync(this.metaPath, formatMeta(meta));
+    touchRunsDir(this.root);
   }
 
   /**
@@ -169,6 +170,19 @@ export class RunDir {
       this.writeMeta(meta);
       return meta;
     });
+  }
+}
+
+/**
+ * Marks `<root>/runs` as changed: the runs index trusts its cache while that
+ * directory's mtime is the one it recorded (see store/index-cache.ts).
+ */
+export function touchRunsDir(root: string): void {
+  const now = new Date();
+  try {
+    fs.utimesSync(runsDir(root), now, now);
+  } catch {
+    // A runs root we may not touch: the index then notices changes by their stat.
   }
 }
 
