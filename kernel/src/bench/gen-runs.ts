@@ -301,7 +301,11 @@ export function generateRuns(root: string, options: IGenerateRunsOptions = {}): 
       attrs: rand() < 0.5 ? { model_params: Math.floor(rand() * 5e6), note: 'ok' } : {},
       scalars: hasStarted ? scalarsFor(rand, steps, rand(), flags) : {},
       comments: [],
-      runtime: { node: process.version, language: 'typescript', languageVersion: '5.9.3' }
+      runtime: { node: process.version, language: 'typescript', languageVersion: '5.9.3' },
+      kind: 'run',
+      parent: null,
+      trials: [],
+      batch: null
     };
     const runPath = path.join(dir, id);
     fs.mkdirSync(runPath);

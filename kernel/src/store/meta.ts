@@ -137,6 +137,29 @@ export interface RunMeta {
   scalars: Record<string, IScalarSummary>;
   comments: IRunComment[];
   runtime: IRunRuntime | null;
+  /** `batch` for the parent run of a sweep (it executes no notebook itself). */
+  kind: 'run' | 'batch';
+  /** The batch this run is a trial of, or null. */
+  parent: string | null;
+  /** A batch's trials, in trial order. */
+  trials: string[];
+  /** How a batch runs its trials; null for plain runs. */
+  batch: IRunBatch | null;
+}
+
+/** A batch's settings (`nbx run` with list values, distributions or a batch file). */
+export interface IRunBatch {
+  /** How the trials were made. */
+  kind: 'grid' | 'random' | 'file';
+  /** The seed of a random batch (to reproduce it), else null. */
+  seed: number | null;
+  /** Trials run at once. */
+  parallel: number;
+  /** GPUs the trials share (`--gpus`), null for none given. */
+  gpus: string[] | null;
+  gpusPerTrial: number;
+  /** `-#loss` minimises loss, `#acc` maximises acc; null for none. */
+  objective: string | null;
 }
 
 let cachedVersion: string | undefined;
@@ -277,7 +300,11 @@ export function parseMeta(text: string, file: string): RunMeta {
     attrs: isLoose(value.attrs) ? (value.attrs as Record<string, JSONValue>) : {},
     scalars: isLoose(value.scalars) ? (value.scalars as Record<string, IScalarSummary>) : {},
     comments: Array.isArray(value.comments) ? (value.comments as IRunComment[]) : [],
-    runtime: isLoose(value.runtime) ? (value.runtime as unknown as IRunRuntime) : null
+    runtime: isLoose(value.runtime) ? (value.runtime as unknown as IRunRuntime) : null,
+    kind: value.kind === 'batch' ? 'batch' : 'run',
+    parent: str(value.parent),
+    trials: strList(value.trials),
+    batch: isLoose(value.batch) ? (value.batch as unknown as IRunBatch) : null
   };
 }
 
