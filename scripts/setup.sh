@@ -147,6 +147,13 @@ ensure_kernelspecs() {
     "$tslab_bin" install --prefix "$venv" --python "$venv_python" --binary "$tslab_bin" >/dev/null
     tslab_specs_ok || die "tslab install did not write $kernels/{tslab,jslab}/kernel.json with argv[0] $tslab_bin"
   fi
+  # The service kernel JupyterLab starts for the nbx panels.
+  if [ "$(spec_argv0 nbx-service)" = "$(command -v node)" ]; then
+    step "kernelspecs: nbx-service in .venv"
+  else
+    step "kernelspecs: installing nbx-service into .venv"
+    node kernel/lib/service/install.js "$venv" >/dev/null
+  fi
   # ipykernel's wheel ships a python3 spec with argv[0] "python"; reinstall it with this venv's.
   if python_spec_ok; then
     step "kernelspecs: python3 in .venv"

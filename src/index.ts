@@ -9,6 +9,8 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
+import { NbxServiceConnection } from './service';
+import { INbxService } from './tokens';
 
 /** The command ids of this plugin. */
 namespace CommandIDs {
@@ -17,6 +19,15 @@ namespace CommandIDs {
 
 /** The palette category of nbx's commands. */
 const PALETTE_CATEGORY = 'nbx';
+
+/** The connection to the service kernel, shared by every nbx panel and command. */
+const servicePlugin: JupyterFrontEndPlugin<INbxService> = {
+  id: 'nbx:service',
+  description: 'Connects to the nbx service kernel, which reads and runs experiments.',
+  autoStart: true,
+  provides: INbxService,
+  activate: (app: JupyterFrontEnd): INbxService => new NbxServiceConnection(app.serviceManager)
+};
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'nbx:plugin',
@@ -43,7 +54,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin];
+export default [servicePlugin, plugin];
 
 namespace Private {
   /** The body of the About dialog. */

@@ -1,0 +1,129 @@
+/**
+ * The browser end of the nbx service kernel: starts (or reuses) the kernel,
+ * opens the `nbx` comm, matches replies to requests by id, and re-emits the
+ * service's `runs-changed` pushes as a signal.
+ */
+import type { Kernel, KernelMessage, ServiceManager } from '@jupyterlab/services';
+import { PromiseDelegate, type JSONObject, type JSONValue } from '@lumino/coreutils';
+import type { IDisposable } from '@lumino/disposable';
+import { Signal, type ISignal } from '@lumino/signaling';
+import type { INbxService, IServiceReply } from './tokens';
+
+/** Name of the service kernel's kernelspec. */
+export const SERVICE_KERNEL = 'nbx-service';
+/** Comm target the service answers on. */
+export const COMM_TARGET = 'nbx';
+
+interface IPending {
+  delegate: PromiseDelegate<IServiceReply<unknown>>;
+}
+
+export class NbxServiceConnection implements INbxService, IDisposable {
+  constructor(private readonly _manager: ServiceManager.IManager) {}
+
+  get runsChanged(): ISignal<this, string[]> {
+    return this._runsChanged;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  async request<T = unknown>(
+    method: string,
+    params: Record<string, unknown> = {}
+  ): Promise<IServiceReply<T>> {
+    const comm = await this._connect();
+    const id = ++this._lastId;
+    const delegate = new PromiseDelegate<IServiceReply<unknown>>();
+    this._pending.set(id, { delegate });
+    comm.send({ id, method, params: params as JSONObject });
+    return delegate.promise as Promise<IServiceReply<T>>;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._comm?.close();
+    this._rejectAll('the nbx service connection was closed');
+    Signal.clearData(this);
+  }
+
+  /** The open comm, starting the service kernel first when needed. */
+  private _connect(): Promise<Kernel.IComm> {
+    if (!this._connecting) {
+      this._connecting = this._open().catch(err => {
+        this._connecting = null;
+        throw err;
+      });
+    }
+    return this._connecting;
+  }
+
+  private async _open(): Promise<Kernel.IComm> {
+    await this._manager.ready;
+    const kernels = this._manager.kernels;
+    const running = Array.from(kernels.running()).find(k => k.name === SERVICE_KERNEL);
+    const kernel = running
+      ? kernels.connectTo({ model: running })
+      : await kernels.startNew({ name: SERVICE_KERNEL });
+    kernel.statusChanged.connect((_k, status) => {
+      if (status === 'dead' || status === 'restarting' || status === 'autorestarting') {
+        this._lost(`the nbx service kernel is ${status}`);
+      }
+    });
+    kernel.disposed.connect(() => this._lost('the nbx service kernel was shut down'));
+    const comm = kernel.createComm(COMM_TARGET);
+    comm.onMsg = msg => this._onMsg(msg);
+    comm.onClose = () => this._lost('the nbx service closed the connection');
+    await comm.open({}).done;
+    this._comm = comm;
+    return comm;
+  }
+
+  private _onMsg(msg: KernelMessage.ICommMsgMsg): void {
+    const data = msg.content.data as Record<string, JSONValue>;
+    if (data.event === 'runs-changed') {
+      const ids = Array.isArray(data.ids) ? data.ids.filter(i => typeof i === 'string') : [];
+      this._runsChanged.emit(ids as string[]);
+      return;
+    }
+    const id = typeof data.id === 'number' ? data.id : null;
+    const pending = id === null ? undefined : this._pending.get(id);
+    if (!pending || id === null) {
+      return;
+    }
+    this._pending.delete(id);
+    if (data.ok === true) {
+      const buffers = (msg.buffers ?? []).map(b =>
+        b instanceof DataView ? b : new DataView(b instanceof ArrayBuffer ? b : b.buffer)
+      );
+      pending.delegate.resolve({ result: data.result, buffers });
+    } else {
+      pending.delegate.reject(new Error(String(data.error ?? 'the nbx service failed')));
+    }
+  }
+
+  /** The connection is gone: fail what waits, and reconnect on the next request. */
+  private _lost(why: string): void {
+    this._comm = null;
+    this._connecting = null;
+    this._rejectAll(why);
+  }
+
+  private _rejectAll(why: string): void {
+    for (const { delegate } of this._pending.values()) {
+      delegate.reject(new Error(why));
+    }
+    this._pending.clear();
+  }
+
+  private _comm: Kernel.IComm | null = null;
+  private _connecting: Promise<Kernel.IComm> | null = null;
+  private _pending = new Map<number, IPending>();
+  private _lastId = 0;
+  private _disposed = false;
+  private _runsChanged = new Signal<this, string[]>(this);
+}
