@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { code } from '../testing/fixtures';
 import { test } from 'node:test';
 
 import { UserError } from '../errors';
@@ -7,16 +8,6 @@ import type { Cell, INotebook, JSONValue } from './nbformat';
 import { sourceText } from './nbformat';
 import { injectFlags, injectFlagsDetailed, parseFlags } from './flags';
 import type { FlagLanguage } from './flags';
-
-function code(source: string | string[], tags?: string[]): Cell {
-  return {
-    cell_type: 'code',
-    metadata: tags === undefined ? {} : { tags },
-    source,
-    outputs: [],
-    execution_count: null
-  };
-}
 
 function notebook(cells: Cell[]): INotebook {
   return { nbformat: 4, nbformat_minor: 5, metadata: {}, cells };

@@ -4,6 +4,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { code } from '../testing/fixtures';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,16 +23,6 @@ import {
 } from './flags';
 
 const JUPYTER = path.resolve(__dirname, '../../../.venv/bin/jupyter');
-
-function code(source: string, tags?: string[]): Cell {
-  return {
-    cell_type: 'code',
-    metadata: tags === undefined ? {} : { tags },
-    source,
-    outputs: [],
-    execution_count: null
-  };
-}
 
 function notebook(kernelspec: JSONObject, cells: Cell[]): INotebook {
   return {

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
+import { code } from '../testing/fixtures';
 import { test } from 'node:test';
 
 import { UserError } from '../errors';
 import type { Cell, INotebook, JSONValue } from './nbformat';
 import { findFlagsCell, notebookLanguage, parseFlags } from './flags';
 import type { FlagLanguage, IFlagDef } from './flags';
-
-function code(source: string | string[], tags?: string[]): Cell {
-  return {
-    cell_type: 'code',
-    metadata: tags === undefined ? {} : { tags },
-    source,
-    outputs: [],
-    execution_count: null
-  };
-}
 
 function markdown(source: string): Cell {
   return { cell_type: 'markdown', metadata: {}, source };

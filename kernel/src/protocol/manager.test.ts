@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { pidAlive, processArgv, processGroup, tempDir, waitFor } from '../testing/fixtures';
+import { pidAlive, processArgv, processGroup, tempDir, waitFor, within } from '../testing/fixtures';
 import { readConnectionFile } from './connection';
 import { getKernelSpec, readKernelSpec, type IKernelSpec } from './kernelspec';
 import { KernelDiedError, KernelManager } from './manager';
@@ -20,19 +20,6 @@ process.env.JUPYTER_RUNTIME_DIR = RUNTIME_DIR;
 
 function runtimeFiles(): string[] {
   return fs.existsSync(RUNTIME_DIR) ? fs.readdirSync(RUNTIME_DIR).sort() : [];
-}
-
-/** Rejects with a clear message if `p` takes longer than `ms`. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface IExecution {

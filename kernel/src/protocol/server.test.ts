@@ -4,6 +4,7 @@
  * signatures).
  */
 import assert from 'node:assert/strict';
+import { within } from '../testing/fixtures';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as zmq from 'zeromq';
@@ -28,18 +29,6 @@ function anyPorts(): IConnectionInfo {
     key: randomBytes(16).toString('hex'),
     signature_scheme: 'hmac-sha256'
   };
-}
-
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface IExchange {

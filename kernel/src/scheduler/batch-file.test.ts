@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
+import { flagDef } from '../testing/fixtures';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { UserError } from '../errors';
-import type { FlagType, IFlagDef } from '../notebook/flags';
+import type { IFlagDef } from '../notebook/flags';
 import { parseAssignments } from '../notebook/flags';
-import type { JSONValue } from '../notebook/nbformat';
 import { expandTrials, previewTrials, type IExpandOptions } from './batch';
 import { parseCsv } from './batch-csv';
 
-function flag(name: string, type: FlagType, value: JSONValue): IFlagDef {
-  return { name, type, default: value, description: null, cellIndex: 0 };
-}
+const flag = flagDef;
 
 const DEFS: IFlagDef[] = [
   flag('lr', 'number', 0.1),

@@ -26,24 +26,20 @@ import type { RunMeta } from '../store/meta';
 import { processStartToken } from '../store/process';
 import { createRun, RunDir } from '../store/run-dir';
 import { removeRun } from '../store/runs';
-import { code, FAKE_BIN, notebook, tempDir, waitFor, writeNotebook } from '../testing/fixtures';
+import {
+  FAKE_BIN,
+  code,
+  notebook,
+  tempDir,
+  waitFor,
+  within,
+  writeNotebook
+} from '../testing/fixtures';
 import { installServiceKernelspec, SERVICE_MAIN } from './install';
 import type { IRunsChangedEvent, ServiceReply } from './protocol';
 
 const RUNTIME_DIR = tempDir('nbx-runtime-');
 process.env.JUPYTER_RUNTIME_DIR = RUNTIME_DIR;
-
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));

@@ -6,7 +6,8 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Cell, INotebook, JSONObject } from '../notebook/nbformat';
+import type { Cell, INotebook, JSONObject, JSONValue } from '../notebook/nbformat';
+import type { FlagType, IFlagDef } from '../notebook/flags';
 import { PACKAGE_ROOT } from '../protocol/kernelspec';
 
 export const CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
@@ -20,7 +21,7 @@ const KERNELSPECS: Record<KernelName, JSONObject> = {
 };
 
 /** A code cell; `tags` go to `metadata.tags`. */
-export function code(source: string, tags: string[] = []): Cell {
+export function code(source: string | string[], tags: string[] = []): Cell {
   return {
     cell_type: 'code',
     metadata: tags.length ? { tags } : {},
@@ -169,4 +170,22 @@ export function processArgv(pid: number): string[] {
   } catch {
     return [];
   }
+}
+
+/** Rejects with a clear message if `p` takes longer than `ms`. */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A flag definition as parseFlags returns it, for tests of what consumes flags. */
+export function flagDef(name: string, type: FlagType, value: JSONValue): IFlagDef {
+  return { name, type, default: value, description: null, cellIndex: 0 };
 }
