@@ -11,12 +11,18 @@ import { PACKAGE_ROOT } from '../protocol/kernelspec';
 import { tempDir } from '../testing/fixtures';
 import { ensureNbxResolvable, findPackageFrom, resolvesToPackage } from './nbx-package';
 
-/** What `require('nbx')` from `dir` loads (the real path of the file). */
-function requireResolve(dir: string): string {
-  return fs.realpathSync(createRequire(path.join(dir, 'index.js')).resolve('nbx'));
-}
-
 const API_MAIN = path.join(fs.realpathSync(PACKAGE_ROOT), 'kernel', 'lib', 'api', 'index.js');
+
+/**
+ * What `require('nbx')` from `dir` loads (the real path of the file): through a stub
+ * package (which re-exports the API), the API's own file.
+ */
+function requireResolve(dir: string): string {
+  const req = createRequire(path.join(dir, 'index.js'));
+  const file = fs.realpathSync(req.resolve('nbx'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return req('nbx') === require(API_MAIN) ? API_MAIN : file;
+}
 
 /** A fake package `name` in `<dir>/node_modules`. */
 function fakePackage(dir: string, name: string): void {
@@ -42,9 +48,9 @@ describe('ensureNbxResolvable', () => {
     assert.equal(findPackageFrom(run), null);
     assert.equal(ensureNbxResolvable(run, nbDir), 'linked');
     assert.equal(requireResolve(run), API_MAIN);
-    assert.ok(
-      fs.existsSync(path.join(run, 'node_modules', 'nbx', 'kernel', 'lib', 'api', 'index.d.ts'))
-    );
+    const stub = path.join(run, 'node_modules', 'nbx');
+    assert.ok(!fs.lstatSync(stub).isSymbolicLink(), 'a stub package, never a link into nbx');
+    assert.match(fs.readFileSync(path.join(stub, 'index.d.ts'), 'utf8'), /kernel\/lib\/api\/index/);
     assert.equal(ensureNbxResolvable(run, nbDir), 'resolved', 'idempotent');
   });
 

@@ -5,7 +5,7 @@
  * directory): the first `node_modules/nbx` in it or an ancestor, at run time through
  * `Module.createRequire(cwd)` and for type-checking through TypeScript's node resolution
  * (`package.json` `types`). NODE_PATH is not used. So the run directory gets a
- * `node_modules/nbx` symlink to this package unless an ancestor already resolves `nbx` to
+ * `node_modules/nbx` stub package that loads this one unless an ancestor already resolves `nbx` to
  * it, taking care never to write into a `node_modules` that belongs to the person's project.
  */
 import * as fs from 'node:fs';
@@ -86,7 +86,11 @@ function realpath(p: string): string {
 /** True when `import "nbx"` from `dir` loads the package at `packageRoot`. */
 export function resolvesToPackage(dir: string, packageRoot = PACKAGE_ROOT): boolean {
   const found = findPackageFrom(dir);
-  return found !== null && realpath(found) === realpath(packageRoot);
+  if (found === null) {
+    return false;
+  }
+  const loads = stubTarget(found) ?? found;
+  return realpath(loads) === realpath(packageRoot);
 }
 
 /**
@@ -173,9 +177,45 @@ function mergeInto(nm: string, original: string, target: string): void {
   linkPackage(nm, target);
 }
 
-/** `<nm>/nbx` -> `target`, replacing whatever was there. */
+/**
+ * `<nm>/nbx` as a small stub package that loads `target`, replacing whatever was there.
+ *
+ * Not a symlink to `target`: tools that delete a directory tree by walking it (a file
+ * manager, a test harness cleaning up through the Jupyter contents API) follow links to
+ * directories, and a run directory must never lead them into the nbx checkout itself.
+ */
 function linkPackage(nm: string, target: string): void {
-  const link = path.join(nm, PACKAGE_NAME);
-  fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(target, link, 'dir');
+  const stub = path.join(nm, PACKAGE_NAME);
+  fs.rmSync(stub, { recursive: true, force: true });
+  fs.mkdirSync(stub);
+  const api = path.join(target, 'kernel', 'lib', 'api', 'index');
+  const pkg = {
+    name: PACKAGE_NAME,
+    private: true,
+    main: 'index.js',
+    types: 'index.d.ts',
+    [STUB_KEY]: target
+  };
+  fs.writeFileSync(path.join(stub, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(stub, 'index.js'),
+    `module.exports = require(${JSON.stringify(api)});\n`
+  );
+  fs.writeFileSync(path.join(stub, 'index.d.ts'), `export * from ${JSON.stringify(api)};\n`);
+}
+
+/** The package.json field of a stub package naming the package it loads. */
+const STUB_KEY = 'nbxPackageRoot';
+
+/** The package a stub at `dir` loads, or null when `dir` is not a stub. */
+function stubTarget(dir: string): string | null {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    return typeof pkg[STUB_KEY] === 'string' ? (pkg[STUB_KEY] as string) : null;
+  } catch {
+    return null;
+  }
 }
