@@ -4,7 +4,8 @@
 #   node_modules/           npm ci, when missing or older than package-lock.json
 #   kernel/lib/             the engine build (npm run build:kernel), when kernel/src changed
 #   lib/, labextension/     the JupyterLab extension: tsc, then the prebuilt extension
-#                           (npm run build:lib, build:labextension), when src/ or style/ changed
+#                           (npm run build:lib, build:labextension), when src/, style/ or
+#                           schema/ changed
 #   .venv/share/jupyter/    kernelspecs tslab, jslab and python3 with absolute argv[0], and
 #                           labextensions/nbx, a symlink to labextension/ (JupyterLab loads it
 #                           from there; no JupyterLab rebuild)
@@ -88,15 +89,20 @@ ensure_node_modules() {
 }
 
 # Notebooks in this checkout (a tslab kernel's cwd is examples/) `import * as nbx from "nbx"`
-# through node_modules/nbx; `npm ci` removes the link, so it is made again each time.
+# through node_modules/nbx: a stub package re-exporting the API (not a symlink to the
+# checkout, which tree-walking deletes would follow). `npm ci` removes it; made again here.
 ensure_self_link() {
-  if [ "$(readlink node_modules/nbx 2>/dev/null)" = ".." ]; then
-    step "node_modules/nbx: links to this checkout"
+  local stub=node_modules/nbx
+  if [ -f "$stub/package.json" ] && grep -q '"nbxPackageRoot"' "$stub/package.json"; then
+    step "node_modules/nbx: stub package for this checkout"
     return
   fi
-  step "node_modules/nbx: linking to this checkout"
-  rm -rf node_modules/nbx
-  ln -s .. node_modules/nbx
+  step "node_modules/nbx: writing a stub package for this checkout"
+  rm -rf "$stub"
+  mkdir -p "$stub"
+  printf '{\n  "name": "nbx",\n  "private": true,\n  "main": "index.js",\n  "types": "index.d.ts",\n  "nbxPackageRoot": "%s"\n}\n' "$PWD" >"$stub/package.json"
+  printf "module.exports = require('../../kernel/lib/api/index.js');\n" >"$stub/index.js"
+  printf "export * from '../../kernel/lib/api/index';\n" >"$stub/index.d.ts"
 }
 
 ensure_build() {
@@ -115,7 +121,7 @@ ensure_build() {
 
 ensure_labextension() {
   if [ -f "$lab_build_stamp" ] && [ -f labextension/package.json ] &&
-    [ -z "$(find src style package.json tsconfig.json node_modules/.package-lock.json \
+    [ -z "$(find src style schema package.json tsconfig.json node_modules/.package-lock.json \
       -newer "$lab_build_stamp" -print -quit)" ]; then
     step "build: lib/ and labextension/ are up to date with src/ and style/"
     return
