@@ -23,6 +23,7 @@ const MODULES: Record<string, () => Promise<Registrar>> = {
   scalars: async () => (await import('./commands/scalars')).addScalarsCommand,
   annotate: async () => (await import('./commands/annotate')).addAnnotateCommands,
   manage: async () => (await import('./commands/manage')).addManageCommands,
+  start: async () => (await import('./commands/start')).addStartCommands,
   gpus: async () => (await import('./commands/gpus')).addGpusCommand
 };
 
@@ -30,6 +31,7 @@ const MODULES: Record<string, () => Promise<Registrar>> = {
 const COMMAND_MODULE: Record<string, string> = {
   run: 'run',
   _runner: 'run',
+  _batch: 'run',
   flags: 'flags',
   runs: 'inspect',
   show: 'inspect',
@@ -41,6 +43,9 @@ const COMMAND_MODULE: Record<string, string> = {
   comment: 'annotate',
   stop: 'manage',
   rm: 'manage',
+  start: 'start',
+  restart: 'start',
+  rerun: 'start',
   gpus: 'gpus'
 };
 
@@ -64,6 +69,10 @@ Examples:
   nbx log 1 --follow                        its output, as it is written
   nbx scalars 1                             its scalars: last, min, max per key
   nbx stop 1                                stop it
+  nbx run train.ipynb lr=[0.001,0.01] --parallel 2 --gpus 0,1
+                                            a sweep: 2 trials at a time, one GPU each
+  nbx restart 1 --gpus 1                    run it again in place, on GPU 1
+  nbx rerun 1 lr=0.1                        a new run from its snapshot, lr changed
 
 A RUN is a full id, a unique id prefix, or a 1-based index into \`nbx runs\`.
 Runs live in $NBX_HOME if set, else in .nbx/ of the project (the nearest

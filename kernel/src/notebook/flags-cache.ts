@@ -15,21 +15,33 @@ import { parseFlags } from './flags';
 
 const CACHE_VERSION = '1';
 
-/** `parseFlags` through a cache in `dir` (created on demand). */
-export function parseFlagsCached(
-  nb: INotebook,
-  language: FlagLanguage | null,
-  dir: string
-): IFlagDef[] {
+function cacheFile(nb: INotebook, language: FlagLanguage, dir: string): string | null {
   const cell = findFlagsCell(nb);
-  if (language === null || cell === null) {
-    return parseFlags(nb, language);
+  if (cell === null) {
+    return null;
   }
   const key = createHash('sha256')
     .update([CACHE_VERSION, language, cell.index, cell.tagged, ''].join('\0'))
     .update(sourceText(nb.cells[cell.index].source))
     .digest('hex');
-  const file = path.join(dir, `${key}.json`);
+  return path.join(dir, `${key}.json`);
+}
+
+/**
+ * `parseFlags` through a cache in `dir` (created on demand). With `write: false` the
+ * cache is only read (nothing is written before a request is known to be good; see
+ * `writeFlagsCache`).
+ */
+export function parseFlagsCached(
+  nb: INotebook,
+  language: FlagLanguage | null,
+  dir: string,
+  options: { write?: boolean } = {}
+): IFlagDef[] {
+  const file = language === null ? null : cacheFile(nb, language, dir);
+  if (file === null) {
+    return parseFlags(nb, language);
+  }
   try {
     const cached: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (Array.isArray(cached)) {
@@ -40,11 +52,27 @@ export function parseFlagsCached(
   }
   // Errors (a broken flags cell) are not cached: they are raised every time.
   const defs = parseFlags(nb, language);
+  if (options.write !== false) {
+    writeFlagsCache(nb, language, dir, defs);
+  }
+  return defs;
+}
+
+/** Stores flags parsed from `nb` in the cache in `dir` (a no-op when it cannot). */
+export function writeFlagsCache(
+  nb: INotebook,
+  language: FlagLanguage | null,
+  dir: string,
+  defs: IFlagDef[]
+): void {
+  const file = language === null ? null : cacheFile(nb, language, dir);
+  if (file === null) {
+    return;
+  }
   try {
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomicSync(file, JSON.stringify(defs));
   } catch {
     // A read-only runs root: no cache, same result.
   }
-  return defs;
 }

@@ -1,27 +1,28 @@
 /**
- * Controlling runs from outside their runner: start one detached, stop one.
+ * Controlling runs from outside their runner: start one (or a batch) detached, stop one.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { UserError } from '../errors';
 import { PACKAGE_ROOT } from '../protocol/kernelspec';
-import type { RunMeta } from '../store/meta';
+import { FINAL_STATUSES, type RunMeta } from '../store/meta';
 import { isProcessAlive } from '../store/process';
-import type { RunDir } from '../store/run-dir';
+import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';
+import { requestStop, STOP_ONE_SIGNAL } from './stop-requests';
 
 /**
- * Starts the runner for a prepared run as a detached process that outlives
- * the terminal: a new session, no terminal on its standard streams (they go
- * to the run's kernel.log). Throws if the process could not be created.
+ * Starts `nbx <command> <rundir>` as a detached process that outlives the terminal: a
+ * new session, no terminal on its standard streams (they go to the run's kernel.log).
+ * Throws if the process could not be created.
  */
-export function spawnDetachedRunner(run: RunDir): number {
+function spawnDetached(run: RunDir, command: '_runner' | '_batch'): number {
   const out = fs.openSync(run.kernelLogPath, 'a');
   try {
     const child = spawn(
       process.execPath,
-      [path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js'), '_runner', run.path],
+      [path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js'), command, run.path],
       { detached: true, stdio: ['ignore', out, out], cwd: run.path }
     );
     child.on('error', err => {
@@ -37,10 +38,82 @@ export function spawnDetachedRunner(run: RunDir): number {
   }
 }
 
+/** Starts the runner of a prepared run in the background (see `spawnDetached`). */
+export function spawnDetachedRunner(run: RunDir): number {
+  return spawnDetached(run, '_runner');
+}
+
+/** Starts the runner of a batch (its queue of trials) in the background. */
+export function spawnDetachedBatch(batch: RunDir): number {
+  return spawnDetached(batch, '_batch');
+}
+
+const isFinal = (meta: RunMeta): boolean => FINAL_STATUSES.includes(meta.status);
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+
 /**
- * Stops a run: SIGTERM to its runner (which interrupts the cell, shuts the
- * kernel down and records `terminated`); if the runner has not finished
- * within `graceMs`, it and its kernel are killed and the status written here.
+ * True when the run shares its runner process with other runs: a trial executed by its
+ * batch's queue (the batch records the same pid).
+ */
+function sharesRunner(run: RunDir, meta: RunMeta): boolean {
+  if (meta.parent === null || meta.pid === null) {
+    return false;
+  }
+  try {
+    return new RunDir(run.root, meta.parent).readMeta().pid === meta.pid;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until `done` holds or `ms` pass; returns whether it holds. */
+async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() >= deadline) {
+      return false;
+    }
+    await sleep(50);
+  }
+  return true;
+}
+
+function killGroup(pid: number | null): void {
+  if (pid !== null) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Records `terminated` on a run that is still recorded as running or queued. */
+function markTerminated(run: RunDir, reason: string): RunMeta {
+  return run.updateMeta(m =>
+    m.status === 'running' || m.status === 'queued'
+      ? {
+          ...m,
+          status: 'terminated',
+          error: m.error ?? reason,
+          stopped: m.stopped ?? new Date().toISOString(),
+          exitCode: m.exitCode ?? 1
+        }
+      : m
+  );
+}
+
+/**
+ * Stops a run, or a whole batch. The request is written into the run (see
+ * stop-requests.ts), then its runner is signalled:
+ *
+ * - a runner of its own (a single run, a batch): SIGTERM, which stops everything it
+ *   runs (a batch stops its running trials and cancels the queued ones); if it has not
+ *   exited within `graceMs`, it and its kernel are killed and the status written here;
+ * - a runner shared with other trials of a batch: SIGUSR2, which stops this trial alone
+ *   (a queued one is cancelled); if it has not ended within `graceMs`, only its kernel is
+ *   killed — never the runner that holds the other trials.
  */
 export async function stopRun(run: RunDir, graceMs = 10_000): Promise<RunMeta> {
   const meta = run.readMeta();
@@ -48,32 +121,38 @@ export async function stopRun(run: RunDir, graceMs = 10_000): Promise<RunMeta> {
   if (status !== 'running' && status !== 'queued') {
     throw new UserError(`run ${meta.id.slice(0, 8)} is not running (status: ${status})`, 1);
   }
+  const reason = 'stopped by nbx stop';
+  requestStop(run, reason);
   const runnerAlive = (): boolean => meta.pid !== null && isProcessAlive(meta.pid, meta.pidStart);
-  if (meta.pid !== null && runnerAlive()) {
-    process.kill(meta.pid, 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (runnerAlive() && Date.now() < deadline) {
-      await new Promise(resolve => setTimeout(resolve, 100));
-    }
-    if (runnerAlive()) {
-      process.kill(meta.pid, 'SIGKILL');
-    }
+  if (meta.pid === null || !runnerAlive()) {
+    // Not picked up by a runner yet (it honours the request when it starts), or dead.
+    return markTerminated(run, meta.pid === null ? reason : 'its runner died');
   }
-  if (meta.kernelPid !== null) {
+  if (sharesRunner(run, meta)) {
+    process.kill(meta.pid, STOP_ONE_SIGNAL);
+    const ended = (): boolean => isFinal(run.readMeta()) || !runnerAlive();
+    if (!(await waitUntil(ended, graceMs))) {
+      killGroup(run.readMeta().kernelPid);
+      await waitUntil(ended, 2000);
+    }
+    return markTerminated(run, reason);
+  }
+  process.kill(meta.pid, 'SIGTERM');
+  if (!(await waitUntil(() => !runnerAlive(), graceMs)) && runnerAlive()) {
+    process.kill(meta.pid, 'SIGKILL');
+  }
+  killGroup(run.readMeta().kernelPid);
+  for (const id of meta.kind === 'batch' ? meta.trials : []) {
+    const trial = new RunDir(run.root, id);
     try {
-      process.kill(-meta.kernelPid, 'SIGKILL');
+      const t = trial.readMeta();
+      if (t.pid === meta.pid && !isFinal(t)) {
+        killGroup(t.kernelPid);
+        markTerminated(trial, t.status === 'queued' ? 'cancelled: the batch was stopped' : reason);
+      }
     } catch {
-      // gone already
+      // a trial removed meanwhile
     }
   }
-  return run.updateMeta(m =>
-    m.status === 'running' || m.status === 'queued'
-      ? {
-          ...m,
-          status: 'terminated',
-          error: m.error ?? 'stopped by nbx stop',
-          stopped: m.stopped ?? new Date().toISOString()
-        }
-      : m
-  );
+  return markTerminated(run, reason);
 }

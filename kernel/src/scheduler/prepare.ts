@@ -20,11 +20,12 @@ import {
   injectFlags,
   notebookLanguage,
   parseAssignments,
-  resolveFlagValues
+  resolveFlagValues,
+  type IFlagDef
 } from '../notebook/flags';
 import { parseFlagsCached } from '../notebook/flags-cache';
 import { getKernelSpec, type IKernelSpec } from '../protocol/kernelspec';
-import type { RunMeta } from '../store/meta';
+import type { IRunGit, RunMeta } from '../store/meta';
 import { resolveRunsRoot } from '../store/root';
 import { createRun, type RunDir } from '../store/run-dir';
 import { gitInfo } from '../tracking/git';
@@ -40,6 +41,20 @@ export interface IRunRequest {
   content?: INotebook;
   /** `NAME=VALUE` flag assignments. */
   flags?: string[];
+  /**
+   * Flag values already typed (a trial of a batch); `flags` assignments win over them.
+   * Names the notebook does not declare need `forceFlags`.
+   */
+  values?: Record<string, JSONValue>;
+  /**
+   * The flag defaults to record, when `content` is a snapshot whose flags were injected
+   * already (a rerun): the label and `flagDefaults` then compare with the original ones.
+   */
+  defaults?: Record<string, JSONValue>;
+  /** The batch this run is a trial of. */
+  parent?: string;
+  /** `queued` (default: it starts now) or `staged` (it waits for `nbx start`). */
+  status?: 'queued' | 'staged';
   /** Inject flags the notebook does not declare instead of refusing them. */
   forceFlags?: boolean;
   kernel?: string;
@@ -65,6 +80,10 @@ export interface IRunPlan {
   root: string;
   assignments: { name: string; raw: string }[];
   env: NodeJS.ProcessEnv;
+  /** The notebook's flags, when parsed already (a batch parses them once for all trials). */
+  defs?: IFlagDef[];
+  /** The git state, when looked up already (shared by the trials of a batch). */
+  git?: Promise<IRunGit | null>;
 }
 
 export interface IPreparedRun {
@@ -128,14 +147,15 @@ function chooseKernel(
   return getKernelSpec(name, options);
 }
 
-/** Creates the run directory with its first record (status `queued`). */
+/** Creates the run directory with its first record (status `queued`, or `staged`). */
 export function createRunDir(plan: IRunPlan): RunDir {
   const { req, spec } = plan;
   return createRun(plan.root, {
     notebook: plan.notebookPath,
     notebookName: path.basename(plan.notebookPath),
     kernel: { name: spec.name, displayName: spec.displayName, language: spec.language },
-    status: 'queued',
+    status: req.status ?? 'queued',
+    parent: req.parent ?? null,
     gpus: req.gpus ?? null,
     command: req.command,
     host: os.hostname(),
@@ -161,15 +181,20 @@ export async function materializeRun(plan: IRunPlan, run: RunDir): Promise<IPrep
 
 async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
   const { req, notebook, notebookPath } = plan;
-  const git = gitInfo(path.dirname(notebookPath), { exclude: [plan.root], env: plan.env });
+  const git =
+    plan.git ?? gitInfo(path.dirname(notebookPath), { exclude: [plan.root], env: plan.env });
   const language = notebookLanguage(notebook, plan.spec.language);
-  const defs = parseFlagsCached(notebook, language, path.join(plan.root, 'cache', 'flags'));
-  const values = resolveFlagValues(defs, plan.assignments, {
-    force: req.forceFlags === true,
-    notebook: path.basename(notebookPath)
-  });
-  const defaults = flagDefaults(defs);
-  const flags: Record<string, JSONValue> = { ...defaults, ...values };
+  const defs =
+    plan.defs ?? parseFlagsCached(notebook, language, path.join(plan.root, 'cache', 'flags'));
+  const values: Record<string, JSONValue> = {
+    ...typedValues(defs, req.values ?? {}, req.forceFlags === true),
+    ...resolveFlagValues(defs, plan.assignments, {
+      force: req.forceFlags === true,
+      notebook: path.basename(notebookPath)
+    })
+  };
+  const defaults = req.defaults ?? flagDefaults(defs);
+  const flags: Record<string, JSONValue> = { ...flagDefaults(defs), ...values };
   const snapshot = Object.keys(values).length
     ? injectFlags(notebook, language, values, defs)
     : notebook;
@@ -183,19 +208,32 @@ async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
     notebook: req.content ? serializeNotebook(req.content) : undefined
   });
   ensureNbxResolvable(run.path, path.dirname(notebookPath));
+  const gitState = await git;
   const meta = run.updateMeta(m => ({
     ...m,
     flags,
     flagDefaults: defaults,
     label: label === '' ? null : label,
-    sourceDigest: source.digest
+    sourceDigest: source.digest,
+    git: gitState ?? m.git
   }));
-  const gitState = await git;
-  return {
-    run,
-    meta: gitState ? run.updateMeta({ git: gitState }) : meta,
-    warnings: source.warnings
-  };
+  return { run, meta, warnings: source.warnings };
+}
+
+/** Typed values (a batch's trial): checked against the flags, never coerced again. */
+function typedValues(
+  defs: readonly IFlagDef[],
+  values: Record<string, JSONValue>,
+  force: boolean
+): Record<string, JSONValue> {
+  if (!force) {
+    const known = new Set(defs.map(def => def.name));
+    const unknown = Object.keys(values).find(name => !known.has(name));
+    if (unknown !== undefined) {
+      throw new UserError(`unknown flag '${unknown}' (or use --force-flags)`);
+    }
+  }
+  return values;
 }
 
 /** Plans, creates and materializes a run in one go (detached runs, sweeps, the service). */

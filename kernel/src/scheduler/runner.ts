@@ -2,7 +2,9 @@
  * The runner: executes one prepared run in this process — a fresh kernel in
  * the run directory, the notebook cell by cell, the output scanned for
  * scalars, system metrics sampled — and records how it ended. SIGTERM,
- * SIGINT and SIGHUP stop the run cleanly (status `terminated`).
+ * SIGINT and SIGHUP stop the run cleanly (status `terminated`), and so does a
+ * stop request (see stop-requests.ts), which stops this run alone when several
+ * share the process.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -19,6 +21,7 @@ import { parseOutputScalarsConfig } from '../tracking/output-scan';
 import { scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 import { RunScalars } from '../tracking/scalars-run';
 import { SystemSampler } from '../tracking/system';
+import { registerStoppable } from './stop-requests';
 
 export interface IExecuteRunOptions {
   /** Streams as they arrive (the foreground CLI echoes them). */
@@ -29,6 +32,8 @@ export interface IExecuteRunOptions {
   kernel?: Promise<KernelManager>;
   /** System metrics interval; 0 turns sampling off. Default 2 s. */
   sampleMs?: number;
+  /** Called once the record says `running` (before the kernel is up). */
+  onStart?: (meta: RunMeta) => void;
 }
 
 /**
@@ -76,20 +81,21 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
     pid: process.pid,
     pidStart: processStartToken(process.pid),
     started: new Date().toISOString(),
+    stopped: null,
+    exitCode: null,
+    kernelPid: null,
+    progress: { cells: 0, done: 0, current: null },
     error: null
   }));
+  options.onStart?.(meta);
   const settings = meta.settings ?? { timeoutS: null, allowErrors: false };
   const log = fs.openSync(run.logPath, 'a');
   let executor: NotebookExecutor | null = null;
   let stopReason: string | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    stopReason = `stopped by ${signal}`;
+  const unregister = registerStoppable(run, reason => {
+    stopReason ??= reason;
     executor?.stop(stopReason);
-  };
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-  for (const s of signals) {
-    process.on(s, onSignal);
-  }
+  });
   const warn = (message: string): void => {
     fs.writeSync(log, `nbx: warning: ${message}\n`);
   };
@@ -158,9 +164,7 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
     await sampler?.stop();
     await kernel?.shutdown();
     fs.closeSync(log);
-    for (const s of signals) {
-      process.off(s, onSignal);
-    }
+    unregister();
   }
   const final = scalars?.close();
   return run.updateMeta(m => ({

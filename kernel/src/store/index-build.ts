@@ -29,7 +29,7 @@ import type { IndexFields } from './index-meta';
 import { RUN_STATUSES } from './meta';
 
 /** Version of the stored layout; a cache of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = '1';
+export const INDEX_FORMAT_VERSION = '2';
 
 /** Schema metadata keys. */
 export const META_VERSION = 'nbx.index.version';
@@ -79,6 +79,8 @@ const PLAIN: [string, ColumnKind][] = [
   ['created', 'time'],
   ['started', 'time'],
   ['stopped', 'time'],
+  ['kind', 'string'],
+  ['parent', 'string'],
   [HIDDEN.mtime, 'number'],
   [HIDDEN.size, 'number'],
   [HIDDEN.ino, 'number'],
@@ -88,7 +90,7 @@ const PLAIN: [string, ColumnKind][] = [
 ];
 
 /** Core columns end here; flags, attrs and scalars come next, hidden columns last. */
-const CORE_COUNT = 8;
+const CORE_COUNT = 10;
 
 const ISO_UTC = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z$/;
 
@@ -224,6 +226,8 @@ export class IndexBuilder {
     this.set('created', row, time(meta.created));
     this.set('started', row, time(meta.started));
     this.set('stopped', row, time(meta.stopped));
+    this.set('kind', row, meta.kind);
+    this.set('parent', row, meta.parent);
     this.set(HIDDEN.mtime, row, stat.mtimeMs);
     this.set(HIDDEN.size, row, stat.size);
     this.set(HIDDEN.ino, row, stat.ino);

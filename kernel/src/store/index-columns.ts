@@ -34,7 +34,9 @@ export const CORE_COLUMNS: Readonly<Record<string, ColumnKind>> = {
   created: 'time',
   started: 'time',
   stopped: 'time',
-  duration: 'number'
+  duration: 'number',
+  kind: 'string',
+  parent: 'string'
 };
 
 /** True for the name of a core column. */

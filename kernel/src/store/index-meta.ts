@@ -25,6 +25,8 @@ export type IndexFields = Pick<
   | 'flags'
   | 'attrs'
   | 'scalars'
+  | 'kind'
+  | 'parent'
 >;
 
 type Loose = { [key: string]: unknown };
@@ -69,6 +71,8 @@ export function parseIndexFields(text: string, file: string): IndexFields {
     host: str(value.host) ?? '',
     flags: isLoose(value.flags) ? (value.flags as Record<string, JSONValue>) : {},
     attrs: isLoose(value.attrs) ? (value.attrs as Record<string, JSONValue>) : {},
-    scalars: isLoose(value.scalars) ? (value.scalars as RunMeta['scalars']) : {}
+    scalars: isLoose(value.scalars) ? (value.scalars as RunMeta['scalars']) : {},
+    kind: value.kind === 'batch' ? 'batch' : 'run',
+    parent: str(value.parent)
   };
 }

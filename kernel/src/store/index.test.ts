@@ -63,7 +63,19 @@ test('an empty or missing runs root gives an empty index', () => {
   assert.deepEqual(warnings, []);
   assert.deepEqual(
     index.columns.map(c => c.name),
-    ['id', 'notebook', 'status', 'label', 'tags', 'created', 'started', 'stopped', 'duration']
+    [
+      'id',
+      'notebook',
+      'status',
+      'label',
+      'tags',
+      'created',
+      'started',
+      'stopped',
+      'duration',
+      'kind',
+      'parent'
+    ]
   );
   assert.equal(index.table.numRows, 0);
   assert.ok(!fs.existsSync(root), 'listing does not create a runs root');

@@ -4,7 +4,8 @@
  *
  * Columns: `id`, `notebook` (name), `status` (effective), `label`, `tags` (list of
  * strings), `created`/`started`/`stopped` (timestamp[ms]), `duration` (seconds, float,
- * null if not started; a run still going counts until now), `=<flag>` per flag (Float64,
+ * null if not started; a run still going counts until now), `kind` (`run`, or `batch` for
+ * the parent run of a sweep), `parent` (the batch of a trial, else null), `=<flag>` per flag (Float64,
  * Utf8, Bool; lists as JSON text; a flag with values of several types is Utf8), `.<attr>`
  * per `nbx.attr` value (typed like flags), and `#<key>`, `#<key>:min`, `#<key>:max`
  * (Float64) per scalar key. Every field carries its `ColumnKind` as metadata `nbx.kind`.
@@ -97,6 +98,10 @@ export interface IRunsIndexRow {
   stopped: string | null;
   /** Seconds. */
   duration: number | null;
+  /** `run`, or `batch` for the parent run of a sweep. */
+  kind: 'run' | 'batch';
+  /** The batch of a trial, else null. */
+  parent: string | null;
   flags: Record<string, JSONValue>;
   attrs: Record<string, JSONValue>;
   scalars: Record<string, { last: number | null; min: number | null; max: number | null }>;
@@ -221,6 +226,8 @@ export class RunsIndex {
       started: iso('started'),
       stopped: iso('stopped'),
       duration: typeof duration === 'number' ? duration : null,
+      kind: text('kind') === 'batch' ? 'batch' : 'run',
+      parent: text('parent'),
       flags: this.flags(row),
       attrs: this.attrs(row),
       scalars
@@ -242,7 +249,7 @@ export class RunsIndex {
       if (!column || !source || !field) {
         throw new Error(`no column ${name} in the runs index`);
       }
-      fields.push(field);
+      const count = vectors.length;
       if (identity) {
         vectors.push(source);
       } else if (column.kind === 'number') {
@@ -269,6 +276,14 @@ export class RunsIndex {
           )
         );
       }
+      // A rebuilt column may have another type than the stored one (the dictionary-encoded
+      // status becomes plain Utf8): the field must say what the data is.
+      const type = vectors[count].type;
+      fields.push(
+        type.typeId === field.type.typeId
+          ? field
+          : new arrow.Field(name, type, field.nullable, field.metadata)
+      );
     }
     return tableOf(fields, vectors, rows.length);
   }

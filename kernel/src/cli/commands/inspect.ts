@@ -13,6 +13,14 @@ import { filterRows, parseSort, parseStatuses, sortRows, whereColumns } from '..
 import { runsRootHere } from '../root';
 import { formatDuration, formatTime, printJson, runDuration, shortId, table } from '../format';
 import { formatNumber } from './compare';
+import {
+  batchSettingsText,
+  flagsText,
+  parentText,
+  readTrials,
+  trialCountsText,
+  trialsTable
+} from '../show-batch';
 
 interface IRunsOptions {
   limit?: string;
@@ -30,7 +38,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function addInspectCommands(program: Command): void {
   program
     .command('runs')
-    .description('list runs, latest first (from the runs index)')
+    .description('list runs, latest first, trials under their batch (from the runs index)')
     .option('-n, --limit <count>', 'show at most this many runs')
     .option(
       '--status <status>',
@@ -53,7 +61,8 @@ do not renumber, so 'nbx show N' always means the run listed as [N].
 --where: comparisons (= != < <= > >=, contains, in [a, b], not in, is null,
 is not null) joined with and, or, not and parentheses. Names: =flag, #scalar (last
 value), #scalar:min, #scalar:max, .attr, or the columns id, notebook, status, label,
-tags, created, started, stopped, duration (seconds); a bare name is a column, else a
+tags, created, started, stopped, duration (seconds), kind (run or batch), parent (the
+batch of a trial); a bare name is a column, else a
 flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01).
   nbx runs --where 'lr > 0.001 and #acc >= 0.9 and status = completed' --sort -#acc`
     )
@@ -155,13 +164,15 @@ function printRunList(opts: IRunsOptions): void {
     return value === null ? '' : String(value);
   };
   const withLabel = rows.some(row => text(row, 'label') !== '');
-  const lines = rows.map(row => {
+  const entries: IListEntry[] =
+    opts.sort === undefined ? groupTrials(index, rows) : rows.map(row => ({ row }));
+  const lines = entries.map(({ row, trial }) => {
     const started = index.value(row, 'started') ?? index.value(row, 'created');
     const duration = index.value(row, 'duration');
     const cells = [
-      `[${row + 1}]`,
+      trial ? `  ${trial.last ? '\u2514' : '\u251c'} [${row + 1}]` : `[${row + 1}]`,
       shortId(index.id(row)),
-      text(row, 'notebook'),
+      trial ? `trial ${trial.number}/${trial.of}` : text(row, 'notebook'),
       typeof started === 'number' ? formatTime(new Date(started).toISOString()) : '-',
       typeof duration === 'number' ? formatDuration(duration * 1000) : '-',
       text(row, 'status')
@@ -176,6 +187,63 @@ function printRunList(opts: IRunsOptions): void {
     return cells;
   });
   process.stdout.write(`${table(lines)}\n`);
+}
+
+/** A row of the listing; a trial shown under its batch says which trial it is. */
+interface IListEntry {
+  row: number;
+  trial?: { number: number; of: number; last: boolean };
+}
+
+/**
+ * `rows` with each batch's trials right under it, in trial order (trials whose batch is
+ * not listed stay where they are). Row numbers are kept, so `[N]` still means `nbx show N`.
+ */
+function groupTrials(index: RunsIndex, rows: number[]): IListEntry[] {
+  if (!index.column('parent') || !rows.some(row => index.value(row, 'parent') !== null)) {
+    return rows.map(row => ({ row }));
+  }
+  const shown = new Map(rows.map(row => [index.id(row), row]));
+  const children = new Map<string, number[]>();
+  for (const row of rows) {
+    const parent = index.value(row, 'parent');
+    if (typeof parent === 'string' && shown.has(parent)) {
+      children.set(parent, [...(children.get(parent) ?? []), row]);
+    }
+  }
+  const entries: IListEntry[] = [];
+  for (const row of rows) {
+    const parent = index.value(row, 'parent');
+    if (typeof parent === 'string' && shown.has(parent)) {
+      continue; // listed under its batch
+    }
+    entries.push({ row });
+    const trials = children.get(index.id(row));
+    if (trials) {
+      entries.push(...trialEntries(index, index.id(row), trials));
+    }
+  }
+  return entries;
+}
+
+/** The trials of a batch in trial order (from the batch's record), numbered. */
+function trialEntries(index: RunsIndex, batchId: string, rows: number[]): IListEntry[] {
+  let order: string[] = [];
+  try {
+    order = new RunDir(index.root, batchId).readMeta().trials;
+  } catch {
+    // no record: oldest first
+  }
+  const position = (row: number): number => {
+    const at = order.indexOf(index.id(row));
+    return at < 0 ? order.length + (index.numRows - row) : at;
+  };
+  const sorted = [...rows].sort((a, b) => position(a) - position(b));
+  const of = Math.max(order.length, rows.length);
+  return sorted.map((row, i) => ({
+    row,
+    trial: { number: position(row) + 1, of, last: i === sorted.length - 1 }
+  }));
 }
 
 /** The meta.json of `row` with its effective status and list position, or null (warned). */
@@ -200,16 +268,32 @@ function durationCell(meta: RunMeta): string {
   return d === null ? '-' : formatDuration(d);
 }
 
+/**
+ * The record for people. A batch shows its settings and its trials (see show-batch.ts),
+ * a trial its batch.
+ */
 function describeRun(run: RunDir, m: RunMeta): string {
+  const isBatch = m.kind === 'batch';
+  const trials = isBatch ? readTrials(run.root, m) : [];
+  const what: [string, string][] = isBatch
+    ? [
+        ['batch', m.batch ? batchSettingsText(m.batch) : '-'],
+        ['trials', trialCountsText(m.trials.length, trials)]
+      ]
+    : [
+        ...(m.parent !== null ? [['parent', parentText(run.root, m)] as [string, string]] : []),
+        ...(Object.keys(m.flags).length ? [['flags', flagsText(m.flags)] as [string, string]] : [])
+      ];
   const rows: [string, string][] = [
     ['id', m.id],
     ['status', m.error ? `${m.status} (${m.error})` : m.status],
     ['notebook', m.notebook],
     ['kernel', m.kernel ? `${m.kernel.name} (${m.kernel.displayName})` : '-'],
+    ...what,
     ['started', formatTime(m.started)],
     ['stopped', formatTime(m.stopped)],
     ['duration', durationCell(m)],
-    ['cells', `${m.progress.done}/${m.progress.cells}`],
+    ...(isBatch ? [] : [['cells', `${m.progress.done}/${m.progress.cells}`] as [string, string]]),
     ['gpus', m.gpus === null ? 'inherited' : m.gpus === '' ? 'none' : m.gpus],
     ['host', `${m.user}@${m.host}`],
     ['pid', m.pid === null ? '-' : String(m.pid)],
@@ -228,7 +312,8 @@ function describeRun(run: RunDir, m: RunMeta): string {
   if (m.sourceDigest) {
     rows.push(['source', m.sourceDigest]);
   }
-  return table(rows.map(([k, v]) => [`${k}:`, v]));
+  const text = table(rows.map(([k, v]) => [`${k}:`, v]));
+  return isBatch ? `${text}\n\n${trialsTable(m, trials)}` : text;
 }
 
 /** Prints the log; with `follow`, keeps printing what is appended until the run ends. */

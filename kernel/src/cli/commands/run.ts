@@ -5,20 +5,28 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { UserError } from '../../errors';
-import { parseGpuList } from '../../tracking/gpus';
-import { spawnDetachedRunner } from '../../scheduler/control';
+import { previewTrials } from '../../scheduler/batch';
+import { createBatch, planBatch, type IBatchRequest } from '../../scheduler/batch-run';
 import {
   createRunDir,
   materializeRun,
   planRun,
   prepareRun,
-  type IRunRequest
+  type IRunPlan
 } from '../../scheduler/prepare';
+import { runBatch } from '../../scheduler/queue';
 import { executeRun, launchRunKernel } from '../../scheduler/runner';
 import { RunDir } from '../../store/run-dir';
-import { TerminalProgress } from '../progress';
-import { printJson, runSummary } from '../format';
+import { printJson } from '../format';
+import {
+  batchInForeground,
+  countOption,
+  detach,
+  gpusOption,
+  parseTimeout,
+  printWarnings,
+  runInForeground
+} from '../execute';
 
 interface IRunOptions {
   kernel?: string;
@@ -31,6 +39,14 @@ interface IRunOptions {
   detach?: boolean;
   json?: boolean;
   quiet?: boolean;
+  maxTrials?: string;
+  seed?: string;
+  batchFile?: string;
+  parallel?: string;
+  gpusPerTrial?: string;
+  objective?: string;
+  preview?: boolean;
+  stage?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -52,6 +68,17 @@ export function addRunCommands(program: Command): void {
     .option('-d, --detach', 'start the run in the background, print its id and return')
     .option('-q, --quiet', "don't echo the notebook's output")
     .option('--json', 'print the run record as JSON when done')
+    .option('--max-trials <n>', 'trials of a random search; samples N trials of a larger grid')
+    .option('--seed <n>', 'seed of the random choices, to make a batch reproducible')
+    .option('--batch-file <file>', 'one trial per row of a .csv or .json file')
+    .option('--parallel <n>', 'trials of a batch run at once (default 1)')
+    .option(
+      '--gpus-per-trial <n>',
+      'GPUs each trial gets from --gpus (default 1; without --gpus: all nvidia-smi finds)'
+    )
+    .option('--objective <key>', "'-#loss' minimises loss, '#acc' maximises acc (progress)")
+    .option('--preview', 'print the trials of a batch without running or writing anything')
+    .option('--stage', 'write the run (or batch) as staged; start it with nbx start')
     .addHelpText(
       'after',
       `
@@ -61,12 +88,22 @@ rewrites a literal in place, typed like its default:
 
   nbx run train.ipynb lr=0.001 layers=[128,64] optimizer=sgd --label 'lr=\${lr}'
 
+A list for a flag makes a batch, one trial per value (several lists: every
+combination); uniform[a:b], loguniform[a:b], int[a:b] or choice[x,y] with
+--max-trials N make a random search:
+
+  nbx run train.ipynb lr=[0.001,0.01] layers=[2,4] --parallel 2 --gpus 0,1
+  nbx run train.ipynb lr=loguniform[1e-4:1e-1] --max-trials 20 --seed 7 --preview
+
+Each trial is a run of its own; the batch is a run that lists them. With --gpus
+each trial waits for a free GPU of the list (--gpus-per-trial, default 1).
+
 The notebook runs with its run directory as working directory; the files
 beside it are there by the same relative paths. Without --gpus or --no-gpus
 the kernel inherits CUDA_VISIBLE_DEVICES.
 
-Exit status: 0 when the run completed, 1 when it failed or was stopped,
-2 for bad input.`
+Exit status: 0 when the run (every trial) completed, 1 when it failed or
+was stopped, 2 for bad input.`
     )
     .action(async (notebook: string, flags: string[], opts: IRunOptions) => {
       process.exitCode = await runCommand(notebook, flags, opts);
@@ -76,15 +113,50 @@ Exit status: 0 when the run completed, 1 when it failed or was stopped,
     .command('_runner', { hidden: true })
     .argument('<rundir>')
     .action(async (runDir: string) => {
-      const dir = path.resolve(runDir);
-      const run = new RunDir(path.dirname(path.dirname(dir)), path.basename(dir));
+      const run = runDirOf(runDir);
+      const status = run.readMeta().status;
+      if (status !== 'queued' && status !== 'staged') {
+        process.exitCode = 1; // stopped before it started
+        return;
+      }
       const meta = await executeRun(run);
+      process.exitCode = meta.status === 'completed' ? 0 : 1;
+    });
+
+  program
+    .command('_batch', { hidden: true })
+    .argument('<rundir>')
+    .action(async (runDir: string) => {
+      const batch = runDirOf(runDir);
+      const status = batch.readMeta().status;
+      if (status !== 'queued' && status !== 'staged') {
+        process.exitCode = 1;
+        return;
+      }
+      const meta = await runBatch(batch);
       process.exitCode = meta.status === 'completed' ? 0 : 1;
     });
 }
 
+function runDirOf(dir: string): RunDir {
+  const resolved = path.resolve(dir);
+  return new RunDir(path.dirname(path.dirname(resolved)), path.basename(resolved));
+}
+
+/**
+ * True when some argument could make a batch: a list, a sequence or distribution, or a
+ * batch file. Otherwise the run starts its kernel before the flags are even parsed.
+ */
+function mayBeBatch(flags: string[], opts: IRunOptions): boolean {
+  return (
+    opts.batchFile !== undefined ||
+    opts.preview === true ||
+    flags.some(flag => /=\s*[A-Za-z_.-]*\[/.test(flag))
+  );
+}
+
 async function runCommand(notebook: string, flags: string[], opts: IRunOptions): Promise<number> {
-  const req: IRunRequest = {
+  const req: IBatchRequest = {
     notebook,
     flags,
     forceFlags: opts.forceFlags,
@@ -94,21 +166,49 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
     allowErrors: opts.allowErrors,
     label: opts.label,
     tags: opts.tag,
-    command: ['nbx', ...process.argv.slice(2)]
+    command: ['nbx', ...process.argv.slice(2)],
+    maxTrials: countOption('--max-trials', opts.maxTrials),
+    seed: countOption('--seed', opts.seed),
+    batchFile: opts.batchFile,
+    parallel: countOption('--parallel', opts.parallel),
+    gpusPerTrial: countOption('--gpus-per-trial', opts.gpusPerTrial),
+    objective: opts.objective,
+    status: opts.stage ? 'staged' : 'queued'
   };
-  if (opts.detach) {
-    const { run, warnings } = await prepareRun(req);
-    printWarnings(warnings);
-    spawnDetachedRunner(run);
-    if (opts.json) {
-      printJson(run.readMeta());
-    } else {
-      process.stdout.write(`${run.id}\n`);
+  let plan: IRunPlan | null = null;
+  const batchOptions = [req.maxTrials, req.seed, req.parallel, req.gpusPerTrial, req.objective];
+  if (mayBeBatch(flags, opts) || batchOptions.some(o => o !== undefined)) {
+    const planned = await planBatch(req);
+    if (opts.preview) {
+      printWarnings(planned.trials.warnings);
+      const { kind, trials, seed } = planned.trials;
+      if (opts.json) {
+        printJson({ kind, trials, seed });
+      } else {
+        process.stdout.write(`${previewTrials(planned.trials)}\n`);
+      }
+      return 0;
     }
-    return 0;
+    if (planned.trials.kind !== 'single') {
+      const created = await createBatch(planned, { stage: opts.stage });
+      printWarnings(created.warnings);
+      if (opts.stage) {
+        return reportStaged(created.batch, opts, created.trials.length);
+      }
+      return opts.detach ? detach(created.batch, opts) : batchInForeground(created.batch, opts);
+    }
+    printWarnings(planned.trials.warnings);
+    plan = planned.plan;
+  }
+  if (opts.stage || opts.detach) {
+    const { run, warnings } = plan
+      ? await materializeRun(plan, createRunDir(plan))
+      : await prepareRun(req);
+    printWarnings(warnings);
+    return opts.stage ? reportStaged(run, opts, 0) : detach(run, opts);
   }
   // Start the kernel first: it boots while the flags are parsed and the sources copied.
-  const plan = planRun(req);
+  plan ??= planRun(req);
   const run = createRunDir(plan);
   const kernel = launchRunKernel(run, process.env);
   let prepared;
@@ -123,45 +223,19 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
     throw err;
   }
   printWarnings(prepared.warnings);
-  const echo = !opts.json && !opts.quiet;
-  const progress = new TerminalProgress(process.stderr, prepared.meta.notebookName);
-  const final = await executeRun(run, {
-    kernel,
-    onStream: echo
-      ? (name, text) => progress.write(name === 'stderr' ? process.stderr : process.stdout, text)
-      : undefined,
-    onProgress: p => progress.update(p)
-  });
-  progress.done();
+  return runInForeground(run, opts, kernel);
+}
+
+/** Prints a staged run's id (or record), and on stderr how to start it. */
+function reportStaged(run: RunDir, opts: IRunOptions, trials: number): number {
   if (opts.json) {
-    printJson(final);
+    printJson(run.readMeta());
   } else {
-    process.stderr.write(`${runSummary(final, run.path)}\n`);
+    process.stdout.write(`${run.id}\n`);
   }
-  return final.status === 'completed' ? 0 : 1;
-}
-
-function printWarnings(warnings: string[]): void {
-  for (const w of warnings) {
-    process.stderr.write(`nbx: warning: ${w}\n`);
-  }
-}
-
-/** `--gpus 0,2` → '0,2'; `--no-gpus` → ''; neither → undefined (inherit). */
-function gpusOption(value: string | boolean | undefined): string | undefined {
-  if (value === false) {
-    return '';
-  }
-  if (typeof value === 'string') {
-    return parseGpuList(value);
-  }
-  return undefined;
-}
-
-function parseTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UserError(`invalid --timeout '${value}': give a number of seconds above 0`);
-  }
-  return seconds;
+  const what = trials ? `batch of ${trials} trials` : 'run';
+  process.stderr.write(
+    `staged ${what} ${run.id.slice(0, 8)}: start it with nbx start ${run.id.slice(0, 8)}\n`
+  );
+  return 0;
 }

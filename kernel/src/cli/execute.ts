@@ -1,0 +1,156 @@
+/**
+ * Executing prepared runs and batches from the CLI (`nbx run`, `nbx start`,
+ * `nbx restart`, `nbx rerun`): in the foreground with progress, or detached.
+ */
+import * as path from 'path';
+import { UserError } from '../errors';
+import type { KernelManager } from '../protocol/manager';
+import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
+import { parseObjective } from '../scheduler/batch-run';
+import { runBatch } from '../scheduler/queue';
+import { executeRun } from '../scheduler/runner';
+import type { RunMeta } from '../store/meta';
+import { RunDir } from '../store/run-dir';
+import { parseGpuList } from '../tracking/gpus';
+import { formatNumber } from './commands/compare';
+import { formatDuration, printJson, runDuration, runSummary, shortId } from './format';
+import { TerminalProgress } from './progress';
+import { bestTrial, SweepProgress } from './sweep-progress';
+
+/** How the foreground commands report. */
+export interface IOutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function printWarnings(warnings: Iterable<string>): void {
+  for (const w of warnings) {
+    process.stderr.write(`nbx: warning: ${w}\n`);
+  }
+}
+
+/** `--gpus 0,2` → '0,2'; `--no-gpus` → ''; neither → undefined (inherit). */
+export function gpusOption(value: string | boolean | undefined): string | undefined {
+  if (value === false) {
+    return '';
+  }
+  if (typeof value === 'string') {
+    return parseGpuList(value);
+  }
+  return undefined;
+}
+
+/** A whole number option (`--parallel 2`), or undefined when not given. */
+export function countOption(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!/^\s*\d+\s*$/.test(value)) {
+    throw new UserError(`invalid ${option} '${value}': give a whole number`);
+  }
+  return Number(value);
+}
+
+export function parseTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`invalid --timeout '${value}': give a number of seconds above 0`);
+  }
+  return seconds;
+}
+
+/**
+ * Executes a prepared run here, echoing its output (unless `quiet` or `json`) under a
+ * one-line progress; returns the exit status (0 when it completed).
+ */
+export async function runInForeground(
+  run: RunDir,
+  opts: IOutputOptions,
+  kernel?: Promise<KernelManager>
+): Promise<number> {
+  const echo = !opts.json && !opts.quiet;
+  const progress = new TerminalProgress(process.stderr, run.readMeta().notebookName);
+  const final = await executeRun(run, {
+    kernel,
+    onStream: echo
+      ? (name, text) => progress.write(name === 'stderr' ? process.stderr : process.stdout, text)
+      : undefined,
+    onProgress: p => progress.update(p)
+  });
+  progress.done();
+  if (opts.json) {
+    printJson(final);
+  } else {
+    process.stderr.write(`${runSummary(final, run.path)}\n`);
+  }
+  return final.status === 'completed' ? 0 : 1;
+}
+
+/** The line that ends a sweep: outcome, counts, best trial, and where it is. */
+export function batchSummary(batch: RunMeta, trials: RunMeta[], runPath: string): string {
+  const took = runDuration(batch);
+  const count = (status: string): number => trials.filter(t => t.status === status).length;
+  const failed = count('error');
+  const stopped = count('terminated');
+  const parts = [`${count('completed')} completed`];
+  if (failed) {
+    parts.push(`${failed} failed`);
+  }
+  if (stopped) {
+    parts.push(`${stopped} stopped`);
+  }
+  const objective = batch.batch?.objective ? parseObjective(batch.batch.objective) : null;
+  const best = objective ? bestTrial(trials, objective) : null;
+  if (objective && best) {
+    parts.push(`best ${objective.text} ${formatNumber(best.value)} (${shortId(best.id)})`);
+  }
+  const head =
+    `sweep ${shortId(batch.id)} ${batch.status}` +
+    `${took === null ? '' : ` in ${formatDuration(took)}`}: ${parts.join(', ')}`;
+  const where = path.relative(process.cwd(), runPath) || runPath;
+  return `${head}\n  ${where.startsWith('..') ? runPath : where}`;
+}
+
+function readTrials(batch: RunDir, ids: string[]): RunMeta[] {
+  const metas: RunMeta[] = [];
+  for (const id of ids) {
+    try {
+      metas.push(new RunDir(batch.root, id).readMeta());
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return metas;
+}
+
+/**
+ * Runs a batch's queue here with its progress on stderr; returns the exit status (0 only
+ * when every trial completed).
+ */
+export async function batchInForeground(batch: RunDir, opts: IOutputOptions): Promise<number> {
+  const meta = batch.readMeta();
+  const progress = new SweepProgress(process.stderr, batch.root, meta, { quiet: opts.quiet });
+  progress.start(meta, readTrials(batch, meta.trials));
+  const final = await runBatch(batch, { onTrial: event => progress.update(event) });
+  const trials = readTrials(batch, final.trials);
+  progress.done(batchSummary(final, trials, batch.path));
+  if (opts.json) {
+    printJson(final);
+  }
+  return final.status === 'completed' ? 0 : 1;
+}
+
+/** Starts a run or batch in the background and prints its id (or record with `json`). */
+export function detach(run: RunDir, opts: IOutputOptions): number {
+  if (run.readMeta().kind === 'batch') {
+    spawnDetachedBatch(run);
+  } else {
+    spawnDetachedRunner(run);
+  }
+  if (opts.json) {
+    printJson(run.readMeta());
+  } else {
+    process.stdout.write(`${run.id}\n`);
+  }
+  return 0;
+}

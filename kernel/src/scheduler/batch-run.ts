@@ -1,0 +1,237 @@
+/**
+ * A batch as runs: `nbx run NB lr=[0.001,0.01] ...` becomes a parent run (`kind:
+ * 'batch'`, which executes no notebook itself and lists its trials) and one ordinary run
+ * per trial (`parent` set, its flags injected), all written up front, `queued` (or
+ * `staged`). The queue in `queue.ts` then executes the trials.
+ *
+ * `planBatch` checks everything and writes nothing (so `--preview` and every bad input
+ * leave no trace); `createBatch` writes the batch and its trials, removing them all again
+ * if one cannot be written.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { UserError } from '../errors';
+import { notebookLanguage } from '../notebook/flags';
+import { parseFlagsCached, writeFlagsCache } from '../notebook/flags-cache';
+import type { IRunBatch, RunMeta } from '../store/meta';
+import { createRun, RunDir } from '../store/run-dir';
+import { gitInfo } from '../tracking/git';
+import { queryGpus } from '../tracking/gpus';
+import { expandTrials, type IBatchPlan } from './batch';
+import { validateGpusPerTrial } from './gpu-pool';
+import { createRunDir, materializeRun, planRun, type IRunPlan, type IRunRequest } from './prepare';
+
+/** `nbx run` with the batch options. */
+export interface IBatchRequest extends IRunRequest {
+  maxTrials?: number;
+  seed?: number;
+  batchFile?: string;
+  /** Trials run at once (default 1). */
+  parallel?: number;
+  /** GPUs each trial gets from the pool (default 1 when GPUs are listed). */
+  gpusPerTrial?: number;
+  /** `-#loss` (minimise) or `#acc` (maximise). */
+  objective?: string;
+}
+
+/** What a checked batch request becomes. */
+export interface IPlannedBatch {
+  plan: IRunPlan;
+  /** The trials (`kind: 'single'` when the request is a plain run). */
+  trials: IBatchPlan;
+  /** The batch's settings as its record keeps them. */
+  settings: IRunBatch;
+  /** The NAME=VALUE arguments as given (for the batch's label). */
+  assignments: string[];
+}
+
+/** An objective: the scalar key, and whether lower is better. */
+export interface IObjective {
+  key: string;
+  minimize: boolean;
+  /** As written canonically: `-#loss`, `#acc`. */
+  text: string;
+}
+
+/** Parses `--objective`: `-#loss` minimises loss, `#acc` (or `+#acc`) maximises acc. */
+export function parseObjective(text: string): IObjective {
+  const match = /^\s*([+-]?)\s*#?\s*(\S.*?)\s*$/.exec(text);
+  if (!match || /\s/.test(match[2])) {
+    throw new UserError(
+      `invalid --objective '${text}': give a scalar key, '-#loss' to minimise or '#acc' to maximise`
+    );
+  }
+  const minimize = match[1] === '-';
+  return { key: match[2], minimize, text: `${minimize ? '-' : ''}#${match[2]}` };
+}
+
+function checkCount(option: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+    throw new UserError(`${option} must be a positive integer, got ${value}`);
+  }
+}
+
+/** The GPUs the trials share: `--gpus`, else (with `--gpus-per-trial`) all nvidia-smi finds. */
+async function poolOf(req: IBatchRequest, env: NodeJS.ProcessEnv): Promise<string[] | null> {
+  if (req.gpus === '') {
+    if (req.gpusPerTrial !== undefined) {
+      throw new UserError('--gpus-per-trial needs GPUs, but --no-gpus hides them all');
+    }
+    return null;
+  }
+  if (req.gpus !== undefined) {
+    const gpus = req.gpus.split(',');
+    validateGpusPerTrial(req.gpusPerTrial ?? 1, gpus);
+    return gpus;
+  }
+  if (req.gpusPerTrial === undefined) {
+    return null;
+  }
+  const found = await queryGpus({ env });
+  const gpus = found.gpus.map(g => String(g.index));
+  validateGpusPerTrial(req.gpusPerTrial, gpus, 'nvidia-smi');
+  return gpus;
+}
+
+const flagsCacheDir = (plan: IRunPlan): string => path.join(plan.root, 'cache', 'flags');
+
+/**
+ * Checks a run or batch request and expands its trials; throws a one-line `UserError`
+ * for bad input. Writes nothing.
+ */
+export async function planBatch(req: IBatchRequest): Promise<IPlannedBatch> {
+  checkCount('--parallel', req.parallel);
+  checkCount('--gpus-per-trial', req.gpusPerTrial);
+  const objective = req.objective === undefined ? null : parseObjective(req.objective).text;
+  const plan = planRun(req);
+  const language = notebookLanguage(plan.notebook, plan.spec.language);
+  // The cache is read, not written: a bad request leaves nothing behind.
+  const defs = parseFlagsCached(plan.notebook, language, flagsCacheDir(plan), { write: false });
+  const notebook = path.basename(plan.notebookPath);
+  const trials = expandTrials(defs, plan.assignments, {
+    maxTrials: req.maxTrials,
+    seed: req.seed,
+    batchFile: req.batchFile,
+    force: req.forceFlags === true,
+    notebook,
+    cwd: req.cwd
+  });
+  const gpus = await poolOf(req, plan.env);
+  if (trials.kind === 'single') {
+    for (const [option, given] of [
+      ['--parallel', req.parallel],
+      ['--gpus-per-trial', req.gpusPerTrial],
+      ['--seed', req.seed]
+    ] as const) {
+      if (given !== undefined) {
+        trials.warnings.push(`not a batch (no list of values): ${option} ignored`);
+      }
+    }
+  }
+  return {
+    plan: { ...plan, defs },
+    trials,
+    settings: {
+      kind: trials.kind === 'single' ? 'grid' : trials.kind,
+      seed: trials.seed,
+      parallel: req.parallel ?? 1,
+      gpus,
+      gpusPerTrial: gpus === null ? 0 : (req.gpusPerTrial ?? 1),
+      objective
+    },
+    assignments: (req.flags ?? []).slice()
+  };
+}
+
+/** The batch's label: `--label` when it names no flag, else what the sweep varies. */
+function batchLabel(planned: IPlannedBatch): string {
+  const { req } = planned.plan;
+  if (req.label !== undefined && !req.label.includes('${')) {
+    return req.label;
+  }
+  const count = `${planned.trials.trials.length} trials`;
+  if (planned.trials.batchFile !== null) {
+    const rest = planned.assignments.length ? ` ${planned.assignments.join(' ')}` : '';
+    return `${count} from ${path.basename(planned.trials.batchFile)}${rest}`;
+  }
+  return planned.assignments.length ? `sweep ${planned.assignments.join(' ')}` : count;
+}
+
+/** A batch written to disk. */
+export interface ICreatedBatch {
+  batch: RunDir;
+  meta: RunMeta;
+  trials: RunDir[];
+  warnings: string[];
+}
+
+/**
+ * Writes the batch and its trials, `queued` (or `staged` with `stage`). Each trial is
+ * prepared like a run (snapshot with its flags injected, sources, git state) from the
+ * flags parsed once for the whole batch. On an error everything written is removed.
+ */
+export async function createBatch(
+  planned: IPlannedBatch,
+  options: { stage?: boolean } = {}
+): Promise<ICreatedBatch> {
+  const { plan, settings } = planned;
+  const { req, spec } = plan;
+  const status = options.stage ? 'staged' : 'queued';
+  const batch = createRun(plan.root, {
+    notebook: plan.notebookPath,
+    notebookName: path.basename(plan.notebookPath),
+    kernel: { name: spec.name, displayName: spec.displayName, language: spec.language },
+    status,
+    kind: 'batch',
+    batch: settings,
+    gpus: settings.gpus === null ? (req.gpus ?? null) : settings.gpus.join(','),
+    command: req.command,
+    host: os.hostname(),
+    label: batchLabel(planned),
+    tags: [...new Set(req.tags ?? [])],
+    settings: { timeoutS: req.timeoutS ?? null, allowErrors: req.allowErrors ?? false }
+  });
+  const trials: RunDir[] = [];
+  const warnings = new Set<string>(planned.trials.warnings);
+  if (plan.defs) {
+    const language = notebookLanguage(plan.notebook, spec.language);
+    writeFlagsCache(plan.notebook, language, flagsCacheDir(plan), plan.defs);
+  }
+  try {
+    const git = gitInfo(path.dirname(plan.notebookPath), { exclude: [plan.root], env: plan.env });
+    for (const values of planned.trials.trials) {
+      const trialPlan: IRunPlan = {
+        ...plan,
+        assignments: [],
+        git,
+        req: {
+          ...req,
+          flags: [],
+          values,
+          parent: batch.id,
+          status,
+          // Trials on the pool get their GPUs when they start.
+          gpus: settings.gpus === null ? req.gpus : undefined
+        }
+      };
+      const run = createRunDir(trialPlan);
+      trials.push(run);
+      const prepared = await materializeRun(trialPlan, run);
+      prepared.warnings.forEach(w => warnings.add(w));
+    }
+  } catch (err) {
+    for (const run of [batch, ...trials]) {
+      fs.rmSync(run.path, { recursive: true, force: true });
+    }
+    throw err;
+  }
+  const last = trials.length ? Date.parse(trials[trials.length - 1].readMeta().created) : 0;
+  // Created after its trials, so the batch heads them in the latest-first list.
+  const meta = batch.updateMeta(m => ({
+    ...m,
+    trials: trials.map(t => t.id),
+    created: new Date(Math.max(Date.now(), last + 1)).toISOString()
+  }));
+  return { batch, meta, trials, warnings: [...warnings] };
+}
