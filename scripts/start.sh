@@ -13,4 +13,6 @@ if [ "$(id -u)" -eq 0 ]; then
   args+=(--allow-root)
 fi
 echo "==> jupyter lab ${args[*]} $*"
+# `!nbx ...` in notebooks.
+export PATH="$PWD/kernel/bin/path:$PATH"
 exec .venv/bin/jupyter lab "${args[@]}" "$@"

@@ -16,14 +16,23 @@
  * runner reads them into `meta.json` (`scalars` summaries, `attrs`) while the run runs.
  * Outside a run, `log` and `attr` do nothing and the first call prints one warning.
  *
- * Loads only node:fs, node:path and the scalar log format: importing it costs nothing.
+ * `nbx.sweep(notebook, flags, options)` starts a batch of headless trials from a cell and
+ * shows their progress in the cell's output (see `sweep.ts`).
+ *
+ * Loads only node:fs, node:path and the scalar log format: importing it costs nothing
+ * (`sweep` loads its modules on first call).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JSONValue } from '../notebook/nbformat';
+import type { ISweepOptions, SweepFlagValue } from './sweep-args';
+import type { Sweep } from './sweep';
 import { apiScalarLogName, scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 
 export type { JSONValue } from '../notebook/nbformat';
+export type { ISweepOptions, SweepFlagValue } from './sweep-args';
+export type { ISweepStatus, ISweepTrialStatus, Sweep } from './sweep';
+export type { ISweepColumn, ISweepTable, SweepCell, SweepRow } from './sweep-table';
 
 /** Unwritten points are written at most this long after the first of them (ms). */
 const FLUSH_INTERVAL_MS = 1000;
@@ -207,4 +216,30 @@ export function runId(): string | null {
   }
   const dir = runDir();
   return dir === null ? null : path.basename(dir);
+}
+
+/**
+ * Starts a sweep: the trials of `notebook` (relative to the kernel's working directory) over
+ * `flags`, as detached runs of one batch (`nbx run NB lr=[...] --parallel N --detach`),
+ * and shows one live table of them in the cell's output, updated in place.
+ *
+ * ```ts
+ * const sweep = await nbx.sweep('train.ipynb', { lr: [1e-3, 1e-2], layers: [2, 4] }, { parallel: 2 });
+ * const table = await sweep.done(); // an apache-arrow Table: trial, id, status, duration, lr, layers, #loss
+ * ```
+ *
+ * An array is always a sweep over its items; a list flag's values are arrays, so sweep
+ * over them with an array of arrays (`{ layers: [[64, 32], [128]] }`). A string such as
+ * `'loguniform[1e-4:1e-1]'` is a distribution (with `maxTrials`). Interrupting the kernel
+ * stops waiting, not the trials; `sweep.stop()` stops them.
+ */
+export function sweep(
+  notebook: string,
+  flags: Record<string, SweepFlagValue>,
+  options?: ISweepOptions
+): Promise<Sweep> {
+  // Loaded on first use: importing nbx must stay cheap.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const impl = require('./sweep') as typeof import('./sweep');
+  return impl.sweep(notebook, flags, options);
 }

@@ -5,6 +5,7 @@
 import { benchExec } from './exec';
 import { benchLog } from './log';
 import { benchIndex } from './index';
+import { benchSweep } from './sweep';
 
 const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
   exec: {
@@ -18,6 +19,10 @@ const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<
   index: {
     about: 'runs index: nbx runs cold/warm vs reading every meta.json; nbx compare --arrow',
     run: benchIndex
+  },
+  sweep: {
+    about: '20 trials of a tslab notebook: a --parallel 2 sweep vs 20 nbx runs one by one',
+    run: benchSweep
   }
 };
 

@@ -12,7 +12,10 @@ import { errorMessage } from '../errors';
 import { NotebookExecutor, type IExecuteResult, type IProgress } from '../executor/execute';
 import { readNotebook, writeNotebookAtomic } from '../notebook/io';
 import type { INotebook } from '../notebook/nbformat';
-import { getKernelSpec } from '../protocol/kernelspec';
+import { getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
+
+/** Holds the `nbx` command (a shim running kernel/bin/nbx.js). */
+const NBX_BIN_PATH = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path');
 import { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
 import { processStartToken } from '../store/process';
@@ -64,7 +67,10 @@ function kernelEnv(run: RunDir, meta: RunMeta, base: NodeJS.ProcessEnv): NodeJS.
     ...base,
     NBX_RUN_ID: run.id,
     NBX_RUN_DIR: run.path,
-    NBX_HOME: run.root
+    NBX_HOME: run.root,
+    // `!nbx ...` in a Python notebook, and the node `nbx` itself runs on.
+    PATH: [NBX_BIN_PATH, base.PATH].filter(Boolean).join(path.delimiter),
+    NBX_NODE: process.execPath
   };
   if (meta.gpus !== null) {
     env.CUDA_VISIBLE_DEVICES = meta.gpus;

@@ -1,0 +1,513 @@
+/**
+ * `nbx.sweep()`: a batch of headless trials started from a notebook cell, with one live
+ * table in the cell's output.
+ *
+ * ```ts
+ * const sweep = await nbx.sweep('train.ipynb', { lr: [1e-3, 1e-2], layers: [2, 4] }, { parallel: 2 });
+ * const table = await sweep.done(); // an apache-arrow Table, one row per trial
+ * console.table(table.toArray());
+ * ```
+ *
+ * The trials are started by the CLI (`nbx run NB lr=[0.001,0.01] layers=[2,4] --parallel 2
+ * --detach --json`), so they are ordinary detached runs of a batch: they outlive the cell,
+ * the kernel and JupyterLab. This module only reads their records (`meta.json`) to show and
+ * report progress. Loaded by `nbx.sweep` on first use (importing nbx stays cheap).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { JSONValue } from '../notebook/nbformat';
+import { parseMeta, type RunMeta, type RunStatus } from '../store/meta';
+import { RunDir } from '../store/run-dir';
+import { resolveRunsRoot } from '../store/root';
+import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import {
+  flagAssignments,
+  needsFlagTypes,
+  optionArgs,
+  SweepArgumentError,
+  type ISweepOptions,
+  type SweepFlagValue
+} from './sweep-args';
+import { openSweepOutput, type ISweepOutput } from './sweep-display';
+import { SweepReader, type ISweepState } from './sweep-state';
+import { sweepTable, type ISweepTable } from './sweep-table';
+import {
+  changeLines,
+  countStatuses,
+  elapsedMs,
+  formatElapsed,
+  renderHtml,
+  renderText,
+  type ISweepNote
+} from './sweep-view';
+
+export type { ISweepOptions, SweepFlagValue } from './sweep-args';
+export type { ISweepColumn, ISweepTable, SweepCell, SweepRow } from './sweep-table';
+
+/** The CLI the trials are started and stopped with. */
+export const NBX_CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
+
+/** How often the trials' records are read while the sweep is watched (ms). */
+export const POLL_MS = 750;
+
+/** One trial in `Sweep.status()`. */
+export interface ISweepTrialStatus {
+  /** 1-based trial number. */
+  trial: number;
+  id: string;
+  status: RunStatus;
+  /** The flags shown for the sweep (given, or varying between trials). */
+  flags: Record<string, JSONValue>;
+  /** Seconds it has run (so far, or in all), or null before it starts. */
+  elapsed: number | null;
+  /** Last value per scalar key (`sys/*` excluded). */
+  metrics: Record<string, number>;
+  error: string | null;
+}
+
+/** A sweep's state, from `Sweep.status()`. */
+export interface ISweepStatus {
+  /** The batch run's id. */
+  id: string;
+  /** True when every trial has a final status (completed, error, terminated). */
+  finished: boolean;
+  /** Trials per status. */
+  counts: Record<RunStatus, number>;
+  trials: ISweepTrialStatus[];
+}
+
+/** The result of one CLI command. */
+interface ICliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The kernel's environment for the CLI, without the identity of the run this kernel may
+ * itself be (a sweep launched from inside a run is not that run; `NBX_HOME` is kept, so
+ * its trials go to the same runs root).
+ */
+export function sweepEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out.NBX_RUN_ID;
+  delete out.NBX_RUN_DIR;
+  return out;
+}
+
+/**
+ * Runs the CLI to completion. It gets a process group of its own, so that interrupting
+ * the kernel (SIGINT to the kernel's group) never kills it halfway through starting a batch.
+ */
+function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ICliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [NBX_CLI, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', code => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The CLI's warnings (`nbx: warning: ...`), as they are. */
+function cliWarnings(stderr: string): string[] {
+  return stderr.split('\n').filter(line => line.startsWith('nbx: warning:'));
+}
+
+/** The CLI's error, one line: its `nbx: ...` lines without the prefix, else its last line. */
+function cliError(r: ICliResult): string {
+  const lines = r.stderr
+    .split('\n')
+    .map(l => l.trim())
+    .filter(l => l !== '');
+  const own = lines.filter(l => l.startsWith('nbx: ') && !l.startsWith('nbx: warning:'));
+  if (own.length > 0) {
+    return own.map(l => l.slice('nbx: '.length)).join('; ');
+  }
+  return lines[lines.length - 1] ?? `nbx exited with status ${String(r.code)}`;
+}
+
+/** `file` with symlinks resolved (a run's linked copy is its source), or as given if missing. */
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+/** Names of the notebook's list flags, or null when its flags can't be read here. */
+function listFlagNames(notebookPath: string, root: string): Set<string> | null {
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { readNotebook } = require('../notebook/io') as typeof import('../notebook/io');
+    const { notebookLanguage } =
+      require('../notebook/flags-cell') as typeof import('../notebook/flags-cell');
+    const { parseFlagsCached } =
+      require('../notebook/flags-cache') as typeof import('../notebook/flags-cache');
+    const { parseFlags } = require('../notebook/flags') as typeof import('../notebook/flags');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const nb = readNotebook(notebookPath);
+    const language = notebookLanguage(nb);
+    // The CLI's cache (a notebook swept before is not parsed again), but never a runs root
+    // made here: a request the CLI refuses leaves nothing behind.
+    const defs = fs.existsSync(root)
+      ? parseFlagsCached(nb, language, path.join(root, 'cache', 'flags'))
+      : parseFlags(nb, language);
+    return new Set(defs.filter(d => d.type === 'list').map(d => d.name));
+  } catch {
+    // The CLI reports a missing notebook or a broken flags cell properly.
+    return null;
+  }
+}
+
+/**
+ * Starts a sweep of `notebook` (relative to the kernel's working directory) over `flags`
+ * and returns once its trials are created (queued or running), showing their progress in
+ * the cell's output until they all finish.
+ *
+ * Flag values (see `sweep-args.ts`): an array is ALWAYS a sweep over its items
+ * (`{ lr: [0.001, 0.01] }`, a grid with the other arrays); a list flag's values are arrays,
+ * so a sweep over them is an array of arrays (`{ layers: [[64, 32], [128]] }`); a string
+ * that is a sweep expression (`'loguniform[1e-4:1e-1]'`, with `maxTrials`) is passed as
+ * such; anything else is one value.
+ *
+ * Throws (a one-line message starting `nbx.sweep:`) for bad arguments and for anything the
+ * CLI refuses (unknown flag, bad value, `gpusPerTrial` above the GPUs given...), in which
+ * case nothing was started.
+ */
+export async function sweep(
+  notebook: string,
+  flags: Record<string, SweepFlagValue>,
+  options: ISweepOptions = {}
+): Promise<Sweep> {
+  if (typeof notebook !== 'string' || notebook === '') {
+    throw new SweepArgumentError('the notebook must be a path such as "train.ipynb"');
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new SweepArgumentError('options must be an object such as { parallel: 2 }');
+  }
+  const cwd = process.cwd();
+  const notebookPath = realPath(path.resolve(cwd, notebook));
+  const env = sweepEnv();
+  const root = resolveRunsRoot({ notebookPath, cwd, env });
+  const listFlags = needsFlagTypes(flags) ? listFlagNames(notebookPath, root) : null;
+  const args = [
+    'run',
+    notebookPath,
+    ...flagAssignments(flags, listFlags),
+    ...optionArgs(options),
+    '--detach',
+    '--json'
+  ];
+  const r = await runCli(args, env, cwd);
+  for (const warning of cliWarnings(r.stderr)) {
+    process.stderr.write(`${warning}\n`);
+  }
+  if (r.code !== 0) {
+    throw new Error(`nbx.sweep: ${cliError(r)}`);
+  }
+  let meta: RunMeta;
+  try {
+    meta = parseMeta(r.stdout, 'nbx run --json');
+  } catch (err) {
+    throw new Error(`nbx.sweep: unexpected output from nbx run (${(err as Error).message})`);
+  }
+  if (!new RunDir(root, meta.id).exists()) {
+    throw new Error(
+      `nbx.sweep: sweep ${meta.id.slice(0, 8)} started, but its record is not in ${root}; ` +
+        'follow it with nbx runs'
+    );
+  }
+  return new Sweep(root, meta, Object.keys(flags), options.objective, env);
+}
+
+/**
+ * A running (or finished) sweep: a batch run and its trials. Made by `nbx.sweep()`.
+ *
+ * From `nbx.sweep()` until every trial has finished, one display in the cell's output shows
+ * the trials, updated in place. Interrupting the kernel while a `done()` waits stops the
+ * waiting and the updates, not the trials; `done()` waits (and updates) again.
+ */
+export class Sweep {
+  /** The batch run's id (`nbx runs`, `nbx stop ID`). */
+  readonly id: string;
+  /** The trials' run ids, in trial order. */
+  readonly trials: readonly string[];
+  /** The runs root the batch and its trials are in. */
+  readonly root: string;
+  /** The notebook, absolute. */
+  readonly notebook: string;
+
+  private readonly _reader: SweepReader;
+  private readonly _output: ISweepOutput;
+  private readonly _env: NodeJS.ProcessEnv;
+  private readonly _launched = Date.now();
+  private _state: ISweepState;
+  private _timer: NodeJS.Timeout | null = null;
+  private _watching = false;
+  private _interrupted = false;
+  private _waiters: { resolve: (t: ISweepTable) => void; reject: (e: Error) => void }[] = [];
+  private readonly _onSigint = (): void => this._interrupt();
+  private _sigintUpdate: NodeJS.Immediate | null = null;
+
+  /** Use `nbx.sweep()`. Starts showing the trials at once. */
+  constructor(
+    root: string,
+    batch: RunMeta,
+    given: readonly string[],
+    objective: string | undefined,
+    env: NodeJS.ProcessEnv = sweepEnv(),
+    output: ISweepOutput = openSweepOutput()
+  ) {
+    this.id = batch.id;
+    this.root = root;
+    this.notebook = batch.notebook;
+    this._env = env;
+    this._output = output;
+    this._reader = new SweepReader(root, batch, given, objective);
+    this.trials = [...this._reader.trialIds];
+    this._state = this._reader.read();
+    this._output.lines(changeLines(null, this._state));
+    this._show();
+    if (!this._state.finished) {
+      this._watch();
+    }
+  }
+
+  /**
+   * Resolves, once every trial has finished, with the trials as an Arrow table (see
+   * `sweep-table.ts`: `trial`, `id`, `status`, `duration`, the flags, `#key` per scalar).
+   * Rejects when the kernel is interrupted while waiting (the trials keep running; call
+   * `done()` again to wait again).
+   */
+  done(): Promise<ISweepTable> {
+    const wasInterrupted = this._interrupted;
+    this._interrupted = false;
+    if (!this._state.finished) {
+      this._state = this._reader.read();
+    }
+    if (wasInterrupted) {
+      this._show();
+    }
+    if (this._state.finished) {
+      this._finish();
+      return Promise.resolve(sweepTable(this._state));
+    }
+    const result = new Promise<ISweepTable>((resolve, reject) => {
+      this._waiters.push({ resolve, reject });
+    });
+    this._updateSigint();
+    this._watch();
+    // A waiting caller keeps a plain Node process alive until the sweep finishes.
+    this._timer?.ref();
+    return result;
+  }
+
+  /** The trials as they are now, as an Arrow table (see `done()`). */
+  table(): ISweepTable {
+    return sweepTable(this._reader.read());
+  }
+
+  /** Where each trial is now. */
+  status(): ISweepStatus {
+    const state = this._reader.read();
+    return {
+      id: this.id,
+      finished: state.finished,
+      counts: countStatuses(state.trials),
+      trials: state.trials.map(t => {
+        const elapsed = elapsedMs(t, state.now);
+        const metrics: Record<string, number> = {};
+        for (const [key, summary] of Object.entries(t.scalars)) {
+          if (!key.startsWith('sys/')) {
+            metrics[key] = summary.last;
+          }
+        }
+        return {
+          trial: t.index,
+          id: t.id,
+          status: t.status,
+          flags: Object.fromEntries(state.flagNames.map(n => [n, t.flags[n] ?? null])),
+          elapsed: elapsed === null ? null : elapsed / 1000,
+          metrics,
+          error: t.error
+        };
+      })
+    };
+  }
+
+  /**
+   * Stops the sweep (`nbx stop ID`): running trials are stopped, queued ones cancelled.
+   * Resolves when the CLI is done; nothing to do when every trial has already finished.
+   */
+  async stop(): Promise<void> {
+    if (this._reader.read().finished) {
+      return;
+    }
+    const r = await runCli(['stop', this.id], this._env, process.cwd());
+    this._refresh();
+    if (r.code !== 0 && !this._state.finished) {
+      throw new Error(`nbx.sweep: could not stop sweep ${this.id.slice(0, 8)}: ${cliError(r)}`);
+    }
+  }
+
+  private _notes(): ISweepNote[] {
+    const state = this._state;
+    const short = this.id.slice(0, 8);
+    if (this._interrupted) {
+      return [
+        {
+          kind: 'warning',
+          text:
+            `interrupted: the trials keep running — nbx runs / nbx stop ${short}` +
+            ' (or await sweep.done() to watch again)'
+        }
+      ];
+    }
+    if (state.finished) {
+      const counts = countStatuses(state.trials);
+      const n = state.trials.length;
+      const took = formatElapsed(state.now - this._launched);
+      return counts.completed === n
+        ? [{ kind: 'info', text: `finished: all ${n} trials completed (${took})` }]
+        : [{ kind: 'warning', text: `finished (${took}) — ${counts.completed} of ${n} completed` }];
+    }
+    return [];
+  }
+
+  private _show(): void {
+    const notes = this._notes();
+    this._output.show(renderHtml(this._state, notes), renderText(this._state, notes));
+  }
+
+  private _refresh(): void {
+    const prev = this._state;
+    this._state = this._reader.read();
+    this._output.lines(changeLines(prev, this._state));
+    this._show();
+    if (this._state.finished) {
+      if (!prev.finished) {
+        this._output.lines(this._notes().map(n => n.text));
+      }
+      this._finish();
+    }
+  }
+
+  private _watch(): void {
+    if (this._watching) {
+      return;
+    }
+    this._watching = true;
+    this._schedule(POLL_MS);
+  }
+
+  private _schedule(ms: number): void {
+    this._timer = setTimeout(() => this._tick(), ms);
+    // Nobody waiting: the updates alone don't keep a plain Node process alive.
+    if (this._waiters.length === 0) {
+      this._timer.unref();
+    }
+  }
+
+  private _tick(): void {
+    this._timer = null;
+    if (!this._watching) {
+      return;
+    }
+    const t0 = Date.now();
+    try {
+      this._refresh();
+    } catch (err) {
+      // A transient read error: try again at the next tick.
+      process.stderr.write(`nbx.sweep: ${(err as Error).message}\n`);
+    }
+    if (this._watching) {
+      // Many trials: read them less often than the reading takes time.
+      this._schedule(Math.max(POLL_MS, (Date.now() - t0) * 20));
+    }
+  }
+
+  /** Stops the updates and the interrupt listener (the trials are not touched). */
+  private _stopWatching(): void {
+    this._watching = false;
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+    this._updateSigint();
+  }
+
+  /**
+   * Listens to SIGINT (an interrupt of the kernel) while a `done()` waits, and only then.
+   * The listener is added and removed from the event loop, never from the synchronous part
+   * of a cell: tslab runs that with Node's `breakOnSigint`, which takes the SIGINT listeners
+   * away meanwhile and puts them back after; one added meanwhile would leave the kernel
+   * killed by the next interrupt, one removed meanwhile would be put back.
+   */
+  private _updateSigint(): void {
+    if (this._sigintUpdate !== null) {
+      return;
+    }
+    this._sigintUpdate = setImmediate(() => {
+      this._sigintUpdate = null;
+      const listening = process.listeners('SIGINT').includes(this._onSigint);
+      if (this._waiters.length > 0 && !listening) {
+        process.on('SIGINT', this._onSigint);
+      } else if (this._waiters.length === 0 && listening) {
+        process.removeListener('SIGINT', this._onSigint);
+      }
+    });
+  }
+
+  private _finish(): void {
+    this._stopWatching();
+    const waiters = this._waiters;
+    this._waiters = [];
+    if (waiters.length === 0) {
+      return;
+    }
+    let table: ISweepTable;
+    try {
+      table = sweepTable(this._state);
+    } catch (err) {
+      waiters.forEach(w => w.reject(err as Error));
+      return;
+    }
+    waiters.forEach(w => w.resolve(table));
+  }
+
+  private _interrupt(): void {
+    if (this._waiters.length === 0) {
+      this._updateSigint();
+      return;
+    }
+    this._stopWatching();
+    this._interrupted = true;
+    try {
+      this._state = this._reader.read();
+    } catch {
+      // show what was last read
+    }
+    this._show();
+    this._output.lines(this._notes().map(n => n.text));
+    const waiters = this._waiters;
+    this._waiters = [];
+    const short = this.id.slice(0, 8);
+    const error = new Error(
+      `nbx.sweep: stopped waiting for sweep ${short} (interrupted); its trials keep ` +
+        `running — nbx runs to follow them, nbx stop ${short} to stop them, sweep.done() ` +
+        'to wait again'
+    );
+    waiters.forEach(w => w.reject(error));
+  }
+}
