@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { previewTrials } from '../../scheduler/batch';
 import { createBatch, planBatch, type IBatchRequest } from '../../scheduler/batch-run';
 import {
@@ -17,6 +17,7 @@ import {
 import { runBatch } from '../../scheduler/queue';
 import { executeRun, launchRunKernel } from '../../scheduler/runner';
 import { RunDir } from '../../store/run-dir';
+import { readNotebook } from '../../notebook/io';
 import { printJson } from '../format';
 import {
   batchInForeground,
@@ -47,6 +48,7 @@ interface IRunOptions {
   objective?: string;
   preview?: boolean;
   stage?: boolean;
+  contentFile?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -79,6 +81,10 @@ export function addRunCommands(program: Command): void {
     .option('--objective <key>', "'-#loss' minimises loss, '#acc' maximises acc (progress)")
     .option('--preview', 'print the trials of a batch without running or writing anything')
     .option('--stage', 'write the run (or batch) as staged; start it with nbx start')
+    .addOption(
+      // The JupyterLab dialog runs what the editor holds, unsaved edits included.
+      new Option('--content-file <file>', 'snapshot this notebook content instead').hideHelp()
+    )
     .addHelpText(
       'after',
       `
@@ -173,7 +179,8 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
     parallel: countOption('--parallel', opts.parallel),
     gpusPerTrial: countOption('--gpus-per-trial', opts.gpusPerTrial),
     objective: opts.objective,
-    status: opts.stage ? 'staged' : 'queued'
+    status: opts.stage ? 'staged' : 'queued',
+    content: opts.contentFile === undefined ? undefined : readNotebook(opts.contentFile)
   };
   let plan: IRunPlan | null = null;
   const batchOptions = [req.maxTrials, req.seed, req.parallel, req.gpusPerTrial, req.objective];
