@@ -9,6 +9,10 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
+import { runExperimentPlugin } from './commands-run';
+import { kernelSpecsPlugin, kernelsPlugin } from './hidden-kernels';
+import { runViewPlugin } from './run-view-plugin';
+import { runsPlugin } from './runs-plugin';
 import { NbxServiceConnection } from './service';
 import { INbxService } from './tokens';
 
@@ -54,7 +58,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [servicePlugin, plugin];
+export default [
+  servicePlugin,
+  plugin,
+  runsPlugin,
+  runViewPlugin,
+  runExperimentPlugin,
+  kernelSpecsPlugin,
+  kernelsPlugin
+];
 
 namespace Private {
   /** The body of the About dialog. */

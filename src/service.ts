@@ -3,7 +3,12 @@
  * opens the `nbx` comm, matches replies to requests by id, and re-emits the
  * service's `runs-changed` pushes as a signal.
  */
-import type { Kernel, KernelMessage, ServiceManager } from '@jupyterlab/services';
+import {
+  KernelAPI,
+  type Kernel,
+  type KernelMessage,
+  type ServiceManager
+} from '@jupyterlab/services';
 import { PromiseDelegate, type JSONObject, type JSONValue } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
@@ -65,10 +70,17 @@ export class NbxServiceConnection implements INbxService, IDisposable {
   private async _open(): Promise<Kernel.IComm> {
     await this._manager.ready;
     const kernels = this._manager.kernels;
-    const running = Array.from(kernels.running()).find(k => k.name === SERVICE_KERNEL);
+    // Listed by the server itself: the kernel manager's `running()` hides the service
+    // kernel (see hidden-kernels.ts).
+    const models = await KernelAPI.listRunning(this._manager.serverSettings);
+    const running = models.find(k => k.name === SERVICE_KERNEL);
+    // `path: ''` starts it in the server's root directory, where the notebook paths of
+    // the contents API are relative to (without a path it would start in the server
+    // process's working directory).
+    const options: Kernel.IKernelOptions & { path: string } = { name: SERVICE_KERNEL, path: '' };
     const kernel = running
       ? kernels.connectTo({ model: running })
-      : await kernels.startNew({ name: SERVICE_KERNEL });
+      : await kernels.startNew(options);
     kernel.statusChanged.connect((_k, status) => {
       if (status === 'dead' || status === 'restarting' || status === 'autorestarting') {
         this._lost(`the nbx service kernel is ${status}`);

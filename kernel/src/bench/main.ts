@@ -6,6 +6,7 @@ import { benchExec } from './exec';
 import { benchLog } from './log';
 import { benchIndex } from './index';
 import { benchSweep } from './sweep';
+import { benchLab } from './lab';
 
 const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
   exec: {
@@ -23,6 +24,10 @@ const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<
   sweep: {
     about: '20 trials of a tslab notebook: a --parallel 2 sweep vs 20 nbx runs one by one',
     run: benchSweep
+  },
+  lab: {
+    about: 'service kernel start vs ipykernel; Runs panel first rows with 10,000 runs (browser)',
+    run: benchLab
   }
 };
 

@@ -6,11 +6,30 @@ import * as fs from 'fs';
 import { UserError } from '../errors';
 import { packageVersion } from '../protocol/server-info';
 import { arrow } from '../store/index-arrow';
-import { loadRunsIndex } from '../store/index';
+import { loadRunsIndex, type RunsIndex } from '../store/index';
+import type { RunMeta } from '../store/meta';
+import {
+  compileWhere,
+  filterRows,
+  parseSort,
+  parseStatuses,
+  resolveColumn,
+  sortRows,
+  whereColumns
+} from '../store/query';
 import { listRuns, resolveRunRef, withEffectiveStatus } from '../store/runs';
-import type { RunDir } from '../store/run-dir';
+import { RunDir } from '../store/run-dir';
 import type { IMethodResult, IServiceContext } from './protocol';
-import { optionalChoice, optionalNumber, requireString, type Params } from './params';
+import {
+  optionalBoolean,
+  optionalChoice,
+  optionalNumber,
+  optionalString,
+  optionalStringList,
+  ParamError,
+  requireString,
+  type Params
+} from './params';
 
 /** `maxBytes` of `getLogTail` when not given. */
 export const LOG_TAIL_DEFAULT_BYTES = 64 * 1024;
@@ -22,28 +41,181 @@ export function runOf(params: Params, context: IServiceContext, name = 'id'): Ru
   return resolveRunRef(context.rootFor(params), requireString(params, name));
 }
 
+/** Filters, order and shape of a `listRuns` request (see `listRunsMethod`). */
+export interface IListRunsQuery {
+  /** A `--where` expression, or undefined. */
+  where?: string;
+  /** Statuses to keep (any of them), or undefined for all. */
+  status?: string[];
+  /** A `--sort` spec (`-#acc,started`), or undefined for latest first. */
+  sort?: string;
+  /** At most this many rows (after filtering and sorting). */
+  limit?: number;
+  /** Only these columns (names as in the table, or names `--where` resolves), in this order. */
+  columns?: string[];
+  /** Also send the key metric column (see `keyMetricColumn`). */
+  keyMetric: boolean;
+}
+
+/** The query params of a `listRuns` request; a `ParamError` says what is wrong. */
+export function listRunsQuery(params: Params): IListRunsQuery {
+  const where = optionalString(params, 'where');
+  const sort = optionalString(params, 'sort');
+  const limit = optionalNumber(params, 'limit');
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new ParamError(`parameter 'limit' must be a whole number, not ${limit}`);
+  }
+  const status = params.status;
+  let statuses: string[] | undefined;
+  if (typeof status === 'string') {
+    statuses = parseStatuses([status]);
+  } else if (status !== undefined && status !== null) {
+    statuses = parseStatuses(optionalStringList(params, 'status') ?? []);
+  }
+  return {
+    where: where !== undefined && where.trim() !== '' ? where : undefined,
+    status: statuses && statuses.length > 0 ? statuses : undefined,
+    sort: sort !== undefined && sort.trim() !== '' ? sort : undefined,
+    limit,
+    columns: optionalStringList(params, 'columns'),
+    keyMetric: optionalBoolean(params, 'keyMetric') ?? false
+  };
+}
+
 /**
- * `listRuns({ root?, format? })`: every run, latest first.
+ * The key metric of the runs: the first scalar column (`#key`, the last value) whose key
+ * is not a system metric (`sys/...`), or null.
+ */
+export function keyMetricColumn(index: RunsIndex): string | null {
+  for (const column of index.columns) {
+    if (
+      column.family === 'scalar' &&
+      !/:(min|max)$/.test(column.name) &&
+      !column.name.startsWith('#sys/')
+    ) {
+      return column.name;
+    }
+  }
+  return null;
+}
+
+/** What `selectRuns` found: the rows (in order) and the columns to send. */
+export interface IRunsSelection {
+  rows: number[];
+  /** Rows that passed the filters, before `limit`. */
+  matched: number;
+  columns: string[];
+  keyMetric: string | null;
+}
+
+/**
+ * The rows and columns of `index` a query asks for. Bad `where`/`sort` text throws a
+ * one-line UserError (`invalid where 'lr >> 1': ...`); unknown `columns` are left out.
+ */
+export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelection {
+  let rows = filterRows(index, { status: query.status });
+  if (query.where !== undefined) {
+    if (index.numRows > 0) {
+      const test = compileWhere(index, query.where, 'where');
+      rows = rows.filter(row => test(row));
+    } else {
+      // No columns to resolve names against; still report a syntax error.
+      whereColumns(index, query.where, 'where');
+    }
+  }
+  if (query.sort !== undefined && index.numRows > 0) {
+    rows = sortRows(index, rows, parseSort(index, query.sort, 'sort'));
+  }
+  const matched = rows.length;
+  if (query.limit !== undefined) {
+    rows = rows.slice(0, query.limit);
+  }
+  const keyMetric = query.keyMetric ? keyMetricColumn(index) : null;
+  let columns = index.columns.map(c => c.name);
+  if (query.columns !== undefined) {
+    const wanted = query.columns
+      .map(name => (index.column(name) ? name : resolveColumn(index, name)))
+      .filter((name): name is string => name !== null);
+    if (keyMetric !== null) {
+      wanted.push(keyMetric);
+    }
+    columns = [...new Set(wanted)];
+  }
+  return { rows, matched, columns, keyMetric };
+}
+
+/**
+ * `listRuns({ root?, format?, where?, status?, sort?, limit?, columns?, keyMetric? })`:
+ * the runs, latest first, or as `sort` orders them.
  *
- * `format: 'arrow'` (default): result `{ root, runs, format: 'arrow', warnings }` and one
- * buffer holding the runs index (see store/index.ts) as an Arrow IPC stream.
- * `format: 'json'`: result `{ root, runs, format: 'json', warnings, metas }` with the
- * run records (effective statuses).
+ * Filters (all optional, every given one must hold): `where`, an expression in the
+ * `--where` language of `nbx runs` (`lr > 0.001 and #acc >= 0.9`); `status`, a status or
+ * a list of them. `sort` is a `--sort` spec (`-#acc,started`); `limit` keeps the first
+ * rows. A bad `where` or `sort` is an error reply with one line, e.g.
+ * `invalid where 'lr >> 1': unexpected '>' at column 5 (expected a value)`.
+ *
+ * `format: 'arrow'` (default): result `{ root, runs, matched, rows, format: 'arrow',
+ * warnings, columns, keyMetric }` and one buffer holding the selected rows of the runs
+ * index (see store/index.ts) as an Arrow IPC stream. `runs` counts every run, `matched`
+ * those that passed the filters, `rows` those sent. `columns` describes every column of
+ * the index (`{ name, family, kind }`); the table holds them all, or only those named by
+ * the `columns` param (in that order; unknown names are left out) plus, with
+ * `keyMetric: true`, the key metric column, named in `keyMetric` (see `keyMetricColumn`).
+ *
+ * `format: 'json'`: result `{ root, runs, matched, format: 'json', warnings, metas }`
+ * with the run records (effective statuses) of the selected runs.
  */
 export function listRunsMethod(params: Params, context: IServiceContext): IMethodResult {
   const root = context.rootFor(params);
   const format = optionalChoice(params, 'format', ['arrow', 'json'] as const, 'arrow');
+  const query = listRunsQuery(params);
+  const filtered =
+    query.where !== undefined ||
+    query.status !== undefined ||
+    query.sort !== undefined ||
+    query.limit !== undefined;
   const warnings: string[] = [];
   const onWarning = (line: string): void => {
     warnings.push(line);
   };
-  if (format === 'json') {
+  if (format === 'json' && !filtered) {
     const metas = listRuns(root, { onWarning });
-    return { json: { root, runs: metas.length, format, warnings, metas } };
+    return { json: { root, runs: metas.length, matched: metas.length, format, warnings, metas } };
   }
   const index = loadRunsIndex(root, { onWarning });
-  const bytes = arrow.tableToIPC(index.table, 'stream');
-  return { json: { root, runs: index.numRows, format, warnings }, buffers: [bytes] };
+  const selection = selectRuns(index, query);
+  if (format === 'json') {
+    const metas: RunMeta[] = [];
+    for (const row of selection.rows) {
+      const run = new RunDir(root, index.id(row));
+      try {
+        metas.push(withEffectiveStatus(run.readMeta()));
+      } catch (err) {
+        onWarning(`skipping run ${run.path}: ${(err as Error).message}`);
+      }
+    }
+    return {
+      json: { root, runs: index.numRows, matched: selection.matched, format, warnings, metas }
+    };
+  }
+  const everyColumn = selection.columns.length === index.columns.length;
+  const bytes =
+    !filtered && everyColumn
+      ? arrow.tableToIPC(index.table, 'stream')
+      : arrow.tableToIPC(index.select(selection.rows, selection.columns), 'stream');
+  return {
+    json: {
+      root,
+      runs: index.numRows,
+      matched: selection.matched,
+      rows: selection.rows.length,
+      format,
+      warnings,
+      columns: index.columns,
+      keyMetric: selection.keyMetric
+    },
+    buffers: [bytes]
+  };
 }
 
 /** `getRun({ id, root? })`: the run's record with its effective status. */

@@ -1,19 +1,25 @@
 /**
  * Service methods behind the "Run as experiment" dialog: a notebook's flags, the
- * kernels and GPUs to choose from, and starting a run.
+ * kernels and GPUs to choose from, the trials a set of values makes, and starting a
+ * run or a sweep.
  */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../errors';
-import { notebookLanguage, parseFlags } from '../notebook/flags';
-import { parseNotebook, readNotebook } from '../notebook/io';
-import type { INotebook } from '../notebook/nbformat';
-import { findKernelSpecs, getKernelSpec } from '../protocol/kernelspec';
+import { notebookLanguage, parseAssignments, parseFlags, type IFlagDef } from '../notebook/flags';
+import { parseNotebook, readNotebook, serializeNotebook } from '../notebook/io';
+import type { INotebook, JSONValue } from '../notebook/nbformat';
+import { findKernelSpecs, getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
+import { expandTrials, parseFlagDomain, type BatchKind, type IBatchPlan } from '../scheduler/batch';
+import { unknownFlagError } from '../scheduler/batch-file';
 import { spawnDetachedRunner } from '../scheduler/control';
 import { prepareRun, type IRunRequest } from '../scheduler/prepare';
 import { applyTagChanges } from '../store/tags';
 import { withEffectiveStatus } from '../store/runs';
 import { parseGpuList, queryGpus } from '../tracking/gpus';
-import type { IMethodResult, IServiceContext } from './protocol';
+import { oneLine, type IMethodResult, type IServiceContext } from './protocol';
 import {
   optionalBoolean,
   optionalNumber,
@@ -42,19 +48,128 @@ function notebookOf(params: Params, file: string): INotebook {
  * notebook names (or the `kernel` param) and `language` the one its flags cell is read in.
  */
 export function flagsMethod(params: Params, context: IServiceContext): IMethodResult {
+  const { language, kernel, defs } = notebookFlags(params, context);
+  return { json: { language, kernel, flags: defs } };
+}
+
+/** What `flags` and `previewTrials` read from a request's notebook. */
+interface INotebookFlags {
+  file: string;
+  notebook: INotebook;
+  language: ReturnType<typeof notebookLanguage>;
+  /** The kernelspec name of the `kernel` param, else the one the notebook names. */
+  kernel: string | null;
+  defs: IFlagDef[];
+}
+
+function notebookFlags(params: Params, context: IServiceContext): INotebookFlags {
   const file = path.resolve(context.cwd, requireString(params, 'path'));
-  const nb = notebookOf(params, file);
+  const notebook = notebookOf(params, file);
   const requested = optionalString(params, 'kernel');
   const spec = requested
     ? getKernelSpec(requested, { env: context.env, cwd: path.dirname(file) })
     : null;
-  const ks = nb.metadata.kernelspec;
+  const ks = notebook.metadata.kernelspec;
   const named =
     ks && typeof ks === 'object' && !Array.isArray(ks) && typeof ks.name === 'string'
       ? ks.name
       : null;
-  const language = notebookLanguage(nb, spec?.language);
-  return { json: { language, kernel: spec?.name ?? named, flags: parseFlags(nb, language) } };
+  const language = notebookLanguage(notebook, spec?.language);
+  return {
+    file,
+    notebook,
+    language,
+    kernel: spec?.name ?? named,
+    defs: parseFlags(notebook, language)
+  };
+}
+
+/** The most trials `previewTrials` lists (`count` is always the full number). */
+export const PREVIEW_TRIALS_LIMIT = 100;
+
+/** What a flag's value makes: one value, a list of values, or a distribution. */
+export type ValueKind = 'value' | 'values' | 'distribution';
+
+/** The result of `previewTrials`. */
+export interface ITrialsPreview {
+  /** The kind of batch; null when a value is invalid or the batch cannot be made. */
+  kind: BatchKind | null;
+  /** How many trials the values make (0 when they make none). */
+  count: number;
+  /** The first `PREVIEW_TRIALS_LIMIT` trials: the assigned flags of each. */
+  trials: Record<string, JSONValue>[];
+  /** The seed random choices used, else null. */
+  seed: number | null;
+  /** The size of the full grid of a `grid`, else null. */
+  gridSize: number | null;
+  /** Per flag, what its value makes (flags whose value is invalid are left out). */
+  values: Record<string, ValueKind>;
+  /** Per flag, the one-line error of its value (an unknown flag, a value that is not valid). */
+  errors: Record<string, string>;
+  /** An error of the batch as a whole (e.g. a random search without `maxTrials`), else null. */
+  error: string | null;
+  warnings: string[];
+}
+
+/**
+ * `previewTrials({ path, content?, kernel?, flags, maxTrials?, seed? })`: the trials the
+ * `flags` values (`{ name: 'VALUE as typed' }`, as `nbx run NAME=VALUE`) make for the
+ * notebook, for the dialog to show the number of trials live and refuse bad values before
+ * anything starts. Bad values are not failures: each is a one-line message in `errors`
+ * under its flag's name; a problem of the whole batch is in `error`.
+ */
+export function previewTrialsMethod(params: Params, context: IServiceContext): IMethodResult {
+  const { file, defs } = notebookFlags(params, context);
+  const assignments = assignmentsOf(optionalObject(params, 'flags'));
+  const maxTrials = optionalNumber(params, 'maxTrials');
+  const seed = optionalNumber(params, 'seed');
+  const preview: ITrialsPreview = {
+    kind: null,
+    count: 0,
+    trials: [],
+    seed: null,
+    gridSize: null,
+    values: {},
+    errors: {},
+    error: null,
+    warnings: []
+  };
+  const byName = new Map(defs.map(def => [def.name, def]));
+  const notebook = path.basename(file);
+  for (const { name, raw } of assignments) {
+    const def = byName.get(name);
+    try {
+      if (def === undefined) {
+        throw unknownFlagError(defs, name, notebook);
+      }
+      preview.values[name] = parseFlagDomain(def, name, raw).kind;
+    } catch (err) {
+      preview.errors[name] = oneLine(err);
+    }
+  }
+  if (Object.keys(preview.errors).length > 0) {
+    return { json: preview };
+  }
+  let plan: IBatchPlan;
+  try {
+    plan = expandTrials(defs, assignments, { maxTrials, seed, notebook });
+  } catch (err) {
+    if (err instanceof UserError) {
+      return { json: { ...preview, error: oneLine(err) } };
+    }
+    throw err;
+  }
+  return {
+    json: {
+      ...preview,
+      kind: plan.kind,
+      count: plan.trials.length,
+      trials: plan.trials.slice(0, PREVIEW_TRIALS_LIMIT),
+      seed: plan.seed,
+      gridSize: plan.gridSize,
+      warnings: plan.warnings
+    }
+  };
 }
 
 /** `kernels()`: the installed kernelspecs runs can use, `[{ name, displayName, language }]`. */
@@ -91,41 +206,89 @@ function gpusParam(params: Params): string | undefined {
   return text === '' ? '' : parseGpuList(text);
 }
 
+/** Batch options of a `startRun` request. */
+interface ISweepOptions {
+  parallel?: number;
+  maxTrials?: number;
+  seed?: number;
+  gpusPerTrial?: number;
+}
+
 /**
- * `startRun({ path, content?, kernel?, gpus?, timeout?, allowErrors?, label?, tags?, root? })`:
- * snapshots the notebook (`content`, the editor's unsaved state, when given; else the file at
- * `path`, relative to the service's directory), creates the run in the service's runs root
- * and starts it detached. Result `{ id, path, meta }`.
+ * `startRun({ path, content?, kernel?, gpus?, timeout?, allowErrors?, label?, tags?, flags?,
+ * parallel?, maxTrials?, seed?, gpusPerTrial?, root? })`: snapshots the notebook (`content`,
+ * the editor's unsaved state, when given; else the file at `path`, relative to the
+ * service's directory) and starts it detached in the service's runs root.
+ *
+ * `flags` are `{ name: value }`, a string value as typed (`'0.01'`, `'[0.001,0.01]'`,
+ * `'uniform[0:1]'`). When they make one trial this creates the run and starts its runner;
+ * when they make several (lists, sequences, distributions with `maxTrials`) it starts a
+ * sweep through `nbx run ... --detach --json` (see `startSweep`). Result `{ id, path, meta }`
+ * (for a sweep: the batch run, whose `meta.trials` lists its trials' ids).
  */
 export async function startRunMethod(
   params: Params,
   context: IServiceContext
 ): Promise<IMethodResult> {
   const notebook = path.resolve(context.cwd, requireString(params, 'path'));
-  const content = optionalObject(params, 'content');
+  const contentParam = optionalObject(params, 'content');
+  const content =
+    contentParam === undefined
+      ? undefined
+      : parseNotebook(JSON.stringify(contentParam), path.basename(notebook));
   const kernel = optionalString(params, 'kernel');
   const gpus = gpusParam(params);
   const timeoutS = optionalNumber(params, 'timeout');
   const allowErrors = optionalBoolean(params, 'allowErrors');
   const label = optionalString(params, 'label')?.trim() || null;
   const tags = applyTagChanges([], optionalStringList(params, 'tags') ?? []);
+  const sweep: ISweepOptions = {
+    parallel: optionalPositiveInteger(params, 'parallel'),
+    maxTrials: optionalPositiveInteger(params, 'maxTrials'),
+    seed: optionalNumber(params, 'seed'),
+    gpusPerTrial: optionalPositiveInteger(params, 'gpusPerTrial')
+  };
   const root = context.rootFor(params);
+  let flags = assignmentsOf(optionalObject(params, 'flags')).map(a => `${a.name}=${a.raw}`);
+  const trials = trialsOf(params, context, notebook, content, flags, sweep);
+  if (trials !== null && trials.trials.length > 1) {
+    return startSweep(context, root, notebook, content, flags, {
+      kernel,
+      gpus,
+      timeoutS,
+      allowErrors,
+      label,
+      tags,
+      ...sweep
+    });
+  }
+  if (trials !== null && trials.kind !== 'single' && trials.trials.length === 1) {
+    // `lr=[0.01]` or a one-trial random search: one run with the values of that trial.
+    flags = Object.entries(trials.trials[0]).map(([n, v]) => `${n}=${JSON.stringify(v)}`);
+  }
   const request: IRunRequest = {
     notebook,
     kernel,
     gpus,
     timeoutS: timeoutS ?? null,
     allowErrors,
-    flags: flagAssignments(optionalObject(params, 'flags')),
+    flags,
     label: label ?? undefined,
     tags,
-    command: equivalentCommand(notebook, { kernel, gpus, timeoutS, allowErrors, label, tags }),
+    command: equivalentCommand(notebook, flags, {
+      kernel,
+      gpus,
+      timeoutS,
+      allowErrors,
+      label,
+      tags
+    }),
     cwd: context.cwd,
     // Runs started from JupyterLab go where the Runs panel looks.
     env: { ...context.env, NBX_HOME: root }
   };
   if (content !== undefined) {
-    request.content = parseNotebook(JSON.stringify(content), path.basename(notebook));
+    request.content = content;
   }
   const { run, meta } = await prepareRun(request);
   if (spawnDetachedRunner(run) < 0) {
@@ -134,16 +297,187 @@ export async function startRunMethod(
   return { json: { id: run.id, path: run.path, meta: withEffectiveStatus(meta) } };
 }
 
-/** `{ lr: 0.01, name: 'x' }` as the `NAME=VALUE` assignments `nbx run` takes. */
-function flagAssignments(flags: Record<string, unknown> | undefined): string[] {
-  return Object.entries(flags ?? {}).map(
-    ([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`
+/**
+ * The trials the flags of a `startRun` request make, or null when they name no list,
+ * sequence or distribution (a plain run: `prepareRun` checks the values itself, without
+ * parsing the flags twice). Bad values throw the one-line `UserError` the CLI would print.
+ */
+function trialsOf(
+  params: Params,
+  context: IServiceContext,
+  notebook: string,
+  content: INotebook | undefined,
+  flags: string[],
+  sweep: ISweepOptions
+): IBatchPlan | null {
+  const assignments = parseAssignments(flags);
+  const maybeBatch = assignments.some(({ raw }) => /[[\]]/.test(raw));
+  if (!maybeBatch) {
+    return null;
+  }
+  const nb = content ?? readNotebook(notebook);
+  const requested = optionalString(params, 'kernel');
+  const spec = requested
+    ? getKernelSpec(requested, { env: context.env, cwd: path.dirname(notebook) })
+    : null;
+  const defs = parseFlags(nb, notebookLanguage(nb, spec?.language));
+  // Unknown flags are left to `prepareRun` / the CLI, which name the known ones.
+  const known = new Set(defs.map(def => def.name));
+  return expandTrials(
+    defs,
+    assignments.filter(a => known.has(a.name)),
+    { maxTrials: sweep.maxTrials, seed: sweep.seed, notebook: path.basename(notebook) }
   );
+}
+
+/** The options of `startSweep`, as the CLI takes them. */
+interface IStartSweepOptions extends ISweepOptions {
+  kernel?: string;
+  gpus?: string;
+  timeoutS?: number;
+  allowErrors?: boolean;
+  label: string | null;
+  tags: string[];
+}
+
+/** How long `nbx run --detach` may take to create a sweep and return. */
+const SWEEP_START_TIMEOUT_MS = 120_000;
+
+/** The CLI the service starts sweeps with. */
+export const NBX_BIN = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
+
+/**
+ * Starts a sweep as the CLI does, by running it: `node kernel/bin/nbx.js run NOTEBOOK
+ * NAME=VALUE... --detach --json [--parallel N] [--max-trials N] [--seed N] [--gpus L |
+ * --no-gpus] [--gpus-per-trial N] ...` in the service's directory with `NBX_HOME` set to
+ * the runs root. Unsaved `content` goes through a temporary file named by
+ * `--content-file`, removed once the CLI has returned (it snapshots the notebook before
+ * `--detach` returns). The CLI's one-line error is the method's error.
+ */
+async function startSweep(
+  context: IServiceContext,
+  root: string,
+  notebook: string,
+  content: INotebook | undefined,
+  flags: string[],
+  o: IStartSweepOptions
+): Promise<IMethodResult> {
+  const args = [NBX_BIN, 'run', notebook, ...flags, '--detach', '--json'];
+  const options: [string, number | string | undefined][] = [
+    ['--parallel', o.parallel],
+    ['--max-trials', o.maxTrials],
+    ['--seed', o.seed],
+    ['--gpus-per-trial', o.gpusPerTrial],
+    ['--kernel', o.kernel],
+    ['--timeout', o.timeoutS],
+    ['--label', o.label ?? undefined]
+  ];
+  for (const [option, value] of options) {
+    if (value !== undefined && value !== '') {
+      args.push(option, String(value));
+    }
+  }
+  if (o.gpus !== undefined) {
+    args.push(...(o.gpus === '' ? ['--no-gpus'] : ['--gpus', o.gpus]));
+  }
+  if (o.allowErrors) {
+    args.push('--allow-errors');
+  }
+  for (const tag of o.tags) {
+    args.push('--tag', tag);
+  }
+  let tempDir: string | null = null;
+  try {
+    if (content !== undefined) {
+      tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-content-'));
+      const file = path.join(tempDir, path.basename(notebook));
+      fs.writeFileSync(file, serializeNotebook(content));
+      args.push('--content-file', file);
+    }
+    const stdout = await runCli(args, {
+      cwd: context.cwd,
+      env: { ...context.env, NBX_HOME: root }
+    });
+    const meta = parseCliJson(stdout);
+    return { json: { id: meta.id, path: path.join(root, 'runs', meta.id), meta } };
+  } finally {
+    if (tempDir !== null) {
+      fs.rmSync(tempDir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Runs the CLI with this node; resolves with its stdout, rejects with its one-line error. */
+function runCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      args,
+      { ...options, timeout: SWEEP_START_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err === null) {
+          resolve(stdout);
+          return;
+        }
+        reject(new UserError(cliError(stderr) ?? `nbx run failed: ${oneLine(err)}`));
+      }
+    );
+  });
+}
+
+/** The one-line error of the CLI's stderr (`nbx: MESSAGE` or commander's `error: ...`). */
+export function cliError(stderr: string): string | null {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '' && !line.startsWith('nbx: warning:'));
+  const line = lines.find(l => /^(nbx|error):/.test(l)) ?? lines[lines.length - 1];
+  return line === undefined ? null : line.replace(/^nbx:\s*/, '').replace(/^error:\s*/, '');
+}
+
+/** The run record `nbx run --json` printed. */
+function parseCliJson(stdout: string): { id: string } & Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(stdout);
+  } catch {
+    throw new UserError('nbx run --detach --json printed no run record');
+  }
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    typeof (value as { id?: unknown }).id !== 'string'
+  ) {
+    throw new UserError('nbx run --detach --json printed no run record');
+  }
+  return value as { id: string } & Record<string, unknown>;
+}
+
+/** A positive integer param, or undefined when absent. */
+function optionalPositiveInteger(params: Params, name: string): number | undefined {
+  const value = optionalNumber(params, name);
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+    throw new ParamError(`parameter '${name}' must be a positive integer, not ${value}`);
+  }
+  return value;
+}
+
+/**
+ * The `flags` param as `NAME=VALUE` assignments: a string value is the value as typed, any
+ * other JSON value is written as JSON (`0.01`, `[64,32]`, `true`).
+ */
+function assignmentsOf(flags: Params | undefined): { name: string; raw: string }[] {
+  return Object.entries(flags ?? {}).map(([name, value]) => ({
+    name,
+    raw: typeof value === 'string' ? value : JSON.stringify(value)
+  }));
 }
 
 /** The `nbx run` command line equivalent to a `startRun` request, recorded in the run. */
 function equivalentCommand(
   notebook: string,
+  flags: string[],
   o: {
     kernel?: string;
     gpus?: string;
@@ -153,7 +487,7 @@ function equivalentCommand(
     tags: string[];
   }
 ): string[] {
-  const command = ['nbx', 'run', notebook, '--detach'];
+  const command = ['nbx', 'run', notebook, ...flags, '--detach'];
   if (o.kernel) {
     command.push('--kernel', o.kernel);
   }

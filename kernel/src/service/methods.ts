@@ -11,7 +11,13 @@ import {
   infoMethod,
   listRunsMethod
 } from './methods-read';
-import { flagsMethod, gpusMethod, kernelsMethod, startRunMethod } from './methods-start';
+import {
+  flagsMethod,
+  gpusMethod,
+  kernelsMethod,
+  previewTrialsMethod,
+  startRunMethod
+} from './methods-start';
 import { deleteRunsMethod, setLabelMethod, setTagsMethod, stopRunsMethod } from './methods-write';
 
 /** The methods the `nbx` comm answers. */
@@ -28,5 +34,6 @@ export const SERVICE_METHODS: Readonly<Record<string, ServiceMethod>> = {
   gpus: gpusMethod,
   kernels: kernelsMethod,
   flags: flagsMethod,
+  previewTrials: previewTrialsMethod,
   startRun: startRunMethod
 };

@@ -225,7 +225,24 @@ describe('service kernel process', () => {
     const b = makeRun({ label: 'second', status: 'error' });
     const { reply, buffers } = await comm.call('listRuns');
     assert.ok(reply.ok);
-    assert.deepEqual(reply.result, { root: home, runs: 2, format: 'arrow', warnings: [] });
+    const result = reply.result as { columns: { name: string }[] };
+    assert.ok(
+      result.columns.some(c => c.name === '=lr'),
+      'the columns are described'
+    );
+    assert.deepEqual(
+      { ...result, columns: [] },
+      {
+        root: home,
+        runs: 2,
+        matched: 2,
+        rows: 2,
+        format: 'arrow',
+        warnings: [],
+        columns: [],
+        keyMetric: null
+      }
+    );
     assert.equal(buffers.length, 1);
     const table = tableFromIPC(buffers[0]);
     assert.equal(table.numRows, 2);
@@ -239,7 +256,19 @@ describe('service kernel process', () => {
     const other = path.join(project, 'other-root');
     const empty = await comm.call('listRuns', { root: other });
     assert.ok(empty.reply.ok);
-    assert.deepEqual(empty.reply.result, { root: other, runs: 0, format: 'arrow', warnings: [] });
+    assert.deepEqual(
+      { ...(empty.reply.result as object), columns: [] },
+      {
+        root: other,
+        runs: 0,
+        matched: 0,
+        rows: 0,
+        format: 'arrow',
+        warnings: [],
+        columns: [],
+        keyMetric: null
+      }
+    );
     assert.equal(tableFromIPC(empty.buffers[0]).numRows, 0);
     removeRun(home, a.id);
     removeRun(home, b.id);

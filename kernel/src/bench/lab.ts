@@ -1,0 +1,337 @@
+/**
+ * `npm run bench -- lab`: the JupyterLab side of nbx, against ipykernel as the anchor.
+ *
+ *   service start   `node kernel/lib/service/main.js` started with a connection file by
+ *                   the KernelManager, to its first kernel_info reply   target ≤ 500 ms
+ *   ipykernel start the same for ipykernel (python3 of .venv), in the same rounds, the anchor
+ *   listRuns        over the `nbx` comm on 10,000 generated runs: the first call (which
+ *                   builds the runs index cache), then warm: the Runs panel's query and the
+ *                   whole index
+ *   Runs panel      in Chromium (Playwright, ui-tests/tests/bench-lab.spec.ts) against a
+ *                   real JupyterLab on those runs: opening the panel to its first rows
+ *                   painted, with the page idle (median of the rounds)   target ≤ 1 s;
+ *                   and the first opening while the service kernel starts, for reference
+ *
+ * Options: `--runs N` rounds (default 5), `--count N` runs (default 10,000), `--port N`
+ * of the JupyterLab the browser half starts (default 8891), `--no-browser`, `--keep`
+ * (keeps the generated runs root).
+ */
+import { spawn } from 'child_process';
+import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { KernelClient } from '../protocol/client';
+import {
+  getKernelSpec,
+  PACKAGE_ROOT,
+  readKernelSpec,
+  type IKernelSpec
+} from '../protocol/kernelspec';
+import { KernelManager } from '../protocol/manager';
+import { str, type Content } from '../protocol/messages';
+import { installServiceKernelspec } from '../service/install';
+import { indexCachePath } from '../store/index-cache';
+import { generateRuns } from './gen-runs';
+import { intOption, median, ms } from './measure';
+
+const TARGET_SERVICE_START_MS = 500;
+const TARGET_PANEL_MS = 1000;
+
+/** The columns the Runs panel asks for (src/runs-model.ts). */
+const PANEL_QUERY = {
+  columns: ['id', 'notebook', 'status', 'label', 'tags', 'created', 'started', 'duration'],
+  keyMetric: true
+};
+
+/** One opening of the Runs panel, as the browser half reports it (ms from the click). */
+interface IOpening {
+  firstRows: number;
+  request: number;
+  reply: number;
+  decoded: number;
+  rows: number;
+}
+
+function row(label: string, value: number, extra = ''): string {
+  return `  ${label.padEnd(52)} ${ms(value).padStart(8)}${extra ? `  ${extra}` : ''}\n`;
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'met' : 'MISSED';
+}
+
+/** Starts a kernel and resolves with the time to its first reply, then shuts it down. */
+async function timeStart(spec: IKernelSpec, cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const start = process.hrtime.bigint();
+  const km = await KernelManager.start({ spec, cwd, env, output: 'ignore' });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  await km.shutdown();
+  return elapsed;
+}
+
+/** The frontend's end of one `nbx` comm over a kernel client (as the extension speaks it). */
+class ServiceComm {
+  constructor(private readonly _client: KernelClient) {}
+
+  /** Opens the comm; resolves when the service is idle again. */
+  async open(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const { reply } = this._client.request(
+        'shell',
+        'comm_open',
+        { comm_id: this._commId, target_name: 'nbx', data: {} },
+        msg => {
+          if (msg.header.msg_type === 'status' && str(msg.content, 'execution_state') === 'idle') {
+            resolve();
+          }
+        }
+      );
+      reply.catch(reject);
+    });
+  }
+
+  /** Calls a method; resolves with its result and the bytes of its buffers. */
+  call(method: string, params: Content = {}): Promise<{ result: unknown; bytes: number }> {
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      const { msgId, reply } = this._client.request(
+        'shell',
+        'comm_msg',
+        { comm_id: this._commId, data: { id, method, params } },
+        msg => {
+          const data = msg.content.data as Content | undefined;
+          if (msg.header.msg_type !== 'comm_msg' || data?.id !== id) {
+            return;
+          }
+          this._client.release(msgId);
+          if (data.ok !== true) {
+            reject(new Error(`${method} failed: ${String(data.error)}`));
+            return;
+          }
+          resolve({
+            result: data.result,
+            bytes: msg.buffers.reduce((sum, b) => sum + b.byteLength, 0)
+          });
+        }
+      );
+      reply.catch(reject);
+    });
+  }
+
+  private readonly _commId = randomUUID();
+  private _nextId = 1;
+}
+
+/** Times one call over the comm, in ms. */
+async function timeCall(
+  comm: ServiceComm,
+  method: string,
+  params: Content
+): Promise<{ ms: number; bytes: number; result: unknown }> {
+  const start = process.hrtime.bigint();
+  const { result, bytes } = await comm.call(method, params);
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, bytes, result };
+}
+
+/** Runs the browser half with Playwright; resolves with its result, or null (explained). */
+async function runBrowserHalf(
+  project: string,
+  port: number,
+  rounds: number
+): Promise<{ cold: IOpening; warm: IOpening[] } | null> {
+  const uiTests = path.join(PACKAGE_ROOT, 'ui-tests');
+  const playwright = path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'playwright');
+  const missing = [
+    [playwright, 'npm install'],
+    [path.join(PACKAGE_ROOT, 'labextension', 'package.json'), 'npm run build'],
+    [path.join(PACKAGE_ROOT, '.venv', 'bin', 'jupyter'), 'npm run setup'],
+    [process.env.NBX_CHROMIUM || '/usr/bin/chromium', 'bash scripts/setup.sh --ui-tests']
+  ].find(([file]) => !fs.existsSync(file));
+  if (missing) {
+    process.stdout.write(`lab: no browser half: ${missing[0]} is missing (run ${missing[1]})\n`);
+    return null;
+  }
+  const out = path.join(project, 'bench-lab.json');
+  const outputDir = path.join(project, 'playwright');
+  const child = spawn(
+    playwright,
+    ['test', 'tests/bench-lab.spec.ts', '--reporter=list', '--output', outputDir],
+    {
+      cwd: uiTests,
+      env: {
+        ...process.env,
+        NBX_BENCH: '1',
+        NBX_BENCH_OUT: out,
+        NBX_BENCH_ROUNDS: String(rounds),
+        NBX_UI_TEST_PORT: String(port),
+        JUPYTERLAB_GALATA_ROOT_DIR: project
+      },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  );
+  let log = '';
+  child.stdout.on('data', d => (log += String(d)));
+  child.stderr.on('data', d => (log += String(d)));
+  // A browser half that hangs must not hang the benchmark.
+  const limit = setTimeout(() => child.kill('SIGKILL'), (180 + rounds * 60) * 1000);
+  const code = await new Promise<number | null>(resolve => child.on('close', resolve));
+  clearTimeout(limit);
+  if (code !== 0 || !fs.existsSync(out)) {
+    const tail = log
+      .split('\n')
+      .filter(line => !line.startsWith('[WebServer]'))
+      .slice(-30)
+      .join('\n');
+    process.stdout.write(`lab: the browser half failed (playwright exit ${code}):\n${tail}\n`);
+    return null;
+  }
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as { cold: IOpening; warm: IOpening[] };
+}
+
+/** Runs the lab benchmark; true when every target is met. */
+export async function benchLab(args: string[]): Promise<boolean> {
+  const rounds = intOption(args, '--runs', 5);
+  const count = intOption(args, '--count', 10_000);
+  const port = intOption(args, '--port', 8891);
+  const browser = !args.includes('--no-browser');
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-bench-lab-'));
+  // A project directory: its runs root is <project>/.nbx, for the CLI, the service and Lab.
+  fs.writeFileSync(path.join(project, 'nbx.json'), '{}\n');
+  const root = path.join(project, '.nbx');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NBX_HOME;
+  const report = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  let ok = true;
+  try {
+    const genStart = Date.now();
+    generateRuns(root, { count });
+    report(`lab: ${count} generated runs in ${ms(Date.now() - genStart)} under ${root}`);
+
+    // (a) Kernel starts, interleaved: the service kernel and ipykernel.
+    const serviceSpec = readKernelSpec(installServiceKernelspec(path.join(project, 'prefix')));
+    if (!serviceSpec) {
+      throw new Error('could not install the service kernelspec');
+    }
+    const python = getKernelSpec('python3', { env, cwd: PACKAGE_ROOT });
+    const starts = { service: [] as number[], ipykernel: [] as number[] };
+    for (let i = 0; i < rounds; i++) {
+      starts.service.push(await timeStart(serviceSpec, project, env));
+      starts.ipykernel.push(await timeStart(python, project, env));
+    }
+
+    // listRuns over the comm, cold (no index cache) then warm.
+    fs.rmSync(indexCachePath(root), { force: true });
+    const km = await KernelManager.start({
+      spec: serviceSpec,
+      cwd: project,
+      env,
+      output: 'ignore'
+    });
+    let coldList = { ms: NaN, bytes: 0 };
+    const panelList: number[] = [];
+    const fullList: number[] = [];
+    let panelBytes = 0;
+    let fullBytes = 0;
+    let listed = -1;
+    try {
+      const comm = new ServiceComm(km.client);
+      await comm.open();
+      coldList = await timeCall(comm, 'listRuns', PANEL_QUERY);
+      for (let i = 0; i < rounds; i++) {
+        const panel = await timeCall(comm, 'listRuns', PANEL_QUERY);
+        panelList.push(panel.ms);
+        panelBytes = panel.bytes;
+        listed = Number((panel.result as { rows?: unknown }).rows);
+        const full = await timeCall(comm, 'listRuns', {});
+        fullList.push(full.ms);
+        fullBytes = full.bytes;
+      }
+    } finally {
+      await km.shutdown();
+    }
+
+    const serviceMs = median(starts.service);
+    const pythonMs = median(starts.ipykernel);
+    const startOk = serviceMs <= TARGET_SERVICE_START_MS;
+    ok = ok && startOk && listed === count;
+    report(`\nmedians of ${rounds} rounds:`);
+    process.stdout.write(
+      row(
+        'service kernel: start to first reply',
+        serviceMs,
+        `target <= ${TARGET_SERVICE_START_MS} ms: ${verdict(startOk)}; ` +
+          `${(serviceMs / pythonMs).toFixed(2)}x ipykernel`
+      )
+    );
+    process.stdout.write(row('ipykernel (anchor): start to first reply', pythonMs));
+    process.stdout.write(
+      row(
+        'listRuns over the comm, first call (builds the index)',
+        coldList.ms,
+        `${(coldList.bytes / 1e6).toFixed(1)} MB`
+      )
+    );
+    process.stdout.write(
+      row(
+        "listRuns, warm, the Runs panel's columns",
+        median(panelList),
+        `${(panelBytes / 1e6).toFixed(1)} MB, ${listed} rows`
+      )
+    );
+    process.stdout.write(
+      row('listRuns, warm, every column', median(fullList), `${(fullBytes / 1e6).toFixed(1)} MB`)
+    );
+
+    // (b) The Runs panel in Chromium.
+    if (browser) {
+      report(`\nlab: Runs panel in Chromium (JupyterLab on port ${port}, ${rounds} rounds)…`);
+      const result = await runBrowserHalf(project, port, rounds);
+      if (result === null) {
+        ok = false;
+      } else {
+        const warm = median(result.warm.map(o => o.firstRows));
+        const panelOk = warm <= TARGET_PANEL_MS;
+        ok = ok && panelOk;
+        process.stdout.write(
+          row(
+            `Runs panel: open to first rows (${result.warm[0]?.rows ?? 0} runs), page idle`,
+            warm,
+            `target <= ${TARGET_PANEL_MS} ms: ${verdict(panelOk)}`
+          )
+        );
+        process.stdout.write(
+          row(
+            '  of which: listRuns request to reply',
+            median(result.warm.map(o => o.reply - o.request))
+          )
+        );
+        process.stdout.write(
+          row(
+            '  of which: decode, grid reset, first paint',
+            median(result.warm.map(o => o.firstRows - o.reply))
+          )
+        );
+        process.stdout.write(
+          row(
+            'Runs panel: first open, service kernel starting',
+            result.cold.firstRows,
+            'one round, for reference'
+          )
+        );
+        report(`  every round (ms): ${result.warm.map(o => Math.round(o.firstRows)).join(', ')}`);
+      }
+    } else {
+      report('\nlab: --no-browser: the Runs panel was not measured');
+    }
+  } finally {
+    if (args.includes('--keep')) {
+      report(`kept ${project}`);
+    } else {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  }
+  return ok;
+}

@@ -1,0 +1,140 @@
+/**
+ * `listRuns` with filters, order, limit and column selection, called as the service
+ * calls it (a context over a temporary runs root), its Arrow bytes decoded as the
+ * frontend decodes them.
+ */
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { tableFromIPC } from 'apache-arrow';
+
+import type { RunMeta } from '../store/meta';
+import { createRun } from '../store/run-dir';
+import { tempDir } from '../testing/fixtures';
+import { createContext } from './context';
+import { listRunsMethod } from './methods-read';
+import type { IMethodResult } from './protocol';
+import type { Params } from './params';
+
+interface IListResult {
+  runs: number;
+  matched: number;
+  rows: number;
+  keyMetric: string | null;
+  columns: { name: string; family: string; kind: string }[];
+}
+
+describe('listRunsMethod', () => {
+  const project = tempDir('nbx-list-');
+  const root = path.join(project, '.nbx');
+  const context = createContext({ cwd: project, env: { NBX_HOME: root }, log: () => undefined });
+  const base = Date.parse('2025-11-01T10:00:00Z');
+  const make = (i: number, change: Partial<RunMeta>): string => {
+    const run = createRun(root, {
+      notebook: path.join(project, 'train.ipynb'),
+      status: 'completed'
+    });
+    run.updateMeta({
+      created: new Date(base + i * 60_000).toISOString(),
+      started: new Date(base + i * 60_000).toISOString(),
+      stopped: new Date(base + i * 60_000 + 30_000).toISOString(),
+      flags: { lr: 0.001 * (i + 1) },
+      scalars: {
+        'sys/gpu': { first: 1, last: 1, min: 1, max: 1, count: 1, lastStep: null },
+        loss: { first: 1, last: 1 / (i + 1), min: 1 / (i + 1), max: 1, count: 2, lastStep: 1 }
+      },
+      ...change
+    });
+    return run.id;
+  };
+  const ids = [
+    make(0, { label: 'a' }),
+    make(1, { label: 'b', status: 'error' }),
+    make(2, { label: 'c' }),
+    make(3, { label: 'd', status: 'terminated' })
+  ];
+  const list = (params: Params): { json: IListResult; ids: string[]; names: string[] } => {
+    const result: IMethodResult = listRunsMethod(params, context) as IMethodResult;
+    assert.equal(result.buffers?.length, 1);
+    const table = tableFromIPC(result.buffers?.[0] as Uint8Array);
+    const idColumn = table.getChild('id');
+    return {
+      json: result.json as IListResult,
+      ids: idColumn ? [...idColumn].map(String) : [],
+      names: table.schema.fields.map(f => f.name)
+    };
+  };
+
+  it('lists every run latest first with every column by default', () => {
+    const { json, ids: listed, names } = list({});
+    assert.deepEqual(listed, [...ids].reverse());
+    assert.equal(json.runs, 4);
+    assert.equal(json.matched, 4);
+    assert.equal(json.rows, 4);
+    assert.deepEqual(
+      names,
+      json.columns.map(c => c.name)
+    );
+    assert.equal(json.keyMetric, null);
+  });
+
+  it('filters with the --where language and statuses', () => {
+    assert.deepEqual(list({ where: 'lr > 0.0015 and status = completed' }).ids, [ids[2]]);
+    assert.deepEqual(list({ status: ['error', 'terminated'] }).ids, [ids[3], ids[1]]);
+    assert.deepEqual(list({ status: 'completed', where: '#loss < 0.6' }).ids, [ids[2]]);
+    const none = list({ where: 'label = zzz' });
+    assert.deepEqual(none.ids, []);
+    assert.equal(none.json.matched, 0);
+    assert.equal(none.json.runs, 4);
+  });
+
+  it('sorts and limits', () => {
+    assert.deepEqual(list({ sort: 'label' }).ids, ids);
+    // Reordered rows are rebuilt columns; the dictionary-encoded status must survive that.
+    const sorted = listRunsMethod({ sort: 'label', columns: ['status'] }, context);
+    const statuses = tableFromIPC(sorted.buffers?.[0] as Uint8Array).getChild('status');
+    assert.deepEqual(statuses ? [...statuses] : [], [
+      'completed',
+      'error',
+      'completed',
+      'terminated'
+    ]);
+    assert.deepEqual(list({ sort: '-#loss' }).ids, ids);
+    const limited = list({ sort: 'lr', limit: 2 });
+    assert.deepEqual(limited.ids, ids.slice(0, 2));
+    assert.equal(limited.json.matched, 4);
+    assert.equal(limited.json.rows, 2);
+  });
+
+  it('sends only the columns asked for, plus the key metric', () => {
+    const { json, names } = list({ columns: ['id', 'status', 'nope', 'lr'], keyMetric: true });
+    assert.equal(json.keyMetric, '#loss');
+    assert.deepEqual(names, ['id', 'status', '=lr', '#loss']);
+    assert.ok(
+      json.columns.some(c => c.name === '#sys/gpu'),
+      'columns lists the whole index'
+    );
+  });
+
+  it('answers bad expressions with one line', () => {
+    assert.throws(
+      () => list({ where: 'lr >> 1' }),
+      /^UserError: invalid where 'lr >> 1': unexpected '>' at column 5/
+    );
+    assert.throws(() => list({ where: 'nope = 1' }), /unknown column 'nope'/);
+    assert.throws(() => list({ sort: '-nope' }), /invalid sort '-nope'/);
+    assert.throws(() => list({ status: 'done' }), /unknown status 'done'/);
+    assert.throws(() => list({ limit: -1 }), /'limit' must be a whole number/);
+  });
+
+  it('filters the JSON records too', () => {
+    const result = listRunsMethod({ format: 'json', where: 'label in [a, c]' }, context) as {
+      json: { metas: RunMeta[]; matched: number };
+    };
+    assert.deepEqual(
+      result.json.metas.map(m => m.label),
+      ['c', 'a']
+    );
+    assert.equal(result.json.matched, 2);
+  });
+});

@@ -1,0 +1,400 @@
+/**
+ * "Run as Experiment…" (`nbx:run-experiment`): the command, in the palette, the notebook
+ * toolbar, the file browser's context menu for notebooks and a keyboard shortcut (those
+ * three are declared in `schema/run-experiment.json`). It reads the notebook's flags from
+ * the service, opens the dialog, and starts the run(s) with the content in the editor,
+ * unsaved edits included (from the file browser: the file on disk).
+ */
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Dialog, ICommandPalette, Notification, showDialog } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
+import { LabIcon } from '@jupyterlab/ui-components';
+import type { JSONObject, ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { CommandIDs, type IRunExperimentArgs } from './commands';
+import type {
+  IFlagsResult,
+  IGpuQuery,
+  IKernelInfo,
+  IRunTarget,
+  IStartRunResult,
+  RunDialogModel
+} from './dialog-model';
+import { INbxService } from './tokens';
+
+/** The plugin whose settings (schema/plugin.json) hold nbx's preferences. */
+export const SETTINGS_PLUGIN = 'nbx:plugin';
+
+/** The palette category of nbx's commands. */
+const PALETTE_CATEGORY = 'nbx';
+
+/** A flask: what "Run as Experiment" shows in the toolbar and menus. */
+export const experimentIcon = new LabIcon({
+  name: 'nbx:experiment',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">' +
+    '<path class="jp-icon3" fill="#616161" d="M8.5 2.5h7v2h-1.2v4.3l5.5 9.4a1.9 1.9 0 0 1-1.6 ' +
+    '2.8H5.8a1.9 1.9 0 0 1-1.6-2.8l5.5-9.4V4.5H8.5zm3.2 2v4.8L9.4 13.2h5.2l-2.3-3.9V4.5z"/>' +
+    '</svg>'
+});
+
+/** The preferences "Run as Experiment" uses, from the settings of `nbx:plugin`. */
+interface IRunSettings {
+  runsRoot: string;
+  defaultGpus: string;
+  defaultParallel: number;
+}
+
+const DEFAULT_SETTINGS: IRunSettings = { runsRoot: '', defaultGpus: 'all', defaultParallel: 1 };
+
+export const runExperimentPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'nbx:run-experiment',
+  description:
+    'Adds "Run as Experiment…" to the palette, the notebook toolbar, the file browser and a shortcut.',
+  autoStart: true,
+  requires: [INbxService, INotebookTracker],
+  optional: [ICommandPalette, IDefaultFileBrowser, ISettingRegistry, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    service: INbxService,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    browser: IDefaultFileBrowser | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
+  ) => {
+    const trans = (translator ?? nullTranslator).load('nbx');
+    let settings: IRunSettings = DEFAULT_SETTINGS;
+    if (settingRegistry) {
+      void settingRegistry
+        .load(SETTINGS_PLUGIN)
+        .then(loaded => {
+          const read = (): void => {
+            settings = Private.readSettings(loaded.composite);
+          };
+          read();
+          loaded.changed.connect(read);
+        })
+        .catch(err => console.warn(`nbx: cannot load the settings of ${SETTINGS_PLUGIN}`, err));
+    }
+
+    /** The current notebook, when it is the current widget of the shell. */
+    const currentNotebook = (): NotebookPanel | null => {
+      const panel = tracker.currentWidget;
+      return panel !== null && panel === app.shell.currentWidget ? panel : null;
+    };
+
+    /** The notebook selected in the file browser. */
+    const selectedNotebook = (): string | null => {
+      if (!browser) {
+        return null;
+      }
+      for (const item of browser.selectedItems()) {
+        if (item.type === 'notebook' || item.path.endsWith('.ipynb')) {
+          return item.path;
+        }
+      }
+      return null;
+    };
+
+    /** The notebook the command runs for `args`, or null when there is none. */
+    const targetOf = (args: IRunExperimentArgs): IRunTarget | null => {
+      const contents = app.serviceManager.contents;
+      if (typeof args.path === 'string' && args.path !== '') {
+        // An absolute path is a file system path (the service resolves it as is).
+        const path = args.path.startsWith('/') ? args.path : contents.localPath(args.path);
+        return { path, content: null };
+      }
+      if (args.source === 'filebrowser') {
+        const path = selectedNotebook();
+        return path === null ? null : { path: contents.localPath(path), content: null };
+      }
+      const panel = currentNotebook();
+      const model = panel?.content.model;
+      if (!panel || !model) {
+        return null;
+      }
+      return {
+        path: contents.localPath(panel.context.path),
+        content: model.toJSON() as unknown as JSONObject
+      };
+    };
+
+    app.commands.addCommand(CommandIDs.runExperiment, {
+      label: args => (args.toolbar ? '' : trans.__('Run as Experiment…')),
+      caption: trans.__(
+        'Run the notebook headlessly as a tracked experiment, with its flags, in a fresh kernel'
+      ),
+      icon: experimentIcon,
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: {
+              type: 'string',
+              description: trans.__(
+                'A notebook to run as saved on disk (default: the current notebook, unsaved edits included)'
+              )
+            },
+            source: {
+              type: 'string',
+              description: trans.__(
+                '"filebrowser" to run the notebook selected in the file browser'
+              )
+            },
+            flags: {
+              type: 'object',
+              description: trans.__(
+                "Values the dialog starts with instead of the notebook's (e.g. a run's flags)"
+              )
+            },
+            kernel: {
+              type: 'string',
+              description: trans.__('The kernel the dialog starts with')
+            },
+            label: {
+              type: 'string',
+              description: trans.__('The label the dialog starts with')
+            },
+            tags: {
+              type: 'array',
+              items: { type: 'string' },
+              description: trans.__('The tags the dialog starts with')
+            }
+          }
+        }
+      },
+      isEnabled: args => {
+        const a = args as IRunExperimentArgs;
+        if (typeof a.path === 'string' && a.path !== '') {
+          return a.path.endsWith('.ipynb');
+        }
+        return a.source === 'filebrowser'
+          ? selectedNotebook() !== null
+          : currentNotebook() !== null;
+      },
+      execute: async args => {
+        const a = args as IRunExperimentArgs;
+        const target = targetOf(a);
+        if (target === null) {
+          return;
+        }
+        await Private.runExperiment(app, service, target, Private.prefill(a), {
+          settings,
+          trans,
+          translator
+        });
+      }
+    });
+
+    const changed = (): void => app.commands.notifyCommandChanged(CommandIDs.runExperiment);
+    tracker.currentChanged.connect(changed);
+    app.shell.currentChanged?.connect(changed);
+
+    palette?.addItem({ command: CommandIDs.runExperiment, category: PALETTE_CATEGORY });
+  }
+};
+
+namespace Private {
+  /** The settings "Run as Experiment" uses, with defaults for anything missing or wrong. */
+  export function readSettings(composite: ReadonlyPartialJSONObject): IRunSettings {
+    const { runsRoot, defaultGpus, defaultParallel } = composite;
+    return {
+      runsRoot: typeof runsRoot === 'string' ? runsRoot.trim() : DEFAULT_SETTINGS.runsRoot,
+      defaultGpus: typeof defaultGpus === 'string' ? defaultGpus : DEFAULT_SETTINGS.defaultGpus,
+      defaultParallel:
+        typeof defaultParallel === 'number' && defaultParallel >= 1
+          ? Math.floor(defaultParallel)
+          : DEFAULT_SETTINGS.defaultParallel
+    };
+  }
+
+  /** What the command's arguments ask the dialog to start with (a rerun's values). */
+  export function prefill(args: IRunExperimentArgs): RunDialogModel.IInitial | undefined {
+    const initial: RunDialogModel.IInitial = {};
+    if (typeof args.flags === 'object' && args.flags !== null && !Array.isArray(args.flags)) {
+      initial.flags = {};
+      for (const [name, value] of Object.entries(args.flags)) {
+        initial.flags[name] =
+          typeof value === 'string'
+            ? value
+            : typeof value === 'number' || typeof value === 'boolean'
+              ? String(value)
+              : JSON.stringify(value);
+      }
+    }
+    if (typeof args.kernel === 'string' && args.kernel !== '') {
+      initial.kernel = args.kernel;
+    }
+    if (typeof args.label === 'string') {
+      initial.label = args.label;
+    }
+    if (Array.isArray(args.tags)) {
+      initial.tags = args.tags.filter(tag => typeof tag === 'string').join(', ');
+    }
+    return Object.keys(initial).length > 0 ? initial : undefined;
+  }
+
+  /** The last part of a path. */
+  function basename(path: string): string {
+    return path.split('/').pop() ?? path;
+  }
+
+  /**
+   * Reads what the dialog needs, shows it until it is cancelled or the run(s) start; a
+   * failure to start shows the dialog again, as it was, with the error on top.
+   */
+  export async function runExperiment(
+    app: JupyterFrontEnd,
+    service: INbxService,
+    target: IRunTarget,
+    prefilled: RunDialogModel.IInitial | undefined,
+    options: { settings: IRunSettings; trans: TranslationBundle; translator: ITranslator | null }
+  ): Promise<void> {
+    const { settings, trans, translator } = options;
+    const name = basename(target.path);
+    const { RunDialogModel, withoutOutputs } = await import('./dialog-model');
+    const { RunDialogBody } = await import('./dialog');
+    let flags: IFlagsResult;
+    let kernels: IKernelInfo[];
+    let gpus: IGpuQuery;
+    try {
+      const flagsParams: JSONObject = { path: target.path };
+      if (target.content !== null) {
+        flagsParams.content = withoutOutputs(target.content);
+      }
+      [flags, kernels, gpus] = await Promise.all([
+        service.request<IFlagsResult>('flags', flagsParams).then(r => r.result),
+        service.request<IKernelInfo[]>('kernels').then(r => r.result),
+        service.request<IGpuQuery>('gpus').then(r => r.result)
+      ]);
+    } catch (err) {
+      Notification.error(
+        trans.__('Cannot run %1 as an experiment: %2', name, (err as Error).message ?? String(err)),
+        { autoClose: false }
+      );
+      return;
+    }
+    let initial = prefilled;
+    for (;;) {
+      const model = new RunDialogModel({
+        service,
+        target,
+        flags,
+        kernels,
+        gpus,
+        defaults: { gpus: settings.defaultGpus, parallel: settings.defaultParallel },
+        root: settings.runsRoot,
+        initial,
+        translator: translator ?? undefined
+      });
+      const body = new RunDialogBody({ model, translator: translator ?? undefined });
+      const result = await showDialog({
+        title: trans.__('Run %1 as an Experiment', name),
+        body,
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          Dialog.okButton({ label: trans.__('Run'), ariaLabel: trans.__('Run the experiment') })
+        ],
+        focusNodeSelector: 'input[name^="flag-"]'
+      });
+      if (!result.button.accept) {
+        model.dispose();
+        return;
+      }
+      await model.settled();
+      if (!model.canRun) {
+        initial = model.snapshot();
+        model.dispose();
+        continue;
+      }
+      let started: IStartRunResult;
+      try {
+        started = await whileStarting(model.submit(), trans.__('Starting %1…', name));
+      } catch {
+        // The model shows the error in the dialog, shown again as it was.
+        initial = model.snapshot();
+        model.dispose();
+        continue;
+      }
+      Notification.success(startedMessage(started, name, trans), {
+        autoClose: 8000,
+        actions: openRunActions(app, started.id, trans)
+      });
+      model.dispose();
+      return;
+    }
+  }
+
+  /** How long starting may take before a "Starting…" notification shows. */
+  const STARTING_NOTICE_MS = 700;
+
+  /**
+   * `work`, with an in-progress notification while it takes longer than a moment.
+   *
+   * The outcome is a notification of its own, not an update of this one: JupyterLab's
+   * toasts drop an update that comes before the first toast is on screen (react-toastify
+   * is loaded with the first notification), which left "Starting…" up for good; a
+   * dismissal is queued behind the toast it removes.
+   */
+  async function whileStarting<T>(work: Promise<T>, message: string): Promise<T> {
+    let note: string | null = null;
+    const timer = window.setTimeout(() => {
+      note = Notification.emit(message, 'in-progress', { autoClose: false });
+    }, STARTING_NOTICE_MS);
+    try {
+      return await work;
+    } finally {
+      window.clearTimeout(timer);
+      if (note !== null) {
+        Notification.dismiss(note);
+      }
+    }
+  }
+
+  /** "Started run 1a2b3c4d (lr=0.1) of train.ipynb", or the same for a sweep. */
+  function startedMessage(
+    started: IStartRunResult,
+    name: string,
+    trans: TranslationBundle
+  ): string {
+    const id = started.id.slice(0, 8);
+    const trials = started.meta.kind === 'batch' ? (started.meta.trials?.length ?? 0) : 0;
+    if (trials > 0) {
+      return trans._n(
+        'Started a sweep of %1 trial of %2 (batch %3)',
+        'Started a sweep of %1 trials of %2 (batch %3)',
+        trials,
+        name,
+        id
+      );
+    }
+    const label = started.meta.label ?? '';
+    return label !== ''
+      ? trans.__('Started run %1 (%2) of %3', id, label, name)
+      : trans.__('Started run %1 of %2', id, name);
+  }
+
+  /** "Open run", when the run view's command is there. */
+  function openRunActions(
+    app: JupyterFrontEnd,
+    id: string,
+    trans: TranslationBundle
+  ): Notification.IAction[] {
+    if (!app.commands.hasCommand(CommandIDs.openRun)) {
+      return [];
+    }
+    return [
+      {
+        label: trans.__('Open run'),
+        caption: trans.__('Show the run: its flags, status, notebook and output'),
+        displayType: 'link',
+        callback: () => {
+          void app.commands.execute(CommandIDs.openRun, { id });
+        }
+      }
+    ];
+  }
+}

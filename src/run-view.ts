@@ -1,0 +1,817 @@
+/**
+ * The run view (main area): a run's header (status, notebook, label, tags, flags, GPUs,
+ * timings, git commit, source digest), then tabs with its executed notebook rendered
+ * read-only by JupyterLab's own notebook widget, the tail of its console output, and the
+ * summary of its scalars. It re-fetches when the service says the run changed and, while
+ * the run is live and the view visible, every few seconds (a long cell's output and the
+ * log grow without the run record changing).
+ */
+import type { IEditorServices } from '@jupyterlab/codeeditor';
+import type * as nbformat from '@jupyterlab/nbformat';
+import { NotebookModel, NotebookPanel, StaticNotebook } from '@jupyterlab/notebook';
+import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon, stopIcon, ToolbarButton } from '@jupyterlab/ui-components';
+import type { PartialJSONValue } from '@lumino/coreutils';
+import type { Message } from '@lumino/messaging';
+import { Signal, type ISignal } from '@lumino/signaling';
+import { Panel, TabPanel, Widget } from '@lumino/widgets';
+import { formatBytes, formatDateTime, formatDuration, formatNumber, shortId } from './runs-format';
+import { statusElement, statusIcon, statusLabel } from './runs-status';
+import type { INbxService } from './tokens';
+import {
+  isLive,
+  type ILogTail,
+  type IRunOutcome,
+  type IRunRecord,
+  type IScalarSummary
+} from './runs-types';
+
+/** Which notebook of a run a view shows. */
+export type RunNotebook = 'executed' | 'snapshot';
+
+/** What the view asks of the rest of the extension. */
+export interface IRunViewActions {
+  /** Opens the same run's snapshot notebook in its own view. */
+  openSnapshot(id: string): void;
+  /** True when "Run as experiment" exists (`nbx:run-experiment`). */
+  canRerun(): boolean;
+  /** Opens "Run as experiment" prefilled with the run's notebook and flags. */
+  rerun(record: IRunRecord): Promise<void>;
+  /** Resolves true when the service can restart runs (`restartRun`). */
+  canRestart(): Promise<boolean>;
+  /** Tells that the service has no `restartRun` after all. */
+  restartUnavailable(): void;
+  /** Shows an error to the person. */
+  error(message: string): void;
+}
+
+/** The content of a run's main-area widget. */
+export class RunView extends Panel {
+  constructor(options: RunView.IOptions) {
+    super();
+    this.runId = options.id;
+    this.which = options.which;
+    this._live = options.live ?? true;
+    this._service = options.service;
+    this._actions = options.actions;
+    this._trans = options.trans;
+    const trans = this._trans;
+    this.addClass('nbx-RunView');
+    this.id = `${RunView.widgetId(options.id, options.which)}-content`;
+    this.title.label =
+      options.which === 'snapshot'
+        ? trans.__('Snapshot %1', shortId(options.id))
+        : trans.__('Run %1', shortId(options.id));
+    this.title.closable = true;
+
+    this._header = new Widget();
+    this._header.addClass('nbx-RunView-header');
+    this.addWidget(this._header);
+
+    this._tabs = new TabPanel();
+    this._tabs.addClass('nbx-RunView-tabs');
+    this._notebookHost = new Panel();
+    this._notebookHost.addClass('nbx-RunView-notebookHost');
+    this._notebookHost.title.label =
+      options.which === 'snapshot' ? trans.__('Snapshot notebook') : trans.__('Notebook');
+    this._notebookMessage = document.createElement('div');
+    this._notebookMessage.className = 'nbx-RunView-message';
+    this._notebookMessage.textContent = trans.__('Loading the notebook…');
+    this._notebookHost.node.appendChild(this._notebookMessage);
+    this._notebook = new StaticNotebook({
+      rendermime: options.rendermime,
+      contentFactory: new NotebookPanel.ContentFactory({
+        editorFactory: options.editorServices.factoryService.newInlineEditor
+      }),
+      mimeTypeService: options.editorServices.mimeTypeService,
+      editorConfig: Private.READ_ONLY_EDITORS,
+      notebookConfig: { ...StaticNotebook.defaultNotebookConfig, windowingMode: 'none' },
+      translator: options.translator
+    });
+    this._notebook.addClass('nbx-RunView-notebook');
+    this._notebook.hide();
+    this._notebookHost.addWidget(this._notebook);
+
+    this._log = new Widget();
+    this._log.addClass('nbx-RunView-log');
+    this._log.title.label = trans.__('Output');
+    this._logNote = document.createElement('div');
+    this._logNote.className = 'nbx-RunView-logNote';
+    this._logText = document.createElement('pre');
+    this._logText.className = 'nbx-RunView-logText';
+    this._log.node.append(this._logNote, this._logText);
+
+    this._scalars = new Widget();
+    this._scalars.addClass('nbx-RunView-scalars');
+    this._scalars.title.label = trans.__('Scalars');
+
+    this._tabs.addWidget(this._notebookHost);
+    this._tabs.addWidget(this._log);
+    this._tabs.addWidget(this._scalars);
+    this.addWidget(this._tabs);
+
+    this._buttons = this._createButtons();
+    this._renderHeader();
+  }
+
+  /** The run id (or the prefix) the view was opened with. */
+  readonly runId: string;
+
+  /** The notebook shown. */
+  readonly which: RunNotebook;
+
+  /** The run's record, once fetched. */
+  get record(): IRunRecord | null {
+    return this._record;
+  }
+
+  /** Emitted when the record changed (status, label, ...). */
+  get recordChanged(): ISignal<this, IRunRecord> {
+    return this._recordChanged;
+  }
+
+  /**
+   * Whether the view follows the run by itself (pushed changes, polling while it runs);
+   * false: only the Refresh button fetches.
+   */
+  get live(): boolean {
+    return this._live;
+  }
+  set live(value: boolean) {
+    this._live = value;
+    this._updateTimers();
+  }
+
+  /** The toolbar items of the view, to put in its main-area widget's toolbar. */
+  get toolbarItems(): [string, Widget][] {
+    return Object.entries(this._buttons);
+  }
+
+  /** Tells the view that runs changed; re-fetches when this run is one of them. */
+  runsChanged(ids: string[]): void {
+    const id = this._record?.id ?? this.runId;
+    if (ids.some(changed => changed === id || changed.startsWith(this.runId))) {
+      if (this.isVisible) {
+        void this.refresh();
+      } else {
+        this._stale = true;
+      }
+    }
+  }
+
+  /**
+   * Fetches the record, the notebook and the log tail. Calls made while one is under way
+   * fold into one more after it. Never rejects.
+   */
+  refresh(): Promise<void> {
+    if (this._inflight) {
+      this._again = true;
+      return this._inflight;
+    }
+    this._inflight = (async () => {
+      do {
+        this._again = false;
+        await this._fetch();
+      } while (this._again && !this.isDisposed);
+    })().finally(() => {
+      this._inflight = null;
+    });
+    return this._inflight;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._stopTimers();
+    this._notebookModel?.dispose();
+    Signal.clearData(this);
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    if (!this._started || this._stale) {
+      this._started = true;
+      this._stale = false;
+      void this.refresh();
+    }
+    this._updateTimers();
+  }
+
+  protected onBeforeHide(msg: Message): void {
+    this._stopTimers();
+    super.onBeforeHide(msg);
+  }
+
+  private async _fetch(): Promise<void> {
+    const id = this._record?.id ?? this.runId;
+    const [record, notebook, log] = await Promise.allSettled([
+      this._service.request<IRunRecord>('getRun', { id }),
+      this._service.request<nbformat.INotebookContent>('getNotebook', { id, which: this.which }),
+      this._service.request<ILogTail>('getLogTail', { id, maxBytes: RunView.LOG_TAIL_BYTES })
+    ]);
+    if (this.isDisposed) {
+      return;
+    }
+    if (record.status === 'fulfilled') {
+      this._record = record.value.result;
+      this._fetchError = null;
+      this._recordChanged.emit(this._record);
+    } else {
+      this._fetchError = Private.message(record.reason);
+    }
+    this._renderHeader();
+    this._updateButtons();
+    if (notebook.status === 'fulfilled') {
+      this._showNotebook(notebook.value.result);
+    } else if (!this._notebookModel) {
+      this._notebookMessage.textContent = Private.message(notebook.reason);
+    }
+    if (log.status === 'fulfilled') {
+      this._showLog(log.value.result);
+    }
+    this._renderScalars();
+    this._updateTimers();
+  }
+
+  private _renderHeader(): void {
+    const trans = this._trans;
+    const node = this._header.node;
+    node.replaceChildren();
+    const record = this._record;
+    if (!record) {
+      const message = document.createElement('div');
+      message.className = this._fetchError ? 'nbx-RunView-error' : 'nbx-RunView-message';
+      message.textContent = this._fetchError ?? trans.__('Loading run %1…', this.runId);
+      node.appendChild(message);
+      return;
+    }
+    const status = record.status;
+    this.title.icon = statusIcon(status);
+    this.title.className = `nbx-RunView-tab nbx-mod-${status}`;
+    this.title.caption = trans.__(
+      '%1 · %2 · %3',
+      record.notebookName,
+      statusLabel(trans, status),
+      record.id
+    );
+    node.dataset.status = status;
+
+    const title = document.createElement('div');
+    title.className = 'nbx-RunView-title';
+    const badge = document.createElement('span');
+    badge.className = `nbx-RunView-status nbx-mod-${status}`;
+    badge.append(statusElement(trans, status), statusLabel(trans, status));
+    const name = document.createElement('span');
+    name.className = 'nbx-RunView-notebookName';
+    name.textContent = record.notebookName;
+    name.title = record.notebook;
+    title.append(badge, name);
+    if (record.label) {
+      const label = document.createElement('span');
+      label.className = 'nbx-RunView-label';
+      label.textContent = record.label;
+      title.appendChild(label);
+    }
+    if (this.which === 'snapshot') {
+      const which = document.createElement('span');
+      which.className = 'nbx-RunView-which';
+      which.textContent = trans.__('snapshot as launched');
+      title.appendChild(which);
+    }
+    const id = document.createElement('code');
+    id.className = 'nbx-RunView-id';
+    id.textContent = record.id;
+    title.appendChild(id);
+    node.appendChild(title);
+
+    if (record.error && status !== 'completed') {
+      const error = document.createElement('div');
+      error.className = 'nbx-RunView-error';
+      error.textContent = record.error;
+      node.appendChild(error);
+    }
+
+    const fields = document.createElement('dl');
+    fields.className = 'nbx-RunView-fields';
+    const add = (term: string, value: string | Node | null, className = ''): void => {
+      if (value === null || value === '') {
+        return;
+      }
+      const field = document.createElement('div');
+      field.className = className ? `nbx-RunView-field ${className}` : 'nbx-RunView-field';
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      dd.append(value);
+      field.append(dt, dd);
+      fields.appendChild(field);
+    };
+    add(trans.__('Tags'), Private.chips(record.tags.map(tag => ({ text: tag }))), 'nbx-mod-wide');
+    add(
+      trans.__('Flags'),
+      Private.flagChips(record.flags, record.flagDefaults, trans),
+      'nbx-mod-wide'
+    );
+    add(trans.__('GPUs'), Private.gpus(record.gpus, trans));
+    add(trans.__('Kernel'), record.kernel?.displayName ?? record.kernel?.name ?? '');
+    add(trans.__('Created'), formatDateTime(record.created));
+    add(trans.__('Started'), formatDateTime(record.started));
+    add(trans.__('Stopped'), formatDateTime(record.stopped));
+    this._durationNode = document.createElement('span');
+    this._durationNode.textContent = this._durationText();
+    add(trans.__('Duration'), this._durationText() ? this._durationNode : null);
+    if (record.progress && record.progress.cells > 0) {
+      add(
+        trans.__('Progress'),
+        trans.__('%1 of %2 code cells', record.progress.done, record.progress.cells)
+      );
+    }
+    if (record.git) {
+      const commit = document.createElement('code');
+      commit.textContent = record.git.commit.slice(0, 12);
+      commit.title = record.git.commit;
+      const git = document.createElement('span');
+      git.append(commit);
+      if (record.git.branch) {
+        git.append(` (${record.git.branch})`);
+      }
+      if (record.git.dirty) {
+        git.append(` ${trans.__('with uncommitted changes')}`);
+      }
+      add(trans.__('Git commit'), git);
+    }
+    if (record.sourceDigest) {
+      const digest = document.createElement('code');
+      digest.textContent = record.sourceDigest.slice(0, 16);
+      digest.title = record.sourceDigest;
+      add(trans.__('Source digest'), digest);
+    }
+    add(trans.__('Host'), record.user ? `${record.user}@${record.host}` : record.host);
+    if (record.exitCode !== null && record.exitCode !== undefined) {
+      add(trans.__('Exit code'), String(record.exitCode));
+    }
+    if (record.parent) {
+      add(trans.__('Batch'), shortId(record.parent));
+    }
+    if (record.trials && record.trials.length) {
+      add(trans.__('Trials'), record.trials.map(shortId).join(' '));
+    }
+    add(trans.__('Notebook path'), record.notebook, 'nbx-mod-wide nbx-RunView-path');
+    node.appendChild(fields);
+  }
+
+  private _durationText(): string {
+    const record = this._record;
+    if (!record?.started) {
+      return '';
+    }
+    const start = Date.parse(record.started);
+    const end = record.stopped ? Date.parse(record.stopped) : Date.now();
+    if (!Number.isFinite(start) || !Number.isFinite(end)) {
+      return '';
+    }
+    return formatDuration((end - start) / 1000);
+  }
+
+  private _showNotebook(raw: nbformat.INotebookContent): void {
+    const text = JSON.stringify(raw);
+    if (text === this._notebookText) {
+      this._markCurrentCell();
+      return;
+    }
+    this._notebookText = text;
+    const content = Private.joinMultiline(raw);
+    let model = this._notebookModel;
+    if (model && Private.sameCells(model, content)) {
+      // Same cells: only outputs and execution counts changed (cells finished).
+      content.cells.forEach((cell, index) => {
+        const cellModel = model?.cells.get(index);
+        if (cell.cell_type !== 'code' || !cellModel || cellModel.type !== 'code') {
+          return;
+        }
+        const shared = cellModel.sharedModel as unknown as Private.ISharedCode;
+        const outputs = (cell as nbformat.ICodeCell).outputs ?? [];
+        if (JSON.stringify(shared.getOutputs()) !== JSON.stringify(outputs)) {
+          shared.setOutputs(outputs);
+        }
+        const count = (cell as nbformat.ICodeCell).execution_count ?? null;
+        if (shared.execution_count !== count) {
+          shared.execution_count = count;
+        }
+      });
+    } else {
+      model?.dispose();
+      model = new NotebookModel();
+      model.fromJSON(content);
+      this._notebookModel = model;
+      this._notebook.model = model;
+    }
+    for (const cell of this._notebook.widgets) {
+      cell.readOnly = true;
+    }
+    this._notebookMessage.hidden = true;
+    this._notebook.show();
+    this._markCurrentCell();
+  }
+
+  /** Marks the cell executing now (while the run runs). */
+  private _markCurrentCell(): void {
+    const record = this._record;
+    const current =
+      this.which === 'executed' && record?.status === 'running'
+        ? (record.progress?.current ?? null)
+        : null;
+    this._notebook.widgets.forEach((cell, index) => {
+      cell.toggleClass('nbx-mod-executing', index === current);
+    });
+  }
+
+  private _showLog(tail: ILogTail): void {
+    const trans = this._trans;
+    const scroller = this._log.node;
+    const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
+    if (this._logText.textContent !== tail.text) {
+      this._logText.textContent = tail.text;
+    }
+    this._logNote.textContent =
+      tail.size === 0
+        ? trans.__('No output yet.')
+        : tail.truncated
+          ? trans.__(
+              'The last %1 of %2 of output.',
+              formatBytes(tail.text.length),
+              formatBytes(tail.size)
+            )
+          : trans.__('%1 of output.', formatBytes(tail.size));
+    if (atEnd) {
+      scroller.scrollTop = scroller.scrollHeight;
+    }
+  }
+
+  private _renderScalars(): void {
+    const trans = this._trans;
+    const node = this._scalars.node;
+    const scalars = this._record?.scalars ?? {};
+    const keys = Object.keys(scalars).sort((a, b) => {
+      const sa = a.startsWith('sys/') ? 1 : 0;
+      const sb = b.startsWith('sys/') ? 1 : 0;
+      return sa - sb || a.localeCompare(b);
+    });
+    const signature = JSON.stringify(keys.map(key => [key, scalars[key]]));
+    if (signature === this._scalarsText) {
+      return;
+    }
+    this._scalarsText = signature;
+    this._scalars.title.label = keys.length
+      ? trans.__('Scalars (%1)', keys.length)
+      : trans.__('Scalars');
+    node.replaceChildren();
+    if (keys.length === 0) {
+      const message = document.createElement('div');
+      message.className = 'nbx-RunView-message';
+      message.textContent = trans.__(
+        'No scalars yet: print lines such as "loss: 0.25" or call nbx.log({ loss }, step).'
+      );
+      node.appendChild(message);
+      return;
+    }
+    const table = document.createElement('table');
+    table.className = 'nbx-RunView-scalarsTable';
+    const head = table.createTHead().insertRow();
+    for (const title of [
+      trans.__('Key'),
+      trans.__('Last'),
+      trans.__('Min'),
+      trans.__('Max'),
+      trans.__('First'),
+      trans.__('Count'),
+      trans.__('Last step')
+    ]) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = title;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const key of keys) {
+      const s: IScalarSummary = scalars[key];
+      const row = body.insertRow();
+      const name = document.createElement('th');
+      name.scope = 'row';
+      name.textContent = key;
+      row.appendChild(name);
+      for (const value of [s.last, s.min, s.max, s.first]) {
+        const cell = row.insertCell();
+        cell.textContent = formatNumber(value);
+        cell.title = String(value);
+      }
+      row.insertCell().textContent = String(s.count);
+      row.insertCell().textContent = s.lastStep === null ? '' : String(s.lastStep);
+    }
+    node.appendChild(table);
+  }
+
+  private _createButtons(): Record<string, ToolbarButton> {
+    const trans = this._trans;
+    const stop = new ToolbarButton({
+      icon: stopIcon,
+      label: trans.__('Stop'),
+      tooltip: trans.__('Stop this run'),
+      onClick: () => void this._stop()
+    });
+    const restart = new ToolbarButton({
+      label: trans.__('Restart'),
+      tooltip: trans.__('Run this run again in place, with the same flags'),
+      onClick: () => void this._restart()
+    });
+    restart.hide();
+    const rerun = new ToolbarButton({
+      label: trans.__('Rerun with changed flags…'),
+      tooltip: trans.__('Open "Run as experiment" with this run\'s notebook and flags'),
+      onClick: () => void this._rerun()
+    });
+    rerun.setHidden(!this._actions.canRerun());
+    const snapshot = new ToolbarButton({
+      label: trans.__('Open snapshot'),
+      tooltip: trans.__('Open the notebook as it was when the run was launched'),
+      onClick: () => this._actions.openSnapshot(this._record?.id ?? this.runId)
+    });
+    snapshot.setHidden(this.which === 'snapshot');
+    const refresh = new ToolbarButton({
+      icon: refreshIcon,
+      tooltip: trans.__('Refresh'),
+      onClick: () => void this.refresh()
+    });
+    void this._actions.canRestart().then(can => {
+      this._canRestart = can;
+      this._updateButtons();
+    });
+    return { stop, restart, rerun, snapshot, refresh };
+  }
+
+  private _updateButtons(): void {
+    const status = this._record?.status ?? null;
+    const { stop, restart, rerun } = this._buttons;
+    stop.setHidden(!isLive(status));
+    rerun.setHidden(!this._actions.canRerun());
+    restart.setHidden(!this._canRestart || status === null || isLive(status));
+  }
+
+  private async _stop(): Promise<void> {
+    const id = this._record?.id ?? this.runId;
+    try {
+      const reply = await this._service.request<{ results: IRunOutcome[] }>('stopRuns', {
+        ids: [id]
+      });
+      const failed = reply.result.results.find(r => !r.ok);
+      if (failed) {
+        this._actions.error(failed.error ?? this._trans.__('The run could not be stopped.'));
+      }
+    } catch (err) {
+      this._actions.error(Private.message(err));
+    }
+    await this.refresh();
+  }
+
+  private async _restart(): Promise<void> {
+    const id = this._record?.id ?? this.runId;
+    try {
+      await this._service.request('restartRun', { id });
+    } catch (err) {
+      const message = Private.message(err);
+      if (message.startsWith('unknown method')) {
+        this._canRestart = false;
+        this._actions.restartUnavailable();
+        this._updateButtons();
+        return;
+      }
+      this._actions.error(message);
+    }
+    await this.refresh();
+  }
+
+  private async _rerun(): Promise<void> {
+    const record = this._record;
+    if (record && this._actions.canRerun()) {
+      await this._actions.rerun(record);
+    }
+  }
+
+  /** Polls while the run is live and the view visible; ticks the duration. */
+  private _updateTimers(): void {
+    const live = isLive(this._record?.status ?? null);
+    if (this.isVisible && live) {
+      if (this._poll === undefined && this._live) {
+        this._poll = window.setInterval(() => void this.refresh(), RunView.POLL_MS);
+      } else if (this._poll !== undefined && !this._live) {
+        window.clearInterval(this._poll);
+        this._poll = undefined;
+      }
+      if (this._tick === undefined) {
+        this._tick = window.setInterval(() => {
+          if (this._durationNode) {
+            this._durationNode.textContent = this._durationText();
+          }
+        }, 1000);
+      }
+    } else {
+      this._stopTimers();
+    }
+  }
+
+  private _stopTimers(): void {
+    window.clearInterval(this._poll);
+    window.clearInterval(this._tick);
+    this._poll = undefined;
+    this._tick = undefined;
+  }
+
+  /** Bytes of output the view shows at most. */
+  static LOG_TAIL_BYTES = 64 * 1024;
+
+  /** How often a live run is re-fetched while its view is visible, ms. */
+  static POLL_MS = 3000;
+
+  private _service: INbxService;
+  private _actions: IRunViewActions;
+  private _trans: TranslationBundle;
+  private _header: Widget;
+  private _tabs: TabPanel;
+  private _notebookHost: Panel;
+  private _notebookMessage: HTMLElement;
+  private _notebook: StaticNotebook;
+  private _notebookModel: NotebookModel | null = null;
+  private _notebookText = '';
+  private _log: Widget;
+  private _logNote: HTMLElement;
+  private _logText: HTMLElement;
+  private _scalars: Widget;
+  private _scalarsText = '';
+  private _buttons: Record<string, ToolbarButton>;
+  private _durationNode: HTMLElement | null = null;
+  private _record: IRunRecord | null = null;
+  private _fetchError: string | null = null;
+  private _canRestart = false;
+  private _live: boolean;
+  private _started = false;
+  private _stale = false;
+  private _inflight: Promise<void> | null = null;
+  private _again = false;
+  private _poll: number | undefined = undefined;
+  private _tick: number | undefined = undefined;
+  private _recordChanged = new Signal<this, IRunRecord>(this);
+}
+
+/** The statics of `RunView`. */
+export namespace RunView {
+  export interface IOptions {
+    /** The run id (or a unique prefix). */
+    id: string;
+    which: RunNotebook;
+    /** Follow the run by itself (default true); see `RunView.live`. */
+    live?: boolean;
+    service: INbxService;
+    rendermime: IRenderMimeRegistry;
+    editorServices: IEditorServices;
+    translator: ITranslator;
+    trans: TranslationBundle;
+    actions: IRunViewActions;
+  }
+
+  /** The DOM id of the main-area widget of a run's notebook (its content adds `-content`). */
+  export function widgetId(id: string, which: RunNotebook): string {
+    return `nbx-run-${which}-${id}`;
+  }
+}
+
+namespace Private {
+  /** The shared model of a code cell, as far as the view uses it. */
+  export interface ISharedCode {
+    getOutputs(): nbformat.IOutput[];
+    setOutputs(outputs: nbformat.IOutput[]): void;
+    execution_count: nbformat.ExecutionCount;
+  }
+
+  /** Editors that cannot be typed in. */
+  export const READ_ONLY_EDITORS: StaticNotebook.IEditorConfig = {
+    code: { ...StaticNotebook.defaultEditorConfig.code, readOnly: true },
+    markdown: { ...StaticNotebook.defaultEditorConfig.markdown, readOnly: true },
+    raw: { ...StaticNotebook.defaultEditorConfig.raw, readOnly: true }
+  };
+
+  /** A multiline string of nbformat (a list of lines) as one string. */
+  function joined<T>(value: T | string[]): T | string {
+    return Array.isArray(value) && value.every(line => typeof line === 'string')
+      ? value.join('')
+      : (value as T);
+  }
+
+  /** A mime bundle with its text values joined (JSON values stay as they are). */
+  function joinBundle(bundle: nbformat.IMimeBundle): nbformat.IMimeBundle {
+    const out: nbformat.IMimeBundle = {};
+    for (const [mime, value] of Object.entries(bundle)) {
+      out[mime] = /[/+]json$/.test(mime) ? value : (joined(value) as nbformat.MultilineString);
+    }
+    return out;
+  }
+
+  /**
+   * The notebook with its multiline strings (sources, stream texts, text outputs) joined,
+   * as the Jupyter server hands notebooks to JupyterLab: the notebook model expects that.
+   */
+  export function joinMultiline(nb: nbformat.INotebookContent): nbformat.INotebookContent {
+    return {
+      ...nb,
+      cells: nb.cells.map(cell => {
+        const source = joined(cell.source);
+        if (cell.cell_type !== 'code') {
+          return { ...cell, source };
+        }
+        const outputs = ((cell as nbformat.ICodeCell).outputs ?? []).map(output => {
+          switch (output.output_type) {
+            case 'stream':
+              return { ...output, text: joined((output as nbformat.IStream).text) };
+            case 'execute_result':
+            case 'display_data':
+              return {
+                ...output,
+                data: joinBundle((output as nbformat.IDisplayData).data ?? {})
+              };
+            default:
+              return output;
+          }
+        });
+        return { ...cell, source, outputs };
+      })
+    };
+  }
+
+  /** The one-line message of a rejection. */
+  export function message(reason: unknown): string {
+    return reason instanceof Error ? reason.message : String(reason);
+  }
+
+  /** True when `content` has the cells of `model` (types and sources), in order. */
+  export function sameCells(model: NotebookModel, content: nbformat.INotebookContent): boolean {
+    if (model.cells.length !== content.cells.length) {
+      return false;
+    }
+    return content.cells.every((cell, index) => {
+      const current = model.cells.get(index);
+      const source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+      return current.type === cell.cell_type && current.sharedModel.getSource() === source;
+    });
+  }
+
+  /** A row of chips. */
+  export function chips(items: { text: string; title?: string; changed?: boolean }[]): Node | null {
+    if (items.length === 0) {
+      return null;
+    }
+    const node = document.createElement('span');
+    node.className = 'nbx-RunView-chips';
+    for (const item of items) {
+      const chip = document.createElement('span');
+      chip.className = item.changed ? 'nbx-RunView-chip nbx-mod-changed' : 'nbx-RunView-chip';
+      chip.textContent = item.text;
+      if (item.title) {
+        chip.title = item.title;
+      }
+      node.appendChild(chip);
+    }
+    return node;
+  }
+
+  /** The flags as `name=value` chips; values that differ from the notebook's are marked. */
+  export function flagChips(
+    flags: { [name: string]: PartialJSONValue },
+    defaults: { [name: string]: PartialJSONValue },
+    trans: TranslationBundle
+  ): Node | null {
+    return chips(
+      Object.keys(flags).map(name => {
+        const value = JSON.stringify(flags[name]);
+        const initial = Object.prototype.hasOwnProperty.call(defaults ?? {}, name)
+          ? JSON.stringify(defaults[name])
+          : undefined;
+        const changed = initial !== undefined && initial !== value;
+        return {
+          text: `${name}=${typeof flags[name] === 'string' ? String(flags[name]) : value}`,
+          title: changed ? trans.__('changed from %1', initial ?? '') : undefined,
+          changed
+        };
+      })
+    );
+  }
+
+  /** The GPUs a run was given. */
+  export function gpus(value: string | null, trans: TranslationBundle): string {
+    if (value === null) {
+      return trans.__('all visible (CUDA_VISIBLE_DEVICES not set)');
+    }
+    return value === '' ? trans.__('none (CPU only)') : value;
+  }
+}

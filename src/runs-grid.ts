@@ -1,0 +1,619 @@
+/**
+ * The virtualised runs list: a Lumino DataGrid over a `DataModel` that reads the Arrow
+ * vectors of the `RunsModel` directly (only the cells on screen are ever read), a status
+ * renderer drawing the status icons on the canvas, and mouse and key handlers for
+ * sorting, multi-selection and opening runs. Colours and fonts come from the theme's
+ * `--jp-*` CSS variables (`readGridTheme`), read again when the theme changes.
+ *
+ * Loaded on demand by the Runs panel (like the CSV viewer loads the DataGrid).
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+// This module is itself loaded with import() by the Runs panel, when it is first shown.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import {
+  BasicMouseHandler,
+  CellRenderer,
+  DataGrid,
+  DataModel,
+  GraphicsContext,
+  RendererMap,
+  TextRenderer
+} from '@lumino/datagrid';
+import { Platform } from '@lumino/domutils';
+import { formatDuration, formatNumber, formatWhen, shortId } from './runs-format';
+import type { RunsModel, SelectMode } from './runs-model';
+import type { RunStatus } from './runs-types';
+
+/** The columns of the grid, in order. */
+export const GRID_COLUMNS = [
+  'status',
+  'id',
+  'notebook',
+  'label',
+  'started',
+  'elapsed',
+  'metric'
+] as const;
+
+/** A column of the grid. */
+export type GridColumn = (typeof GRID_COLUMNS)[number];
+
+/** The index column a grid column sorts by (the metric column's own name for `metric`). */
+export function sortColumnOf(column: GridColumn, model: RunsModel): string | null {
+  switch (column) {
+    case 'elapsed':
+      return 'duration';
+    case 'metric':
+      return model.metricColumn;
+    default:
+      return column;
+  }
+}
+
+/** Colours and fonts of the grid, from the theme. */
+export interface IGridTheme {
+  background: string;
+  alternateBackground: string;
+  headerBackground: string;
+  gridLine: string;
+  headerGridLine: string;
+  text: string;
+  secondaryText: string;
+  headerText: string;
+  selectedBackground: string;
+  selectedText: string;
+  cursorBorder: string;
+  font: string;
+  headerFont: string;
+  monoFont: string;
+  running: string;
+  completed: string;
+  error: string;
+  terminated: string;
+  waiting: string;
+  shadow: string;
+  shadowFaint: string;
+}
+
+/** The grid theme from the `--jp-*` CSS variables in effect at `node`. */
+export function readGridTheme(node: HTMLElement): IGridTheme {
+  const style = getComputedStyle(node);
+  const value = (name: string, fallback: string): string =>
+    style.getPropertyValue(name).trim() || fallback;
+  const size = value('--jp-ui-font-size1', '13px');
+  // A generic family last, so a missing font falls back to its kind, not to serif.
+  const family = `${value('--jp-ui-font-family', 'system-ui')}, sans-serif`;
+  const mono = `${value('--jp-code-font-family', 'monospace')}, monospace`;
+  return {
+    background: value('--jp-layout-color1', '#fff'),
+    alternateBackground: value('--jp-layout-color2', '#eee'),
+    headerBackground: value('--jp-layout-color2', '#eee'),
+    gridLine: value('--jp-border-color3', '#eee'),
+    headerGridLine: value('--jp-border-color2', '#ccc'),
+    text: value('--jp-ui-font-color1', '#000'),
+    secondaryText: value('--jp-ui-font-color2', '#666'),
+    headerText: value('--jp-ui-font-color1', '#000'),
+    selectedBackground: value('--jp-brand-color1', '#1976d2'),
+    selectedText: value('--jp-ui-inverse-font-color1', '#fff'),
+    cursorBorder: value('--jp-brand-color2', '#64b5f6'),
+    font: `${size} ${family}`,
+    headerFont: `600 ${size} ${family}`,
+    monoFont: `${size} ${mono}`,
+    running: value('--jp-brand-color1', '#1976d2'),
+    completed: value('--jp-success-color1', '#388e3c'),
+    error: value('--jp-error-color1', '#d32f2f'),
+    terminated: value('--jp-warn-color1', '#f57c00'),
+    waiting: value('--jp-ui-font-color2', '#666'),
+    shadow: value('--jp-shadow-umbra-color', 'rgba(0, 0, 0, 0.2)'),
+    shadowFaint: value('--jp-shadow-ambient-color', 'rgba(0, 0, 0, 0.12)')
+  };
+}
+
+/**
+ * The grid's data model: one row per run of the `RunsModel`, in its order. Reads the
+ * Arrow vectors on demand, so 10,000 runs cost nothing until they scroll into view. The
+ * panel calls `reset` when a new table arrived and `headersChanged` when the sort did.
+ */
+export class RunsDataModel extends DataModel {
+  constructor(options: RunsDataModel.IOptions) {
+    super();
+    this._model = options.model;
+    this._trans = options.trans;
+  }
+
+  /** The runs model read. */
+  get model(): RunsModel {
+    return this._model;
+  }
+
+  rowCount(region: DataModel.RowRegion): number {
+    return region === 'body' ? this._model.rowCount : 1;
+  }
+
+  columnCount(region: DataModel.ColumnRegion): number {
+    return region === 'body' ? GRID_COLUMNS.length : 0;
+  }
+
+  /** The grid column at `index`. */
+  column(index: number): GridColumn {
+    return GRID_COLUMNS[index];
+  }
+
+  data(region: DataModel.CellRegion, row: number, column: number): string | null {
+    const name = GRID_COLUMNS[column];
+    if (region === 'column-header') {
+      return this._header(name);
+    }
+    if (region !== 'body') {
+      return null;
+    }
+    const model = this._model;
+    switch (name) {
+      case 'status':
+        return model.status(row);
+      case 'id':
+        return shortId(model.id(row));
+      case 'notebook':
+        return model.notebook(row);
+      case 'label':
+        return model.label(row);
+      case 'started':
+        return formatWhen(model.started(row));
+      case 'elapsed':
+        return formatDuration(model.elapsed(row));
+      case 'metric':
+        return formatNumber(model.metric(row));
+    }
+  }
+
+  /** Tells the grid that every row changed (a new table arrived). */
+  reset(): void {
+    this.emitChanged({ type: 'model-reset' });
+  }
+
+  /** Tells the grid that the headers changed (the sort indicator, the metric's name). */
+  headersChanged(): void {
+    this.emitChanged({
+      type: 'cells-changed',
+      region: 'column-header',
+      row: 0,
+      column: 0,
+      rowSpan: 1,
+      columnSpan: GRID_COLUMNS.length
+    });
+  }
+
+  private _header(name: GridColumn): string {
+    const trans = this._trans;
+    let text: string;
+    switch (name) {
+      case 'status':
+        text = '';
+        break;
+      case 'id':
+        text = trans.__('Run');
+        break;
+      case 'notebook':
+        text = trans.__('Notebook');
+        break;
+      case 'label':
+        text = trans.__('Label');
+        break;
+      case 'started':
+        text = trans.__('Started');
+        break;
+      case 'elapsed':
+        text = trans.__('Elapsed');
+        break;
+      case 'metric': {
+        const metric = this._model.metricColumn;
+        text = metric ? metric.replace(/^#/, '') : trans.__('Metric');
+        break;
+      }
+    }
+    const sort = this._model.sort;
+    if (sort && sort.column === sortColumnOf(name, this._model)) {
+      text = `${text} ${sort.descending ? '▼' : '▲'}`;
+    }
+    return text;
+  }
+
+  private _model: RunsModel;
+  private _trans: TranslationBundle;
+}
+
+/** The statics of `RunsDataModel`. */
+export namespace RunsDataModel {
+  export interface IOptions {
+    model: RunsModel;
+    trans: TranslationBundle;
+  }
+}
+
+/**
+ * Paints a run's status as an icon: a spinning arc while running, a check, a cross, a
+ * stop square, an hourglass-like ring for queued and staged runs.
+ */
+export class StatusRenderer extends CellRenderer {
+  constructor(
+    private readonly _theme: IGridTheme,
+    private readonly _selected: (row: number) => boolean
+  ) {
+    super();
+  }
+
+  paint(gc: GraphicsContext, config: CellRenderer.CellConfig): void {
+    const status = config.value as RunStatus | null;
+    if (status === null) {
+      return;
+    }
+    // On a selected row, every icon takes the selection's text colour (contrast).
+    const selected = this._selected(config.row) ? this._theme.selectedText : null;
+    const theme = this._theme;
+    const r = Math.min(6, Math.floor((Math.min(config.width, config.height) - 6) / 2));
+    const cx = config.x + config.width / 2;
+    const cy = config.y + config.height / 2;
+    gc.save();
+    gc.lineWidth = 2;
+    gc.lineCap = 'round';
+    gc.lineJoin = 'round';
+    switch (status) {
+      case 'running': {
+        const turn = ((performance.now() % 1000) / 1000) * 2 * Math.PI;
+        gc.strokeStyle = selected ?? theme.running;
+        gc.beginPath();
+        gc.arc(cx, cy, r, turn, turn + 1.5 * Math.PI);
+        gc.stroke();
+        break;
+      }
+      case 'completed':
+        gc.strokeStyle = selected ?? theme.completed;
+        gc.beginPath();
+        gc.moveTo(cx - r, cy);
+        gc.lineTo(cx - r / 3, cy + (2 * r) / 3);
+        gc.lineTo(cx + r, cy - (2 * r) / 3);
+        gc.stroke();
+        break;
+      case 'error':
+        gc.strokeStyle = selected ?? theme.error;
+        gc.beginPath();
+        gc.moveTo(cx - r * 0.8, cy - r * 0.8);
+        gc.lineTo(cx + r * 0.8, cy + r * 0.8);
+        gc.moveTo(cx + r * 0.8, cy - r * 0.8);
+        gc.lineTo(cx - r * 0.8, cy + r * 0.8);
+        gc.stroke();
+        break;
+      case 'terminated':
+        gc.fillStyle = selected ?? theme.terminated;
+        gc.fillRect(cx - r * 0.75, cy - r * 0.75, r * 1.5, r * 1.5);
+        break;
+      case 'queued':
+      case 'staged':
+        gc.strokeStyle = selected ?? theme.waiting;
+        gc.setLineDash(status === 'staged' ? [2, 2] : []);
+        gc.beginPath();
+        gc.arc(cx, cy, r, 0, 2 * Math.PI);
+        if (status === 'queued') {
+          gc.moveTo(cx, cy - r / 2);
+          gc.lineTo(cx, cy);
+          gc.lineTo(cx + r / 2, cy);
+        }
+        gc.stroke();
+        break;
+    }
+    gc.restore();
+  }
+}
+
+/** What the mouse handler tells the panel. */
+export interface IGridActions {
+  /** A body row was clicked. */
+  select(row: number, mode: SelectMode): void;
+  /** A body row was double-clicked (or Enter pressed on it). */
+  open(row: number): void;
+  /** A column header was clicked (not on a resize handle). */
+  sortBy(column: number): void;
+  /** The tooltip of a body cell ('' for none). */
+  tooltip(row: number, column: number): string;
+}
+
+/**
+ * Clicks on rows select (ctrl/cmd toggles, shift extends), a double click opens, a click
+ * on a header sorts; dragging a header border still resizes the column.
+ */
+export class RunsMouseHandler extends BasicMouseHandler {
+  constructor(private readonly _actions: IGridActions) {
+    super();
+  }
+
+  onMouseDown(grid: DataGrid, event: MouseEvent): void {
+    const hit = grid.hitTest(event.clientX, event.clientY);
+    if (hit.region === 'body') {
+      const accel = Platform.accelKey(event);
+      const mode: SelectMode = event.shiftKey
+        ? accel
+          ? 'add-range'
+          : 'range'
+        : accel
+          ? 'toggle'
+          : 'replace';
+      this._actions.select(hit.row, mode);
+      return;
+    }
+    if (hit.region === 'column-header' && !Private.onResizeHandle(hit)) {
+      this._actions.sortBy(hit.column);
+      return;
+    }
+    super.onMouseDown(grid, event);
+  }
+
+  onMouseHover(grid: DataGrid, event: MouseEvent): void {
+    super.onMouseHover(grid, event);
+    const hit = grid.hitTest(event.clientX, event.clientY);
+    const title = hit.region === 'body' ? this._actions.tooltip(hit.row, hit.column) : '';
+    if (grid.viewport.node.title !== title) {
+      grid.viewport.node.title = title;
+    }
+  }
+
+  onMouseDoubleClick(grid: DataGrid, event: MouseEvent): void {
+    const hit = grid.hitTest(event.clientX, event.clientY);
+    if (hit.region === 'body') {
+      this._actions.open(hit.row);
+      return;
+    }
+    super.onMouseDoubleClick(grid, event);
+  }
+}
+
+/**
+ * Keys on the focused grid: arrows, Page Up/Down, Home/End move the cursor (with shift,
+ * extend the selection), ctrl/cmd+A selects all, ctrl/cmd+C copies the selected run ids,
+ * Escape clears, Enter opens.
+ */
+export class RunsKeyHandler implements DataGrid.IKeyHandler {
+  constructor(
+    private readonly _model: RunsModel,
+    private readonly _actions: IGridActions
+  ) {}
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    this._isDisposed = true;
+  }
+
+  onKeyDown(grid: DataGrid, event: KeyboardEvent): void {
+    const model = this._model;
+    const count = model.rowCount;
+    const cursor = model.cursorRow;
+    const page = Math.max(1, Math.floor(grid.pageHeight / grid.defaultSizes.rowHeight) - 1);
+    let target: number | null = null;
+    switch (event.key) {
+      case 'ArrowDown':
+        target = cursor < 0 ? 0 : cursor + 1;
+        break;
+      case 'ArrowUp':
+        target = cursor < 0 ? 0 : cursor - 1;
+        break;
+      case 'PageDown':
+        target = cursor + page;
+        break;
+      case 'PageUp':
+        target = cursor - page;
+        break;
+      case 'Home':
+        target = 0;
+        break;
+      case 'End':
+        target = count - 1;
+        break;
+      case 'Enter':
+        if (cursor >= 0) {
+          this._actions.open(cursor);
+        }
+        break;
+      case 'Escape':
+        model.clearSelection();
+        break;
+      case 'a':
+      case 'A':
+        if (Platform.accelKey(event)) {
+          model.selectAll();
+        } else {
+          return;
+        }
+        break;
+      case 'c':
+      case 'C':
+        // The full ids of the selected runs, one a line (what `nbx show` and others take).
+        if (Platform.accelKey(event) && model.selectedIds.length > 0) {
+          void navigator.clipboard?.writeText(model.selectedIds.join('\n'));
+        } else {
+          return;
+        }
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    if (target !== null && count > 0) {
+      const row = Math.max(0, Math.min(count - 1, target));
+      this._actions.select(row, event.shiftKey ? 'range' : 'replace');
+      grid.scrollToRow(row);
+    }
+  }
+
+  private _isDisposed = false;
+}
+
+/** The runs grid: a DataGrid that can repaint single columns (for ticking cells). */
+export class RunsGrid extends DataGrid {
+  constructor(options: RunsGrid.IOptions) {
+    super({
+      headerVisibility: 'column',
+      defaultSizes: {
+        rowHeight: RunsGrid.ROW_HEIGHT,
+        columnWidth: 90,
+        rowHeaderWidth: 0,
+        columnHeaderHeight: RunsGrid.HEADER_HEIGHT
+      },
+      minimumSizes: { rowHeight: 20, columnWidth: 20, rowHeaderWidth: 0, columnHeaderHeight: 20 },
+      stretchLastColumn: true
+    });
+    this.addClass('nbx-RunsGrid');
+    this._runs = options.model;
+    this.dataModel = options.dataModel;
+    this.mouseHandler = new RunsMouseHandler(options.actions);
+    this.keyHandler = new RunsKeyHandler(options.model, options.actions);
+    this.node.tabIndex = 0;
+    this.node.setAttribute('role', 'grid');
+    this.node.setAttribute('aria-label', options.trans.__('Runs'));
+    this.node.setAttribute('aria-multiselectable', 'true');
+    for (const [column, width] of Object.entries(RunsGrid.COLUMN_WIDTHS)) {
+      this.resizeColumn('body', GRID_COLUMNS.indexOf(column as GridColumn), width);
+    }
+    this.applyTheme(options.theme);
+  }
+
+  /** Sets colours, fonts and renderers from a theme. */
+  applyTheme(theme: IGridTheme): void {
+    const runs = this._runs;
+    this.style = {
+      voidColor: theme.background,
+      backgroundColor: theme.background,
+      rowBackgroundColor: (row: number) =>
+        runs.isSelected(row)
+          ? theme.selectedBackground
+          : row % 2 === 1
+            ? theme.alternateBackground
+            : theme.background,
+      gridLineColor: theme.gridLine,
+      verticalGridLineColor: 'transparent',
+      headerBackgroundColor: theme.headerBackground,
+      headerGridLineColor: theme.headerGridLine,
+      cursorBorderColor: theme.cursorBorder,
+      selectionFillColor: 'transparent',
+      selectionBorderColor: 'transparent',
+      scrollShadow: {
+        size: 6,
+        color1: theme.shadow,
+        color2: theme.shadowFaint,
+        color3: 'transparent'
+      }
+    };
+    const color = (fallback: string) => (config: CellRenderer.CellConfig) =>
+      runs.isSelected(config.row) ? theme.selectedText : fallback;
+    const text = new TextRenderer({
+      font: theme.font,
+      textColor: color(theme.text),
+      horizontalPadding: 6
+    });
+    const mono = new TextRenderer({
+      font: theme.monoFont,
+      textColor: color(theme.secondaryText),
+      horizontalPadding: 6
+    });
+    const numbers = new TextRenderer({
+      font: theme.font,
+      textColor: color(theme.text),
+      horizontalAlignment: 'right',
+      horizontalPadding: 6
+    });
+    // Measured now (each costs a forced layout of the page), not in the first paint of rows.
+    for (const font of [theme.font, theme.headerFont, theme.monoFont]) {
+      TextRenderer.measureFontHeight(font);
+    }
+    const status = new StatusRenderer(theme, row => runs.isSelected(row));
+    const header = new TextRenderer({
+      font: theme.headerFont,
+      textColor: theme.headerText,
+      horizontalPadding: 6
+    });
+    this.cellRenderers = new RendererMap({
+      'column-header': header,
+      body: (config: CellRenderer.CellConfig) => {
+        switch (GRID_COLUMNS[config.column]) {
+          case 'status':
+            return status;
+          case 'id':
+            return mono;
+          case 'elapsed':
+          case 'metric':
+            return numbers;
+          default:
+            return text;
+        }
+      }
+    });
+  }
+
+  /** The first and last body rows on screen ([0, -1] when none). */
+  visibleRows(): [number, number] {
+    const count = this._runs.rowCount;
+    if (count === 0) {
+      return [0, -1];
+    }
+    const first = Math.max(0, this.rowAt('body', this.scrollY));
+    let last = this.rowAt('body', this.scrollY + Math.max(0, this.pageHeight - 1));
+    if (last < 0) {
+      last = count - 1;
+    }
+    return [first, last];
+  }
+
+  /** Repaints one column of the rows on screen. */
+  repaintColumn(column: GridColumn): void {
+    const [first, last] = this.visibleRows();
+    if (last < first) {
+      return;
+    }
+    const index = GRID_COLUMNS.indexOf(column);
+    this.repaintRegion('body', first, index, last, index);
+  }
+
+  /** Repaints every cell on screen (selection changes). */
+  repaintAll(): void {
+    this.repaintContent();
+  }
+
+  private _runs: RunsModel;
+}
+
+/** The statics of `RunsGrid`. */
+export namespace RunsGrid {
+  export interface IOptions {
+    model: RunsModel;
+    dataModel: RunsDataModel;
+    actions: IGridActions;
+    theme: IGridTheme;
+    trans: TranslationBundle;
+  }
+
+  /** Height of a row, px. */
+  export const ROW_HEIGHT = 24;
+
+  /** Height of the header, px. */
+  export const HEADER_HEIGHT = 26;
+
+  /** Initial column widths, px. */
+  export const COLUMN_WIDTHS: Readonly<Record<GridColumn, number>> = {
+    status: 26,
+    id: 76,
+    notebook: 120,
+    label: 100,
+    started: 100,
+    elapsed: 72,
+    metric: 80
+  };
+}
+
+namespace Private {
+  /** True when a header hit is on a column's resize border (as BasicMouseHandler decides). */
+  export function onResizeHandle(hit: DataGrid.HitTestResult): boolean {
+    return (hit.column > 0 && hit.x <= 5) || hit.width - hit.x <= 6;
+  }
+}

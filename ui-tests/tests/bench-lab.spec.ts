@@ -1,0 +1,125 @@
+/**
+ * The browser half of `npm run bench -- lab` (kernel/src/bench/lab.ts), skipped unless
+ * NBX_BENCH=1: with 10,000 runs in the server's runs root (the bench generates them and
+ * starts the server on that root through JUPYTERLAB_GALATA_ROOT_DIR), how long from
+ * opening the Runs panel to its first rows painted.
+ *
+ * Each round is a fresh page on `/lab?reset` (the panel closed), timed inside the page:
+ * from `activateById('nbx-runs')` to the panel's `nbx-runs-first-rows` performance mark,
+ * set in the frame right after the grid painted its rows. The first round opens the panel
+ * as soon as JupyterLab has started, with no service kernel running (it starts then);
+ * the others once the page is idle (service connected, modules loaded), as a person
+ * opening the panel would find it. Results go to NBX_BENCH_OUT as JSON and to stdout.
+ */
+import * as fs from 'fs';
+import type { APIRequestContext, Browser, Page } from '@playwright/test';
+import { expect, test } from '@jupyterlab/galata';
+
+const ROUNDS = Number(process.env.NBX_BENCH_ROUNDS || 5);
+
+/** One opening of the panel, in ms from the click, with the steps between. */
+interface IOpening {
+  firstRows: number;
+  request: number;
+  reply: number;
+  decoded: number;
+  rows: number;
+}
+
+test.skip(!process.env.NBX_BENCH, 'a benchmark: npm run bench -- lab (sets NBX_BENCH=1)');
+
+/** A fresh page on JupyterLab with the default layout; resolves once it has started. */
+async function freshPage(browser: Browser, baseURL: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/lab?reset`);
+  await page.waitForFunction(() => window.jupyterapp?.started !== undefined);
+  await page.evaluate(() => window.jupyterapp.started);
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, { timeout: 60_000 });
+  return page;
+}
+
+/** Opens the Runs panel and times its first rows (see the module comment). */
+function openAndTime(page: Page): Promise<IOpening> {
+  return page.evaluate(async () => {
+    const mark = (name: string): number | null =>
+      performance.getEntriesByName(name, 'mark')[0]?.startTime ?? null;
+    const start = performance.now();
+    window.jupyterapp.shell.activateById('nbx-runs');
+    await new Promise<void>((resolve, reject) => {
+      const deadline = start + 60_000;
+      const check = (): void => {
+        if (mark('nbx-runs-first-rows') !== null) {
+          resolve();
+        } else if (performance.now() > deadline) {
+          reject(new Error('no rows within 60 s'));
+        } else {
+          requestAnimationFrame(check);
+        }
+      };
+      check();
+    });
+    const since = (name: string): number => (mark(name) ?? NaN) - start;
+    const panel = document.getElementById('nbx-runs');
+    return {
+      firstRows: since('nbx-runs-first-rows'),
+      request: since('nbx-runs-request'),
+      reply: since('nbx-runs-reply'),
+      decoded: since('nbx-runs-decoded'),
+      rows: Number(panel?.dataset.nbxRowCount ?? 0)
+    };
+  });
+}
+
+/** Shuts down the service kernels of the server (a killed server would orphan them). */
+async function shutDownServiceKernels(request: APIRequestContext): Promise<void> {
+  const kernels = (await (await request.get('/api/kernels')).json()) as {
+    id: string;
+    name: string;
+  }[];
+  for (const kernel of kernels.filter(k => k.name === 'nbx-service')) {
+    await request.delete(`/api/kernels/${kernel.id}`);
+  }
+}
+
+// Playwright kills the server at the end, which would leave the service kernel running.
+test.afterEach(async ({ request }) => {
+  await shutDownServiceKernels(request);
+});
+
+test('Runs panel with 10,000 runs: opening to first rows', async ({
+  browser,
+  baseURL,
+  request
+}) => {
+  test.setTimeout(120_000 + ROUNDS * 60_000);
+  const base = baseURL ?? '';
+
+  // Round 0: no service kernel yet; open the panel as soon as JupyterLab has started.
+  await shutDownServiceKernels(request);
+  const first = await freshPage(browser, base);
+  const cold = await openAndTime(first);
+  expect(cold.rows).toBeGreaterThanOrEqual(10_000);
+  await first.context().close();
+
+  const warm: IOpening[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const page = await freshPage(browser, base);
+    // Idle: the panel plugin has connected to the service and loaded its modules.
+    await page.waitForFunction(
+      () => performance.getEntriesByName('nbx-runs-preloaded', 'mark').length > 0,
+      undefined,
+      { timeout: 30_000 }
+    );
+    warm.push(await openAndTime(page));
+    await page.context().close();
+  }
+  const result = { cold, warm };
+  process.stdout.write(`nbx-bench-lab ${JSON.stringify(result)}\n`);
+  if (process.env.NBX_BENCH_OUT) {
+    fs.writeFileSync(process.env.NBX_BENCH_OUT, JSON.stringify(result, null, 2));
+  }
+  for (const opening of warm) {
+    expect(opening.rows).toBeGreaterThanOrEqual(10_000);
+  }
+});

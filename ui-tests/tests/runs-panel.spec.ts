@@ -1,0 +1,372 @@
+/**
+ * The Runs panel and the run view in a real JupyterLab: runs started through the nbx
+ * service appear live (running, then completed or failed), the `--where` filter narrows
+ * them and shows its errors inline, a double click opens the run view with the executed
+ * notebook rendered by JupyterLab, and Stop in the panel's toolbar terminates a long run.
+ * Dark-theme screenshots of the panel and the run view are attached to the report.
+ *
+ * Each test keeps its runs in `<tmpPath>/runs-root` (the `runsRoot` setting, which every
+ * request of the panel carries; the service resolves it against its directory, the
+ * server's root), so it sees only its own runs.
+ */
+import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+type Page = IJupyterLabPageFixture;
+
+/** A python3 notebook of code cells. */
+function notebook(...sources: string[]): string {
+  return JSON.stringify({
+    cells: sources.map(source => ({
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source
+    })),
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+const QUICK = notebook(
+  'import time\ntime.sleep(4)',
+  'print("hello from the run", 6 * 7)\nprint("loss: 0.25")'
+);
+const FAILING = notebook('raise ValueError("this run fails on purpose")');
+const LONG = notebook('import time\nprint("sleeping", flush=True)\ntime.sleep(60)');
+
+test.use({
+  mockSettings: async ({ tmpPath }, use) => {
+    await use({
+      ...galata.DEFAULT_SETTINGS,
+      'nbx:plugin': { runsRoot: `${tmpPath}/runs-root` }
+    });
+  }
+});
+
+test.beforeEach(async ({ page, tmpPath }) => {
+  await page.contents.uploadContent(QUICK, 'text', `${tmpPath}/quick.ipynb`);
+  await page.contents.uploadContent(FAILING, 'text', `${tmpPath}/failing.ipynb`);
+  await page.contents.uploadContent(LONG, 'text', `${tmpPath}/long.ipynb`);
+});
+
+/** A row of the panel, as its model holds it. */
+interface IPanelRow {
+  id: string;
+  status: string | null;
+  label: string;
+}
+
+/** What the tests read of the panel widget (its public API). */
+interface IPanelLike {
+  id: string;
+  model: {
+    rowCount: number;
+    id(row: number): string;
+    status(row: number): string | null;
+    label(row: number): string;
+  };
+  grid: {
+    defaultSizes: { rowHeight: number; columnHeaderHeight: number };
+  } | null;
+}
+
+/** Opens the Runs panel and waits for its first listing. */
+async function openRunsPanel(page: Page): Promise<void> {
+  await page.sidebar.openTab('nbx-runs');
+  await expect(page.locator('#nbx-runs')).toHaveAttribute('data-nbx-row-count', /\d+/);
+}
+
+/** The rows of the Runs panel, in order. */
+function panelRows(page: Page): Promise<IPanelRow[]> {
+  return page.evaluate(() => {
+    for (const widget of window.jupyterapp.shell.widgets('left')) {
+      if (widget.id === 'nbx-runs') {
+        const { model } = widget as unknown as IPanelLike;
+        return Array.from({ length: model.rowCount }, (_, row) => ({
+          id: model.id(row),
+          status: model.status(row),
+          label: model.label(row)
+        }));
+      }
+    }
+    return [];
+  });
+}
+
+/** The status the panel shows for run `id`, or null when it is not listed. */
+async function panelStatus(page: Page, id: string): Promise<string | null> {
+  return (await panelRows(page)).find(row => row.id === id)?.status ?? null;
+}
+
+/**
+ * Calls a method of the nbx service over a comm of its own (the panel started the
+ * service kernel already), as the extension does.
+ */
+function callService<T>(page: Page, method: string, params: Record<string, unknown>): Promise<T> {
+  return page.evaluate(
+    async ({ method, params }) => {
+      const manager = window.jupyterapp.serviceManager;
+      const response = await fetch(`${manager.serverSettings.baseUrl}api/kernels`);
+      const models = (await response.json()) as { id: string; name: string }[];
+      const model = models.find(k => k.name === 'nbx-service');
+      if (!model) {
+        throw new Error('the nbx service kernel is not running');
+      }
+      const kernel = manager.kernels.connectTo({ model, handleComms: true });
+      try {
+        const comm = kernel.createComm('nbx');
+        const reply = new Promise<Record<string, unknown>>(resolve => {
+          comm.onMsg = msg => {
+            const data = msg.content.data as Record<string, unknown>;
+            // Pushed events (runs-changed) come on every comm; the reply carries our id.
+            if (data.id === 1) {
+              resolve(data);
+            }
+          };
+        });
+        await comm.open({}).done;
+        comm.send({ id: 1, method, params: JSON.parse(JSON.stringify(params)) });
+        const data = await reply;
+        comm.close();
+        if (data.ok !== true) {
+          throw new Error(String(data.error));
+        }
+        return data.result as T;
+      } finally {
+        kernel.dispose();
+      }
+    },
+    { method, params }
+  );
+}
+
+/** Starts a run of `notebook` in the test's runs root; resolves with its id. */
+async function startRun(page: Page, tmpPath: string, notebook: string, label: string) {
+  const result = await callService<{ id: string }>(page, 'startRun', {
+    path: `${tmpPath}/${notebook}`,
+    root: `${tmpPath}/runs-root`,
+    label
+  });
+  return result.id;
+}
+
+/**
+ * Page coordinates of the middle of body row `row` of the grid, in its Notebook column
+ * (-1: the header; 80 px to the left is the Run column).
+ */
+async function rowPoint(page: Page, row: number): Promise<{ x: number; y: number }> {
+  const sizes = await page.evaluate(() => {
+    for (const widget of window.jupyterapp.shell.widgets('left')) {
+      if (widget.id === 'nbx-runs') {
+        return (widget as unknown as IPanelLike).grid?.defaultSizes ?? null;
+      }
+    }
+    return null;
+  });
+  expect(sizes).not.toBeNull();
+  const box = await page.locator('#nbx-runs .nbx-RunsGrid').boundingBox();
+  expect(box).not.toBeNull();
+  return {
+    x: (box?.x ?? 0) + 140,
+    y:
+      (box?.y ?? 0) +
+      (sizes?.columnHeaderHeight ?? 0) +
+      (sizes?.rowHeight ?? 0) * row +
+      (sizes?.rowHeight ?? 0) / 2
+  };
+}
+
+test('lists runs live, filters them, and opens one in the run view', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(180_000);
+  await openRunsPanel(page);
+  const panel = page.locator('#nbx-runs');
+  await expect(panel).toHaveAttribute('data-nbx-row-count', '0');
+  await expect(panel.locator('.nbx-RunsPanel-message')).toContainText('No runs yet');
+
+  const first = await startRun(page, tmpPath, 'quick.ipynb', 'quick one');
+  const second = await startRun(page, tmpPath, 'quick.ipynb', 'quick two');
+  const failing = await startRun(page, tmpPath, 'failing.ipynb', 'fails');
+
+  // Live: the runs show up as running, then completed (or error), without a reload.
+  for (const id of [first, second]) {
+    await expect.poll(() => panelStatus(page, id), { timeout: 60_000 }).toBe('running');
+  }
+  for (const id of [first, second]) {
+    await expect.poll(() => panelStatus(page, id), { timeout: 90_000 }).toBe('completed');
+  }
+  await expect.poll(() => panelStatus(page, failing), { timeout: 90_000 }).toBe('error');
+  // Latest first.
+  expect((await panelRows(page)).map(row => row.id)).toEqual([failing, second, first]);
+  await expect(panel.locator('.nbx-RunsPanel-footer')).toHaveText('3 runs');
+
+  // The filter speaks the --where language; a bad expression is explained inline.
+  const filter = panel.locator('.nbx-RunsPanel-filterInput');
+  await filter.fill('status >> completed');
+  await filter.press('Enter');
+  const error = panel.locator('.nbx-RunsPanel-error');
+  await expect(error).toBeVisible();
+  await expect(error).toContainText("invalid where 'status >> completed'");
+  await expect(filter).toHaveAttribute('aria-invalid', 'true');
+  await filter.fill('status = completed');
+  await filter.press('Enter');
+  await expect(error).toBeHidden();
+  await expect(panel).toHaveAttribute('data-nbx-row-count', '2');
+  expect((await panelRows(page)).map(row => row.id)).toEqual([second, first]);
+  await expect(panel.locator('.nbx-RunsPanel-footer')).toHaveText('2 of 3 runs');
+
+  // A click on a column header sorts by it: the Run column, ascending, then descending.
+  const header = await rowPoint(page, -1);
+  const byId = [first, second].sort();
+  await page.mouse.click(header.x - 80, header.y);
+  await expect.poll(async () => (await panelRows(page)).map(row => row.id)).toEqual(byId);
+  await page.mouse.click(header.x - 80, header.y);
+  await expect
+    .poll(async () => (await panelRows(page)).map(row => row.id))
+    .toEqual([...byId].reverse());
+  const row = (await panelRows(page)).findIndex(run => run.id === first);
+
+  // Selection: a click selects one row, shift-click extends, ctrl-click toggles.
+  const footer = panel.locator('.nbx-RunsPanel-footer');
+  const top = await rowPoint(page, 0);
+  const next = await rowPoint(page, 1);
+  await page.mouse.click(top.x, top.y);
+  await expect(footer).toHaveText('2 of 3 runs · 1 selected');
+  await page.keyboard.down('Shift');
+  await page.mouse.click(next.x, next.y);
+  await page.keyboard.up('Shift');
+  await expect(footer).toHaveText('2 of 3 runs · 2 selected');
+  await page.keyboard.down('Control');
+  await page.mouse.click(top.x, top.y);
+  await page.keyboard.up('Control');
+  await expect(footer).toHaveText('2 of 3 runs · 1 selected');
+
+  // A double click opens the run view: header, and the executed notebook as JupyterLab
+  // renders it.
+  const point = await rowPoint(page, row);
+  await page.mouse.dblclick(point.x, point.y);
+  const view = page.locator('.nbx-RunView');
+  await expect(view.locator('.nbx-RunView-title')).toContainText('quick.ipynb');
+  await expect(view.locator('.nbx-RunView-id')).toHaveText(first);
+  await expect(view.locator('.nbx-RunView-status')).toContainText('completed');
+  await expect(view.locator('.nbx-RunView-label')).toHaveText('quick one');
+  await expect(
+    view.locator('.jp-Notebook .jp-OutputArea-output', { hasText: 'hello from the run 42' })
+  ).toBeVisible();
+  await expect(view.locator('.jp-Notebook .jp-InputPrompt').first()).toContainText('[1]');
+  await view.locator('.lm-TabBar-tab', { hasText: 'Output' }).click();
+  await expect(view.locator('.nbx-RunView-logText')).toContainText('hello from the run 42');
+  await view.locator('.lm-TabBar-tab', { hasText: 'Scalars' }).click();
+  await expect(view.locator('.nbx-RunView-scalarsTable')).toContainText('loss');
+  await view.locator('.lm-TabBar-tab', { hasText: 'Notebook' }).click();
+
+  // The snapshot, as launched: the same cells, no outputs, in a tab of its own.
+  await page
+    .locator('.nbx-RunViewPanel .jp-Toolbar .jp-ToolbarButtonComponent', {
+      hasText: 'Open snapshot'
+    })
+    .click();
+  const snapshot = page.locator('.nbx-RunViewPanel', {
+    has: page.locator('.nbx-RunView-which')
+  });
+  await expect(snapshot.locator('.nbx-RunView-which')).toHaveText('snapshot as launched');
+  await expect(snapshot.locator('.jp-Notebook .jp-InputArea')).toHaveCount(2);
+  await expect(snapshot.locator('.jp-Notebook .jp-OutputArea-output')).toHaveCount(0);
+  await page.locator('.lm-TabBar-tab', { hasText: `Run ${first.slice(0, 8)}` }).click();
+
+  // The same in the dark theme, for the report.
+  await filter.fill('');
+  await filter.press('Enter');
+  await expect(panel).toHaveAttribute('data-nbx-row-count', '3');
+  await page.theme.setDarkTheme();
+  // Wider, to show every column.
+  const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle').first();
+  const grip = await handle.boundingBox();
+  if (grip) {
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + 380, grip.y + grip.height / 2, { steps: 5 });
+    await page.mouse.up();
+  }
+  await expect(view.locator('.jp-OutputArea-output').first()).toBeVisible();
+  await testInfo.attach('runs-panel-dark', {
+    body: await panel.screenshot(),
+    contentType: 'image/png'
+  });
+  // The run view, with the main area to itself.
+  await page.sidebar.close('left');
+  await testInfo.attach('run-view-dark', {
+    body: await page.locator(`#nbx-run-executed-${first}`).screenshot(),
+    contentType: 'image/png'
+  });
+});
+
+test('stops a long run from the panel, tags and deletes runs', async ({ page, tmpPath }) => {
+  test.setTimeout(120_000);
+  await openRunsPanel(page);
+  const panel = page.locator('#nbx-runs');
+  const quick = await startRun(page, tmpPath, 'quick.ipynb', 'quick');
+  const long = await startRun(page, tmpPath, 'long.ipynb', 'sleeps a minute');
+  await expect.poll(() => panelStatus(page, long), { timeout: 60_000 }).toBe('running');
+  await expect.poll(() => panelStatus(page, quick), { timeout: 90_000 }).toBe('completed');
+
+  // The running run's view follows it: its output so far, then its end.
+  const toolbar = panel.locator('.jp-Toolbar');
+  const stop = toolbar.locator('[data-command="nbx:stop-runs"]');
+  await expect(stop).toHaveAttribute('aria-disabled', 'true');
+  expect((await panelRows(page))[0].id).toBe(long);
+  const point = await rowPoint(page, 0);
+  await page.mouse.dblclick(point.x, point.y);
+  const view = page.locator('.nbx-RunView');
+  await expect(view.locator('.nbx-RunView-status')).toContainText('running');
+  await view.locator('.lm-TabBar-tab', { hasText: 'Output' }).click();
+  await expect(view.locator('.nbx-RunView-logText')).toContainText('sleeping', {
+    timeout: 30_000
+  });
+
+  // Stop it from the panel (the double click selected it).
+  await expect(panel.locator('.nbx-RunsPanel-footer')).toContainText('1 selected');
+  await expect(stop).not.toHaveAttribute('aria-disabled', 'true');
+  await stop.click();
+  await expect.poll(() => panelStatus(page, long), { timeout: 30_000 }).toBe('terminated');
+  await expect(stop).toHaveAttribute('aria-disabled', 'true');
+  await expect(view.locator('.nbx-RunView-status')).toContainText('terminated');
+  expect(await panelStatus(page, quick)).toBe('completed');
+
+  // Tag it: the prompt takes +tag / -tag changes.
+  await toolbar.locator('[data-command="nbx:tag-runs"]').click();
+  const prompt = page.locator('.jp-Dialog');
+  await prompt.locator('input').fill('+stopped +slow');
+  await prompt.getByRole('button', { name: 'Apply' }).click();
+  await expect
+    .poll(() =>
+      page.evaluate(id => {
+        for (const widget of window.jupyterapp.shell.widgets('left')) {
+          if (widget.id === 'nbx-runs') {
+            const model = (widget as unknown as IPanelLike).model as IPanelLike['model'] & {
+              rowOf(id: string): number;
+              tags(row: number): string[];
+            };
+            return model.tags(model.rowOf(id));
+          }
+        }
+        return [];
+      }, long)
+    )
+    .toEqual(['stopped', 'slow']);
+
+  // Delete it, after confirming.
+  await toolbar.locator('[data-command="nbx:delete-runs"]').click();
+  const confirm = page.locator('.jp-Dialog');
+  await expect(confirm.locator('.jp-Dialog-header')).toHaveText('Delete 1 run?');
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await expect.poll(async () => (await panelRows(page)).map(row => row.id)).toEqual([quick]);
+  await expect(panel.locator('.nbx-RunsPanel-footer')).toHaveText('1 run');
+});
