@@ -49,7 +49,6 @@ export const runViewPlugin: JupyterFrontEndPlugin<void> = {
     // Requests carry the runs root of nbx's settings; `refresh: 'manual'` stops following.
     const service = new RootedService(connection, settingRegistry);
     const tracker = new WidgetTracker<MainAreaWidget<RunView>>({ namespace: 'nbx-run' });
-    let restartAvailable: Promise<boolean> | null = null;
     let serviceCwd: Promise<string | null> | null = null;
 
     const actions: IRunViewActions = {
@@ -65,13 +64,6 @@ export const runViewPlugin: JupyterFrontEndPlugin<void> = {
           ...(record.kernel ? { kernel: record.kernel.name } : {}),
           ...(record.label ? { label: record.label } : {}),
           tags: record.tags
-        });
-      },
-      canRestart: () => (restartAvailable ??= Private.hasMethod(service, 'restartRun')),
-      restartUnavailable: () => {
-        restartAvailable = Promise.resolve(false);
-        Notification.warning(trans.__('This nbx service cannot restart runs.'), {
-          autoClose: 5000
         });
       },
       error: message => {
@@ -162,22 +154,6 @@ export const runViewPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 namespace Private {
-  /**
-   * True when the service has `method`: asks for a method that does not exist and reads
-   * the list of methods in the error (`unknown method '…'; methods: a, b, c`).
-   */
-  export async function hasMethod(service: INbxService, method: string): Promise<boolean> {
-    try {
-      await service.request('nbx:list-methods');
-      return false;
-    } catch (err) {
-      const text = err instanceof Error ? err.message : String(err);
-      const match = /methods: (.*)$/.exec(text);
-      // A service that words it otherwise: offer the button, hide it if a click fails.
-      return match ? match[1].split(/,\s*/).includes(method) : true;
-    }
-  }
-
   /** The service kernel's directory (JupyterLab's root directory), or null. */
   export async function serviceCwd(service: INbxService): Promise<string | null> {
     try {

@@ -38,10 +38,6 @@ export interface IRunViewActions {
   canRerun(): boolean;
   /** Opens "Run as experiment" prefilled with the run's notebook and flags. */
   rerun(record: IRunRecord): Promise<void>;
-  /** Resolves true when the service can restart runs (`restartRun`). */
-  canRestart(): Promise<boolean>;
-  /** Tells that the service has no `restartRun` after all. */
-  restartUnavailable(): void;
   /** Shows an error to the person. */
   error(message: string): void;
 }
@@ -545,10 +541,6 @@ export class RunView extends Panel {
       tooltip: trans.__('Refresh'),
       onClick: () => void this.refresh()
     });
-    void this._actions.canRestart().then(can => {
-      this._canRestart = can;
-      this._updateButtons();
-    });
     return { stop, restart, rerun, snapshot, refresh };
   }
 
@@ -557,7 +549,7 @@ export class RunView extends Panel {
     const { stop, restart, rerun } = this._buttons;
     stop.setHidden(!isLive(status));
     rerun.setHidden(!this._actions.canRerun());
-    restart.setHidden(!this._canRestart || status === null || isLive(status));
+    restart.setHidden(status === null || isLive(status));
   }
 
   private async _stop(): Promise<void> {
@@ -581,14 +573,7 @@ export class RunView extends Panel {
     try {
       await this._service.request('restartRun', { id });
     } catch (err) {
-      const message = Private.message(err);
-      if (message.startsWith('unknown method')) {
-        this._canRestart = false;
-        this._actions.restartUnavailable();
-        this._updateButtons();
-        return;
-      }
-      this._actions.error(message);
+      this._actions.error(Private.message(err));
     }
     await this.refresh();
   }
@@ -654,7 +639,6 @@ export class RunView extends Panel {
   private _durationNode: HTMLElement | null = null;
   private _record: IRunRecord | null = null;
   private _fetchError: string | null = null;
-  private _canRestart = false;
   private _live: boolean;
   private _started = false;
   private _stale = false;

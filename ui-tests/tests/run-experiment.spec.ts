@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { APIRequestContext, Locator, Page } from '@playwright/test';
 import { expect, galata, test } from '@jupyterlab/galata';
+import { openRunsPanel, panelRows, panelStatus } from './runs-helpers';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 /** The flags cell of train.ipynb with `epochs` changed from 5 to 3. */
@@ -124,12 +125,27 @@ test('runs the notebook as edited in the editor, with a flag changed in the dial
   const [id] = await listDir(request, runs);
   const toast = page.locator('.Toastify__toast', { hasText: 'Started run' });
   await expect(toast).toContainText(id.slice(0, 8), { timeout: 30_000 });
-  await expect(toast.getByRole('button', { name: 'Open run' })).toBeVisible();
+  // The Runs panel shows it running, then completed.
+  await openRunsPanel(page);
+  await expect.poll(() => panelStatus(page, id), { timeout: 60_000 }).toBe('running');
+  await expect.poll(() => panelStatus(page, id), { timeout: 120_000 }).toBe('completed');
+  // The notification's link opens the run: the values injected, the output there.
+  await toast.getByRole('button', { name: 'Open run' }).click();
+  const view = page.locator('.nbx-RunView');
+  await expect(view.locator('.nbx-RunView-id')).toHaveText(id);
+  await expect(view.locator('.nbx-RunView-status')).toContainText('completed');
+  await expect(view.locator('.jp-Notebook .jp-InputArea').nth(1)).toContainText('const lr = 0.05;');
+  await expect(view.locator('.jp-Notebook .jp-InputArea').nth(1)).toContainText(
+    'const epochs = 3;'
+  );
+  await expect(
+    view.locator('.jp-Notebook .jp-OutputArea-output', { hasText: 'step=3 loss=' }).first()
+  ).toBeVisible();
 
   // Both values injected (epochs from the editor, lr from the dialog), completed.
   const meta = async (): Promise<Record<string, unknown>> =>
     JSON.parse(await readText(request, `${runs}/${id}/meta.json`));
-  await expect.poll(async () => (await meta()).status, { timeout: 120_000 }).toBe('completed');
+  expect((await meta()).status).toBe('completed');
   const record = await meta();
   expect(record.flags).toMatchObject({ lr: 0.05, epochs: 3, optimizer: 'adam' });
   expect(record.tags).toEqual(['ui-test']);
@@ -147,7 +163,7 @@ test('opens from the file browser (dark theme), and the service kernel stays hid
   request,
   tmpPath
 }, testInfo) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   // Tall enough for the whole dialog in the screenshot.
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.theme.setDarkTheme();
@@ -179,8 +195,30 @@ test('opens from the file browser (dark theme), and the service kernel stays hid
     path: screenshot,
     contentType: 'image/png'
   });
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  // The sweep: a batch of 4 trials, each a run of its own.
+  await dialog.getByRole('button', { name: 'Run the experiment' }).click();
   await expect(dialog).toHaveCount(0);
+  const toast = page.locator('.Toastify__toast', { hasText: 'Started a sweep of 4 trials' });
+  await expect(toast).toBeVisible({ timeout: 60_000 });
+  const batchId = /batch ([0-9a-f]{8})/.exec((await toast.textContent()) ?? '')?.[1] ?? '';
+  expect(batchId).not.toBe('');
+  const runs = `${tmpPath}/runs-root/runs`;
+  const batch = (await listDir(request, runs)).find(name => name.startsWith(batchId)) ?? '';
+  const batchMeta = JSON.parse(await readText(request, `${runs}/${batch}/meta.json`)) as {
+    kind: string;
+    trials: string[];
+    tags: string[];
+  };
+  expect(batchMeta.kind).toBe('batch');
+  expect(batchMeta.tags).toEqual(['sweep', 'dark']);
+  expect(batchMeta.trials).toHaveLength(4);
+  await openRunsPanel(page);
+  await expect
+    .poll(async () => {
+      const listed = new Set((await panelRows(page)).map(row => row.id));
+      return batchMeta.trials.filter(trial => listed.has(trial)).length;
+    })
+    .toBe(4);
 
   // The service kernel is running now (the dialog asked it for the flags), but it is
   // neither a Launcher card nor a choice of the kernel picker.
@@ -195,6 +233,7 @@ test('opens from the file browser (dark theme), and the service kernel stays hid
   await expect(launcher.locator('.jp-LauncherCard', { hasText: 'nbx service' })).toHaveCount(0);
   await expect(launcher.locator('.jp-LauncherCard[title="nbx service"]')).toHaveCount(0);
 
+  await page.sidebar.openTab('filebrowser');
   await page.notebook.openByPath(`${tmpPath}/train.ipynb`);
   await page.notebook.activate('train.ipynb');
   await page.menu.clickMenuItem('Kernel>Change Kernel…');
@@ -242,4 +281,20 @@ test('opens from the file browser (dark theme), and the service kernel stays hid
   await expect(rerun.locator('input[name="tags"]')).toHaveValue('a, b');
   await expect(rerun.locator('.nbx-RunDialog-trials')).toHaveText('1 run');
   await rerun.getByRole('button', { name: 'Cancel' }).click();
+
+  // Meanwhile the sweep ran its trials, one at a time: each completed with its values.
+  await openRunsPanel(page);
+  for (const trial of batchMeta.trials) {
+    await expect.poll(() => panelStatus(page, trial), { timeout: 120_000 }).toBe('completed');
+  }
+  const labels = (await panelRows(page))
+    .filter(row => batchMeta.trials.includes(row.id))
+    .map(row => row.label)
+    .sort();
+  expect(labels).toEqual([
+    'adam for 2 epochs',
+    'adam for 3 epochs',
+    'sgd for 2 epochs',
+    'sgd for 3 epochs'
+  ]);
 });

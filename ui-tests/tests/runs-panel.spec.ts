@@ -9,9 +9,8 @@
  * request of the panel carries; the service resolves it against its directory, the
  * server's root), so it sees only its own runs.
  */
-import { expect, galata, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
-
-type Page = IJupyterLabPageFixture;
+import { expect, galata, test } from '@jupyterlab/galata';
+import { openRunsPanel, panelRows, panelStatus, type IPanelLike, type Page } from './runs-helpers';
 
 /** A python3 notebook of code cells. */
 function notebook(...sources: string[]): string {
@@ -53,55 +52,6 @@ test.beforeEach(async ({ page, tmpPath }) => {
   await page.contents.uploadContent(FAILING, 'text', `${tmpPath}/failing.ipynb`);
   await page.contents.uploadContent(LONG, 'text', `${tmpPath}/long.ipynb`);
 });
-
-/** A row of the panel, as its model holds it. */
-interface IPanelRow {
-  id: string;
-  status: string | null;
-  label: string;
-}
-
-/** What the tests read of the panel widget (its public API). */
-interface IPanelLike {
-  id: string;
-  model: {
-    rowCount: number;
-    id(row: number): string;
-    status(row: number): string | null;
-    label(row: number): string;
-  };
-  grid: {
-    defaultSizes: { rowHeight: number; columnHeaderHeight: number };
-  } | null;
-}
-
-/** Opens the Runs panel and waits for its first listing. */
-async function openRunsPanel(page: Page): Promise<void> {
-  await page.sidebar.openTab('nbx-runs');
-  await expect(page.locator('#nbx-runs')).toHaveAttribute('data-nbx-row-count', /\d+/);
-}
-
-/** The rows of the Runs panel, in order. */
-function panelRows(page: Page): Promise<IPanelRow[]> {
-  return page.evaluate(() => {
-    for (const widget of window.jupyterapp.shell.widgets('left')) {
-      if (widget.id === 'nbx-runs') {
-        const { model } = widget as unknown as IPanelLike;
-        return Array.from({ length: model.rowCount }, (_, row) => ({
-          id: model.id(row),
-          status: model.status(row),
-          label: model.label(row)
-        }));
-      }
-    }
-    return [];
-  });
-}
-
-/** The status the panel shows for run `id`, or null when it is not listed. */
-async function panelStatus(page: Page, id: string): Promise<string | null> {
-  return (await panelRows(page)).find(row => row.id === id)?.status ?? null;
-}
 
 /**
  * Calls a method of the nbx service over a comm of its own (the panel started the
@@ -281,10 +231,19 @@ test('lists runs live, filters them, and opens one in the run view', async ({
   await expect(snapshot.locator('.jp-Notebook .jp-OutputArea-output')).toHaveCount(0);
   await page.locator('.lm-TabBar-tab', { hasText: `Run ${first.slice(0, 8)}` }).click();
 
-  // The same in the dark theme, for the report.
+  // Restart: the run executes again in place; the view and the panel follow it.
   await filter.fill('');
   await filter.press('Enter');
   await expect(panel).toHaveAttribute('data-nbx-row-count', '3');
+  const executed = page.locator(`#nbx-run-executed-${first}`);
+  await executed.locator('.jp-Toolbar .jp-ToolbarButtonComponent', { hasText: 'Restart' }).click();
+  const status = executed.locator('.nbx-RunView-status');
+  await expect(status).toContainText('running', { timeout: 30_000 });
+  await expect.poll(() => panelStatus(page, first), { timeout: 30_000 }).toBe('running');
+  await expect(status).toContainText('completed', { timeout: 60_000 });
+  await expect.poll(() => panelStatus(page, first), { timeout: 30_000 }).toBe('completed');
+
+  // The same in the dark theme, for the report.
   await page.theme.setDarkTheme();
   // Wider, to show every column.
   const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle').first();

@@ -68,6 +68,35 @@ test('TypeScript: only the literal text changes', () => {
   );
 });
 
+test('TypeScript: a new string for a const is widened, so comparing it with the old one compiles', () => {
+  assert.equal(
+    inject('typescript', "const optimizer = 'adam'; // or 'sgd'", { optimizer: 'sgd' }),
+    "const optimizer = 'sgd' as string; // or 'sgd'"
+  );
+  assert.equal(
+    inject('typescript', "const optimizer = 'adam';", { optimizer: 'adam' }),
+    "const optimizer = 'adam';",
+    'the same value stays as written'
+  );
+  for (const kept of [
+    "let optimizer = 'adam';",
+    "const optimizer: string = 'adam';",
+    "const optimizer = 'adam' as const;",
+    "const optimizer = ('adam');"
+  ]) {
+    assert.equal(
+      inject('typescript', kept, { optimizer: 'sgd' }),
+      kept.replace('adam', 'sgd'),
+      kept
+    );
+  }
+  assert.equal(
+    inject('javascript', "const optimizer = 'adam';", { optimizer: 'sgd' }),
+    "const optimizer = 'sgd';"
+  );
+  assert.equal(inject('typescript', 'const epochs = 5;', { epochs: 3 }), 'const epochs = 3;');
+});
+
 test('TypeScript: numbers are written shortest, with NaN and Infinity', () => {
   const out = inject('typescript', 'const a = 1, b = 2, c = 3, d = 4, e = 5, f = 6;', {
     a: 0.1 + 0.2,

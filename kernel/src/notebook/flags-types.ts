@@ -43,6 +43,14 @@ export interface ILiteral {
   style: LiteralStyle;
   /** The items of a list literal, each with its own range; null for scalars. */
   items: ILiteral[] | null;
+  /**
+   * TypeScript only: true for a string literal initializing a `const` without a type
+   * annotation, whose type is the literal itself: with `const optimizer = 'adam'`, a
+   * later `optimizer === 'adam'` would not compile once the value is `'sgd'`, so a new
+   * value is written widened (`'sgd' as string`). Numbers and booleans are left as they
+   * are: comparing them with other literals is rare, and `3 as number` is noise.
+   */
+  widen?: boolean;
 }
 
 /** Internal: one literal assignment of a flags cell. */

@@ -251,6 +251,16 @@ export function scanTypeScriptCell(text: string, language: FlagLanguage): ICellS
         );
         return;
       }
+      if (
+        language === 'typescript' &&
+        blockScope === ts.NodeFlags.Const &&
+        decl.type === undefined &&
+        typeof value.value === 'string' &&
+        value.start === decl.initializer?.getStart(sf) &&
+        value.end === decl.initializer.getEnd()
+      ) {
+        value.widen = true;
+      }
       const last = i === list.declarations.length - 1;
       const description =
         trailingComment(text, last ? statement.getEnd() : decl.getEnd()) ??
@@ -335,6 +345,9 @@ function renderKey(key: string): string {
  * (a string literal, or the first item of a list literal) and double quotes otherwise.
  */
 export function renderTypeScriptValue(value: JSONValue, like: ILiteral | null): string {
+  if (like?.widen === true && typeof value === 'string') {
+    return `${renderTypeScriptValue(value, { ...like, widen: false })} as string`;
+  }
   if (value === null) {
     return 'null';
   }

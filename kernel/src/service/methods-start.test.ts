@@ -9,11 +9,14 @@ import { after, describe, it } from 'node:test';
 import { stopRun } from '../scheduler/control';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
-import { code, notebook, tempDir, writeNotebook } from '../testing/fixtures';
+import { withEffectiveStatus } from '../store/runs';
+import * as fs from 'node:fs';
+import { code, notebook, tempDir, waitFor, writeNotebook } from '../testing/fixtures';
 import { createContext } from './context';
 import {
   cliError,
   previewTrialsMethod,
+  restartRunMethod,
   startRunMethod,
   type ITrialsPreview
 } from './methods-start';
@@ -143,6 +146,27 @@ describe('startRunMethod', () => {
     const trial = new RunDir(root, meta.trials[1]).readMeta();
     assert.deepEqual(trial.flags, { x: 1, name: 'b' });
     assert.equal(trial.parent, id);
+  });
+
+  it('restarts a finished run in place with a changed flag, and refuses a live one', async () => {
+    const { id } = await start({ flags: { x: '3' } });
+    const run = new RunDir(root, id);
+    const ended = (): RunMeta | undefined => {
+      const meta = withEffectiveStatus(run.readMeta());
+      return meta.status === 'completed' || meta.status === 'error' ? meta : undefined;
+    };
+    assert.equal((await waitFor(ended, 60_000, 'the run to end')).status, 'completed');
+    const restarted = restartRunMethod({ id: id.slice(0, 8), root, flags: { x: '7' } }, context)
+      .json as RunMeta;
+    assert.equal(restarted.id, id);
+    assert.equal(restarted.status, 'queued');
+    assert.deepEqual(restarted.flags, { x: 7, name: 'a' });
+    assert.throws(
+      () => restartRunMethod({ id, root }, context),
+      /is (queued|running); stop it first/
+    );
+    assert.equal((await waitFor(ended, 60_000, 'the restart to end')).status, 'completed');
+    assert.match(fs.readFileSync(run.executedPath, 'utf8'), /7 a/);
   });
 
   it("refuses bad values with the CLI's one line", async () => {

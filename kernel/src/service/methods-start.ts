@@ -1,7 +1,7 @@
 /**
- * Service methods behind the "Run as experiment" dialog: a notebook's flags, the
- * kernels and GPUs to choose from, the trials a set of values makes, and starting a
- * run or a sweep.
+ * Service methods that start runs, and those behind the "Run as experiment" dialog: a
+ * notebook's flags, the kernels and GPUs to choose from, the trials a set of values
+ * makes, starting a run or a sweep, and restarting a finished run.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -14,11 +14,13 @@ import type { INotebook, JSONValue } from '../notebook/nbformat';
 import { findKernelSpecs, getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
 import { expandTrials, parseFlagDomain, type BatchKind, type IBatchPlan } from '../scheduler/batch';
 import { unknownFlagError } from '../scheduler/batch-file';
-import { spawnDetachedRunner } from '../scheduler/control';
+import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
 import { prepareRun, type IRunRequest } from '../scheduler/prepare';
+import { prepareRestart } from '../scheduler/restart';
 import { applyTagChanges } from '../store/tags';
 import { withEffectiveStatus } from '../store/runs';
 import { parseGpuList, queryGpus } from '../tracking/gpus';
+import { runOf } from './methods-read';
 import { oneLine, type IMethodResult, type IServiceContext } from './protocol';
 import {
   optionalBoolean,
@@ -291,10 +293,27 @@ export async function startRunMethod(
     request.content = content;
   }
   const { run, meta } = await prepareRun(request);
-  if (spawnDetachedRunner(run) < 0) {
-    throw new UserError(`run ${run.id.slice(0, 8)} was created but its runner could not start`);
-  }
+  spawnDetachedRunner(run);
   return { json: { id: run.id, path: run.path, meta: withEffectiveStatus(meta) } };
+}
+
+/**
+ * `restartRun({ id, flags?, gpus?, root? })`: runs a finished run again in its own
+ * directory, detached, as `nbx restart ID NAME=VALUE... --detach` does: `flags` changes
+ * values (`{ name: 'value as typed' }`), `gpus` as for `startRun` (absent: the run's
+ * own). A batch runs its unfinished trials again. Result: the record, now queued. A run
+ * still going, or never started, is a one-line error.
+ */
+export function restartRunMethod(params: Params, context: IServiceContext): IMethodResult {
+  const run = runOf(params, context);
+  const flags = assignmentsOf(optionalObject(params, 'flags')).map(a => `${a.name}=${a.raw}`);
+  const meta = prepareRestart(run, { flags, gpus: gpusParam(params) });
+  if (meta.kind === 'batch') {
+    spawnDetachedBatch(run);
+  } else {
+    spawnDetachedRunner(run);
+  }
+  return { json: withEffectiveStatus(run.readMeta()) };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   gpusMethod,
   kernelsMethod,
   previewTrialsMethod,
+  restartRunMethod,
   startRunMethod
 } from './methods-start';
 import { deleteRunsMethod, setLabelMethod, setTagsMethod, stopRunsMethod } from './methods-write';
@@ -35,5 +36,6 @@ export const SERVICE_METHODS: Readonly<Record<string, ServiceMethod>> = {
   kernels: kernelsMethod,
   flags: flagsMethod,
   previewTrials: previewTrialsMethod,
-  startRun: startRunMethod
+  startRun: startRunMethod,
+  restartRun: restartRunMethod
 };

@@ -1,0 +1,56 @@
+/**
+ * Reading the Runs panel in the page: its rows as its model holds them (the grid paints
+ * on a canvas, so the tests read the model the grid draws).
+ */
+import { expect, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+export type Page = IJupyterLabPageFixture;
+
+/** A row of the panel, as its model holds it. */
+export interface IPanelRow {
+  id: string;
+  status: string | null;
+  label: string;
+}
+
+/** What the tests read of the panel widget (its public API). */
+export interface IPanelLike {
+  id: string;
+  model: {
+    rowCount: number;
+    id(row: number): string;
+    status(row: number): string | null;
+    label(row: number): string;
+  };
+  grid: {
+    defaultSizes: { rowHeight: number; columnHeaderHeight: number };
+  } | null;
+}
+
+/** Opens the Runs panel and waits for its first listing. */
+export async function openRunsPanel(page: Page): Promise<void> {
+  await page.sidebar.openTab('nbx-runs');
+  await expect(page.locator('#nbx-runs')).toHaveAttribute('data-nbx-row-count', /\d+/);
+}
+
+/** The rows of the Runs panel, in order. */
+export function panelRows(page: Page): Promise<IPanelRow[]> {
+  return page.evaluate(() => {
+    for (const widget of window.jupyterapp.shell.widgets('left')) {
+      if (widget.id === 'nbx-runs') {
+        const { model } = widget as unknown as IPanelLike;
+        return Array.from({ length: model.rowCount }, (_, row) => ({
+          id: model.id(row),
+          status: model.status(row),
+          label: model.label(row)
+        }));
+      }
+    }
+    return [];
+  });
+}
+
+/** The status the panel shows for run `id`, or null when it is not listed. */
+export async function panelStatus(page: Page, id: string): Promise<string | null> {
+  return (await panelRows(page)).find(row => row.id === id)?.status ?? null;
+}
