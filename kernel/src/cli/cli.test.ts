@@ -7,45 +7,19 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseNotebook } from '../notebook/io';
-import type { ICodeCell, IStreamOutput } from '../notebook/nbformat';
+import type { ICodeCell } from '../notebook/nbformat';
 import type { RunMeta } from '../store/meta';
 import {
-  cliEnv,
   code,
   FAKE_BIN,
   nbx,
   nbxAsync,
   notebook,
   pidAlive,
-  tempDir,
   waitFor,
   writeNotebook
 } from '../testing/fixtures';
-
-function project(): { dir: string; home: string; env: NodeJS.ProcessEnv } {
-  const dir = tempDir();
-  const home = path.join(dir, 'runs-home');
-  return { dir, home, env: cliEnv(home) };
-}
-
-function runIds(home: string): string[] {
-  try {
-    return fs.readdirSync(path.join(home, 'runs'));
-  } catch {
-    return [];
-  }
-}
-
-function readMeta(home: string, id: string): RunMeta {
-  return JSON.parse(fs.readFileSync(path.join(home, 'runs', id, 'meta.json'), 'utf8')) as RunMeta;
-}
-
-function streamText(cell: ICodeCell): string {
-  return cell.outputs
-    .filter((o): o is IStreamOutput => o.output_type === 'stream')
-    .map(o => (Array.isArray(o.text) ? o.text.join('') : o.text))
-    .join('');
-}
+import { assertOneLine, cliProject, readMeta, runIds, streamText } from '../testing/cli-project';
 
 /** Asserts a bad-input failure: non-zero exit, one line on stderr, no run written. */
 function assertOneLineError(
@@ -53,16 +27,13 @@ function assertOneLineError(
   pattern: RegExp,
   home: string
 ): void {
-  assert.notEqual(r.status, 0);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line expected, got:\n${r.stderr}`);
-  assert.match(lines[0], pattern);
+  assertOneLine(r, 'failed', pattern);
   assert.deepEqual(runIds(home), [], 'nothing written');
 }
 
 describe('nbx run', () => {
   it('runs a notebook in its run directory and records everything', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     fs.writeFileSync(path.join(dir, 'data.csv'), 'a,b\n1,2\n');
     const nbPath = writeNotebook(
       dir,
@@ -116,7 +87,7 @@ describe('nbx run', () => {
   });
 
   it('exits non-zero with the error when a cell fails', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'bad.ipynb', notebook('python3', [code('raise RuntimeError("nope")')]));
     const r = nbx(['run', 'bad.ipynb', '--json'], { cwd: dir, env });
     assert.equal(r.status, 1);
@@ -127,7 +98,7 @@ describe('nbx run', () => {
   });
 
   it('gives the kernel exactly the GPUs chosen', () => {
-    const { dir, env } = project();
+    const { dir, env } = cliProject();
     writeNotebook(
       dir,
       'gpu.ipynb',
@@ -150,7 +121,7 @@ describe('nbx run', () => {
   });
 
   it('detaches: prints the id at once, and the run completes on its own', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(
       dir,
       'slow.ipynb',
@@ -172,7 +143,7 @@ describe('nbx run', () => {
   });
 
   it('stops a running run: status terminated, kernel gone', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(
       dir,
       'long.ipynb',
@@ -200,7 +171,7 @@ describe('nbx run', () => {
   });
 
   it('survives its runner being killed with SIGKILL: terminated, valid notebook, no orphan kernel', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(
       dir,
       'killed.ipynb',
@@ -240,7 +211,7 @@ describe('nbx run', () => {
   });
 
   it('refuses bad input with one clear line and writes nothing', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     fs.writeFileSync(path.join(dir, 'broken.ipynb'), '{"cells": [');
     fs.writeFileSync(
       path.join(dir, 'old.ipynb'),
@@ -264,7 +235,7 @@ describe('nbx run', () => {
   });
 
   it('resolves run references and refuses unknown or ambiguous ones', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'quick.ipynb', notebook('python3', [code('pass')]));
     for (let i = 0; i < 3; i++) {
       assert.equal(nbx(['run', 'quick.ipynb', '-q'], { cwd: dir, env }).status, 0);
@@ -298,7 +269,7 @@ describe('nbx run', () => {
 
 describe('nbx gpus', () => {
   it('lists GPUs from nvidia-smi, and says so when there is none', () => {
-    const { dir, env } = project();
+    const { dir, env } = cliProject();
     const withFake = { ...env, PATH: `${FAKE_BIN}${path.delimiter}${env.PATH ?? ''}` };
     const r = nbx(['gpus', '--json'], { cwd: dir, env: withFake });
     assert.equal(r.status, 0, r.stderr);

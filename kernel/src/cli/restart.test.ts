@@ -7,64 +7,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseNotebook } from '../notebook/io';
-import type { ICodeCell, IStreamOutput } from '../notebook/nbformat';
 import type { RunMeta } from '../store/meta';
 import {
-  cliEnv,
   code,
   FAKE_BIN,
   nbx,
   notebook,
   pidAlive,
-  tempDir,
   waitFor,
   writeNotebook
 } from '../testing/fixtures';
-
-function project(): { dir: string; home: string; env: NodeJS.ProcessEnv } {
-  const dir = tempDir();
-  const home = path.join(dir, 'home');
-  return { dir, home, env: cliEnv(home) };
-}
-
-function runIds(home: string): string[] {
-  try {
-    return fs.readdirSync(path.join(home, 'runs'));
-  } catch {
-    return [];
-  }
-}
-
-function readMeta(home: string, id: string): RunMeta {
-  return JSON.parse(fs.readFileSync(path.join(home, 'runs', id, 'meta.json'), 'utf8')) as RunMeta;
-}
-
-/** What the cells of a run's executed notebook printed. */
-function executedText(home: string, id: string): string {
-  const nb = parseNotebook(
-    fs.readFileSync(path.join(home, 'runs', id, 'executed.ipynb'), 'utf8'),
-    'executed.ipynb'
-  );
-  return nb.cells
-    .filter((c): c is ICodeCell => c.cell_type === 'code')
-    .flatMap(c => c.outputs)
-    .filter((o): o is IStreamOutput => o.output_type === 'stream')
-    .map(o => (Array.isArray(o.text) ? o.text.join('') : o.text))
-    .join('');
-}
-
-/** Asserts a refusal: the exit status, and one line on stderr matching `pattern`. */
-function assertOneLine(
-  r: { status: number | null; stderr: string },
-  status: number,
-  pattern: RegExp
-): void {
-  assert.equal(r.status, status, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line expected, got:\n${r.stderr}`);
-  assert.match(lines[0], pattern);
-}
+import { assertOneLine, cliProject, executedText, readMeta, runIds } from '../testing/cli-project';
 
 const TRAIN = notebook('python3', [
   code('lr = 0.1\nlayers = 2\nwait = 0.1', ['parameters']),
@@ -94,7 +47,7 @@ const RESUMABLE = notebook('python3', [
 
 describe('nbx start', () => {
   it('starts a staged batch through the queue, and refuses a run that is not staged', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const staged = nbx(['run', 'train.ipynb', 'lr=[0.1,0.2]', '--parallel', '2', '--stage'], {
       cwd: dir,
@@ -151,7 +104,7 @@ describe('nbx start', () => {
   });
 
   it('starts every staged run with --staged, oldest first, and then has none left', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const single = nbx(['run', 'train.ipynb', 'lr=0.3', '--stage'], { cwd: dir, env });
     assert.equal(single.status, 0, single.stderr);
@@ -195,7 +148,7 @@ describe('nbx start', () => {
   });
 
   it('starts a staged run in the background with --detach', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const staged = nbx(['run', 'train.ipynb', 'lr=0.4', '--stage'], { cwd: dir, env });
     assert.equal(staged.status, 0, staged.stderr);
@@ -220,7 +173,7 @@ describe('nbx start', () => {
 
 describe('nbx restart', () => {
   it('restarts a stopped run on another GPU in its own directory, from its checkpoint', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'resume.ipynb', RESUMABLE);
     const gpuEnv = { ...env, PATH: `${FAKE_BIN}${path.delimiter}${env.PATH ?? ''}` };
     const launched = nbx(['run', 'resume.ipynb', '--gpus', '0', '--detach'], {
@@ -289,7 +242,7 @@ describe('nbx restart', () => {
   });
 
   it('refuses what it cannot restart with one line', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const staged = nbx(['run', 'train.ipynb', '--stage'], { cwd: dir, env });
     assert.equal(staged.status, 0, staged.stderr);
@@ -311,7 +264,7 @@ describe('nbx restart', () => {
 
 describe('nbx rerun', () => {
   it("makes a new run from the old run's snapshot: the changed flag, the old others", () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     const nbPath = writeNotebook(dir, 'train.ipynb', TRAIN);
     const first = nbx(['run', 'train.ipynb', 'lr=0.5', 'layers=3', '--tag', 'base', '--json'], {
       cwd: dir,
@@ -357,7 +310,7 @@ describe('nbx rerun', () => {
   });
 
   it('refuses to rerun a batch, pointing at its trials and its command', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const staged = nbx(['run', 'train.ipynb', 'lr=[0.1,0.2]', '--stage'], { cwd: dir, env });
     assert.equal(staged.status, 0, staged.stderr);

@@ -6,39 +6,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseNotebook } from '../notebook/io';
-import type { ICodeCell, IStreamOutput } from '../notebook/nbformat';
 import type { RunMeta } from '../store/meta';
 import {
-  cliEnv,
   code,
   FAKE_BIN,
   nbx,
   nbxAsync,
   notebook,
   pidAlive,
-  tempDir,
   waitFor,
   writeNotebook
 } from '../testing/fixtures';
-
-function project(): { dir: string; home: string; env: NodeJS.ProcessEnv } {
-  const dir = tempDir();
-  const home = path.join(dir, 'home');
-  return { dir, home, env: cliEnv(home) };
-}
-
-function runIds(home: string): string[] {
-  try {
-    return fs.readdirSync(path.join(home, 'runs'));
-  } catch {
-    return [];
-  }
-}
-
-function readMeta(home: string, id: string): RunMeta {
-  return JSON.parse(fs.readFileSync(path.join(home, 'runs', id, 'meta.json'), 'utf8')) as RunMeta;
-}
+import { assertOneLine, cliProject, executedText, readMeta, runIds } from '../testing/cli-project';
 
 /** The batch being run, once its record lists its trials and names its runner. */
 function startedBatch(home: string): RunMeta | undefined {
@@ -63,19 +42,6 @@ function batchOf(home: string): RunMeta {
   return batch;
 }
 
-function executedText(home: string, id: string): string {
-  const nb = parseNotebook(
-    fs.readFileSync(path.join(home, 'runs', id, 'executed.ipynb'), 'utf8'),
-    'executed.ipynb'
-  );
-  return nb.cells
-    .filter((c): c is ICodeCell => c.cell_type === 'code')
-    .flatMap(c => c.outputs)
-    .filter((o): o is IStreamOutput => o.output_type === 'stream')
-    .map(o => (Array.isArray(o.text) ? o.text.join('') : o.text))
-    .join('');
-}
-
 /** The most runs that overlapped in time, from their recorded start and stop. */
 function maxOverlap(metas: RunMeta[]): number {
   const events = metas.flatMap(m => [
@@ -98,10 +64,7 @@ function assertRefused(
   pattern: RegExp,
   home: string
 ) {
-  assert.equal(r.status, 2, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line expected, got:\n${r.stderr}`);
-  assert.match(lines[0], pattern);
+  assertOneLine(r, 2, pattern);
   assert.ok(!fs.existsSync(home), 'nothing written');
 }
 
@@ -155,7 +118,7 @@ function assertNoSharedGpu(uses: IGpuUse[]): void {
 
 describe('nbx run with a sweep', () => {
   it('runs a grid of 4, 2 at a time: a batch run lists its trials, each injected', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const r = nbx(
       [
@@ -273,7 +236,7 @@ describe('nbx run with a sweep', () => {
   });
 
   it('previews a random search reproducibly with a seed, and writes nothing', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const args = [
       'run',
@@ -299,7 +262,7 @@ describe('nbx run with a sweep', () => {
   });
 
   it('refuses bad input with one line before anything starts', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     fs.writeFileSync(path.join(dir, 'trials.csv'), 'lr,layers\n0.1,2\n0.2\n');
     const cases: [string[], RegExp][] = [
@@ -320,7 +283,7 @@ describe('nbx run with a sweep', () => {
   });
 
   it('queues trials on free GPUs: never two on one GPU, each kernel sees its own', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'gpu.ipynb', GPU_NB);
     const log = path.join(dir, 'gpus.jsonl');
     const withGpus = {
@@ -373,7 +336,7 @@ describe('nbx run with a sweep', () => {
   });
 
   it('never double-books a GPU between two sweeps started at once', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'gpu.ipynb', GPU_NB);
     const log = path.join(dir, 'gpus.jsonl');
     const withLog = { ...env, GPU_LOG: log };
@@ -391,7 +354,7 @@ describe('nbx run with a sweep', () => {
   });
 
   it('stops a batch: running trials terminated, queued ones cancelled, kernels gone', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const r = nbx(
       ['run', 'train.ipynb', 'lr=[1,2,3,4]', 'wait=120', '--parallel', '2', '--detach', '--json'],
@@ -444,7 +407,7 @@ describe('nbx run with a sweep', () => {
   });
 
   it('stops one trial alone, and a killed batch runner leaves its trials terminated', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const { child, done } = nbxAsync(
       ['run', 'train.ipynb', 'lr=[1,2,3]', 'wait=120', '--parallel', '2'],
@@ -483,7 +446,7 @@ describe('nbx run with a sweep', () => {
   });
 
   it('stops a foreground sweep on Ctrl-C', async () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'train.ipynb', TRAIN);
     const { child, done } = nbxAsync(['run', 'train.ipynb', 'lr=[1,2]', 'wait=120'], {
       cwd: dir,

@@ -10,19 +10,11 @@ import * as path from 'path';
 import { parseNotebook } from '../notebook/io';
 import { sourceText } from '../notebook/nbformat';
 import type { RunMeta } from '../store/meta';
-import { cliEnv, code, nbx, notebook, tempDir, writeNotebook } from '../testing/fixtures';
-
-function project(): { dir: string; home: string; env: NodeJS.ProcessEnv } {
-  const dir = tempDir();
-  const home = path.join(dir, 'home');
-  return { dir, home, env: cliEnv(home) };
-}
+import { code, nbx, notebook, writeNotebook } from '../testing/fixtures';
+import { cliProject, readMeta } from '../testing/cli-project';
 
 function lastRun(home: string): { meta: RunMeta; dir: string } {
-  const ids = fs.readdirSync(path.join(home, 'runs'));
-  const metas = ids.map(
-    id => JSON.parse(fs.readFileSync(path.join(home, 'runs', id, 'meta.json'), 'utf8')) as RunMeta
-  );
+  const metas = fs.readdirSync(path.join(home, 'runs')).map(id => readMeta(home, id));
   metas.sort((a, b) => b.created.localeCompare(a.created));
   return { meta: metas[0], dir: path.join(home, 'runs', metas[0].id) };
 }
@@ -34,7 +26,7 @@ const PY_FLAGS = code(
 
 describe('nbx flags and flag injection', () => {
   it('lists the flags of Python and TypeScript notebooks', () => {
-    const { dir, env } = project();
+    const { dir, env } = cliProject();
     writeNotebook(dir, 'p.ipynb', notebook('python3', [PY_FLAGS]));
     writeNotebook(
       dir,
@@ -63,7 +55,7 @@ describe('nbx flags and flag injection', () => {
   });
 
   it('injects values in place, records flags and the default label, and runs them', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(
       dir,
       'p.ipynb',
@@ -91,13 +83,14 @@ describe('nbx flags and flag injection', () => {
   });
 
   it('expands ${flag} in --label and injects TypeScript literals', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(
       dir,
       't.ipynb',
       notebook('tslab', [
         code("const lr = 0.01; // rate\nconst opt = 'adam';", ['parameters']),
-        code('console.log(lr, opt);')
+        // Compiles only if the injected 'sgd' is typed string, not the literal 'sgd'.
+        code("console.log(lr, opt, opt === 'adam' ? 'is adam' : 'not adam');")
       ])
     );
     const r = nbx(['run', 't.ipynb', 'opt=sgd', '--label', 'opt ${opt} at ${lr}'], {
@@ -105,7 +98,7 @@ describe('nbx flags and flag injection', () => {
       env
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, '0.01 sgd\n');
+    assert.equal(r.stdout, '0.01 sgd not adam\n');
     const { meta, dir: runDir } = lastRun(home);
     assert.equal(meta.label, 'opt sgd at 0.01');
     const executed = parseNotebook(
@@ -114,12 +107,12 @@ describe('nbx flags and flag injection', () => {
     );
     assert.equal(
       sourceText(executed.cells[0].source),
-      "const lr = 0.01; // rate\nconst opt = 'sgd';"
+      "const lr = 0.01; // rate\nconst opt = 'sgd' as string;"
     );
   });
 
   it('refuses unknown flags, bad values and broken flags cells in one line, writing nothing', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'p.ipynb', notebook('python3', [PY_FLAGS]));
     writeNotebook(
       dir,
@@ -159,7 +152,7 @@ describe('nbx flags and flag injection', () => {
 
 describe('run identity', () => {
   it('copies the sources, links the data, and records digest, git and runtime', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     execFileSync('git', ['init', '-q'], { cwd: dir });
     fs.writeFileSync(path.join(dir, '.gitignore'), 'home/\nignored.py\n');
     fs.writeFileSync(path.join(dir, 'helper.py'), 'VALUE = 41\n');
@@ -200,7 +193,7 @@ describe('run identity', () => {
 
 describe('scalars', () => {
   it('scans the output of a Python run and shows the summary', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(
       dir,
       'p.ipynb',
@@ -229,7 +222,7 @@ describe('scalars', () => {
   });
 
   it('records nbx.log points and nbx.attr values from a TypeScript run', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(
       dir,
       't.ipynb',
@@ -259,7 +252,7 @@ describe('scalars', () => {
 
 describe('nbx tag, label, comment', () => {
   it('annotates a run after the fact', () => {
-    const { dir, home, env } = project();
+    const { dir, home, env } = cliProject();
     writeNotebook(dir, 'p.ipynb', notebook('python3', [code('pass')]));
     assert.equal(nbx(['run', 'p.ipynb', '-q', '-t', 'old'], { cwd: dir, env }).status, 0);
     const tag = nbx(['tag', '1', '+best', '-old', 'x'], { cwd: dir, env });

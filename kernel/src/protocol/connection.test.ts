@@ -47,6 +47,16 @@ describe('connection info', () => {
     assert.equal(new Set(ports).size, 12);
   });
 
+  it('never hands out a port again while kernels given it may be starting', async () => {
+    // Kernels started at once (a sweep's trials) each ask right after the last released
+    // its listeners; the OS may offer a released port again.
+    const batches = await Promise.all(Array.from({ length: 40 }, () => freePorts(5)));
+    const all = batches.flat();
+    assert.equal(new Set(all).size, all.length);
+    const later = await freePorts(5);
+    assert.ok(later.every(port => !all.includes(port)));
+  });
+
   it('writes a private connection file that reads back the same', async () => {
     const info = await newConnectionInfo('tslab');
     const dir = path.join(tempDir(), 'runtime');

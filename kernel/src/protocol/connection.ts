@@ -26,26 +26,50 @@ export function address(info: IConnectionInfo, socket: SocketName): string {
   return `${info.transport}://${info.ip}:${info[`${socket}_port`]}`;
 }
 
+/** How long a port handed out stays off-limits to later calls of this process. */
+const RECENT_PORT_MS = 60_000;
+
+/** Ports handed out lately, with when: the kernels given them may still be starting. */
+const recentPorts = new Map<number, number>();
+
 /**
  * Asks the OS for `count` distinct free TCP ports on `ip`.
  *
- * All listeners stay open until every port is known, so the ports differ; a
- * port can still be taken between release and the kernel's bind, the same
- * race jupyter_client accepts.
+ * All listeners stay open until every port is known, so the ports differ; and a port
+ * this process handed out in the last minute is not handed out again, so kernels started
+ * at once (the trials of a sweep) never get the same port while the first one is still
+ * starting (the OS may give a released port out again). A port can still be taken by
+ * another process between release and the kernel's bind, the race jupyter_client
+ * accepts.
  */
 export async function freePorts(count: number, ip = '127.0.0.1'): Promise<number[]> {
+  const now = Date.now();
+  for (const [port, at] of recentPorts) {
+    if (now - at > RECENT_PORT_MS) {
+      recentPorts.delete(port);
+    }
+  }
   const servers: net.Server[] = [];
   try {
     const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
+    // Bounded: the OS hands out thousands of ports; a few repeats are the most expected.
+    for (let tries = 0; ports.length < count && tries < count + 100; tries++) {
       const server = net.createServer();
       servers.push(server);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(0, ip, () => resolve((server.address() as net.AddressInfo).port));
-        })
-      );
+      const port = await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, ip, () => resolve((server.address() as net.AddressInfo).port));
+      });
+      // A recent port stays held (listening) until the end, so the OS offers another.
+      if (!recentPorts.has(port)) {
+        ports.push(port);
+      }
+    }
+    if (ports.length < count) {
+      throw new Error(`could not find ${count} free TCP ports on ${ip}`);
+    }
+    for (const port of ports) {
+      recentPorts.set(port, now);
     }
     return ports;
   } finally {

@@ -277,14 +277,15 @@ export async function startRunMethod(
     flags,
     label: label ?? undefined,
     tags,
-    command: equivalentCommand(notebook, flags, {
-      kernel,
-      gpus,
-      timeoutS,
-      allowErrors,
-      label,
-      tags
-    }),
+    // The `nbx run` command line that does the same, recorded in the run.
+    command: [
+      'nbx',
+      'run',
+      notebook,
+      ...flags,
+      '--detach',
+      ...cliOptions({ kernel, gpus, timeoutS, allowErrors, label, tags })
+    ],
     cwd: context.cwd,
     // Runs started from JupyterLab go where the Runs panel looks.
     env: { ...context.env, NBX_HOME: root }
@@ -349,8 +350,8 @@ function trialsOf(
   );
 }
 
-/** The options of `startSweep`, as the CLI takes them. */
-interface IStartSweepOptions extends ISweepOptions {
+/** The options of a `startRun` request, as `nbx run` takes them (see `cliOptions`). */
+interface IRunOptions extends ISweepOptions {
   kernel?: string;
   gpus?: string;
   timeoutS?: number;
@@ -379,32 +380,9 @@ async function startSweep(
   notebook: string,
   content: INotebook | undefined,
   flags: string[],
-  o: IStartSweepOptions
+  o: IRunOptions
 ): Promise<IMethodResult> {
-  const args = [NBX_BIN, 'run', notebook, ...flags, '--detach', '--json'];
-  const options: [string, number | string | undefined][] = [
-    ['--parallel', o.parallel],
-    ['--max-trials', o.maxTrials],
-    ['--seed', o.seed],
-    ['--gpus-per-trial', o.gpusPerTrial],
-    ['--kernel', o.kernel],
-    ['--timeout', o.timeoutS],
-    ['--label', o.label ?? undefined]
-  ];
-  for (const [option, value] of options) {
-    if (value !== undefined && value !== '') {
-      args.push(option, String(value));
-    }
-  }
-  if (o.gpus !== undefined) {
-    args.push(...(o.gpus === '' ? ['--no-gpus'] : ['--gpus', o.gpus]));
-  }
-  if (o.allowErrors) {
-    args.push('--allow-errors');
-  }
-  for (const tag of o.tags) {
-    args.push('--tag', tag);
-  }
+  const args = [NBX_BIN, 'run', notebook, ...flags, '--detach', '--json', ...cliOptions(o)];
   let tempDir: string | null = null;
   try {
     if (content !== undefined) {
@@ -493,37 +471,31 @@ function assignmentsOf(flags: Params | undefined): { name: string; raw: string }
   }));
 }
 
-/** The `nbx run` command line equivalent to a `startRun` request, recorded in the run. */
-function equivalentCommand(
-  notebook: string,
-  flags: string[],
-  o: {
-    kernel?: string;
-    gpus?: string;
-    timeoutS?: number;
-    allowErrors?: boolean;
-    label: string | null;
-    tags: string[];
-  }
-): string[] {
-  const command = ['nbx', 'run', notebook, ...flags, '--detach'];
-  if (o.kernel) {
-    command.push('--kernel', o.kernel);
+/** The options of `nbx run` that say what `o` says. */
+function cliOptions(o: IRunOptions): string[] {
+  const args: string[] = [];
+  const valued: [string, number | string | null | undefined][] = [
+    ['--parallel', o.parallel],
+    ['--max-trials', o.maxTrials],
+    ['--seed', o.seed],
+    ['--gpus-per-trial', o.gpusPerTrial],
+    ['--kernel', o.kernel],
+    ['--timeout', o.timeoutS],
+    ['--label', o.label]
+  ];
+  for (const [option, value] of valued) {
+    if (value !== undefined && value !== null && value !== '') {
+      args.push(option, String(value));
+    }
   }
   if (o.gpus !== undefined) {
-    command.push(...(o.gpus === '' ? ['--no-gpus'] : ['--gpus', o.gpus]));
-  }
-  if (o.timeoutS !== undefined) {
-    command.push('--timeout', String(o.timeoutS));
+    args.push(...(o.gpus === '' ? ['--no-gpus'] : ['--gpus', o.gpus]));
   }
   if (o.allowErrors) {
-    command.push('--allow-errors');
-  }
-  if (o.label !== null) {
-    command.push('--label', o.label);
+    args.push('--allow-errors');
   }
   for (const tag of o.tags) {
-    command.push('--tag', tag);
+    args.push('--tag', tag);
   }
-  return command;
+  return args;
 }
