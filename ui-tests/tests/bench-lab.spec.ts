@@ -9,7 +9,8 @@
  * set in the frame right after the grid painted its rows. The first round opens the panel
  * as soon as JupyterLab has started, with no service kernel running (it starts then);
  * the others once the page is idle (service connected, modules loaded), as a person
- * opening the panel would find it. Results go to NBX_BENCH_OUT as JSON and to stdout.
+ * opening the panel would find it. In the last round the panel is then scrolled with the
+ * mouse wheel, timing its frames. Results go to NBX_BENCH_OUT as JSON and to stdout.
  */
 import * as fs from 'fs';
 import type { APIRequestContext, Browser, Page } from '@playwright/test';
@@ -71,6 +72,67 @@ function openAndTime(page: Page): Promise<IOpening> {
   });
 }
 
+/** Scrolling through the panel's rows with the mouse wheel, as frames painted. */
+interface IScrolling {
+  /** Rows the grid scrolled by. */
+  rows: number;
+  /** Wheel events sent. */
+  wheels: number;
+  /** Intervals between animation frames while scrolling (ms): median, 95th percentile, max. */
+  median: number;
+  p95: number;
+  max: number;
+}
+
+/**
+ * Scrolls the open Runs panel from its top by wheel events of 100 px (a notch of a mouse
+ * wheel) and records the intervals between animation frames meanwhile: smooth scrolling
+ * keeps them near the display's frame time.
+ */
+async function scrollAndTime(page: Page, wheels: number): Promise<IScrolling> {
+  const grid = page.locator('#nbx-runs .nbx-RunsGrid');
+  const box = await grid.boundingBox();
+  expect(box).not.toBeNull();
+  await page.mouse.move((box?.x ?? 0) + (box?.width ?? 0) / 2, (box?.y ?? 0) + 200);
+  await page.evaluate(() => {
+    const state = { frames: [] as number[], stop: false };
+    (window as unknown as { nbxFrames: typeof state }).nbxFrames = state;
+    const loop = (t: number): void => {
+      state.frames.push(t);
+      if (!state.stop) {
+        requestAnimationFrame(loop);
+      }
+    };
+    requestAnimationFrame(loop);
+  });
+  for (let i = 0; i < wheels; i++) {
+    await page.mouse.wheel(0, 100);
+  }
+  await page.waitForTimeout(300);
+  return page.evaluate(wheels => {
+    const state = (window as unknown as { nbxFrames: { frames: number[]; stop: boolean } })
+      .nbxFrames;
+    state.stop = true;
+    const gaps = state.frames
+      .slice(1)
+      .map((t, i) => t - state.frames[i])
+      .sort((a, b) => a - b);
+    const at = (q: number): number => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
+    let rows = 0;
+    for (const widget of window.jupyterapp.shell.widgets('left')) {
+      if (widget.id === 'nbx-runs') {
+        const grid = (
+          widget as unknown as {
+            grid: { scrollY: number; defaultSizes: { rowHeight: number } } | null;
+          }
+        ).grid;
+        rows = grid ? Math.round(grid.scrollY / grid.defaultSizes.rowHeight) : 0;
+      }
+    }
+    return { rows, wheels, median: at(0.5), p95: at(0.95), max: gaps[gaps.length - 1] };
+  }, wheels);
+}
+
 /** Shuts down the service kernels of the server (a killed server would orphan them). */
 async function shutDownServiceKernels(request: APIRequestContext): Promise<void> {
   const kernels = (await (await request.get('/api/kernels')).json()) as {
@@ -103,6 +165,7 @@ test('Runs panel with 10,000 runs: opening to first rows', async ({
   await first.context().close();
 
   const warm: IOpening[] = [];
+  let scrolling: IScrolling | null = null;
   for (let round = 0; round < ROUNDS; round++) {
     const page = await freshPage(browser, base);
     // Idle: the panel plugin has connected to the service and loaded its modules.
@@ -112,9 +175,12 @@ test('Runs panel with 10,000 runs: opening to first rows', async ({
       { timeout: 30_000 }
     );
     warm.push(await openAndTime(page));
+    if (round === ROUNDS - 1) {
+      scrolling = await scrollAndTime(page, 300);
+    }
     await page.context().close();
   }
-  const result = { cold, warm };
+  const result = { cold, warm, scrolling };
   process.stdout.write(`nbx-bench-lab ${JSON.stringify(result)}\n`);
   if (process.env.NBX_BENCH_OUT) {
     fs.writeFileSync(process.env.NBX_BENCH_OUT, JSON.stringify(result, null, 2));

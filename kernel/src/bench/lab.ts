@@ -10,7 +10,8 @@
  *   Runs panel      in Chromium (Playwright, ui-tests/tests/bench-lab.spec.ts) against a
  *                   real JupyterLab on those runs: opening the panel to its first rows
  *                   painted, with the page idle (median of the rounds)   target ≤ 1 s;
- *                   and the first opening while the service kernel starts, for reference
+ *                   and the first opening while the service kernel starts, for reference;
+ *                   then scrolling it by 300 wheel notches: intervals between frames
  *
  * Options: `--runs N` rounds (default 5), `--count N` runs (default 10,000), `--port N`
  * of the JupyterLab the browser half starts (default 8891), `--no-browser`, `--keep`
@@ -51,6 +52,22 @@ interface IOpening {
   reply: number;
   decoded: number;
   rows: number;
+}
+
+/** Scrolling the Runs panel, as the browser half reports it (frame intervals in ms). */
+interface IScrolling {
+  rows: number;
+  wheels: number;
+  median: number;
+  p95: number;
+  max: number;
+}
+
+/** The browser half's result. */
+interface IBrowserResult {
+  cold: IOpening;
+  warm: IOpening[];
+  scrolling: IScrolling | null;
 }
 
 function row(label: string, value: number, extra = ''): string {
@@ -139,7 +156,7 @@ async function runBrowserHalf(
   project: string,
   port: number,
   rounds: number
-): Promise<{ cold: IOpening; warm: IOpening[] } | null> {
+): Promise<IBrowserResult | null> {
   const uiTests = path.join(PACKAGE_ROOT, 'ui-tests');
   const playwright = path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'playwright');
   const missing = [
@@ -186,7 +203,7 @@ async function runBrowserHalf(
     process.stdout.write(`lab: the browser half failed (playwright exit ${code}):\n${tail}\n`);
     return null;
   }
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as { cold: IOpening; warm: IOpening[] };
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as IBrowserResult;
 }
 
 /** Runs the lab benchmark; true when every target is met. */
@@ -322,6 +339,16 @@ export async function benchLab(args: string[]): Promise<boolean> {
           )
         );
         report(`  every round (ms): ${result.warm.map(o => Math.round(o.firstRows)).join(', ')}`);
+        const scroll = result.scrolling;
+        if (scroll !== null) {
+          process.stdout.write(
+            row(
+              `Runs panel: scrolling ${scroll.rows} rows (${scroll.wheels} wheel events), frame`,
+              scroll.median,
+              `p95 ${ms(scroll.p95)}, max ${ms(scroll.max)} (60 fps: 16.7 ms)`
+            )
+          );
+        }
       }
     } else {
       report('\nlab: --no-browser: the Runs panel was not measured');
