@@ -3,6 +3,8 @@
  * .venv (with nbx's prebuilt extension linked in by scripts/setup.sh) in Debian's Chromium.
  * Run through `npm run test:ui` (scripts/ui-test.sh), which sets everything up first.
  *
+ * The server finds a stand-in nvidia-smi first on its PATH (kernel/test/bin: 4 GPUs).
+ *
  * Environment: NBX_CHROMIUM (default /usr/bin/chromium), NBX_UI_TEST_PORT (default 8888,
  * Galata's), CI (no local server reuse, no retries either way).
  */
@@ -10,6 +12,9 @@ const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = Number(process.env.NBX_UI_TEST_PORT || 8888);
+// A stand-in nvidia-smi (4 GPUs, GPU 1 busy), so the GPU picker and GPU runs are tested
+// on machines without GPUs; the engine's tests check what kernels receive.
+const fakeGpus = path.join(__dirname, '..', 'kernel', 'test', 'bin');
 const jupyter = path.join(__dirname, '..', '.venv', 'bin', 'jupyter');
 // JupyterLab refuses to run as root without --allow-root.
 const allowRoot = process.getuid && process.getuid() === 0 ? ' --allow-root' : '';
@@ -47,6 +52,11 @@ module.exports = {
   webServer: {
     command: `"${jupyter}" lab --config jupyter_server_test_config.py --ServerApp.port=${port} --Application.log_level=ERROR${allowRoot}`,
     cwd: __dirname,
+    env: {
+      ...process.env,
+      PATH: `${fakeGpus}${path.delimiter}${process.env.PATH}`,
+      FAKE_GPU_BUSY: '1'
+    },
     url: `http://localhost:${port}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: false

@@ -84,7 +84,16 @@ test('runs the notebook as edited in the editor, with a flag changed in the dial
   await expect(dialog.locator('[data-flag="lr"] .nbx-RunDialog-help')).toContainText(
     'learning rate'
   );
-  await expect(dialog.locator('.nbx-RunDialog-cpuOnly, .nbx-RunDialog-gpu').first()).toBeVisible();
+  // The GPUs nvidia-smi reports (the server has a stand-in with 4), all selected by
+  // default, each with its memory and utilisation.
+  const gpus = dialog.locator('.nbx-RunDialog-gpu');
+  await expect(gpus).toHaveCount(4);
+  await expect(gpus.nth(1)).toContainText(/1: .+ GiB used, \d+% busy/);
+  for (const index of [0, 1, 3]) {
+    await expect(dialog.locator(`input[name="gpu-${index}"]`)).toBeChecked();
+    await dialog.locator(`input[name="gpu-${index}"]`).uncheck();
+  }
+  await expect(dialog.locator('input[name="gpu-2"]')).toBeChecked();
   const run = dialog.getByRole('button', { name: 'Run the experiment' });
   const lr = dialog.locator('input[name="flag-lr"]');
 
@@ -149,6 +158,7 @@ test('runs the notebook as edited in the editor, with a flag changed in the dial
   const record = await meta();
   expect(record.flags).toMatchObject({ lr: 0.05, epochs: 3, optimizer: 'adam' });
   expect(record.tags).toEqual(['ui-test']);
+  expect(record.gpus).toBe('2');
   const executed = await readText(request, `${runs}/${id}/executed.ipynb`);
   expect(executed).toContain('const lr = 0.05;');
   expect(executed).toContain('const epochs = 3;');
