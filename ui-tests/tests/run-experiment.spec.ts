@@ -263,14 +263,20 @@ test('opens from the file browser (dark theme), and the service kernel stays hid
   await expect(fromKeys.locator('.nbx-RunDialog-source')).toContainText('unsaved edits included');
   await fromKeys.getByRole('button', { name: 'Cancel' }).click();
   await expect(fromKeys).toHaveCount(0);
-  await page.evaluate(() =>
-    window.jupyterapp.commands.execute('apputils:activate-command-palette')
-  );
+  // The modal palette closes when it loses focus, which the closing dialog may still take
+  // back for the notebook: open it again until it stays.
   const palette = page.locator('#modal-command-palette');
-  await palette.locator('.lm-CommandPalette-input').fill('Run as Experiment');
-  await expect(
-    palette.locator('.lm-CommandPalette-item', { hasText: 'Run as Experiment…' })
-  ).toHaveCount(1);
+  await expect(async () => {
+    if (!(await palette.locator('.lm-CommandPalette-input').isVisible())) {
+      await page.evaluate(() =>
+        window.jupyterapp.commands.execute('apputils:activate-command-palette')
+      );
+    }
+    await palette.locator('.lm-CommandPalette-input').fill('Run as Experiment', { timeout: 2000 });
+    await expect(
+      palette.locator('.lm-CommandPalette-item', { hasText: 'Run as Experiment…' })
+    ).toHaveCount(1, { timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
   await page.keyboard.press('Escape');
 
   // Prefilled, as the run view's "rerun with changed flags" opens it.
