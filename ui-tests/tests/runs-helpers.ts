@@ -11,6 +11,8 @@ export interface IPanelRow {
   id: string;
   status: string | null;
   label: string;
+  /** The key metric's value (the last column). */
+  metric: number | null;
 }
 
 /** What the tests read of the panel widget (its public API). */
@@ -21,6 +23,8 @@ export interface IPanelLike {
     id(row: number): string;
     status(row: number): string | null;
     label(row: number): string;
+    metric(row: number): number | null;
+    metricColumn: string | null;
   };
   grid: {
     defaultSizes: { rowHeight: number; columnHeaderHeight: number };
@@ -42,7 +46,8 @@ export function panelRows(page: Page): Promise<IPanelRow[]> {
         return Array.from({ length: model.rowCount }, (_, row) => ({
           id: model.id(row),
           status: model.status(row),
-          label: model.label(row)
+          label: model.label(row),
+          metric: model.metric(row)
         }));
       }
     }

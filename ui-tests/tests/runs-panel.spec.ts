@@ -156,6 +156,17 @@ test('lists runs live, filters them, and opens one in the run view', async ({
   // Latest first.
   expect((await panelRows(page)).map(row => row.id)).toEqual([failing, second, first]);
   await expect(panel.locator('.nbx-RunsPanel-footer')).toHaveText('3 runs');
+  // The key metric: the last value of the first scalar (`loss: 0.25` in the output).
+  const metricColumn = await page.evaluate(() => {
+    for (const widget of window.jupyterapp.shell.widgets('left')) {
+      if (widget.id === 'nbx-runs') {
+        return (widget as unknown as IPanelLike).model.metricColumn;
+      }
+    }
+    return null;
+  });
+  expect(metricColumn).toBe('#loss');
+  expect((await panelRows(page)).map(row => row.metric)).toEqual([null, 0.25, 0.25]);
 
   // The filter speaks the --where language; a bad expression is explained inline.
   const filter = panel.locator('.nbx-RunsPanel-filterInput');
