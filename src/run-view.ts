@@ -585,7 +585,10 @@ export class RunView extends Panel {
     }
   }
 
-  /** Polls while the run is live and the view visible; ticks the duration. */
+  /**
+   * Polls while the run is live and the view visible (the output log grows while a cell
+   * prints, and the service pushes only meta.json changes); ticks the duration.
+   */
   private _updateTimers(): void {
     const live = isLive(this._record?.status ?? null);
     if (this.isVisible && live) {

@@ -2,13 +2,15 @@
  * Executing prepared runs and batches from the CLI (`nbx run`, `nbx start`,
  * `nbx restart`, `nbx rerun`): in the foreground with progress, or detached.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../errors';
 import type { KernelManager } from '../protocol/manager';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
 import { parseObjective } from '../scheduler/batch-run';
+import { createRunDir, materializeRun, type IRunPlan } from '../scheduler/prepare';
 import { runBatch } from '../scheduler/queue';
-import { executeRun } from '../scheduler/runner';
+import { executeRun, launchRunKernel } from '../scheduler/runner';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { parseGpuList } from '../tracking/gpus';
@@ -84,6 +86,29 @@ export async function runInForeground(
     process.stderr.write(`${runSummary(final, run.path)}\n`);
   }
   return final.status === 'completed' ? 0 : 1;
+}
+
+/**
+ * Creates the run of `plan` and executes it here (see `runInForeground`). The kernel
+ * starts first: it boots while the sources are copied. If preparing fails, the kernel is
+ * killed and the run directory removed before the error is thrown.
+ */
+export async function planInForeground(plan: IRunPlan, opts: IOutputOptions): Promise<number> {
+  const run = createRunDir(plan);
+  const kernel = launchRunKernel(run, process.env);
+  let warnings: string[];
+  try {
+    warnings = (await materializeRun(plan, run)).warnings;
+  } catch (err) {
+    await kernel.then(
+      k => k.kill(),
+      () => undefined
+    );
+    fs.rmSync(run.path, { recursive: true, force: true });
+    throw err;
+  }
+  printWarnings(warnings);
+  return runInForeground(run, opts, kernel);
 }
 
 /** The line that ends a sweep: outcome, counts, best trial, and where it is. */

@@ -2,7 +2,6 @@
  * `nbx run`: prepare a run and execute it here (or detached), and the hidden
  * `_runner` command a detached run executes in.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { Option, type Command } from 'commander';
 import { previewTrials } from '../../scheduler/batch';
@@ -15,7 +14,7 @@ import {
   type IRunPlan
 } from '../../scheduler/prepare';
 import { runBatch } from '../../scheduler/queue';
-import { executeRun, launchRunKernel } from '../../scheduler/runner';
+import { executeRun } from '../../scheduler/runner';
 import { RunDir } from '../../store/run-dir';
 import { readNotebook } from '../../notebook/io';
 import { printJson } from '../format';
@@ -26,7 +25,7 @@ import {
   gpusOption,
   parseTimeout,
   printWarnings,
-  runInForeground
+  planInForeground
 } from '../execute';
 
 interface IRunOptions {
@@ -214,23 +213,7 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
     printWarnings(warnings);
     return opts.stage ? reportStaged(run, opts, 0) : detach(run, opts);
   }
-  // Start the kernel first: it boots while the flags are parsed and the sources copied.
-  plan ??= planRun(req);
-  const run = createRunDir(plan);
-  const kernel = launchRunKernel(run, process.env);
-  let prepared;
-  try {
-    prepared = await materializeRun(plan, run);
-  } catch (err) {
-    await kernel.then(
-      k => k.kill(),
-      () => undefined
-    );
-    fs.rmSync(run.path, { recursive: true, force: true });
-    throw err;
-  }
-  printWarnings(prepared.warnings);
-  return runInForeground(run, opts, kernel);
+  return planInForeground(plan ?? planRun(req), opts);
 }
 
 /** Prints a staged run's id (or record), and on stderr how to start it. */

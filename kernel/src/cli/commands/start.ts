@@ -2,13 +2,11 @@
  * Commands that run existing runs: `nbx start` (staged runs and batches), `nbx restart`
  * (a finished run again, in its own directory), `nbx rerun` (a new run from an old one).
  */
-import * as fs from 'fs';
 import type { Command } from 'commander';
 import { UserError } from '../../errors';
 import { createRunDir, materializeRun, planRun } from '../../scheduler/prepare';
 import { prepareRestart, rerunRequest } from '../../scheduler/restart';
 import { clearStopRequest } from '../../scheduler/stop-requests';
-import { launchRunKernel } from '../../scheduler/runner';
 import type { RunMeta } from '../../store/meta';
 import { RunDir } from '../../store/run-dir';
 import { listRuns, resolveRunRef } from '../../store/runs';
@@ -18,6 +16,7 @@ import {
   batchInForeground,
   detach,
   gpusOption,
+  planInForeground,
   printWarnings,
   runInForeground,
   type IOutputOptions
@@ -159,25 +158,12 @@ and the scalars are appended to, executed.ipynb is replaced. Without --gpus or
         command: ['nbx', ...process.argv.slice(2)]
       });
       const plan = planRun(req);
-      const run = createRunDir(plan);
       if (opts.detach) {
+        const run = createRunDir(plan);
         printWarnings((await materializeRun(plan, run)).warnings);
         process.exitCode = detach(run, opts);
         return;
       }
-      const kernel = launchRunKernel(run, process.env);
-      let warnings: string[];
-      try {
-        warnings = (await materializeRun(plan, run)).warnings;
-      } catch (err) {
-        await kernel.then(
-          k => k.kill(),
-          () => undefined
-        );
-        fs.rmSync(run.path, { recursive: true, force: true });
-        throw err;
-      }
-      printWarnings(warnings);
-      process.exitCode = await runInForeground(run, opts, kernel);
+      process.exitCode = await planInForeground(plan, opts);
     });
 }
