@@ -7,6 +7,7 @@
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, Notification, showDialog } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -237,11 +238,6 @@ namespace Private {
     return Object.keys(initial).length > 0 ? initial : undefined;
   }
 
-  /** The last part of a path. */
-  function basename(path: string): string {
-    return path.split('/').pop() ?? path;
-  }
-
   /**
    * Reads what the dialog needs, shows it until it is cancelled or the run(s) start; a
    * failure to start shows the dialog again, as it was, with the error on top.
@@ -254,7 +250,7 @@ namespace Private {
     options: { settings: IRunSettings; trans: TranslationBundle; translator: ITranslator | null }
   ): Promise<void> {
     const { settings, trans, translator } = options;
-    const name = basename(target.path);
+    const name = PathExt.basename(target.path);
     const { RunDialogModel, withoutOutputs } = await import('./dialog-model');
     const { RunDialogBody } = await import('./dialog');
     let flags: IFlagsResult;

@@ -251,7 +251,7 @@ export async function startRunMethod(
     gpusPerTrial: optionalPositiveInteger(params, 'gpusPerTrial')
   };
   const root = context.rootFor(params);
-  let flags = assignmentsOf(optionalObject(params, 'flags')).map(a => `${a.name}=${a.raw}`);
+  let flags = flagArgs(params);
   const trials = trialsOf(params, context, notebook, content, flags, sweep);
   if (trials !== null && trials.trials.length > 1) {
     return startSweep(context, root, notebook, content, flags, {
@@ -307,7 +307,7 @@ export async function startRunMethod(
  */
 export function restartRunMethod(params: Params, context: IServiceContext): IMethodResult {
   const run = runOf(params, context);
-  const flags = assignmentsOf(optionalObject(params, 'flags')).map(a => `${a.name}=${a.raw}`);
+  const flags = flagArgs(params);
   const meta = prepareRestart(run, { flags, gpus: gpusParam(params) });
   if (meta.kind === 'batch') {
     spawnDetachedBatch(run);
@@ -469,6 +469,11 @@ function assignmentsOf(flags: Params | undefined): { name: string; raw: string }
     name,
     raw: typeof value === 'string' ? value : JSON.stringify(value)
   }));
+}
+
+/** The `flags` param as `nbx run`'s `NAME=VALUE` arguments. */
+function flagArgs(params: Params): string[] {
+  return assignmentsOf(optionalObject(params, 'flags')).map(a => `${a.name}=${a.raw}`);
 }
 
 /** The options of `nbx run` that say what `o` says. */
