@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up this checkout for development, tests and the examples:
 #   .venv/                  Python venv with jupyterlab==4.6.4 and ipykernel (from PyPI)
-#   node_modules/           npm ci, when missing or older than package-lock.json
+#   node_modules/           npm ci, when missing or older than package-lock.json; then
+#                           patches/tslab-*.patch applied to tslab (see ensure_tslab_patch)
 #   kernel/lib/             the engine build (npm run build:kernel), when kernel/src changed
 #   lib/, labextension/     the JupyterLab extension: tsc, then the prebuilt extension
 #                           (npm run build:lib, build:labextension), when src/, style/ or
@@ -86,6 +87,24 @@ ensure_node_modules() {
   fi
   step "node_modules: npm ci"
   npm ci --no-audit --no-fund
+}
+
+# tslab 1.0.22 rewrites a reference to an earlier cell's variable `x` as `exports.x`,
+# except in a shorthand property: `console.log({ lr })` after a flags cell declaring `lr`
+# threw `ReferenceError: lr is not defined`. The patch fixes its converter; it is applied
+# after every npm ci (which restores the published file) and checked on every setup.
+ensure_tslab_patch() {
+  local version patch_file
+  command -v patch >/dev/null || die "patch not found; install it (Debian: apt-get install patch)"
+  version=$(node -p 'require("./node_modules/tslab/package.json").version')
+  patch_file=patches/tslab-$version.patch
+  [ -f "$patch_file" ] || die "no $patch_file for tslab $version (package.json pins the version the patch is for)"
+  if patch -p1 -R -s -f --dry-run <"$patch_file" >/dev/null; then
+    step "tslab: $patch_file applied"
+    return
+  fi
+  step "tslab: applying $patch_file"
+  patch -p1 -N -s <"$patch_file" || die "$patch_file does not apply to node_modules/tslab"
 }
 
 # Notebooks in this checkout (a tslab kernel's cwd is examples/) `import * as nbx from "nbx"`
@@ -214,6 +233,7 @@ ensure_chromium() {
 
 ensure_venv
 ensure_node_modules
+ensure_tslab_patch
 ensure_self_link
 ensure_build
 ensure_labextension
