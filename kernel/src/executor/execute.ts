@@ -106,6 +106,7 @@ export class NotebookExecutor {
     const progress: IProgress = { total: indexes.length, done: 0, current: null, cellIndex: null };
     this._save(true);
     let count = 0;
+    let failedBefore = false;
     for (const [position, index] of indexes.entries()) {
       if (this._stopReason !== null) {
         return this._finish('terminated', this._stopReason, null);
@@ -114,7 +115,14 @@ export class NotebookExecutor {
       progress.cellIndex = index;
       this._options.onProgress?.({ ...progress });
       const cell = nb.cells[index] as ICodeCell;
-      const end = await this._executeCell(cell, ++count);
+      let end = await this._executeCell(cell, ++count);
+      // tslab aborts what arrives within 200 ms of a failed cell; going on past errors
+      // means sending the cell again once that window has passed.
+      for (let retry = 0; failedBefore && retry < 3 && isAborted(end); retry++) {
+        await delay(250);
+        end = await this._executeCell(cell, count);
+      }
+      failedBefore = end.kind !== 'done' || this._failure(cell, end.reply) !== null;
       progress.done = position + 1;
       progress.current = null;
       progress.cellIndex = null;
@@ -127,6 +135,12 @@ export class NotebookExecutor {
         case 'died':
           return this._finish('error', `${end.message} while running ${label}`, index);
         case 'timeout':
+          if (this._errorsAllowed(cell)) {
+            // nbclient's interrupt_on_timeout with allow_errors: the interrupt is the
+            // cell's error, and the run goes on.
+            this._recordTimeout(cell);
+            break;
+          }
           return this._finish(
             'error',
             `${label} timed out after ${formatSeconds(this._options.timeoutMs ?? 0)}` +
@@ -237,6 +251,15 @@ export class NotebookExecutor {
     }
   }
 
+  /** Makes sure an interrupted cell shows an error (the kernel may have reported none). */
+  private _recordTimeout(cell: ICodeCell): void {
+    if (!cell.outputs.some(o => o.output_type === 'error')) {
+      const evalue = `cell timed out after ${formatSeconds(this._options.timeoutMs ?? 0)} and was interrupted`;
+      cell.outputs.push({ output_type: 'error', ename: 'CellTimeoutError', evalue, traceback: [] });
+    }
+    this._save(true);
+  }
+
   /** What failed in the cell, or null: an error reply or an error output. */
   private _failure(cell: ICodeCell, reply: IMessage): string | null {
     const status = str(reply.content, 'status');
@@ -304,6 +327,15 @@ export class NotebookExecutor {
   private _savedAt = 0;
   private _dirty = false;
   private _saveTimer: NodeJS.Timeout | undefined;
+}
+
+/** True when the kernel aborted the request instead of running it (`abort` is tslab's spelling). */
+function isAborted(end: CellEnd): boolean {
+  if (end.kind !== 'done') {
+    return false;
+  }
+  const status = str(end.reply.content, 'status');
+  return status === 'abort' || status === 'aborted';
 }
 
 function lastStderrLine(cell: ICodeCell): string | null {

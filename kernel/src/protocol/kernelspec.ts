@@ -166,3 +166,21 @@ export function kernelCommand(spec: IKernelSpec, connectionFile: string): string
   }
   return argv;
 }
+
+/**
+ * Arguments nbx adds to an IPython kernel's command line, as nbclient does: its SQLite
+ * history in memory (`--HistoryManager.hist_file=:memory:`), so kernels started at once
+ * (the trials of a sweep) never share one history file. `NBX_IPYTHON_HIST_FILE` names
+ * another file (nbclient's `ipython_hist_file`); empty, the kernel keeps its own default.
+ * Other kernels, and specs that set the history file themselves, get nothing.
+ */
+export function ipythonHistoryArguments(spec: IKernelSpec, env: NodeJS.ProcessEnv): string[] {
+  const file = env.NBX_IPYTHON_HIST_FILE ?? ':memory:';
+  const ipython =
+    ['python', 'python2', 'python3'].includes(spec.name) ||
+    spec.argv.some(arg => arg === 'ipykernel_launcher' || arg === 'ipykernel');
+  if (!ipython || file === '' || spec.argv.some(a => a.startsWith('--HistoryManager.hist_file'))) {
+    return [];
+  }
+  return [`--HistoryManager.hist_file=${file}`];
+}

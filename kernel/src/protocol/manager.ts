@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { KernelClient } from './client';
 import { newConnectionInfo, writeConnectionFile, type IConnectionInfo } from './connection';
-import { kernelCommand, type IKernelSpec } from './kernelspec';
+import { ipythonHistoryArguments, kernelCommand, type IKernelSpec } from './kernelspec';
 import { KernelProcess, type IExit } from './launcher';
 import type { Content, IMessage } from './messages';
 
@@ -53,11 +53,15 @@ export class KernelManager {
     }
     const connection = await newConnectionInfo(options.spec.name);
     const file = writeConnectionFile(connection);
-    const argv = kernelCommand(options.spec, file);
+    const env = { ...options.env, ...options.spec.env };
+    const argv = [
+      ...kernelCommand(options.spec, file),
+      ...ipythonHistoryArguments(options.spec, env)
+    ];
     const proc = new KernelProcess({
       argv,
       cwd: options.cwd,
-      env: { ...options.env, ...options.spec.env },
+      env,
       output: options.output
     });
     const manager = new KernelManager(options.spec, proc, connection, file);
