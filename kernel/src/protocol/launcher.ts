@@ -14,9 +14,11 @@ import { spawn, type ChildProcess } from 'child_process';
  *
  * The watcher is forked twice so that it is not the kernel's child: ipykernel
  * terminates its children on shutdown and would wait on it. As an asynchronous
- * list it ignores SIGINT, so interrupting the kernel's group spares it.
+ * list it ignores SIGINT, so interrupting the kernel's group spares it. Before the
+ * kill it removes `removeOnOrphan` (the connection file, which holds the kernel's key).
  */
-const WATCHDOG = '( (read _ <&3; kill -KILL 0) & ); exec 3<&-; exec "$@"';
+const WATCHDOG =
+  'f=$1; shift; ( (read _ <&3; [ -z "$f" ] || rm -f -- "$f"; kill -KILL 0) & ); exec 3<&-; exec "$@"';
 
 export interface ILaunchOptions {
   argv: string[];
@@ -24,6 +26,8 @@ export interface ILaunchOptions {
   env: NodeJS.ProcessEnv;
   /** File descriptor for the kernel's own stdout/stderr, or 'ignore'. */
   output?: number | 'ignore';
+  /** A file the watcher removes when it kills an orphaned kernel. */
+  removeOnOrphan?: string;
 }
 
 export interface IExit {
@@ -38,12 +42,16 @@ export class KernelProcess {
 
   constructor(options: ILaunchOptions) {
     const out = options.output ?? 'ignore';
-    this._child = spawn('/bin/sh', ['-c', WATCHDOG, 'nbx-kernel', ...options.argv], {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', out, out, 'pipe']
-    });
+    this._child = spawn(
+      '/bin/sh',
+      ['-c', WATCHDOG, 'nbx-kernel', options.removeOnOrphan ?? '', ...options.argv],
+      {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ['ignore', out, out, 'pipe']
+      }
+    );
     this.exited = new Promise<IExit>(resolve => {
       this._child.once('exit', (code, signal) => {
         this._exit = { code, signal };

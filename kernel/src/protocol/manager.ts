@@ -62,7 +62,8 @@ export class KernelManager {
       argv,
       cwd: options.cwd,
       env,
-      output: options.output
+      output: options.output,
+      removeOnOrphan: file
     });
     const manager = new KernelManager(options.spec, proc, connection, file);
     manager._program = argv[0];

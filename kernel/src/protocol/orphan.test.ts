@@ -1,9 +1,11 @@
 /**
  * The orphan guarantee: a kernel never outlives the Node process that started
- * it, even when that process is killed with SIGKILL and cleans up nothing.
+ * it, even when that process is killed with SIGKILL and cleans up nothing, and its
+ * connection file goes with it.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -75,6 +77,13 @@ async function killParentAndWatchKernel(kernel: KernelName): Promise<void> {
       `process group ${kernelPid} to be empty`
     );
     assert.ok(Date.now() - t0 < 5000);
+    // The connection file (it holds the kernel's key) is gone from the runtime directory.
+    const runtime = path.join(cwd, 'runtime');
+    assert.deepEqual(
+      fs.readdirSync(runtime).filter(f => f.startsWith('kernel-')),
+      [],
+      'no connection file left'
+    );
   } finally {
     if (parent.exitCode === null && parent.signalCode === null) {
       parent.kill('SIGKILL');

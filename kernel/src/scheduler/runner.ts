@@ -18,6 +18,7 @@ import { getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
 const NBX_BIN_PATH = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path');
 import { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
+import { startHeartbeat } from '../store/dead-runner';
 import { processStartToken } from '../store/process';
 import type { RunDir } from '../store/run-dir';
 import { parseOutputScalarsConfig } from '../tracking/output-scan';
@@ -94,6 +95,7 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
     error: null
   }));
   options.onStart?.(meta);
+  const heartbeat = startHeartbeat(run);
   const settings = meta.settings ?? { timeoutS: null, allowErrors: false };
   const log = fs.openSync(run.logPath, 'a');
   let executor: NotebookExecutor | null = null;
@@ -171,6 +173,7 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
     await kernel?.shutdown();
     fs.closeSync(log);
     unregister();
+    heartbeat.stop();
   }
   const final = scalars?.close();
   return run.updateMeta(m => ({

@@ -17,6 +17,7 @@ import {
   sortRows,
   whereColumns
 } from '../store/query';
+import { settleDeadRunner } from '../store/dead-runner';
 import { listRuns, resolveRunRef, withEffectiveStatus } from '../store/runs';
 import { RunDir } from '../store/run-dir';
 import type { IMethodResult, IServiceContext } from './protocol';
@@ -189,7 +190,7 @@ export function listRunsMethod(params: Params, context: IServiceContext): IMetho
     for (const row of selection.rows) {
       const run = new RunDir(root, index.id(row));
       try {
-        metas.push(withEffectiveStatus(run.readMeta()));
+        metas.push(withEffectiveStatus(settleDeadRunner(run, run.readMeta())));
       } catch (err) {
         onWarning(`skipping run ${run.path}: ${(err as Error).message}`);
       }
@@ -221,7 +222,7 @@ export function listRunsMethod(params: Params, context: IServiceContext): IMetho
 /** `getRun({ id, root? })`: the run's record with its effective status. */
 export function getRunMethod(params: Params, context: IServiceContext): IMethodResult {
   const run = runOf(params, context);
-  return { json: withEffectiveStatus(readMetaOf(run)) };
+  return { json: withEffectiveStatus(settleDeadRunner(run, readMetaOf(run))) };
 }
 
 /** `getNotebook({ id, which?: 'executed' | 'snapshot', root? })`: the nbformat JSON. */

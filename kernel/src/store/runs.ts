@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 import { UserError } from '../errors';
 import { CorruptMetaError, parseMeta, type RunMeta, type RunStatus } from './meta';
-import { isProcessAlive } from './process';
+import { runnerDied, settleDeadRunner } from './dead-runner';
 import { isValidRunId, RUN_FILES, RunDir } from './run-dir';
 import { runsDir } from './root';
 
@@ -20,11 +20,7 @@ import { runsDir } from './root';
  * recorded, and so is one without a pid.
  */
 export function effectiveStatus(meta: RunMeta, hostname: string = os.hostname()): RunStatus {
-  const active = meta.status === 'running' || meta.status === 'queued';
-  if (!active || meta.pid === null || meta.host !== hostname) {
-    return meta.status;
-  }
-  return isProcessAlive(meta.pid, meta.pidStart) ? meta.status : 'terminated';
+  return runnerDied(meta, hostname) ? 'terminated' : meta.status;
 }
 
 /** `meta` with its effective status (the same object when nothing changes). */
@@ -95,7 +91,11 @@ export function listRuns(root: string, options: IListRunsOptions = {}): RunMeta[
     if (meta.id !== id) {
       meta.id = id;
     }
-    metas.push(withEffectiveStatus(meta, hostname));
+    metas.push(
+      runnerDied(meta, hostname)
+        ? settleDeadRunner(new RunDir(root, id), meta)
+        : withEffectiveStatus(meta, hostname)
+    );
   }
   return metas.sort(compareLatestFirst);
 }

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import type { Command } from 'commander';
 import { UserError } from '../../errors';
+import { settleDeadRunner } from '../../store/dead-runner';
 import { effectiveStatus, resolveRunRef } from '../../store/runs';
 import { FINAL_STATUSES, type RunMeta } from '../../store/meta';
 import { RunDir } from '../../store/run-dir';
@@ -250,7 +251,7 @@ function trialEntries(index: RunsIndex, batchId: string, rows: number[]): IListE
 function runRecord(index: RunsIndex, row: number): (RunMeta & { index: number }) | null {
   const run = new RunDir(index.root, index.id(row));
   try {
-    const meta = run.readMeta();
+    const meta = settleDeadRunner(run, run.readMeta());
     return { ...meta, status: effectiveStatus(meta), index: row + 1 };
   } catch (err) {
     warn(`skipping run ${run.path}: ${err instanceof Error ? err.message : String(err)}`);
@@ -259,7 +260,7 @@ function runRecord(index: RunsIndex, row: number): (RunMeta & { index: number })
 }
 
 function readEffective(run: RunDir): RunMeta {
-  const meta = run.readMeta();
+  const meta = settleDeadRunner(run, run.readMeta());
   return { ...meta, status: effectiveStatus(meta) };
 }
 
