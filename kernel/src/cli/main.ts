@@ -6,7 +6,7 @@
  * a bug and prints its stack.
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors';
+import { isDiskFull, UserError } from '../errors';
 import { nbxVersion } from '../store/meta';
 type Registrar = (program: Command) => void;
 
@@ -113,6 +113,12 @@ function exitCodeFor(err: unknown): number {
   if (err instanceof UserError) {
     process.stderr.write(`nbx: ${err.message}\n`);
     return err.exitCode;
+  }
+  if (isDiskFull(err)) {
+    // A write no layer named: say what failed, still in one line.
+    const { code, path } = err as NodeJS.ErrnoException;
+    process.stderr.write(`nbx: disk full: ${path ?? `a write failed (${code})`}\n`);
+    return 2;
   }
   process.stderr.write(`nbx: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
   return 70;

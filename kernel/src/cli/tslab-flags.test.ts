@@ -35,7 +35,9 @@ describe('a tslab flags cell', () => {
         code(FLAGS_CELL, ['parameters']),
         code('console.log(JSON.stringify({ lr, epochs, name, layers, debug, neg, computed }));'),
         code('console.log(`plain ${lr} ${name} ${layers.join("x")} ${debug} ${computed}`);'),
-        code('const seen = { lr, layers: [...layers] };\nconsole.log(seen.lr * 100, seen.layers[0]);')
+        code(
+          'const seen = { lr, layers: [...layers] };\nconsole.log(seen.lr * 100, seen.layers[0]);'
+        )
       ])
     );
     const r = nbx(

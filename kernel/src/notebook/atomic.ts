@@ -4,11 +4,14 @@
  * The data goes to a uniquely named temp file in the target's directory, is flushed
  * with fsync, then renamed over the target (rename is atomic within one filesystem).
  * The directory is fsynced afterwards, best effort, so the rename survives a crash.
+ * A full disk throws a `DiskFullError` naming the target.
  */
 
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+import { diskFullOr } from '../errors';
 
 /** Options for the atomic writes. */
 export interface IAtomicWriteOptions {
@@ -91,7 +94,7 @@ export function writeFileAtomicSync(
       fs.closeSync(fd);
     }
     fs.rmSync(temp, { force: true });
-    throw err;
+    throw diskFullOr(err, target);
   }
   fsyncDirSync(path.dirname(target));
 }
@@ -118,7 +121,7 @@ export async function writeFileAtomic(
   } catch (err) {
     await handle?.close();
     await fs.promises.rm(temp, { force: true });
-    throw err;
+    throw diskFullOr(err, target);
   }
   await fsyncDir(path.dirname(target));
 }

@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UserError } from '../errors';
+import { diskFullOr, UserError } from '../errors';
 import { readNotebook, serializeNotebook, writeNotebookAtomic } from '../notebook/io';
 import type { INotebook, JSONValue } from '../notebook/nbformat';
 import {
@@ -168,14 +168,14 @@ export function createRunDir(plan: IRunPlan): RunDir {
 /**
  * Parses and injects the flags, writes the snapshot notebook, the source
  * files and the run's identity. On any error the run directory is removed
- * and the error rethrown.
+ * and the error rethrown (a full disk as a `DiskFullError`).
  */
 export async function materializeRun(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
   try {
     return await materialize(plan, run);
   } catch (err) {
     fs.rmSync(run.path, { recursive: true, force: true });
-    throw err;
+    throw diskFullOr(err, run.path);
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage } from '../errors';
+import { diskFullOr, errorMessage, isDiskFull } from '../errors';
 import { NotebookExecutor, type IExecuteResult, type IProgress } from '../executor/execute';
 import { readNotebook, writeNotebookAtomic } from '../notebook/io';
 import type { INotebook } from '../notebook/nbformat';
@@ -97,21 +97,42 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
   options.onStart?.(meta);
   const heartbeat = startHeartbeat(run);
   const settings = meta.settings ?? { timeoutS: null, allowErrors: false };
-  const log = fs.openSync(run.logPath, 'a');
+  let log: number | null = null;
   let executor: NotebookExecutor | null = null;
   let stopReason: string | null = null;
   const unregister = registerStoppable(run, reason => {
     stopReason ??= reason;
     executor?.stop(stopReason);
   });
-  const warn = (message: string): void => {
-    fs.writeSync(log, `nbx: warning: ${message}\n`);
+  // A write that fails on a full disk ends the run as `error: disk full: <path>` (the
+  // kernel is shut down as for a stop) instead of killing the runner from a timer.
+  let diskFull: string | null = null;
+  const guard = (file: string, write: () => void): void => {
+    try {
+      write();
+    } catch (err) {
+      if (!isDiskFull(err)) {
+        throw err;
+      }
+      if (diskFull === null) {
+        diskFull = errorMessage(diskFullOr(err, file));
+        executor?.stop(diskFull);
+      }
+    }
   };
+  const writeLog = (text: string): void => {
+    if (log !== null) {
+      const fd = log;
+      guard(run.logPath, () => fs.writeSync(fd, text));
+    }
+  };
+  const warn = (message: string): void => writeLog(`nbx: warning: ${message}\n`);
   let scalars: RunScalars | null = null;
   let sampler: { stop(): Promise<void> } | null = null;
   let kernel: KernelManager | null = null;
   let result: IExecuteResult;
   try {
+    log = fs.openSync(run.logPath, 'a');
     const nb = readNotebook(run.snapshotPath);
     scalars = new RunScalars(run.path, {
       config: parseOutputScalarsConfig(nb.metadata),
@@ -119,11 +140,13 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
       onWarning: warn
     });
     scalars.start(update => {
-      run.updateMeta(m => ({
-        ...m,
-        scalars: update.scalars,
-        attrs: { ...m.attrs, ...update.attrs }
-      }));
+      guard(run.metaPath, () =>
+        run.updateMeta(m => ({
+          ...m,
+          scalars: update.scalars,
+          attrs: { ...m.attrs, ...update.attrs }
+        }))
+      );
     });
     kernel = await (options.kernel ?? launchRunKernel(run, env));
     const info = kernel.info.language_info as { name?: string; version?: string } | undefined;
@@ -138,17 +161,19 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
     }));
     sampler = startSampler(run, meta, kernel, env, sampleInterval(nb, options, env), warn);
     const progressWriter = throttle((p: IProgress) => {
-      run.updateMeta(m => ({
-        ...m,
-        progress: { cells: p.total, done: p.done, current: p.current }
-      }));
+      guard(run.metaPath, () =>
+        run.updateMeta(m => ({
+          ...m,
+          progress: { cells: p.total, done: p.done, current: p.current }
+        }))
+      );
     }, 500);
     executor = new NotebookExecutor(kernel, nb, {
       timeoutMs: settings.timeoutS ? settings.timeoutS * 1000 : null,
       allowErrors: settings.allowErrors,
-      save: n => writeNotebookAtomic(run.executedPath, n),
+      save: n => guard(run.executedPath, () => writeNotebookAtomic(run.executedPath, n)),
       onStream: (name, text) => {
-        fs.writeSync(log, text);
+        writeLog(text);
         scalars?.write(name, text);
         options.onStream?.(name, text);
       },
@@ -157,8 +182,9 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
         options.onProgress?.(p);
       }
     });
-    if (stopReason !== null) {
-      executor.stop(stopReason);
+    const reason = stopReason ?? diskFull;
+    if (reason !== null) {
+      executor.stop(reason);
     }
     result = await executor.run();
     progressWriter.flush();
@@ -171,19 +197,34 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
   } finally {
     await sampler?.stop();
     await kernel?.shutdown();
-    fs.closeSync(log);
+    if (log !== null) {
+      fs.closeSync(log);
+      log = null;
+    }
     unregister();
     heartbeat.stop();
   }
   const final = scalars?.close();
-  return run.updateMeta(m => ({
+  if (diskFull !== null && stopReason === null) {
+    result = { status: 'error', error: diskFull, cellIndex: result.cellIndex };
+  }
+  const end = (m: RunMeta): RunMeta => ({
     ...m,
     ...(final ? { scalars: final.scalars, attrs: { ...m.attrs, ...final.attrs } } : {}),
     status: result.status,
     error: result.error,
     stopped: new Date().toISOString(),
     exitCode: result.status === 'completed' ? 0 : 1
-  }));
+  });
+  try {
+    return run.updateMeta(end);
+  } catch (err) {
+    if (!isDiskFull(err)) {
+      throw err;
+    }
+    // The record cannot be written either: it reads as terminated once this runner exits.
+    return end(meta);
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
  * `staleMs` is taken over, since its holder must have died mid-update.
  */
 import * as fs from 'fs';
+import { diskFullOr } from '../errors';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -21,7 +22,7 @@ export function withFileLock<T>(lockPath: string, fn: () => T, staleMs = 5000): 
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw err;
+        throw diskFullOr(err, lockPath);
       }
       let age = 0;
       try {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { UserError } from '../errors';
+import { diskFullOr, UserError } from '../errors';
 import { isAtomicTempName, writeFileAtomicSync } from '../notebook/atomic';
 import { formatMeta, nbxVersion, parseMeta, type RunMeta } from './meta';
 import { withFileLock } from './lock';
@@ -243,10 +243,15 @@ export function newRunMeta(id: string, init: RunInit): RunMeta {
 
 /**
  * Creates `<root>/runs/<new id>/` (and its parents) and writes its `meta.json`
- * atomically. Unset fields get defaults (see `newRunMeta`); `notebook` is made absolute.
+ * atomically; if that fails (a full disk: `DiskFullError`), the directory is removed.
+ * Unset fields get defaults (see `newRunMeta`); `notebook` is made absolute.
  */
 export function createRun(root: string, init: RunInit): RunDir {
-  fs.mkdirSync(runsDir(root), { recursive: true });
+  try {
+    fs.mkdirSync(runsDir(root), { recursive: true });
+  } catch (err) {
+    throw diskFullOr(err, runsDir(root));
+  }
   for (;;) {
     const dir = new RunDir(root, newRunId());
     try {
@@ -255,9 +260,15 @@ export function createRun(root: string, init: RunInit): RunDir {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
         continue;
       }
+      throw diskFullOr(err, dir.path);
+    }
+    try {
+      dir.writeMeta(newRunMeta(dir.id, init));
+    } catch (err) {
+      // No run without a record: an empty directory would be warned about forever.
+      fs.rmSync(dir.path, { recursive: true, force: true });
       throw err;
     }
-    dir.writeMeta(newRunMeta(dir.id, init));
     return dir;
   }
 }
