@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseNotebook } from '../notebook/io';
 import { code, nbx, notebook, writeNotebook } from '../testing/fixtures';
-import { cliProject, readMeta, runIds, streamText } from '../testing/cli-project';
+import { assertOneLine, cliProject, readMeta, runIds, streamText } from '../testing/cli-project';
 import type { ICodeCell } from '../notebook/nbformat';
 
 const FLAGS_CELL = [
@@ -79,5 +79,30 @@ describe('a tslab flags cell', () => {
     });
     assert.equal(out[2], 'plain 0.01 wide 128x64 true 0.02\n');
     assert.equal(out[3], '1 128\n');
+  });
+  it('is refused in one line before the run when the tslab it would run cannot read { flag }', () => {
+    const { dir, home, env } = cliProject();
+    // tslab prefers a local install found from the kernel's directory upwards: this one
+    // is a published 1.0.22 converter (without the fix), as far as nbx can tell.
+    const local = path.join(dir, 'node_modules', 'tslab', 'dist');
+    fs.mkdirSync(local, { recursive: true });
+    fs.writeFileSync(path.join(local, 'main.js'), 'exports.startKernel = null;\n');
+    fs.writeFileSync(path.join(local, 'converter.js'), '// wrapPrevIdentifier without the fix\n');
+    writeNotebook(
+      dir,
+      'flags.ipynb',
+      notebook('tslab', [
+        code(FLAGS_CELL, ['parameters']),
+        code('console.log(lr);'),
+        code('console.log({ lr, epochs });')
+      ])
+    );
+    const r = nbx(['run', 'flags.ipynb', 'lr=0.01'], { cwd: dir, env });
+    assertOneLine(
+      r,
+      2,
+      /^nbx: cell 3 uses flag 'lr' as a shorthand property \(\{ lr \}\), which the tslab in .* runs as "ReferenceError: lr is not defined"/
+    );
+    assert.deepEqual(runIds(home), [], 'nothing written');
   });
 });

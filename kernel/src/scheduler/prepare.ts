@@ -21,10 +21,12 @@ import {
   notebookLanguage,
   parseAssignments,
   resolveFlagValues,
+  type FlagLanguage,
   type IFlagDef
 } from '../notebook/flags';
 import { parseFlagsCached } from '../notebook/flags-cache';
 import { getKernelSpec, type IKernelSpec } from '../protocol/kernelspec';
+import { isTslabSpec, tslabPackageDir, tslabReadsShorthand } from '../protocol/tslab';
 import type { IRunGit, RunMeta } from '../store/meta';
 import { resolveRunsRoot } from '../store/root';
 import { createRun, type RunDir } from '../store/run-dir';
@@ -186,6 +188,7 @@ async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
   const language = notebookLanguage(notebook, plan.spec.language);
   const defs =
     plan.defs ?? parseFlagsCached(notebook, language, path.join(plan.root, 'cache', 'flags'));
+  await refuseUnreadableShorthand(plan, defs, language, run.path);
   const values: Record<string, JSONValue> = {
     ...typedValues(defs, req.values ?? {}, req.forceFlags === true),
     ...resolveFlagValues(defs, plan.assignments, {
@@ -218,6 +221,38 @@ async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
     git: gitState ?? m.git
   }));
   return { run, meta, warnings: source.warnings };
+}
+
+/**
+ * Refuses, before anything runs, a TypeScript notebook whose later cells use a flag as a
+ * shorthand property (`{ lr }`) when the tslab the kernel will run turns that into
+ * `ReferenceError: lr is not defined` (tslab 1.0.22 as published; the setup patches the
+ * tslab nbx installs, see patches/). Other kernels and fixed tslabs are not checked.
+ */
+async function refuseUnreadableShorthand(
+  plan: IRunPlan,
+  defs: readonly IFlagDef[],
+  language: FlagLanguage | null,
+  kernelCwd: string
+): Promise<void> {
+  if (defs.length === 0 || language === 'python' || !isTslabSpec(plan.spec)) {
+    return;
+  }
+  const tslab = tslabPackageDir(plan.spec, kernelCwd);
+  if (tslab === null || tslabReadsShorthand(tslab)) {
+    return;
+  }
+  const { findShorthandFlagUse } = await import('../notebook/flags-shorthand');
+  const names = defs.map(def => def.name);
+  const use = findShorthandFlagUse(plan.notebook, defs[0].cellIndex, names);
+  if (use !== null) {
+    throw new UserError(
+      `cell ${use.cellIndex + 1} uses flag '${use.name}' as a shorthand property ` +
+        `({ ${use.name} }), which the tslab in ${tslab} runs as ` +
+        `"ReferenceError: ${use.name} is not defined": write { ${use.name}: ${use.name} }, ` +
+        'or patch that tslab (patches/ in nbx)'
+    );
+  }
 }
 
 /** Typed values (a batch's trial): checked against the flags, never coerced again. */
