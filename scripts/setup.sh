@@ -91,8 +91,9 @@ ensure_node_modules() {
 
 # tslab 1.0.22 rewrites a reference to an earlier cell's variable `x` as `exports.x`,
 # except in a shorthand property: `console.log({ lr })` after a flags cell declaring `lr`
-# threw `ReferenceError: lr is not defined`. The patch fixes its converter; it is applied
-# after every npm ci (which restores the published file) and checked on every setup.
+# threw `ReferenceError: lr is not defined`. And it answers JupyterLab's history_request
+# with "unknown msg_type" in the last cell's output. The patch fixes both; it is applied
+# after every npm ci (which restores the published files) and checked on every setup.
 ensure_tslab_patch() {
   local version patch_file
   command -v patch >/dev/null || die "patch not found; install it (Debian: apt-get install patch)"
