@@ -82,8 +82,11 @@ test('listRuns returns latest first with effective statuses', () => {
     ['a', 'd', 'b', 'c']
   );
   assert.equal(runs[0].status, 'terminated');
-  // The file is not rewritten by reading.
-  assert.equal(new RunDir(root, 'a'.repeat(32)).readMeta().status, 'running');
+  // Finding the dead runner records it: no heartbeat here, so stopped is the last write.
+  const recorded = new RunDir(root, 'a'.repeat(32)).readMeta();
+  assert.equal(recorded.status, 'terminated');
+  assert.equal(recorded.error, 'runner died');
+  assert.ok(recorded.stopped !== null);
 });
 
 test('listRuns skips a corrupt or missing meta.json with one warning each', () => {
