@@ -183,4 +183,22 @@ describe('a full disk', () => {
     assert.equal(show.status, 0, show.stderr);
     assert.equal((JSON.parse(show.stdout) as { status: string }).status, 'terminated');
   });
+  it("ends a run as error: disk full when the kernel's connection file cannot be written", t => {
+    const full = freshHome(t);
+    if (full === null) {
+      return;
+    }
+    const dir = tempDir();
+    const home = path.join(dir, 'home');
+    writeNotebook(dir, 'nb.ipynb', notebook('python3', [code('print(1)')]));
+    fs.mkdirSync(full);
+    fill(path.join(full, 'filler'));
+    const env = cliEnv(home, { JUPYTER_RUNTIME_DIR: path.join(full, 'runtime') });
+    const r = nbx(['run', 'nb.ipynb', '-q'], { cwd: dir, env });
+    assert.equal(r.status, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+    const [id] = runIds(home);
+    assert.equal(readMeta(home, id).status, 'error');
+    assert.match(readMeta(home, id).error ?? '', /^disk full: .*runtime\/kernel-nbx-.*\.json$/);
+  });
 });

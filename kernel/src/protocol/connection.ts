@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { diskFullOr } from '../errors';
 
 export interface IConnectionInfo {
   transport: 'tcp';
@@ -98,7 +99,12 @@ export async function newConnectionInfo(kernelName?: string): Promise<IConnectio
 export function writeConnectionFile(info: IConnectionInfo, dir = runtimeDir()): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `kernel-nbx-${randomBytes(6).toString('hex')}.json`);
-  fs.writeFileSync(file, JSON.stringify(info, null, 1), { mode: 0o600 });
+  try {
+    fs.writeFileSync(file, JSON.stringify(info, null, 1), { mode: 0o600 });
+  } catch (err) {
+    fs.rmSync(file, { force: true });
+    throw diskFullOr(err, file);
+  }
   return file;
 }
 
