@@ -28,6 +28,11 @@ export const DEFAULT_PATTERNS = {
   pairs: new RegExp(
     `(?<=^|[\\s,;|()\\[\\]{}])(?<key>[_a-zA-Z][\\w./-]*)=(?<value>${NUM_PATTERN})(?=$|[\\s,;|()\\[\\]{}])`,
     'g'
+  ),
+  /** `key: value` pairs, on lines `stepSuffix` and `colon` do not match. */
+  colonPairs: new RegExp(
+    `(?<=^|[\\s,;|()\\[\\]{}])(?<key>[_a-zA-Z][\\w./-]*):\\s+(?<value>${NUM_PATTERN})(?=$|[\\s,;|()\\[\\]{}])`,
+    'g'
   )
 } as const;
 

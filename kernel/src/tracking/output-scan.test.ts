@@ -112,19 +112,17 @@ describe('OutputScanner with the default patterns (Guild)', () => {
     );
   });
 
-  it('matches whole lines only, ignoring trailing whitespace', () => {
+  it('matches A and B on whole lines only, ignoring trailing whitespace', () => {
     assert.deepEqual(scan('loss: 0.5   \n'), [['loss', 0.5, 0]]);
     for (const line of [
-      '  loss: 0.5',
       'loss:0.5',
-      'loss: 0.5 extra',
-      'Epoch 1: loss: 0.5',
       'loss: abc',
       'loss: 1.2.3',
       '1loss: 0.5',
       'loss: .',
       'loss: ',
-      'time: 12:30'
+      'time: 12:30',
+      'x: (4)'
     ]) {
       assert.deepEqual(scan(`${line}\n`), [], line);
     }
@@ -135,6 +133,44 @@ describe('OutputScanner with the default patterns (Guild)', () => {
     const flags = ['lr', 'epochs'];
     assert.deepEqual(scan('lr: 0.01\nepochs: 5\nloss: 0.3\n', { flags }), [['loss', 0.3, 0]]);
     assert.deepEqual(scan('step=1 lr=0.01 loss=0.3\n', { flags }), [['loss', 0.3, 1]]);
+  });
+});
+
+describe('OutputScanner with several `key: value` pairs on a line', () => {
+  it('records every pair, in line order, mixed with key=value pairs', () => {
+    assert.deepEqual(scan('loss: 0.5 acc: 0.9\n'), [
+      ['loss', 0.5, 0],
+      ['acc', 0.9, 0]
+    ]);
+    assert.deepEqual(scan('tick=0 loss: 1\n'), [
+      ['tick', 0, 0],
+      ['loss', 1, 0]
+    ]);
+    assert.deepEqual(scan('  loss: 0.5\nEpoch 1/10: loss: 0.4 extra\n'), [
+      ['loss', 0.5, 0],
+      ['loss', 0.4, 1]
+    ]);
+    assert.deepEqual(
+      scan('10/10 [==========] - 0s 2ms/step - loss: 0.2345 - accuracy: 0.9000\n'),
+      [
+        ['loss', 0.2345, 0],
+        ['accuracy', 0.9, 0]
+      ]
+    );
+  });
+
+  it('takes the step pair of the line first, and skips what is not a pair', () => {
+    assert.deepEqual(scan('loss: 0.5 step: 7 acc: 0.9\n'), [
+      ['loss', 0.5, 7],
+      ['acc', 0.9, 7]
+    ]);
+    assert.deepEqual(scan('at 12:30:01 x:1 y: 2s z: (3) w: 4\n'), [['w', 4, 0]]);
+    assert.deepEqual(scan('lr: 0.1 loss: 0.3\n', { flags: ['lr'] }), [['loss', 0.3, 0]]);
+  });
+
+  it('leaves whole-line A and B matches alone', () => {
+    assert.deepEqual(scan('loss: 0.5 (val: 0.3)\n'), [['loss', 0.5, 0]]);
+    assert.deepEqual(scan('loss: 0.25 (step 3)\n'), [['loss', 0.25, 3]]);
   });
 });
 
@@ -377,13 +413,20 @@ describe('hand-coded default patterns', () => {
     if (b?.groups && bValue !== null) {
       emit(b.groups.key, bValue);
     }
-    const pairs: [string, number][] = [];
-    for (const m of line.matchAll(DEFAULT_PATTERNS.pairs)) {
-      const v = parseScalarNumber(m.groups?.value ?? '');
-      if (v !== null) {
-        pairs.push([m.groups?.key ?? '', v]);
+    const hits: [number, string, number][] = [];
+    const collect = (pattern: RegExp): void => {
+      for (const m of line.matchAll(pattern)) {
+        const v = parseScalarNumber(m.groups?.value ?? '');
+        if (v !== null) {
+          hits.push([m.index ?? 0, m.groups?.key ?? '', v]);
+        }
       }
+    };
+    collect(DEFAULT_PATTERNS.pairs);
+    if (b === null) {
+      collect(DEFAULT_PATTERNS.colonPairs);
     }
+    const pairs = hits.sort((x, y) => x[0] - y[0]).map(([, k, v]): [string, number] => [k, v]);
     const first = pairs.findIndex(([k]) => k === 'step');
     if (first >= 0) {
       setStep(pairs[first][1]);
@@ -419,6 +462,8 @@ describe('hand-coded default patterns', () => {
       '(4)',
       'step=2',
       'step',
+      'step: 4',
+      'acc: 0.7',
       ',',
       '[',
       'val/acc=0.1',

@@ -11,19 +11,24 @@
  * NUM = [-+]?[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)? | nan | [-+]?inf(inity)?   (nan, inf in any case)
  * ```
  *
- * plus nbx's `key=value` pairs, any number per line: `step=3 loss=0.25 acc=0.9`,
- * `epoch=1, loss=0.3`, a tqdm postfix `[..., loss=0.251]`:
+ * plus nbx's pairs, any number per line: `key=value` (`step=3 loss=0.25 acc=0.9`,
+ * `epoch=1, loss=0.3`, a tqdm postfix `[..., loss=0.251]`) and, on lines A and B do not
+ * match, `key: value` (`loss: 0.5 acc: 0.9`, `tick=0 loss: 1`, Keras'
+ * `- loss: 0.23 - accuracy: 0.91`):
  *
  * ```
- * C  (?<=^|[\s,;|()\[\]{}])([_a-zA-Z][\w./-]*)=(NUM)(?=$|[\s,;|()\[\]{}])
+ * C  (?<=^|SEP)([_a-zA-Z][\w./-]*)=(NUM)(?=$|SEP)
+ * D  (?<=^|SEP)([_a-zA-Z][\w./-]*):\s+(NUM)(?=$|SEP)
+ * SEP = [\s,;|()\[\]{}]
  * ```
  *
  * Steps follow Guild: the key `step` (any pattern) or A's `(step N)` sets the step, and the
  * step then sticks for every later value. Until a step has been seen, the step is implied:
  * it starts at 0 and goes up by one whenever a key repeats (`x: 1 / y: 2 / x: 3` puts the
- * second `x` at step 1). On a `key=value` line, a `step` pair applies to the whole line,
- * whichever its position. With the default patterns, keys equal to a flag name are ignored
- * (printing the flags records no scalars). Values that do not parse as numbers are skipped.
+ * second `x` at step 1). On a line of pairs, a `step` pair applies to the whole line,
+ * whichever its position, and the other pairs are taken in line order. With the default
+ * patterns, keys equal to a flag name are ignored (printing the flags records no
+ * scalars). Values that do not parse as numbers are skipped.
  *
  * Per notebook, `metadata.nbx.output_scalars` configures scanning (see
  * `parseOutputScalarsConfig`).
@@ -88,8 +93,8 @@ const KEY_CACHE_SIZE = 16;
  * partial lines and share the step.
  *
  * The default patterns are hand-coded (same matches as DEFAULT_PATTERNS, tested against
- * them), with cheap checks first: a line is looked at further only when it holds a `:`
- * with a key character first and a number character last, or holds a `=`.
+ * them), with cheap checks first: a line is looked at further only when it holds a `:` or
+ * a `=`, and a `:` only when whitespace follows it or the line could match A or B.
  */
 export class OutputScanner {
   private readonly _onScalar: ScalarCallback;
@@ -189,11 +194,11 @@ export class OutputScanner {
     return cr >= 0 && (nl < 0 || cr < nl) ? cr : nl;
   }
 
-  /** Finds the first `:`, `=` and `step=` from `start` (the pre-checks' positions). */
+  /** Finds the first `:`, `=` and `step` from `start` (the pre-checks' positions). */
   private _markNext(text: string, start: number): void {
     this._nextColon = text.indexOf(':', start);
     this._nextEquals = text.indexOf('=', start);
-    this._nextStepPair = text.indexOf('step=', start);
+    this._nextStepPair = text.indexOf('step', start);
   }
 
   /** Scans what is left of unfinished lines (call when the output has ended). */
@@ -223,38 +228,40 @@ export class OutputScanner {
   }
 
   private _scanDefault(text: string, start: number, e: number): void {
-    // Patterns A and B: `key: value` spanning the whole line.
-    if (isKeyStart(text.charCodeAt(start)) && canEndColonValue(text.charCodeAt(e - 1))) {
-      let colon = this._nextColon;
-      if (colon >= 0 && colon < start) {
-        colon = this._nextColon = text.indexOf(':', start);
-      }
-      if (colon >= 0 && colon < e) {
-        this._scanColonLine(text, start, e);
-      }
+    let colon = this._nextColon;
+    if (colon >= 0 && colon < start) {
+      colon = this._nextColon = text.indexOf(':', start);
     }
-    // Pattern C: `key=value` pairs.
     let eq = this._nextEquals;
     if (eq >= 0 && eq < start) {
       eq = this._nextEquals = text.indexOf('=', start);
     }
-    if (eq >= 0 && eq < e) {
-      this._scanPairs(text, start, e, eq);
+    const hasColon = colon >= 0 && colon < e;
+    const hasEquals = eq >= 0 && eq < e;
+    // Patterns A and B: `key: value` spanning the whole line; else D, `key: value` pairs.
+    const whole =
+      hasColon &&
+      isKeyStart(text.charCodeAt(start)) &&
+      canEndColonValue(text.charCodeAt(e - 1)) &&
+      this._scanColonLine(text, start, e);
+    if (hasEquals || (hasColon && !whole)) {
+      this._scanPairs(text, start, e, hasColon && !whole);
     }
   }
 
   /**
    * Patterns A and B on `text[start, e)`, whose first character is a key start:
-   * `KEY:\s+NUM` then the end, `\s+(...)` or A's `\s+((step )?N)`.
+   * `KEY:\s+NUM` then the end, `\s+(...)` or A's `\s+((step )?N)`. True when the line
+   * matches one of them (its value may still not parse).
    */
-  private _scanColonLine(text: string, start: number, e: number): void {
+  private _scanColonLine(text: string, start: number, e: number): boolean {
     // KEY is \S*, so it runs to the first whitespace, which must follow a ':'.
     let w = start + 1;
     while (w < e && !isSpace(text.charCodeAt(w))) {
       w++;
     }
     if (w >= e || w - 1 <= start || text.charCodeAt(w - 1) !== 58) {
-      return;
+      return false;
     }
     let v = w + 1;
     while (v < e && isSpace(text.charCodeAt(v))) {
@@ -267,9 +274,13 @@ export class OutputScanner {
     }
     let step = -1;
     if (ve < e || text.charCodeAt(v) === 40) {
-      // A `(...)` suffix; an empty NUM when the token itself starts the parentheses.
+      // A `(...)` suffix; an empty NUM when the token itself starts the parentheses (it
+      // then takes a whitespace of its own besides the one after the colon).
       let p = ve;
       if (text.charCodeAt(v) === 40) {
+        if (v - w < 2) {
+          return false;
+        }
         p = ve = v;
       } else {
         while (p < e && isSpace(text.charCodeAt(p))) {
@@ -277,60 +288,103 @@ export class OutputScanner {
         }
       }
       if (text.charCodeAt(p) !== 40 || text.charCodeAt(e - 1) !== 41 || p === e - 1) {
-        return;
+        return false;
       }
       step = stepSuffix(text, p, e);
     }
     const value = parseNumberAt(text, v, ve);
-    if (step >= 0 && (value !== null || isNumSyntaxAt(text, v, ve))) {
+    const matched = value !== null || isNumSyntaxAt(text, v, ve);
+    if (step >= 0 && matched) {
       this._setStep(step);
     }
     if (value !== null) {
       this._value(this._key(text, start, w - 1), value);
     }
+    return matched;
   }
 
-  private _scanPairs(text: string, start: number, e: number, firstEquals: number): void {
-    // A `step` pair sets the step of the whole line, wherever it is: find it first.
-    const stepEquals = this._stepPair(text, start, e);
-    let q = firstEquals;
-    for (; q >= 0 && q < e; q = text.indexOf('=', q + 1)) {
-      if (q === stepEquals) {
+  /**
+   * Patterns C (`key=value`) and, with `colonPairs`, D (`key: value`) on `text[start, e)`,
+   * in line order, the step pair first.
+   */
+  private _scanPairs(text: string, start: number, e: number, colonPairs: boolean): void {
+    const stepAt = this._stepPair(text, start, e, colonPairs);
+    let c = colonPairs ? this._nextColon : -1;
+    let q = this._nextEquals;
+    for (;;) {
+      const colonNext = c >= 0 && c < e && !(q >= 0 && q < c);
+      const at = colonNext ? c : q;
+      if (at < 0 || at >= e) {
+        break;
+      }
+      let v = at + 1;
+      if (colonNext) {
+        c = text.indexOf(':', v);
+        if (v >= e || !isSpace(text.charCodeAt(v))) {
+          continue;
+        }
+        while (v < e && isSpace(text.charCodeAt(v))) {
+          v++;
+        }
+      } else {
+        q = text.indexOf('=', v);
+      }
+      if (at === stepAt) {
         continue;
       }
       // The key: key characters back to a separator or the line start.
-      let ks = q;
+      let ks = at;
       while (ks > start && isPairKeyChar(text.charCodeAt(ks - 1))) {
         ks--;
       }
-      if (ks === q || !isKeyStart(text.charCodeAt(ks))) {
+      if (ks === at || !isKeyStart(text.charCodeAt(ks))) {
         continue;
       }
       if (ks > start && !isPairSeparator(text.charCodeAt(ks - 1))) {
         continue;
       }
-      const value = parseNumberAt(text, q + 1, pairValueEnd(text, q + 1, e));
+      const value = parseNumberAt(text, v, pairValueEnd(text, v, e));
       if (value !== null) {
-        this._value(this._key(text, ks, q), value);
+        this._value(this._key(text, ks, at), value);
       }
+    }
+    if (colonPairs) {
+      this._nextColon = c;
     }
     this._nextEquals = q;
   }
 
-  /** Applies the first valid `step=N` pair of `text[start, e)`; returns the index of its `=`. */
-  private _stepPair(text: string, start: number, e: number): number {
+  /**
+   * Applies the first valid step pair of `text[start, e)`, `step=N` (or, with
+   * `colonPairs`, `step: N`); returns the index of its `=` or `:`, or -1.
+   */
+  private _stepPair(text: string, start: number, e: number, colonPairs: boolean): number {
     let i = this._nextStepPair;
     if (i >= 0 && i < start) {
-      i = this._nextStepPair = text.indexOf('step=', start);
+      i = this._nextStepPair = text.indexOf('step', start);
     }
-    for (; i >= 0 && i < e; i = this._nextStepPair = text.indexOf('step=', i + 1)) {
+    for (; i >= 0 && i < e; i = this._nextStepPair = text.indexOf('step', i + 1)) {
+      const at = i + 4;
+      const c = text.charCodeAt(at);
+      if (at >= e || !(c === 61 || (c === 58 && colonPairs))) {
+        continue;
+      }
       if (i > start && !isPairSeparator(text.charCodeAt(i - 1))) {
         continue;
       }
-      const step = parseNumberAt(text, i + 5, pairValueEnd(text, i + 5, e));
+      let v = at + 1;
+      if (c === 58) {
+        if (v >= e || !isSpace(text.charCodeAt(v))) {
+          continue;
+        }
+        while (v < e && isSpace(text.charCodeAt(v))) {
+          v++;
+        }
+      }
+      const step = parseNumberAt(text, v, pairValueEnd(text, v, e));
       if (step !== null) {
         this._setStep(step);
-        return i + 4;
+        return at;
       }
     }
     return -1;
