@@ -83,6 +83,23 @@ export function canEndColonValue(c: number): boolean {
   );
 }
 
+/**
+ * Characters a number of the output-scalar syntax may start with: a digit, `.`, a sign,
+ * or the first letter of `nan` or `inf` (any case).
+ */
+export function canStartNum(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 45 ||
+    c === 43 ||
+    c === 110 ||
+    c === 78 ||
+    c === 105 ||
+    c === 73
+  );
+}
+
 /** Exact powers of ten (all of them are exact doubles). */
 const POW10 = [
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,

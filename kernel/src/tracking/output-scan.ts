@@ -40,6 +40,7 @@ import {
 } from './output-scan-config';
 import {
   canEndColonValue,
+  canStartNum,
   isKeyStart,
   isNumSyntaxAt,
   isPairKeyChar,
@@ -110,8 +111,11 @@ export class OutputScanner {
   // Positions of the next ':' and '=' in the text being scanned (-1: none left).
   private _nextColon = -1;
   private _nextEquals = -1;
-  private _nextStepPair = -1;
   private _nextCR = -1;
+  // The pairs of the line being scanned: key span and value (reused, never shrunk).
+  private readonly _pairStarts: number[] = [];
+  private readonly _pairEnds: number[] = [];
+  private readonly _pairValues: number[] = [];
   private readonly _keyCache: string[] = [];
   private _keyCacheNext = 0;
 
@@ -194,11 +198,10 @@ export class OutputScanner {
     return cr >= 0 && (nl < 0 || cr < nl) ? cr : nl;
   }
 
-  /** Finds the first `:`, `=` and `step` from `start` (the pre-checks' positions). */
+  /** Finds the first `:` and `=` from `start` (the pre-checks' positions). */
   private _markNext(text: string, start: number): void {
     this._nextColon = text.indexOf(':', start);
     this._nextEquals = text.indexOf('=', start);
-    this._nextStepPair = text.indexOf('step', start);
   }
 
   /** Scans what is left of unfinished lines (call when the output has ended). */
@@ -304,13 +307,15 @@ export class OutputScanner {
   }
 
   /**
-   * Patterns C (`key=value`) and, with `colonPairs`, D (`key: value`) on `text[start, e)`,
-   * in line order, the step pair first.
+   * Patterns C (`key=value`) and, with `colonPairs`, D (`key: value`) on `text[start, e)`:
+   * the pairs are collected, the first `step` pair sets the step, and the others are
+   * taken in line order.
    */
   private _scanPairs(text: string, start: number, e: number, colonPairs: boolean): void {
-    const stepAt = this._stepPair(text, start, e, colonPairs);
     let c = colonPairs ? this._nextColon : -1;
     let q = this._nextEquals;
+    let n = 0;
+    let stepPair = -1;
     for (;;) {
       const colonNext = c >= 0 && c < e && !(q >= 0 && q < c);
       const at = colonNext ? c : q;
@@ -320,17 +325,18 @@ export class OutputScanner {
       let v = at + 1;
       if (colonNext) {
         c = text.indexOf(':', v);
+        // `:\s+` then what may start a number (a digit, `.`, a sign, nan, inf).
         if (v >= e || !isSpace(text.charCodeAt(v))) {
           continue;
         }
         while (v < e && isSpace(text.charCodeAt(v))) {
           v++;
         }
+        if (v >= e || !canStartNum(text.charCodeAt(v))) {
+          continue;
+        }
       } else {
         q = text.indexOf('=', v);
-      }
-      if (at === stepAt) {
-        continue;
       }
       // The key: key characters back to a separator or the line start.
       let ks = at;
@@ -344,50 +350,29 @@ export class OutputScanner {
         continue;
       }
       const value = parseNumberAt(text, v, pairValueEnd(text, v, e));
-      if (value !== null) {
-        this._value(this._key(text, ks, at), value);
+      if (value === null) {
+        continue;
       }
+      if (stepPair < 0 && at - ks === 4 && text.startsWith('step', ks)) {
+        stepPair = n;
+      }
+      this._pairStarts[n] = ks;
+      this._pairEnds[n] = at;
+      this._pairValues[n] = value;
+      n++;
     }
     if (colonPairs) {
       this._nextColon = c;
     }
     this._nextEquals = q;
-  }
-
-  /**
-   * Applies the first valid step pair of `text[start, e)`, `step=N` (or, with
-   * `colonPairs`, `step: N`); returns the index of its `=` or `:`, or -1.
-   */
-  private _stepPair(text: string, start: number, e: number, colonPairs: boolean): number {
-    let i = this._nextStepPair;
-    if (i >= 0 && i < start) {
-      i = this._nextStepPair = text.indexOf('step', start);
+    if (stepPair >= 0) {
+      this._setStep(this._pairValues[stepPair]);
     }
-    for (; i >= 0 && i < e; i = this._nextStepPair = text.indexOf('step', i + 1)) {
-      const at = i + 4;
-      const c = text.charCodeAt(at);
-      if (at >= e || !(c === 61 || (c === 58 && colonPairs))) {
-        continue;
-      }
-      if (i > start && !isPairSeparator(text.charCodeAt(i - 1))) {
-        continue;
-      }
-      let v = at + 1;
-      if (c === 58) {
-        if (v >= e || !isSpace(text.charCodeAt(v))) {
-          continue;
-        }
-        while (v < e && isSpace(text.charCodeAt(v))) {
-          v++;
-        }
-      }
-      const step = parseNumberAt(text, v, pairValueEnd(text, v, e));
-      if (step !== null) {
-        this._setStep(step);
-        return at;
+    for (let i = 0; i < n; i++) {
+      if (i !== stepPair) {
+        this._value(this._key(text, this._pairStarts[i], this._pairEnds[i]), this._pairValues[i]);
       }
     }
-    return -1;
   }
 
   /** `text[s, e)` as a string, reusing a recent one when equal. */
