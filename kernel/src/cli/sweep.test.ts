@@ -188,7 +188,7 @@ describe('nbx run with a sweep', () => {
       )
     );
 
-    // nbx runs: the batch first, its trials under it in trial order, [N] kept.
+    // nbx runs: the batch first, its trials under it in trial order, numbered in that order.
     const list = nbx(['runs'], { cwd: dir, env });
     assert.equal(list.status, 0, list.stderr);
     const rows = list.stdout.trimEnd().split('\n');
@@ -200,11 +200,11 @@ describe('nbx run with a sweep', () => {
       const glyph = i === 3 ? '\u2514' : '\u251c';
       assert.match(
         rows[i + 1],
-        new RegExp(`^  ${glyph} \\[${5 - i}\\]\\s+${short(i)}\\s+trial ${i + 1}/4 .*completed`)
+        new RegExp(`^  ${glyph} \\[${i + 2}\\]\\s+${short(i)}\\s+trial ${i + 1}/4 .*completed`)
       );
     }
-    const shown = JSON.parse(nbx(['show', '5', '--json'], { cwd: dir, env }).stdout) as RunMeta;
-    assert.equal(shown.id, trials[0].id, '[5] is trial 1, as listed');
+    const shown = JSON.parse(nbx(['show', '2', '--json'], { cwd: dir, env }).stdout) as RunMeta;
+    assert.equal(shown.id, trials[0].id, '[2] is trial 1, as listed');
 
     // nbx show: a batch lists its settings and trials, a trial names its batch.
     const showBatch = nbx(['show', '1'], { cwd: dir, env });
@@ -222,7 +222,7 @@ describe('nbx run with a sweep', () => {
         )
       );
     });
-    const showTrial = nbx(['show', '4'], { cwd: dir, env });
+    const showTrial = nbx(['show', '3'], { cwd: dir, env });
     assert.match(
       showTrial.stdout,
       new RegExp(
@@ -232,7 +232,7 @@ describe('nbx run with a sweep', () => {
     );
     assert.match(showTrial.stdout, /^flags:\s+lr=0\.001 layers=4 wait=0\.2$/m);
     const flat = nbx(['runs', '--where', 'kind = run', '--sort', '#loss'], { cwd: dir, env });
-    assert.match(flat.stdout.split('\n')[0], new RegExp(`^\\[5\\]\\s+${short(0)}`));
+    assert.match(flat.stdout.split('\n')[0], new RegExp(`^\\[2\\]\\s+${short(0)}`));
   });
 
   it('previews a random search reproducibly with a seed, and writes nothing', () => {

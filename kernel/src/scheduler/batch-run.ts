@@ -226,12 +226,17 @@ export async function createBatch(
     }
     throw err;
   }
+  // Creation times a millisecond apart, latest first: the batch, then trial 1, 2, ... so
+  // the latest-first list numbers them in trial order under their batch.
   const last = trials.length ? Date.parse(trials[trials.length - 1].readMeta().created) : 0;
-  // Created after its trials, so the batch heads them in the latest-first list.
+  const base = Math.max(Date.now(), last + 1);
+  trials.forEach((trial, i) => {
+    trial.updateMeta({ created: new Date(base + trials.length - 1 - i).toISOString() });
+  });
   const meta = batch.updateMeta(m => ({
     ...m,
     trials: trials.map(t => t.id),
-    created: new Date(Math.max(Date.now(), last + 1)).toISOString()
+    created: new Date(base + trials.length).toISOString()
   }));
   return { batch, meta, trials, warnings: [...warnings] };
 }
