@@ -15,7 +15,7 @@ import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { parseGpuList } from '../tracking/gpus';
 import { formatNumber } from './commands/compare';
-import { formatDuration, printJson, runDuration, runSummary, shortId } from './format';
+import { formatDuration, printJson, runDuration, runJson, runSummary, shortId } from './format';
 import { TerminalProgress } from './progress';
 import { bestTrial, SweepProgress } from './sweep-progress';
 
@@ -81,7 +81,7 @@ export async function runInForeground(
   });
   progress.done();
   if (opts.json) {
-    printJson(final);
+    printJson(runJson(final, run.path));
   } else {
     process.stderr.write(`${runSummary(final, run.path)}\n`);
   }
@@ -160,7 +160,7 @@ export async function batchInForeground(batch: RunDir, opts: IOutputOptions): Pr
   const trials = readTrials(batch, final.trials);
   progress.done(batchSummary(final, trials, batch.path));
   if (opts.json) {
-    printJson(final);
+    printJson(runJson(final, batch.path));
   }
   return final.status === 'completed' ? 0 : 1;
 }
@@ -173,7 +173,7 @@ export function detach(run: RunDir, opts: IOutputOptions): number {
     spawnDetachedRunner(run);
   }
   if (opts.json) {
-    printJson(run.readMeta());
+    printJson(runJson(run.readMeta(), run.path));
   } else {
     process.stdout.write(`${run.id}\n`);
   }

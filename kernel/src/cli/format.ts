@@ -8,6 +8,11 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A run's record as the commands print it with `--json`: meta.json and `dir`, its directory. */
+export function runJson(meta: RunMeta, dir: string): RunMeta & { dir: string } {
+  return { ...meta, dir };
+}
+
 export function shortId(id: string): string {
   return id.slice(0, 8);
 }

@@ -69,8 +69,8 @@ Examples:
   nbx log 1 --follow                        its output, as it is written
   nbx scalars 1                             its scalars: last, min, max per key
   nbx stop 1                                stop it
-  nbx run train.ipynb lr=[0.001,0.01] --parallel 2 --gpus 0,1
-                                            a sweep: 2 trials at a time, one GPU each
+  nbx run train.ipynb 'lr=[0.001,0.01]' --parallel 2 --gpus 0,1
+                                            a sweep of 2 trials, both at once, one GPU each
   nbx restart 1 --gpus 1                    run it again in place, on GPU 1
   nbx rerun 1 lr=0.1                        a new run from its snapshot, lr changed
 

@@ -230,7 +230,9 @@ describe('nbx restart', () => {
     );
     assert.equal(executedText(home, id), 'gpu=1\nresumed=True\ndone\n', 'the kernel saw GPU 1');
     const log = fs.readFileSync(path.join(runDir, 'output.log'), 'utf8');
-    assert.match(log, /gpu=0\nresumed=False\n[^]*gpu=1\nresumed=True\ndone\n$/, log);
+    assert.equal(log, 'gpu=1\nresumed=True\ndone\n', 'the log of this attempt');
+    const before = fs.readFileSync(path.join(runDir, 'attempts', '1', 'output.log'), 'utf8');
+    assert.equal(before, 'gpu=0\nresumed=False\n', 'the first attempt, kept');
 
     // A finished run can be restarted again; a restart with a flag changes the snapshot.
     const again = nbx(['restart', short, 'wait=0', '--json'], { cwd: dir, env: gpuEnv });

@@ -210,6 +210,7 @@ async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
     runsRoot: plan.root,
     notebook: req.content ? serializeNotebook(req.content) : undefined
   });
+  recordSources(run, source.files);
   ensureNbxResolvable(run.path, path.dirname(notebookPath));
   const gitState = await git;
   const meta = run.updateMeta(m => ({
@@ -253,6 +254,12 @@ async function refuseUnreadableShorthand(
         'or patch that tslab (patches/ in nbx)'
     );
   }
+}
+
+/** Lists the copied sources, so the files the run writes can be told from them. */
+function recordSources(run: RunDir, files: readonly string[]): void {
+  fs.mkdirSync(run.privateDir, { recursive: true });
+  fs.writeFileSync(run.sourcesListPath, files.map(file => `${file}\n`).join(''));
 }
 
 /** Typed values (a batch's trial): checked against the flags, never coerced again. */

@@ -14,6 +14,8 @@ import {
   resolveFlagValues
 } from '../notebook/flags';
 import { parseFlagsCached } from '../notebook/flags-cache';
+import type { INotebook } from '../notebook/nbformat';
+import { archiveAttempt } from '../store/attempts';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';
@@ -58,15 +60,20 @@ function requeued(m: RunMeta): RunMeta {
     kernelPid: null,
     error: null,
     stopped: null,
-    exitCode: null
+    exitCode: null,
+    progress: { cells: 0, done: 0, current: null }
   };
 }
 
-/** Injects changed flags into a run's snapshot; returns the values set. */
-function reinjectFlags(run: RunDir, meta: RunMeta, req: IRestartRequest): RunMeta['flags'] {
+/** The changed flags of a restart, and the snapshot with them injected (null: none). */
+function reinjectFlags(
+  run: RunDir,
+  meta: RunMeta,
+  req: IRestartRequest
+): { values: RunMeta['flags']; snapshot: INotebook | null } {
   const assignments = parseAssignments(req.flags ?? []);
   if (assignments.length === 0) {
-    return {};
+    return { values: {}, snapshot: null };
   }
   const nb = readNotebook(run.snapshotPath);
   const language = notebookLanguage(nb, meta.kernel?.language);
@@ -75,14 +82,14 @@ function reinjectFlags(run: RunDir, meta: RunMeta, req: IRestartRequest): RunMet
     force: req.forceFlags === true,
     notebook: meta.notebookName
   });
-  writeNotebookAtomic(run.snapshotPath, injectFlags(nb, language, values, defs));
-  return values;
+  return { values, snapshot: injectFlags(nb, language, values, defs) };
 }
 
 /**
  * Readies a finished run, or the unfinished trials of a finished batch, to execute again
- * in place: status `queued`, stop requests cleared, flags and GPUs changed as asked.
- * Throws a one-line `UserError` for a run that is still going or never ran.
+ * in place: the last execution kept as an attempt (see store/attempts), status `queued`,
+ * stop requests cleared, flags and GPUs changed as asked. Throws a one-line `UserError`
+ * for a run that is still going or never ran.
  */
 export function prepareRestart(run: RunDir, req: IRestartRequest): RunMeta {
   const meta = run.readMeta();
@@ -90,9 +97,13 @@ export function prepareRestart(run: RunDir, req: IRestartRequest): RunMeta {
   if (meta.kind === 'batch') {
     return prepareBatchRestart(run, meta, req);
   }
-  const values = reinjectFlags(run, meta, req);
+  const { values, snapshot } = reinjectFlags(run, meta, req);
   clearStopRequest(run);
-  return run.updateMeta(m => {
+  return run.updateMeta(current => {
+    const m = archiveAttempt(run, current);
+    if (snapshot !== null) {
+      writeNotebookAtomic(run.snapshotPath, snapshot);
+    }
     const flags = { ...m.flags, ...values };
     const wasDefault = m.label === null || m.label === defaultLabel(m.flags, m.flagDefaults);
     const label = wasDefault ? defaultLabel(flags, m.flagDefaults) : m.label;
@@ -138,7 +149,7 @@ function prepareBatchRestart(batch: RunDir, meta: RunMeta, req: IRestartRequest)
   for (const trial of again) {
     clearStopRequest(trial);
     trial.updateMeta(m => ({
-      ...requeued(m),
+      ...requeued(archiveAttempt(trial, m)),
       gpus: pool ? null : req.gpus !== undefined ? req.gpus : m.gpus
     }));
   }

@@ -82,6 +82,25 @@ export interface IRunComment {
   text: string;
 }
 
+/**
+ * An earlier execution of a run (`nbx restart` keeps it): how it ended, and its files
+ * under `attempts/<attempt>/` in the run directory.
+ */
+export interface IRunAttempt {
+  /** 1 for the first execution. */
+  attempt: number;
+  started: string | null;
+  stopped: string | null;
+  status: RunStatus;
+  error: string | null;
+  exitCode: number | null;
+  flags: Record<string, JSONValue>;
+  gpus: string | null;
+  scalars: Record<string, IScalarSummary>;
+  attrs: Record<string, JSONValue>;
+  traceback?: string;
+}
+
 /** What ran the notebook: versions of Node, the kernel's language. */
 export interface IRunRuntime {
   node: string;
@@ -123,6 +142,8 @@ export interface RunMeta {
   exitCode: number | null;
   /** What went wrong, one line. */
   error: string | null;
+  /** The traceback of the cell that failed (ANSI stripped), when one failed. */
+  traceback?: string;
   progress: IRunProgress;
   sourceDigest: string | null;
   git: IRunGit | null;
@@ -145,6 +166,8 @@ export interface RunMeta {
   trials: string[];
   /** How a batch runs its trials; null for plain runs. */
   batch: IRunBatch | null;
+  /** Earlier executions, oldest first (empty until the run is restarted). */
+  attempts?: IRunAttempt[];
 }
 
 /** A batch's settings (`nbx run` with list values, distributions or a batch file). */
@@ -304,7 +327,10 @@ export function parseMeta(text: string, file: string): RunMeta {
     kind: value.kind === 'batch' ? 'batch' : 'run',
     parent: str(value.parent),
     trials: strList(value.trials),
-    batch: isLoose(value.batch) ? (value.batch as unknown as IRunBatch) : null
+    batch: isLoose(value.batch) ? (value.batch as unknown as IRunBatch) : null,
+    attempts: Array.isArray(value.attempts)
+      ? value.attempts.filter(isLoose).map(a => a as unknown as IRunAttempt)
+      : []
   };
 }
 

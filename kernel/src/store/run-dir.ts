@@ -35,8 +35,10 @@ export const RUN_FILES = {
   scalars: 'scalars',
   /** System metrics samples, one JSON object per line. */
   metrics: 'metrics.jsonl',
-  /** Engine-private state (kernel connection file, locks, control files). */
+  /** Engine-private state (kernel connection file, locks, control files, sources list). */
   private: '.nbx',
+  /** Earlier executions of a restarted run, `attempts/<n>/` (see store/attempts). */
+  attempts: 'attempts',
   /** Held while meta.json is being updated. */
   metaLock: 'meta.json.lock'
 } as const;
@@ -122,6 +124,11 @@ export class RunDir {
   /** `.nbx/`: engine-private files. */
   get privateDir(): string {
     return this.file(RUN_FILES.private);
+  }
+
+  /** `.nbx/sources.txt`: the sources copied into the run at launch, one path a line. */
+  get sourcesListPath(): string {
+    return path.join(this.privateDir, 'sources.txt');
   }
 
   /** True when the run directory exists. */
@@ -233,6 +240,7 @@ export function newRunMeta(id: string, init: RunInit): RunMeta {
     parent: null,
     trials: [],
     batch: null,
+    attempts: [],
     ...given,
     id,
     notebook,

@@ -150,13 +150,10 @@ describe('OutputScanner with several `key: value` pairs on a line', () => {
       ['loss', 0.5, 0],
       ['loss', 0.4, 1]
     ]);
-    assert.deepEqual(
-      scan('10/10 [==========] - 0s 2ms/step - loss: 0.2345 - accuracy: 0.9000\n'),
-      [
-        ['loss', 0.2345, 0],
-        ['accuracy', 0.9, 0]
-      ]
-    );
+    assert.deepEqual(scan('10/10 [==========] - 0s 2ms/step - loss: 0.2345 - accuracy: 0.9000\n'), [
+      ['loss', 0.2345, 0],
+      ['accuracy', 0.9, 0]
+    ]);
   });
 
   it('takes the step pair of the line first, and skips what is not a pair', () => {

@@ -53,7 +53,7 @@ function listed(stdout: string): string[] {
 }
 
 describe('nbx runs', () => {
-  it('lists from the index, latest first, with the label column when a run has one', () => {
+  it('lists from the index, latest first, with tags and label columns when a run has them', () => {
     const { dir, home, env, ids } = store();
     const r = nbx(['runs'], { cwd: dir, env });
     assert.equal(r.status, 0, r.stderr);
@@ -68,11 +68,11 @@ describe('nbx runs', () => {
     assert.match(
       lines[0],
       new RegExp(
-        `^\\[1\\]  ${short[3]}  eval\\.ipynb   \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  12s  completed$`
+        `^\\[1\\]  ${short[3]}  eval\\.ipynb   \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  12s  completed  -$`
       )
     );
-    assert.ok(lines[1].endsWith('  completed  Best so far'), lines[1]);
-    assert.ok(lines[2].endsWith('  12s  error'), lines[2]);
+    assert.ok(lines[1].endsWith('  completed  sweep,best  Best so far'), lines[1]);
+    assert.ok(lines[2].endsWith('  12s  error      sweep'), lines[2]);
     assert.ok(fs.existsSync(path.join(home, 'cache', 'runs-index.arrow')), 'the index is cached');
     assert.equal(
       nbx(['runs'], { cwd: dir, env }).stdout,
@@ -116,8 +116,8 @@ describe('nbx runs', () => {
     });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(listed(r.stdout), [`[2] ${short[2]}`, `[4] ${short[0]}`, `[3] ${short[1]}`]);
-    assert.ok(r.stdout.split('\n')[0].endsWith('  completed  acc=0.95  Best so far'));
-    assert.ok(r.stdout.split('\n')[2].endsWith('  error      acc=0.5'));
+    assert.ok(r.stdout.split('\n')[0].endsWith('  completed  acc=0.95  sweep,best  Best so far'));
+    assert.ok(r.stdout.split('\n')[2].endsWith('  error      acc=0.5   sweep'));
     const sorted = nbx(['runs', '--sort', 'lr'], { cwd: dir, env });
     assert.deepEqual(listed(sorted.stdout), [
       `[1] ${short[3]}`,

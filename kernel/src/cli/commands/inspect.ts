@@ -2,6 +2,7 @@
  * Commands that read runs: `nbx runs`, `nbx show`, `nbx log`.
  */
 import * as fs from 'fs';
+import { StringDecoder } from 'string_decoder';
 import type { Command } from 'commander';
 import { UserError } from '../../errors';
 import { settleDeadRunner } from '../../store/dead-runner';
@@ -12,7 +13,17 @@ import { loadRunsIndex, type RunsIndex } from '../../store/index';
 import { resolveIndexRefs } from '../../store/index-refs';
 import { filterRows, parseSort, parseStatuses, sortRows, whereColumns } from '../../store/query';
 import { runsRootHere } from '../root';
-import { formatDuration, formatTime, printJson, runDuration, shortId, table } from '../format';
+import {
+  formatDuration,
+  formatTime,
+  printJson,
+  runDuration,
+  runJson,
+  shortId,
+  table
+} from '../format';
+import { runSections } from '../show-run';
+import { listRunFiles } from '../../store/run-files';
 import { formatNumber } from './compare';
 import {
   batchSettingsText,
@@ -75,15 +86,20 @@ flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01)
     .command('show')
     .description("show a run's record: notebook, kernel, status, timings, GPUs, files")
     .argument('<run>', 'run id, id prefix, or index from nbx runs')
-    .option('--json', 'print meta.json (with the effective status)')
+    .option(
+      '--json',
+      'print meta.json (with the effective status), its directory (dir) and its files'
+    )
     .action((ref: string, opts: { json?: boolean }) => {
       const run = resolveOne(runsRootHere(), ref);
       const meta = readEffective(run);
+      const files = meta.kind === 'batch' ? [] : listRunFiles(run);
       if (opts.json) {
-        printJson(meta);
+        printJson({ ...runJson(meta, run.path), files });
         return;
       }
-      process.stdout.write(`${describeRun(run, meta)}\n`);
+      const sections = runSections(meta, files);
+      process.stdout.write(`${describeRun(run, meta)}\n${sections ? `\n${sections}\n` : ''}`);
     });
 
   program
@@ -91,9 +107,10 @@ flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01)
     .description("print a run's output (the streams of its cells)")
     .argument('<run>', 'run id, id prefix, or index from nbx runs')
     .option('-f, --follow', 'keep printing new output until the run ends')
-    .action(async (ref: string, opts: { follow?: boolean }) => {
+    .option('--json', 'JSON lines: one {"line": N, "text": "..."} per line of output')
+    .action(async (ref: string, opts: { follow?: boolean; json?: boolean }) => {
       const run = resolveOne(runsRootHere(), ref);
-      await printLog(run, opts.follow === true);
+      await printLog(run, opts.follow === true, opts.json === true);
     });
 }
 
@@ -165,6 +182,11 @@ function printRunList(opts: IRunsOptions): void {
     return value === null ? '' : String(value);
   };
   const withLabel = rows.some(row => text(row, 'label') !== '');
+  const tagsOf = (row: number): string => {
+    const tags = index.value(row, 'tags');
+    return Array.isArray(tags) ? tags.join(',') : text(row, 'tags');
+  };
+  const withTags = rows.some(row => tagsOf(row) !== '');
   const entries: IListEntry[] =
     opts.sort === undefined ? groupTrials(index, rows) : rows.map(row => ({ row }));
   const lines = entries.map(({ row, trial }) => {
@@ -181,6 +203,9 @@ function printRunList(opts: IRunsOptions): void {
     for (const name of metrics) {
       const value = index.value(row, name);
       cells.push(`${name.slice(1)}=${typeof value === 'number' ? formatNumber(value) : '-'}`);
+    }
+    if (withTags) {
+      cells.push(tagsOf(row) || '-');
     }
     if (withLabel) {
       cells.push(text(row, 'label'));
@@ -248,11 +273,14 @@ function trialEntries(index: RunsIndex, batchId: string, rows: number[]): IListE
 }
 
 /** The meta.json of `row` with its effective status and list position, or null (warned). */
-function runRecord(index: RunsIndex, row: number): (RunMeta & { index: number }) | null {
+function runRecord(
+  index: RunsIndex,
+  row: number
+): (RunMeta & { dir: string; index: number }) | null {
   const run = new RunDir(index.root, index.id(row));
   try {
     const meta = settleDeadRunner(run, run.readMeta());
-    return { ...meta, status: effectiveStatus(meta), index: row + 1 };
+    return { ...runJson({ ...meta, status: effectiveStatus(meta) }, run.path), index: row + 1 };
   } catch (err) {
     warn(`skipping run ${run.path}: ${err instanceof Error ? err.message : String(err)}`);
     return null;
@@ -317,9 +345,14 @@ function describeRun(run: RunDir, m: RunMeta): string {
   return isBatch ? `${text}\n\n${trialsTable(m, trials)}` : text;
 }
 
-/** Prints the log; with `follow`, keeps printing what is appended until the run ends. */
-async function printLog(run: RunDir, follow: boolean): Promise<void> {
+/**
+ * Prints the log; with `follow`, keeps printing what is appended until the run ends. With
+ * `json`, each line of output is a JSON object `{"line": N, "text": "..."}` (N from 1,
+ * the text without its newline); an unfinished last line is printed once the log ends.
+ */
+async function printLog(run: RunDir, follow: boolean, json: boolean): Promise<void> {
   let offset = 0;
+  const lines = json ? new JsonLines() : null;
   const drain = (): void => {
     let fd: number;
     try {
@@ -334,7 +367,7 @@ async function printLog(run: RunDir, follow: boolean): Promise<void> {
         if (n <= 0) {
           break;
         }
-        process.stdout.write(buf.subarray(0, n));
+        process.stdout.write(lines ? lines.write(buf.subarray(0, n)) : buf.subarray(0, n));
         offset += n;
       }
     } finally {
@@ -342,12 +375,40 @@ async function printLog(run: RunDir, follow: boolean): Promise<void> {
     }
   };
   drain();
-  if (!follow) {
-    return;
-  }
-  while (!FINAL_STATUSES.includes(effectiveStatus(run.readMeta()))) {
-    await new Promise(resolve => setTimeout(resolve, 200));
+  if (follow) {
+    while (!FINAL_STATUSES.includes(effectiveStatus(run.readMeta()))) {
+      await new Promise(resolve => setTimeout(resolve, 200));
+      drain();
+    }
     drain();
   }
-  drain();
+  if (lines) {
+    process.stdout.write(lines.end());
+  }
+}
+
+/** Turns the bytes of a log into JSON lines, one per complete line of text. */
+class JsonLines {
+  private readonly _decoder = new StringDecoder('utf8');
+  private _pending = '';
+  private _line = 0;
+
+  /** The JSON lines of the lines `bytes` completes. */
+  write(bytes: Buffer): string {
+    const parts = (this._pending + this._decoder.write(bytes)).split('\n');
+    this._pending = parts.pop() ?? '';
+    return parts.map(text => this._format(text)).join('');
+  }
+
+  /** The JSON line of an unfinished last line, if any. */
+  end(): string {
+    const rest = this._pending + this._decoder.end();
+    this._pending = '';
+    return rest === '' ? '' : this._format(rest);
+  }
+
+  private _format(text: string): string {
+    this._line++;
+    return `${JSON.stringify({ line: this._line, text })}\n`;
+  }
 }

@@ -17,7 +17,7 @@ import { runBatch } from '../../scheduler/queue';
 import { executeRun } from '../../scheduler/runner';
 import { RunDir } from '../../store/run-dir';
 import { readNotebook } from '../../notebook/io';
-import { printJson } from '../format';
+import { printJson, runJson } from '../format';
 import {
   batchInForeground,
   countOption,
@@ -91,14 +91,19 @@ Flags are the literal assignments of the notebook's flags cell (the first code
 cell tagged "parameters" or "flags", else the first code cell); NAME=VALUE
 rewrites a literal in place, typed like its default:
 
-  nbx run train.ipynb lr=0.001 layers=[128,64] optimizer=sgd --label 'lr=\${lr}'
+  nbx run train.ipynb lr=0.001 'layers=[128,64]' optimizer=sgd --label 'lr=\${lr}'
 
 A list for a flag makes a batch, one trial per value (several lists: every
-combination); uniform[a:b], loguniform[a:b], int[a:b] or choice[x,y] with
---max-trials N make a random search:
+combination); a flag whose default is a list takes a list of lists. Quote
+list values for the shell. uniform[a:b], loguniform[a:b], int[a:b] or
+choice[x,y] with --max-trials N make a random search:
 
-  nbx run train.ipynb lr=[0.001,0.01] layers=[2,4] --parallel 2 --gpus 0,1
-  nbx run train.ipynb lr=loguniform[1e-4:1e-1] --max-trials 20 --seed 7 --preview
+  nbx run train.ipynb 'lr=[0.001,0.01]' 'layers=[[64],[128,64]]' --parallel 2 --gpus 0,1
+      4 trials (2 lr x 2 layers), 2 at a time, each on a free GPU of 0 and 1
+  nbx run train.ipynb 'lr=[0.001,0.01]' 'layers=[128,64]'
+      2 trials: layers is a list flag, [128,64] is one value of it
+  nbx run train.ipynb 'lr=loguniform[1e-4:1e-1]' --max-trials 20 --seed 7 --preview
+      20 trials, shown and not run
 
 Each trial is a run of its own; the batch is a run that lists them. With --gpus
 each trial waits for a free GPU of the list (--gpus-per-trial, default 1).
@@ -219,7 +224,7 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
 /** Prints a staged run's id (or record), and on stderr how to start it. */
 function reportStaged(run: RunDir, opts: IRunOptions, trials: number): number {
   if (opts.json) {
-    printJson(run.readMeta());
+    printJson(runJson(run.readMeta(), run.path));
   } else {
     process.stdout.write(`${run.id}\n`);
   }

@@ -118,9 +118,10 @@ export function addStartCommands(program: Command): void {
       'after',
       `
 The run executes again from its snapshot, in the same directory: the files it
-wrote are still there (a notebook can resume from its checkpoint), output.log
-and the scalars are appended to, executed.ipynb is replaced. Without --gpus or
---no-gpus it keeps its GPUs. A batch restarts the trials that did not complete.`
+wrote are still there (a notebook can resume from its checkpoint). The new
+attempt has an output.log, scalars and executed.ipynb of its own; those of the
+previous one move to attempts/N/ (nbx show lists the attempts). Without --gpus
+or --no-gpus it keeps its GPUs. A batch restarts the trials that did not complete.`
     )
     .action(async (ref: string, flags: string[], opts: IRestartOptions) => {
       const root = runsRootHere();
