@@ -10,6 +10,7 @@ import * as path from 'node:path';
 
 import type { IRunAttempt, RunMeta } from './meta';
 import { RUN_FILES, type RunDir } from './run-dir';
+import { effectiveStatus } from './runs';
 
 /** The files an execution records, moved into its attempt's directory. */
 const MOVED: readonly string[] = [
@@ -31,7 +32,7 @@ function summary(meta: RunMeta, attempt: number): IRunAttempt {
     attempt,
     started: meta.started,
     stopped: meta.stopped,
-    status: meta.status,
+    status: effectiveStatus(meta),
     error: meta.error,
     exitCode: meta.exitCode,
     flags: meta.flags,

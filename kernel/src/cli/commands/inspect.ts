@@ -63,7 +63,7 @@ export function addInspectCommands(program: Command): void {
     .option('--tag <tag>', 'only runs with this tag (repeatable: all of them)', collect, [])
     .option('-w, --where <expr>', "only runs matching, e.g. 'lr > 0.001 and #acc >= 0.9'")
     .option('-s, --sort <spec>', "sort by columns, '-' for descending, e.g. '-#acc,started'")
-    .option('--json', 'print the run records (meta.json) as JSON')
+    .option('--json', 'print the run records (meta.json, dir: the run directory) as JSON')
     .addHelpText(
       'after',
       `
@@ -84,7 +84,9 @@ flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01)
 
   program
     .command('show')
-    .description("show a run's record: notebook, kernel, status, timings, GPUs, files")
+    .description(
+      "show a run's record, scalars, comments, earlier attempts, files and failed cell's traceback"
+    )
     .argument('<run>', 'run id, id prefix, or index from nbx runs')
     .option(
       '--json',
