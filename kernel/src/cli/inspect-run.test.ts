@@ -227,6 +227,38 @@ describe('nbx restart attempts', () => {
       /^earlier attempts:\n {2}1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}\d+\.\ds {2}completed {2}attempts\/1\/$/m
     );
   });
+
+  it("keeps the failed attempts of a batch's trials when the batch restarts", () => {
+    const { dir, home, env } = cliProject();
+    const ok = path.join(dir, 'ok');
+    writeNotebook(
+      dir,
+      'flaky.ipynb',
+      notebook('python3', [
+        code(`x = 1\nok = ${JSON.stringify(ok)}`, ['parameters']),
+        code(
+          'import os\nprint(f"seen: {x}")\nif x == 2 and not os.path.exists(ok):\n    raise ValueError("not yet")'
+        )
+      ])
+    );
+    const sweep = nbx(['run', 'flaky.ipynb', 'x=[1,2]', '-q', '--json'], { cwd: dir, env });
+    assert.equal(sweep.status, 1, sweep.stderr);
+    const batch = JSON.parse(sweep.stdout) as RunMeta;
+    fs.writeFileSync(ok, '');
+    const again = nbx(['restart', batch.id, '-q'], { cwd: dir, env });
+    assert.equal(again.status, 0, again.stderr);
+    const [first, second] = batch.trials.map(id => readMeta(home, id));
+    assert.deepEqual(first.attempts, [], 'a completed trial is not run again');
+    assert.equal(second.status, 'completed');
+    assert.deepEqual(
+      (second.attempts ?? []).map(a => [a.attempt, a.status, a.error]),
+      [[1, 'error', second.attempts?.[0].error]]
+    );
+    assert.match(second.attempts?.[0].error ?? '', /ValueError: not yet/);
+    const kept = path.join(home, 'runs', second.id, 'attempts', '1', 'output.log');
+    assert.match(fs.readFileSync(kept, 'utf8'), /^seen: 2\n/, "the failed attempt's log, kept");
+    assert.equal(second.scalars.seen.count, 1, 'the scalars of the new attempt only');
+  });
 });
 
 describe('nbx rm of a batch', () => {
