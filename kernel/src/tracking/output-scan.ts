@@ -247,9 +247,32 @@ export class OutputScanner {
       isKeyStart(text.charCodeAt(start)) &&
       canEndColonValue(text.charCodeAt(e - 1)) &&
       this._scanColonLine(text, start, e);
-    if (hasEquals || (hasColon && !whole)) {
-      this._scanPairs(text, start, e, hasColon && !whole);
+    const colonPairs = hasColon && !whole && this._mayHoldColonPair(text, colon, e);
+    if (hasEquals || colonPairs) {
+      this._scanPairs(text, start, e, colonPairs);
     }
+  }
+
+  /**
+   * True when a `:` from `colon` on, before `e`, follows a key character and is followed by
+   * whitespace and what may start a number: the cheap check before looking for D's pairs.
+   * Moves the `:` cursor to the first such colon (or past the line).
+   */
+  private _mayHoldColonPair(text: string, colon: number, e: number): boolean {
+    for (let c = colon; c >= 0 && c < e; c = text.indexOf(':', c + 1)) {
+      let v = c + 1;
+      if (v >= e || !isSpace(text.charCodeAt(v)) || !isPairKeyChar(text.charCodeAt(c - 1))) {
+        continue;
+      }
+      while (v < e && isSpace(text.charCodeAt(v))) {
+        v++;
+      }
+      if (v < e && canStartNum(text.charCodeAt(v))) {
+        this._nextColon = c;
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
