@@ -84,9 +84,7 @@ flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01)
 
   program
     .command('show')
-    .description(
-      "show a run's record, scalars, comments, earlier attempts, files and failed cell's traceback"
-    )
+    .description('show a run: record, scalars, comments, attempts, files, traceback')
     .argument('<run>', 'run id, id prefix, or index from nbx runs')
     .option(
       '--json',
