@@ -19,7 +19,7 @@ import { prepareRun, type IRunRequest } from '../scheduler/prepare';
 import { prepareRestart } from '../scheduler/restart';
 import { applyTagChanges } from '../store/tags';
 import { withEffectiveStatus } from '../store/runs';
-import { parseGpuList, queryGpus } from '../tracking/gpus';
+import { parseGpuList, queryGpus, resolveGpus } from '../tracking/gpus';
 import { runOf } from './methods-read';
 import { oneLine, type IMethodResult, type IServiceContext } from './protocol';
 import {
@@ -193,9 +193,18 @@ export async function gpusMethod(
 
 /**
  * The `gpus` param of `startRun`: a list of indexes/UUIDs or a `'0,2'` string; `[]` or
- * `''` for CPU only; absent or null to inherit CUDA_VISIBLE_DEVICES.
+ * `''` for CPU only; absent or null to inherit CUDA_VISIBLE_DEVICES. A GPU nvidia-smi does
+ * not list (when it lists any) is a one-line error.
  */
-function gpusParam(params: Params): string | undefined {
+async function gpusParam(params: Params, context: IServiceContext): Promise<string | undefined> {
+  const gpus = gpusText(params);
+  if (gpus !== undefined) {
+    await resolveGpus(gpus, context.env);
+  }
+  return gpus;
+}
+
+function gpusText(params: Params): string | undefined {
   const value = params.gpus;
   if (value === undefined || value === null) {
     return undefined;
@@ -239,7 +248,7 @@ export async function startRunMethod(
       ? undefined
       : parseNotebook(JSON.stringify(contentParam), path.basename(notebook));
   const kernel = optionalString(params, 'kernel');
-  const gpus = gpusParam(params);
+  const gpus = await gpusParam(params, context);
   const timeoutS = optionalNumber(params, 'timeout');
   const allowErrors = optionalBoolean(params, 'allowErrors');
   const label = optionalString(params, 'label')?.trim() || null;
@@ -302,13 +311,17 @@ export async function startRunMethod(
  * `restartRun({ id, flags?, gpus?, root? })`: runs a finished run again in its own
  * directory, detached, as `nbx restart ID NAME=VALUE... --detach` does: `flags` changes
  * values (`{ name: 'value as typed' }`), `gpus` as for `startRun` (absent: the run's
- * own). A batch runs its unfinished trials again. Result: the record, now queued. A run
- * still going, or never started, is a one-line error.
+ * own). A batch runs its unfinished trials again. Result: the record, now queued (its
+ * runner waits for its GPUs, reserved like a trial's). A run still going, or never
+ * started, is a one-line error.
  */
-export function restartRunMethod(params: Params, context: IServiceContext): IMethodResult {
+export async function restartRunMethod(
+  params: Params,
+  context: IServiceContext
+): Promise<IMethodResult> {
   const run = runOf(params, context);
   const flags = flagArgs(params);
-  const meta = prepareRestart(run, { flags, gpus: gpusParam(params) });
+  const meta = prepareRestart(run, { flags, gpus: await gpusParam(params, context) });
   if (meta.kind === 'batch') {
     spawnDetachedBatch(run);
   } else {

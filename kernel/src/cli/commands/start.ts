@@ -128,7 +128,7 @@ and the scalars are appended to, executed.ipynb is replaced. Without --gpus or
       prepareRestart(run, {
         flags,
         forceFlags: opts.forceFlags,
-        gpus: gpusOption(opts.gpus)
+        gpus: await gpusOption(opts.gpus)
       });
       process.exitCode = await execute(run, opts);
     });
@@ -152,7 +152,7 @@ and the scalars are appended to, executed.ipynb is replaced. Without --gpus or
       const req = rerunRequest(old, {
         flags,
         forceFlags: opts.forceFlags,
-        gpus: gpusOption(opts.gpus),
+        gpus: await gpusOption(opts.gpus),
         label: opts.label,
         tags: opts.tag,
         command: ['nbx', ...process.argv.slice(2)]
