@@ -11,7 +11,7 @@ import { UserError } from '../errors';
 import { notebookLanguage, parseAssignments, parseFlags, type IFlagDef } from '../notebook/flags';
 import { parseNotebook, readNotebook, serializeNotebook } from '../notebook/io';
 import type { INotebook, JSONValue } from '../notebook/nbformat';
-import { findKernelSpecs, getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
+import { getKernelSpec, PACKAGE_ROOT, runKernelSpecs } from '../protocol/kernelspec';
 import { expandTrials, parseFlagDomain, type BatchKind, type IBatchPlan } from '../scheduler/batch';
 import { unknownFlagError } from '../scheduler/batch-file';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
@@ -32,9 +32,6 @@ import {
   requireString,
   type Params
 } from './params';
-
-/** The language of kernelspecs that are nbx service kernels (hidden from kernel lists). */
-export const SERVICE_LANGUAGE = 'nbx';
 
 /** The notebook of a request: its `content` param (validated), else the file at `path`. */
 function notebookOf(params: Params, file: string): INotebook {
@@ -176,8 +173,7 @@ export function previewTrialsMethod(params: Params, context: IServiceContext): I
 
 /** `kernels()`: the installed kernelspecs runs can use, `[{ name, displayName, language }]`. */
 export function kernelsMethod(_params: Params, context: IServiceContext): IMethodResult {
-  const specs = [...findKernelSpecs({ env: context.env, cwd: context.cwd }).values()]
-    .filter(spec => spec.language !== SERVICE_LANGUAGE)
+  const specs = [...runKernelSpecs({ env: context.env, cwd: context.cwd }).values()]
     .map(spec => ({ name: spec.name, displayName: spec.displayName, language: spec.language }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return { json: specs };
