@@ -101,7 +101,12 @@ describe('previewTrialsMethod', () => {
 describe('startRunMethod', () => {
   const project = tempDir('nbx-start-');
   const root = path.join(project, 'runs-root');
-  const context = createContext({ cwd: project, env: process.env, log: () => undefined });
+  // The runs root given with each request is the service's own.
+  const context = createContext({
+    cwd: project,
+    env: { ...process.env, NBX_HOME: root },
+    log: () => undefined
+  });
   writeNotebook(
     project,
     'sweep.ipynb',
