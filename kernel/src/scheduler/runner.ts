@@ -53,7 +53,8 @@ export interface IExecuteRunOptions {
 export function launchRunKernel(run: RunDir, env: NodeJS.ProcessEnv): Promise<KernelManager> {
   const meta = run.readMeta();
   const spec = getKernelSpec(meta.kernel?.name ?? '', { env, cwd: path.dirname(meta.notebook) });
-  const log = fs.openSync(run.kernelLogPath, 'a');
+  // Readable too: a kernel that lost a port says so there (see KernelManager.start).
+  const log = fs.openSync(run.kernelLogPath, 'a+');
   const started = KernelManager.start({
     spec,
     cwd: run.path,
