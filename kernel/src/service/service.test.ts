@@ -624,6 +624,15 @@ describe('service kernel process', () => {
       await comm.fails('startRun', { path: 'ok.ipynb', gpus: ['zero'] }),
       /invalid --gpus/
     );
+    // The fake nvidia-smi on the service's PATH lists GPUs 0-3.
+    assert.equal(
+      await comm.fails('startRun', { path: 'ok.ipynb', gpus: [1, 99] }),
+      "invalid --gpus '1,99': no GPU 99 (nvidia-smi lists GPUs 0, 1, 2, 3)"
+    );
+    const done = makeRun();
+    assert.match(await comm.fails('restartRun', { id: done.id, gpus: '7' }), /no GPU 7/);
+    assert.equal(done.readMeta().status, 'completed', 'not restarted');
+    removeRun(home, done.id);
     assert.match(
       await comm.fails('startRun', { path: 'ok.ipynb', kernel: 'nosuchkernel' }),
       /no kernel named 'nosuchkernel'/
