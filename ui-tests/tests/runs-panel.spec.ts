@@ -353,23 +353,29 @@ test('renders a run notebook untrusted, even when its cells say trusted', async 
   tmpPath
 }) => {
   test.setTimeout(120_000);
-  // A cell marked trusted whose output is HTML with a script: trusted, the script would run.
+  await openRunsPanel(page);
+  const id = await startRun(page, tmpPath, 'failing.ipynb', 'to be edited');
+  await expect.poll(() => panelStatus(page, id), { timeout: 90_000 }).toBe('error');
+  // Its executed notebook edited on disk: a cell marked trusted, whose output is HTML with
+  // a script (rendered trusted, the script would run).
   const html =
     '<span class="nbx-probe">rendered</span>' +
     '<script>document.body.dataset.nbxScriptRan = "yes"</script>';
-  const marked = JSON.parse(
-    notebook(`from IPython.display import HTML, display\ndisplay(HTML(${JSON.stringify(html)}))`)
+  const crafted = JSON.parse(notebook('print("crafted")'));
+  crafted.cells[0].metadata = { trusted: true };
+  crafted.cells[0].outputs = [
+    { output_type: 'display_data', data: { 'text/html': html }, metadata: {} }
+  ];
+  await page.contents.uploadContent(
+    JSON.stringify(crafted),
+    'text',
+    `${tmpPath}/runs-root/runs/${id}/executed.ipynb`
   );
-  marked.cells[0].metadata = { trusted: true };
-  await page.contents.uploadContent(JSON.stringify(marked), 'text', `${tmpPath}/marked.ipynb`);
-  await openRunsPanel(page);
-  const id = await startRun(page, tmpPath, 'marked.ipynb', 'marked trusted');
-  await expect.poll(() => panelStatus(page, id), { timeout: 90_000 }).toBe('completed');
   await page.evaluate(async id => {
     await window.jupyterapp.commands.execute('nbx:open-run', { id });
   }, id);
   const view = page.locator('.nbx-RunView');
-  await expect(view.locator('.nbx-RunView-status')).toContainText('completed');
+  await expect(view.locator('.nbx-RunView-status')).toContainText('error');
   const output = view.locator('.jp-OutputArea-output', { hasText: 'rendered' });
   await expect(output.locator('.nbx-probe')).toHaveText('rendered');
   await expect(output).not.toHaveClass(/jp-mod-trusted/);
