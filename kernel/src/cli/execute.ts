@@ -79,6 +79,7 @@ export async function runInForeground(
   const progress = new TerminalProgress(process.stderr, run.readMeta().notebookName);
   const final = await executeRun(run, {
     kernel,
+    onGpuWait: line => progress.write(process.stderr, `nbx: ${line}\n`),
     onStream: echo
       ? (name, text) => progress.write(name === 'stderr' ? process.stderr : process.stdout, text)
       : undefined,

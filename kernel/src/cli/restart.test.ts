@@ -14,6 +14,7 @@ import {
   code,
   FAKE_BIN,
   nbx,
+  nbxAsync,
   notebook,
   pidAlive,
   waitFor,
@@ -339,10 +340,14 @@ describe('GPUs of restarts and reruns', () => {
     const [id] = runIds(home);
     const uuid1 = (await queryGpus({ env: gpuEnv })).gpus[1].uuid;
 
+    /** Reserves GPU 1 (by its UUID) once the last run has given it back. */
+    const holdGpu1 = (holder: ReturnType<typeof gpuHolder>) =>
+      waitFor(() => acquireGpus(home, [uuid1], 1, holder) ?? undefined, 30_000, 'GPU 1 free');
+
     /** Starts `args` detached while GPU 1 is held; checks it waits, then runs once freed. */
     const waitsForGpu1 = async (args: string[]): Promise<RunMeta> => {
       const holder = gpuHolder('a-sweep-trial');
-      assert.deepEqual(acquireGpus(home, [uuid1], 1, holder), [uuid1]);
+      await holdGpu1(holder);
       const attempts: string[] = [];
       const watcher = fs.watch(path.join(home, 'gpus'), (_event, name) => {
         if (name === '.lock') {
@@ -388,6 +393,18 @@ describe('GPUs of restarts and reruns', () => {
     const rerun = await waitsForGpu1(['rerun', id.slice(0, 8), '--gpus', uuid1]);
     assert.equal(rerun.gpus, uuid1);
     assert.notEqual(rerun.id, id);
+
+    // In the foreground, the wait is told in one line.
+    const holder = gpuHolder('a-sweep-trial');
+    await holdGpu1(holder);
+    const foreground = nbxAsync(['rerun', id.slice(0, 8), '-q'], { cwd: dir, env: gpuEnv });
+    let stderr = '';
+    foreground.child.stderr?.on('data', d => (stderr += String(d)));
+    await waitFor(() => (/waiting/.test(stderr) ? true : undefined), 30_000, 'the waiting line');
+    assert.equal(stderr, 'nbx: waiting for GPU 1 (reserved by run a-sweep-)\n');
+    releaseGpus(home, [uuid1], holder);
+    const r = await foreground.done;
+    assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(
       fs.readdirSync(path.join(home, 'gpus')).filter(n => n.endsWith('.json')),
       [],

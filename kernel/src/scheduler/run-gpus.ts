@@ -11,7 +11,7 @@ import type { RunMeta } from '../store/meta';
 import { processStartToken } from '../store/process';
 import type { RunDir } from '../store/run-dir';
 import { resolveGpus } from '../tracking/gpus';
-import { gpuHolder, releaseGpus, waitForGpus } from './gpu-pool';
+import { acquireGpus, gpuHolder, listGpuReservations, releaseGpus, waitForGpus } from './gpu-pool';
 import { registerStoppable } from './stop-requests';
 
 /** GPUs reserved for a run: `release` gives them back (once the kernel is gone). */
@@ -30,7 +30,7 @@ export type RunGpusOutcome = { reserved: IRunGpus } | { ended: RunMeta };
 export async function reserveRunGpus(
   run: RunDir,
   env: NodeJS.ProcessEnv,
-  pollMs?: number
+  onWait?: (line: string) => void
 ): Promise<RunGpusOutcome> {
   const none: RunGpusOutcome = { reserved: { release: () => undefined } };
   const gpus = run.readMeta().gpus;
@@ -66,7 +66,10 @@ export async function reserveRunGpus(
     wait.abort();
   });
   try {
-    await waitForGpus(run.root, keys, keys.length, holder, { signal: wait.signal, pollMs });
+    if (acquireGpus(run.root, keys, keys.length, holder) === null) {
+      onWait?.(waitingLine(run.root, gpus, keys));
+      await waitForGpus(run.root, keys, keys.length, holder, { signal: wait.signal });
+    }
   } catch (err) {
     return stopReason !== null ? end('terminated', stopReason) : end('error', errorMessage(err));
   } finally {
@@ -77,4 +80,14 @@ export async function reserveRunGpus(
     return end('terminated', stopReason);
   }
   return { reserved: { release: () => void releaseGpus(run.root, keys, holder) } };
+}
+
+/** `waiting for GPU 1 (reserved by run 3f2a9c1e)`: what a run waits for, and on whom. */
+function waitingLine(root: string, gpus: string, keys: string[]): string {
+  const holders = listGpuReservations(root)
+    .filter(r => keys.includes(r.gpu) && !r.stale)
+    .map(r => r.runId.slice(0, 8));
+  const plural = keys.length > 1 ? 'GPUs' : 'GPU';
+  const by = holders.length ? ` (reserved by run ${[...new Set(holders)].join(', ')})` : '';
+  return `waiting for ${plural} ${gpus}${by}`;
 }

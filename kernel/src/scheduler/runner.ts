@@ -44,6 +44,8 @@ export interface IExecuteRunOptions {
    * Otherwise the GPUs its record names are reserved here first (see run-gpus.ts).
    */
   gpusReserved?: boolean;
+  /** Told, in one line, when the run waits for GPUs another run has. */
+  onGpuWait?: (line: string) => void;
 }
 
 /**
@@ -95,7 +97,7 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
   if (options.gpusReserved) {
     return executeReserved(run, options, env);
   }
-  const gpus = await reserveRunGpus(run, env);
+  const gpus = await reserveRunGpus(run, env, options.onGpuWait);
   if ('ended' in gpus) {
     await options.kernel?.then(
       k => k.kill(),
