@@ -379,7 +379,7 @@ export class RunView extends Panel {
       return;
     }
     this._notebookText = text;
-    const content = Private.joinMultiline(raw);
+    const content = Private.untrusted(Private.joinMultiline(raw));
     let model = this._notebookModel;
     if (model && Private.sameCells(model, content)) {
       // Same cells: only outputs and execution counts changed (cells finished).
@@ -732,6 +732,21 @@ namespace Private {
           }
         });
         return { ...cell, source, outputs };
+      })
+    };
+  }
+
+  /**
+   * The notebook with every cell's `metadata.trusted` removed: a run's notebook is read
+   * from disk, where anyone could have marked it trusted, so JupyterLab renders its
+   * outputs untrusted (HTML sanitized, no scripts, no SVG, no JavaScript outputs).
+   */
+  export function untrusted(nb: nbformat.INotebookContent): nbformat.INotebookContent {
+    return {
+      ...nb,
+      cells: nb.cells.map(cell => {
+        const { trusted: _trusted, ...metadata } = cell.metadata ?? {};
+        return { ...cell, metadata };
       })
     };
   }

@@ -5,13 +5,33 @@
  *
  * The server finds a stand-in nvidia-smi first on its PATH (kernel/test/bin: 4 GPUs).
  *
- * Environment: NBX_CHROMIUM (default /usr/bin/chromium), NBX_UI_TEST_PORT (default 8888,
- * Galata's), CI (no local server reuse, no retries either way).
+ * The server keeps JupyterLab's settings in a fresh directory (JUPYTERLAB_SETTINGS_DIR):
+ * the tests save nbx's settings there, where the nbx service reads the runs roots it may
+ * serve, and the person's own settings are never touched.
+ *
+ * Environment: NBX_CHROMIUM (default /usr/bin/chromium), NBX_UI_TEST_PORT (default: a
+ * free port, so that test servers started at once never clash), CI (no local server reuse,
+ * no retries either way).
  */
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
-const port = Number(process.env.NBX_UI_TEST_PORT || 8888);
+// Chosen once, in the runner's process: its workers load this file again and inherit both.
+if (!process.env.NBX_UI_TEST_PORT) {
+  const pick =
+    "const s = require('net').createServer().listen(0, '127.0.0.1', () => " +
+    '{ process.stdout.write(String(s.address().port)); s.close(); })';
+  process.env.NBX_UI_TEST_PORT = execFileSync(process.execPath, ['-e', pick], {
+    encoding: 'utf8'
+  });
+}
+if (!process.env.JUPYTERLAB_SETTINGS_DIR) {
+  process.env.JUPYTERLAB_SETTINGS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-ui-settings-'));
+}
+const port = Number(process.env.NBX_UI_TEST_PORT);
 // A stand-in nvidia-smi (4 GPUs, GPU 1 busy), so the GPU picker and GPU runs are tested
 // on machines without GPUs; the engine's tests check what kernels receive.
 const fakeGpus = path.join(__dirname, '..', 'kernel', 'test', 'bin');

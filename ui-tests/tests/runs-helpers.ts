@@ -2,6 +2,8 @@
  * Reading the Runs panel in the page: its rows as its model holds them (the grid paints
  * on a canvas, so the tests read the model the grid draws).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { expect, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 export type Page = IJupyterLabPageFixture;
@@ -58,4 +60,21 @@ export function panelRows(page: Page): Promise<IPanelRow[]> {
 /** The status the panel shows for run `id`, or null when it is not listed. */
 export async function panelStatus(page: Page, id: string): Promise<string | null> {
   return (await panelRows(page)).find(row => row.id === id)?.status ?? null;
+}
+
+/**
+ * nbx's settings for a test whose runs go to `runsRoot`: mocked in the page (Galata keeps
+ * settings in memory) and saved where the server keeps them (`JUPYTERLAB_SETTINGS_DIR`,
+ * set by playwright.config.js), since the nbx service serves only the runs roots of the
+ * saved settings.
+ */
+export function nbxSettings(runsRoot: string): { runsRoot: string } {
+  const dir = process.env.JUPYTERLAB_SETTINGS_DIR;
+  if (!dir) {
+    throw new Error('JUPYTERLAB_SETTINGS_DIR is not set (see playwright.config.js)');
+  }
+  const settings = { runsRoot };
+  fs.mkdirSync(path.join(dir, 'nbx'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'nbx', 'plugin.jupyterlab-settings'), JSON.stringify(settings));
+  return settings;
 }

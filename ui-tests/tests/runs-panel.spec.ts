@@ -10,7 +10,14 @@
  * server's root), so it sees only its own runs.
  */
 import { expect, galata, test } from '@jupyterlab/galata';
-import { openRunsPanel, panelRows, panelStatus, type IPanelLike, type Page } from './runs-helpers';
+import {
+  nbxSettings,
+  openRunsPanel,
+  panelRows,
+  panelStatus,
+  type IPanelLike,
+  type Page
+} from './runs-helpers';
 
 /** A python3 notebook of code cells. */
 function notebook(...sources: string[]): string {
@@ -42,7 +49,7 @@ test.use({
   mockSettings: async ({ tmpPath }, use) => {
     await use({
       ...galata.DEFAULT_SETTINGS,
-      'nbx:plugin': { runsRoot: `${tmpPath}/runs-root` }
+      'nbx:plugin': nbxSettings(`${tmpPath}/runs-root`)
     });
   }
 });
@@ -339,4 +346,38 @@ test('stops a long run from the panel, tags and deletes runs', async ({ page, tm
   await confirm.getByRole('button', { name: 'Delete' }).click();
   await expect.poll(async () => (await panelRows(page)).map(row => row.id)).toEqual([quick]);
   await expect(panel.locator('.nbx-RunsPanel-footer')).toHaveText('1 run');
+});
+
+test('renders a run notebook untrusted, even when its cells say trusted', async ({
+  page,
+  tmpPath
+}) => {
+  test.setTimeout(120_000);
+  await openRunsPanel(page);
+  const id = await startRun(page, tmpPath, 'failing.ipynb', 'to be edited');
+  await expect.poll(() => panelStatus(page, id), { timeout: 90_000 }).toBe('error');
+  // Its executed notebook edited on disk: a cell marked trusted, whose output is HTML with
+  // a script (rendered trusted, the script would run).
+  const html =
+    '<span class="nbx-probe">rendered</span>' +
+    '<script>document.body.dataset.nbxScriptRan = "yes"</script>';
+  const crafted = JSON.parse(notebook('print("crafted")'));
+  crafted.cells[0].metadata = { trusted: true };
+  crafted.cells[0].outputs = [
+    { output_type: 'display_data', data: { 'text/html': html }, metadata: {} }
+  ];
+  await page.contents.uploadContent(
+    JSON.stringify(crafted),
+    'text',
+    `${tmpPath}/runs-root/runs/${id}/executed.ipynb`
+  );
+  await page.evaluate(async id => {
+    await window.jupyterapp.commands.execute('nbx:open-run', { id });
+  }, id);
+  const view = page.locator('.nbx-RunView');
+  await expect(view.locator('.nbx-RunView-status')).toContainText('error');
+  const output = view.locator('.jp-OutputArea-output', { hasText: 'rendered' });
+  await expect(output.locator('.nbx-probe')).toHaveText('rendered');
+  await expect(output).not.toHaveClass(/jp-mod-trusted/);
+  expect(await page.evaluate(() => document.body.dataset.nbxScriptRan ?? null)).toBeNull();
 });

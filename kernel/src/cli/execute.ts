@@ -13,7 +13,7 @@ import { runBatch } from '../scheduler/queue';
 import { executeRun, launchRunKernel } from '../scheduler/runner';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
-import { parseGpuList } from '../tracking/gpus';
+import { parseGpuList, resolveGpus } from '../tracking/gpus';
 import { formatNumber } from './commands/compare';
 import { formatDuration, printJson, runDuration, runJson, runSummary, shortId } from './format';
 import { TerminalProgress } from './progress';
@@ -31,13 +31,18 @@ export function printWarnings(warnings: Iterable<string>): void {
   }
 }
 
-/** `--gpus 0,2` → '0,2'; `--no-gpus` → ''; neither → undefined (inherit). */
-export function gpusOption(value: string | boolean | undefined): string | undefined {
+/**
+ * `--gpus 0,2` → '0,2'; `--no-gpus` → ''; neither → undefined (inherit). A GPU that
+ * nvidia-smi does not list (when it lists any) is a one-line `UserError`.
+ */
+export async function gpusOption(value: string | boolean | undefined): Promise<string | undefined> {
   if (value === false) {
     return '';
   }
   if (typeof value === 'string') {
-    return parseGpuList(value);
+    const gpus = parseGpuList(value);
+    await resolveGpus(gpus, process.env);
+    return gpus;
   }
   return undefined;
 }
@@ -74,6 +79,7 @@ export async function runInForeground(
   const progress = new TerminalProgress(process.stderr, run.readMeta().notebookName);
   const final = await executeRun(run, {
     kernel,
+    onGpuWait: line => progress.write(process.stderr, `nbx: ${line}\n`),
     onStream: echo
       ? (name, text) => progress.write(name === 'stderr' ? process.stderr : process.stdout, text)
       : undefined,

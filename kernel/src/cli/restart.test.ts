@@ -7,11 +7,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import { acquireGpus, gpuHolder, releaseGpus } from '../scheduler/gpu-pool';
 import type { RunMeta } from '../store/meta';
+import { queryGpus } from '../tracking/gpus';
 import {
   code,
   FAKE_BIN,
   nbx,
+  nbxAsync,
   notebook,
   pidAlive,
   waitFor,
@@ -326,5 +329,88 @@ describe('nbx rerun', () => {
       )
     );
     assert.equal(runIds(home).length, 3);
+  });
+});
+
+describe('GPUs of restarts and reruns', () => {
+  it('reserve them like a trial: they wait while a sweep holds the GPU (by its UUID)', async () => {
+    const { dir, home, env } = cliProject();
+    writeNotebook(dir, 'train.ipynb', TRAIN);
+    const gpuEnv = { ...env, PATH: `${FAKE_BIN}${path.delimiter}${env.PATH ?? ''}` };
+    const first = nbx(['run', 'train.ipynb', '--gpus', '1', '-q'], { cwd: dir, env: gpuEnv });
+    assert.equal(first.status, 0, first.stderr);
+    const [id] = runIds(home);
+    const uuid1 = (await queryGpus({ env: gpuEnv })).gpus[1].uuid;
+
+    /** Reserves GPU 1 (by its UUID) once the last run has given it back. */
+    const holdGpu1 = (holder: ReturnType<typeof gpuHolder>) =>
+      waitFor(() => acquireGpus(home, [uuid1], 1, holder) ?? undefined, 30_000, 'GPU 1 free');
+
+    /** Starts `args` detached while GPU 1 is held; checks it waits, then runs once freed. */
+    const waitsForGpu1 = async (args: string[]): Promise<RunMeta> => {
+      const holder = gpuHolder('a-sweep-trial');
+      await holdGpu1(holder);
+      const attempts: string[] = [];
+      const watcher = fs.watch(path.join(home, 'gpus'), (_event, name) => {
+        if (name === '.lock') {
+          attempts.push(String(name));
+        }
+      });
+      try {
+        const r = nbx([...args, '--detach'], { cwd: dir, env: gpuEnv });
+        assert.equal(r.status, 0, r.stderr);
+        const runId = r.stdout.trim();
+        const queued = await waitFor(
+          () => {
+            const m = readMeta(home, runId);
+            return m.status === 'queued' && m.pid !== null ? m : undefined;
+          },
+          30_000,
+          'the run to wait for its GPU'
+        );
+        // It looked at the reservations (the lock comes and goes) and keeps waiting.
+        const seen = attempts.length;
+        await waitFor(() => (attempts.length >= seen + 4 ? true : undefined), 30_000, 'retries');
+        assert.equal(readMeta(home, runId).status, 'queued');
+        assert.ok(pidAlive(queued.pid ?? -1));
+        const released = Date.now();
+        assert.deepEqual(releaseGpus(home, [uuid1], holder), [uuid1]);
+        const done = await waitFor(
+          () => {
+            const m = readMeta(home, runId);
+            return m.status === 'completed' ? m : undefined;
+          },
+          60_000,
+          'the run to complete once GPU 1 is free'
+        );
+        assert.ok(Date.parse(done.started ?? '') >= released, 'it started once GPU 1 was free');
+        return done;
+      } finally {
+        watcher.close();
+      }
+    };
+
+    const restarted = await waitsForGpu1(['restart', id.slice(0, 8)]);
+    assert.equal(restarted.gpus, '1');
+    const rerun = await waitsForGpu1(['rerun', id.slice(0, 8), '--gpus', uuid1]);
+    assert.equal(rerun.gpus, uuid1);
+    assert.notEqual(rerun.id, id);
+
+    // In the foreground, the wait is told in one line.
+    const holder = gpuHolder('a-sweep-trial');
+    await holdGpu1(holder);
+    const foreground = nbxAsync(['rerun', id.slice(0, 8), '-q'], { cwd: dir, env: gpuEnv });
+    let stderr = '';
+    foreground.child.stderr?.on('data', d => (stderr += String(d)));
+    await waitFor(() => (/waiting/.test(stderr) ? true : undefined), 30_000, 'the waiting line');
+    assert.equal(stderr, 'nbx: waiting for GPU 1 (reserved by run a-sweep-)\n');
+    releaseGpus(home, [uuid1], holder);
+    const r = await foreground.done;
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      fs.readdirSync(path.join(home, 'gpus')).filter(n => n.endsWith('.json')),
+      [],
+      'released after'
+    );
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RunMeta } from '../store/meta';
+import { queryGpus } from '../tracking/gpus';
 import {
   code,
   FAKE_BIN,
@@ -351,6 +352,58 @@ describe('nbx run with a sweep', () => {
     assert.equal(uses.length, 6);
     assertNoSharedGpu(uses);
     assert.equal(runIds(home).length, 8);
+  });
+
+  it('keys reservations by the physical GPU: by index and by UUID, never shared', async () => {
+    const { dir, home, env } = cliProject();
+    writeNotebook(dir, 'gpu.ipynb', GPU_NB);
+    const log = path.join(dir, 'gpus.jsonl');
+    const gpuEnv = { ...env, GPU_LOG: log, PATH: `${FAKE_BIN}${path.delimiter}${env.PATH ?? ''}` };
+    const { gpus } = await queryGpus({ env: gpuEnv });
+    const byUuid = `${gpus[1].uuid},${gpus[0].uuid}`;
+    const sweep = (list: string) =>
+      nbxAsync(['run', 'gpu.ipynb', 'i=[1,2,3]', '--gpus', list, '--parallel', '2', '-q'], {
+        cwd: dir,
+        env: gpuEnv
+      }).done;
+    const [a, b] = await Promise.all([sweep('0,1'), sweep(byUuid)]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(b.status, 0, b.stderr);
+    const uses = gpuLog(log);
+    assert.equal(uses.length, 6);
+    // What each kernel really got, as the physical GPU it is.
+    const physical = new Map(
+      gpus.flatMap(g => [[String(g.index), g.uuid] as const, [g.uuid, g.uuid] as const])
+    );
+    const seen = new Set(uses.map(u => u.gpu));
+    assert.ok(seen.has(gpus[0].uuid) || seen.has(gpus[1].uuid), 'the UUID sweep ran on UUIDs');
+    assertNoSharedGpu(uses.map(u => ({ ...u, gpu: physical.get(u.gpu) ?? `unknown ${u.gpu}` })));
+    assert.deepEqual(
+      fs.readdirSync(path.join(home, 'gpus')).filter(n => n.endsWith('.json')),
+      []
+    );
+
+    // GPUs nvidia-smi does not list, or one GPU twice: one line, exit 2, nothing written.
+    const refused = (list: string, pattern: RegExp) =>
+      assertOneLine(
+        nbx(['run', 'gpu.ipynb', '--gpus', list], { cwd: dir, env: gpuEnv }),
+        2,
+        pattern
+      );
+    const before = runIds(home).length;
+    refused('99', /^nbx: invalid --gpus '99': no GPU 99 \(nvidia-smi lists GPUs 0, 1, 2, 3\)$/);
+    refused(
+      'GPU-00000000-0000-0000-0000-000000000000',
+      /^nbx: invalid --gpus 'GPU-0+(-0+){4}': no GPU GPU-0/
+    );
+    refused(`0,${gpus[0].uuid}`, /^nbx: invalid --gpus .*: 0 and GPU-\S+ are the same GPU$/);
+    refused('1,99', /no GPU 99/);
+    assertOneLine(
+      nbx(['run', 'gpu.ipynb', 'i=[1,2]', '--gpus', '7'], { cwd: dir, env: gpuEnv }),
+      2,
+      /^nbx: invalid --gpus '7': no GPU 7/
+    );
+    assert.equal(runIds(home).length, before);
   });
 
   it('stops a batch: running trials terminated, queued ones cancelled, kernels gone', async () => {

@@ -12,6 +12,7 @@ import { tempDir } from '../testing/fixtures';
 import {
   address,
   freePorts,
+  kernelPortRange,
   newConnectionInfo,
   readConnectionFile,
   runtimeDir,
@@ -55,6 +56,21 @@ describe('connection info', () => {
     assert.equal(new Set(all).size, all.length);
     const later = await freePorts(5);
     assert.ok(later.every(port => !all.includes(port)));
+  });
+
+  it('hands out ports the OS never gives out by itself (not its ephemeral ones)', async () => {
+    const range = kernelPortRange();
+    assert.ok(range, 'this machine has room outside its ephemeral ports');
+    const [low, high] = fs
+      .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    assert.ok(range.high < low || range.low > high, JSON.stringify({ range, low, high }));
+    const ports = await freePorts(20);
+    for (const port of ports) {
+      assert.ok(port >= range.low && port <= range.high, `${port} in ${JSON.stringify(range)}`);
+    }
   });
 
   it('writes a private connection file that reads back the same', async () => {

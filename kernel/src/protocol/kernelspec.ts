@@ -22,6 +22,11 @@ export interface IKernelSpec {
   language: string;
   interruptMode: 'signal' | 'message';
   env: Record<string, string>;
+  /**
+   * An nbx service kernel (`metadata.nbx.service` in its kernel.json): JupyterLab's link to
+   * nbx, which runs no notebooks, so it is never a kernel to run one in.
+   */
+  service: boolean;
 }
 
 export interface IDiscoveryOptions {
@@ -123,25 +128,45 @@ export function readKernelSpec(resourceDir: string): IKernelSpec | null {
     displayName: typeof json.display_name === 'string' ? json.display_name : name,
     language: typeof json.language === 'string' ? json.language : '',
     interruptMode: json.interrupt_mode === 'message' ? 'message' : 'signal',
-    env
+    env,
+    service: isServiceMetadata(json.metadata)
   };
 }
 
+/** True for kernel.json `metadata` holding `nbx: { service: true }`. */
+function isServiceMetadata(metadata: unknown): boolean {
+  if (typeof metadata !== 'object' || metadata === null) {
+    return false;
+  }
+  const nbx = (metadata as Record<string, unknown>).nbx;
+  return (
+    typeof nbx === 'object' && nbx !== null && (nbx as Record<string, unknown>).service === true
+  );
+}
+
 /**
- * The kernelspec called `name`; a `UserError` listing the installed kernels
- * when there is none.
+ * The kernelspec called `name` to run a notebook in; a `UserError` listing the installed
+ * kernels when there is none, or when it is an nbx service kernel.
  */
 export function getKernelSpec(name: string, options: IDiscoveryOptions = {}): IKernelSpec {
   const specs = findKernelSpecs(options);
   const spec = specs.get(name.toLowerCase());
-  if (!spec) {
-    const known = [...specs.keys()].sort();
+  if (!spec || spec.service) {
+    const known = [...runKernelSpecs(options).keys()].sort();
+    const installed = `${known.length ? known.join(', ') : 'none'} (choose one with --kernel)`;
     throw new UserError(
-      `no kernel named '${name}'; installed kernels: ${known.length ? known.join(', ') : 'none'}` +
-        ' (choose one with --kernel)'
+      spec
+        ? `kernel '${spec.name}' is the nbx service kernel, which runs no notebooks; ` +
+            `kernels to run in: ${installed}`
+        : `no kernel named '${name}'; installed kernels: ${installed}`
     );
   }
   return spec;
+}
+
+/** The installed kernelspecs notebooks can run in (every one but nbx service kernels). */
+export function runKernelSpecs(options: IDiscoveryOptions = {}): Map<string, IKernelSpec> {
+  return new Map([...findKernelSpecs(options)].filter(([, spec]) => !spec.service));
 }
 
 /**

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { pidAlive, processArgv, processGroup, tempDir, waitFor, within } from '../testing/fixtures';
 import { readConnectionFile } from './connection';
-import { getKernelSpec, readKernelSpec, type IKernelSpec } from './kernelspec';
+import { getKernelSpec, kernelCommand, readKernelSpec, type IKernelSpec } from './kernelspec';
 import { KernelDiedError, KernelManager } from './manager';
 import { parentId, str, type IMessage } from './messages';
 
@@ -337,6 +337,53 @@ describe('kernels that fail to start', () => {
     });
     assert.match(err.message, /^working directory .*gone does not exist$/);
     assert.ok(ms < 5000, `${ms} ms`);
+  });
+});
+
+describe('a port taken between choosing and binding it', () => {
+  it('starts the kernel again with new ports', async () => {
+    const dir = tempDir('nbx-port-race-');
+    const python = kernelCommand(getKernelSpec('python3'), 'unused')[0];
+    // The first attempt: another process binds the shell port just before ipykernel does,
+    // which then fails as it would in the race. Later attempts start ipykernel as is.
+    const script = path.join(dir, 'kernel.sh');
+    const holder =
+      'import json, socket, sys, time\n' +
+      'c = json.load(open(sys.argv[1]))\n' +
+      's = socket.socket()\n' +
+      "s.bind((c['ip'], c['shell_port']))\n" +
+      's.listen()\n' +
+      "open(sys.argv[2], 'w').close()\n" +
+      'time.sleep(60)\n';
+    fs.writeFileSync(path.join(dir, 'holder.py'), holder);
+    fs.writeFileSync(
+      script,
+      [
+        '#!/bin/sh',
+        `echo attempt >> "${dir}/attempts"`,
+        `if [ ! -e "${dir}/raced" ]; then`,
+        `  "${python}" "${dir}/holder.py" "$1" "${dir}/raced" &`,
+        `  while [ ! -e "${dir}/raced" ]; do sleep 0.05; done`,
+        'fi',
+        `exec "${python}" -m ipykernel_launcher -f "$1"`,
+        ''
+      ].join('\n'),
+      { mode: 0o755 }
+    );
+    const spec = tempSpec('racy', { argv: [script, '{connection_file}'], language: 'python' });
+    const logFile = path.join(dir, 'kernel.log');
+    const log = fs.openSync(logFile, 'a+');
+    const km = await KernelManager.start({ spec, cwd: dir, env: process.env, output: log });
+    try {
+      const { reply, iopub } = await execute(km, 'print(6 * 7)').done;
+      assert.equal(reply.content.status, 'ok');
+      assert.equal(streamText(iopub), '42\n');
+      assert.equal(fs.readFileSync(path.join(dir, 'attempts'), 'utf8'), 'attempt\nattempt\n');
+      assert.match(fs.readFileSync(logFile, 'utf8'), /Address already in use/);
+    } finally {
+      await km.shutdown();
+      fs.closeSync(log);
+    }
   });
 });
 

@@ -46,8 +46,33 @@ export class KernelManager {
   /** `kernel_info_reply` content, once ready. */
   info: Content = {};
 
-  /** Starts the kernel and resolves once it answers on shell and iopub. */
+  /**
+   * Starts the kernel and resolves once it answers on shell and iopub.
+   *
+   * Ports are chosen here and bound by the kernel a moment later, so another process may
+   * take one in between (see `freePorts`). A kernel that dies during startup saying so
+   * (`Address already in use` in its output, when `output` is a file) is started again
+   * with new ports, as jupyter_client does, up to `PORT_ATTEMPTS` times in all.
+   */
   static async start(options: IStartOptions): Promise<KernelManager> {
+    for (let attempt = 1; ; attempt++) {
+      const outputStart = outputSize(options.output);
+      try {
+        return await KernelManager._startOnce(options);
+      } catch (err) {
+        const retry =
+          attempt < PORT_ATTEMPTS &&
+          err instanceof KernelDiedError &&
+          err.exit !== null &&
+          portTaken(options.output, outputStart);
+        if (!retry) {
+          throw err;
+        }
+      }
+    }
+  }
+
+  private static async _startOnce(options: IStartOptions): Promise<KernelManager> {
     if (!fs.existsSync(options.cwd)) {
       throw new KernelDiedError(`working directory ${options.cwd} does not exist`, null);
     }
@@ -194,6 +219,37 @@ export class KernelManager {
   private readonly _connectionFile: string;
   /** The program the kernel command runs (argv[0] after substitution). */
   private _program = '';
+}
+
+/** How many times `KernelManager.start` starts a kernel that lost a port to a race. */
+export const PORT_ATTEMPTS = 3;
+
+/** The size of the file open as `output` (where the kernel's output starts), or null. */
+function outputSize(output: number | 'ignore' | undefined): number | null {
+  if (typeof output !== 'number') {
+    return null;
+  }
+  try {
+    return fs.fstatSync(output).size;
+  } catch {
+    return null;
+  }
+}
+
+/** True when what the kernel wrote to `output` since `from` says a port was in use. */
+function portTaken(output: number | 'ignore' | undefined, from: number | null): boolean {
+  if (typeof output !== 'number' || from === null) {
+    return false;
+  }
+  try {
+    const size = fs.fstatSync(output).size;
+    const length = Math.min(size - from, 64 * 1024);
+    const bytes = Buffer.alloc(Math.max(0, length));
+    fs.readSync(output, bytes, 0, bytes.length, size - bytes.length);
+    return /address already in use|EADDRINUSE/i.test(bytes.toString('utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /**

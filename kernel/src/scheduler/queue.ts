@@ -2,9 +2,10 @@
  * The queue of a batch: executes its trials in this process, up to `parallel` at once,
  * each in a fresh kernel of its own (no process per trial), starting the next as soon as
  * one ends. With a GPU pool a trial stays `queued` until `gpusPerTrial` GPUs are
- * reserved for it in the runs root's shared pool (so two batches never give one GPU to
- * two trials); it gets them as `CUDA_VISIBLE_DEVICES` and releases them when its kernel
- * is gone.
+ * reserved for it in the runs root's shared pool, keyed by the physical GPU (so two
+ * batches never give one GPU to two trials, whether they name it by index or by UUID);
+ * it gets them as `CUDA_VISIBLE_DEVICES`, as the batch names them, and releases them when
+ * its kernel is gone.
  *
  * Stopping: SIGTERM/SIGINT/SIGHUP or a stop request of the batch (see stop-requests.ts)
  * stop the running trials and cancel the queued ones; a stop request of one trial stops
@@ -16,6 +17,7 @@ import { errorMessage } from '../errors';
 import type { RunMeta, RunStatus } from '../store/meta';
 import { processStartToken } from '../store/process';
 import { RunDir } from '../store/run-dir';
+import { resolveGpus } from '../tracking/gpus';
 import { gpuHolder, releaseGpus, waitForGpus } from './gpu-pool';
 import { executeRun } from './runner';
 import { registerStoppable, stopActive } from './stop-requests';
@@ -161,14 +163,19 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
     waits.set(index, new AbortController());
   }
 
+  // The physical GPU of each GPU of the pool: reservations are made under it.
+  const physical = pool ? resolveGpus(pool.join(','), options.env ?? process.env) : null;
+  physical?.catch(() => undefined); // each trial reports it (see `fail`)
+
   const runTrial = async (index: number): Promise<void> => {
     const run = trials[index];
     const holder = gpuHolder(run.id);
-    let gpus: string[] = [];
+    let keys: string[] = [];
     try {
-      if (pool) {
+      if (pool && physical) {
+        const poolKeys = await physical;
         try {
-          gpus = await waitForGpus(batch.root, pool, perTrial, holder, {
+          keys = await waitForGpus(batch.root, poolKeys, perTrial, holder, {
             signal: waits.get(index)?.signal,
             pollMs: options.gpuPollMs
           });
@@ -181,19 +188,21 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
         if (ended.has(index)) {
           return;
         }
+        const gpus = keys.map(key => pool[poolKeys.indexOf(key)]);
         run.updateMeta({ gpus: gpus.join(',') });
       }
       started.add(index);
       const final = await executeRun(run, {
         env: options.env,
         sampleMs: options.sampleMs,
+        gpusReserved: pool !== null,
         onStart: m => emit(index, m)
       });
       ended.add(index);
       emit(index, final);
     } finally {
-      if (gpus.length) {
-        releaseGpus(batch.root, gpus, holder);
+      if (keys.length) {
+        releaseGpus(batch.root, keys, holder);
       }
     }
   };

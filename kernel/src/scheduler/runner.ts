@@ -25,6 +25,7 @@ import { parseOutputScalarsConfig } from '../tracking/output-scan';
 import { scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 import { RunScalars } from '../tracking/scalars-run';
 import { SystemSampler } from '../tracking/system';
+import { reserveRunGpus } from './run-gpus';
 import { registerStoppable } from './stop-requests';
 
 export interface IExecuteRunOptions {
@@ -38,6 +39,13 @@ export interface IExecuteRunOptions {
   sampleMs?: number;
   /** Called once the record says `running` (before the kernel is up). */
   onStart?: (meta: RunMeta) => void;
+  /**
+   * The run's GPUs are reserved already (a trial of a batch: its queue reserved them).
+   * Otherwise the GPUs its record names are reserved here first (see run-gpus.ts).
+   */
+  gpusReserved?: boolean;
+  /** Told, in one line, when the run waits for GPUs another run has. */
+  onGpuWait?: (line: string) => void;
 }
 
 /**
@@ -47,7 +55,8 @@ export interface IExecuteRunOptions {
 export function launchRunKernel(run: RunDir, env: NodeJS.ProcessEnv): Promise<KernelManager> {
   const meta = run.readMeta();
   const spec = getKernelSpec(meta.kernel?.name ?? '', { env, cwd: path.dirname(meta.notebook) });
-  const log = fs.openSync(run.kernelLogPath, 'a');
+  // Readable too: a kernel that lost a port says so there (see KernelManager.start).
+  const log = fs.openSync(run.kernelLogPath, 'a+');
   const started = KernelManager.start({
     spec,
     cwd: run.path,
@@ -79,9 +88,35 @@ function kernelEnv(run: RunDir, meta: RunMeta, base: NodeJS.ProcessEnv): NodeJS.
   return env;
 }
 
-/** Executes a prepared run; resolves with the final record, never throws for a failing notebook. */
+/**
+ * Executes a prepared run once its GPUs are reserved; resolves with the final record,
+ * never throws for a failing notebook.
+ */
 export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}): Promise<RunMeta> {
   const env = options.env ?? process.env;
+  if (options.gpusReserved) {
+    return executeReserved(run, options, env);
+  }
+  const gpus = await reserveRunGpus(run, env, options.onGpuWait);
+  if ('ended' in gpus) {
+    await options.kernel?.then(
+      k => k.kill(),
+      () => undefined
+    );
+    return gpus.ended;
+  }
+  try {
+    return await executeReserved(run, options, env);
+  } finally {
+    gpus.reserved.release();
+  }
+}
+
+async function executeReserved(
+  run: RunDir,
+  options: IExecuteRunOptions,
+  env: NodeJS.ProcessEnv
+): Promise<RunMeta> {
   let meta = run.updateMeta(m => ({
     ...m,
     status: 'running',

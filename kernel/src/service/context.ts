@@ -2,10 +2,9 @@
  * The context service methods run in: the kernel's directory and environment, and
  * the runs root of each request.
  */
-import * as path from 'path';
-import { resolveRunsRoot } from '../store/root';
 import type { IServiceContext } from './protocol';
 import { optionalString, type Params } from './params';
+import { defaultRoot, servedRoot } from './roots';
 
 /** Options of `createContext`. */
 export interface IContextOptions {
@@ -18,7 +17,8 @@ export interface IContextOptions {
 
 /**
  * A context whose runs root is the `root` param of a request (a settings override,
- * relative to `cwd`), else the one `resolveRunsRoot` finds from `cwd` and `env`.
+ * relative to `cwd`) when the service serves it (see roots.ts; any other is a one-line
+ * error), else the one `resolveRunsRoot` finds from `cwd` and `env`.
  */
 export function createContext(options: IContextOptions): IServiceContext {
   return {
@@ -29,15 +29,10 @@ export function createContext(options: IContextOptions): IServiceContext {
       const given = optionalString(params, 'root');
       const root =
         given !== undefined && given.trim() !== ''
-          ? path.resolve(options.cwd, given)
+          ? servedRoot(given, options.cwd, options.env)
           : defaultRoot(options.cwd, options.env);
       options.onRoot?.(root);
       return root;
     }
   };
-}
-
-/** The runs root the service uses when a request names none. */
-export function defaultRoot(cwd: string, env: NodeJS.ProcessEnv): string {
-  return resolveRunsRoot({ cwd, env });
 }

@@ -3,6 +3,7 @@
  * its notebooks and its log.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { UserError } from '../errors';
 import { packageVersion } from '../protocol/server-info';
 import { arrow } from '../store/index-arrow';
@@ -230,14 +231,15 @@ export function getNotebookMethod(params: Params, context: IServiceContext): IMe
   const run = runOf(params, context);
   const which = optionalChoice(params, 'which', ['executed', 'snapshot'] as const, 'executed');
   const file = which === 'executed' ? run.executedPath : run.snapshotPath;
+  const fd = openRunFile(run, file);
+  if (fd === null) {
+    throw new UserError(`run ${run.id.slice(0, 8)} has no ${which} notebook yet`);
+  }
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UserError(`run ${run.id.slice(0, 8)} has no ${which} notebook yet`);
-    }
-    throw err;
+    text = fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
   }
   try {
     return { json: JSON.parse(text) };
@@ -268,20 +270,41 @@ export function getLogTailMethod(params: Params, context: IServiceContext): IMet
     throw new UserError(`invalid maxBytes ${maxBytes}: give a number of bytes of at least 1`);
   }
   const limit = Math.min(Math.floor(maxBytes), LOG_TAIL_MAX_BYTES);
-  return { json: readTail(which === 'output' ? run.logPath : run.kernelLogPath, limit) };
+  const fd = openRunFile(run, which === 'output' ? run.logPath : run.kernelLogPath);
+  return { json: fd === null ? { text: '', size: 0, truncated: false } : readTail(fd, limit) };
 }
 
-/** The last `maxBytes` of `file` as UTF-8 text; an empty tail when it does not exist. */
-export function readTail(file: string, maxBytes: number): ILogTail {
+/**
+ * Opens a file of a run for reading, never following a symlink (`O_NOFOLLOW`): a run's
+ * files are regular files inside its directory, and anything else (a symlink to a file
+ * elsewhere, a FIFO, a directory) is a one-line `UserError`. Null when it does not exist.
+ */
+export function openRunFile(run: RunDir, file: string): number | null {
+  const name = path.basename(file);
+  const refuse = (): UserError =>
+    new UserError(`run ${run.id.slice(0, 8)}: ${name} is not a regular file of the run`);
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(
+      file,
+      fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK
+    );
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { text: '', size: 0, truncated: false };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      return null;
     }
-    throw err;
+    throw code === 'ELOOP' || code === 'EISDIR' ? refuse() : err;
   }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw refuse();
+  }
+  return fd;
+}
+
+/** The last `maxBytes` of the file open as `fd` (closed after) as UTF-8 text. */
+export function readTail(fd: number, maxBytes: number): ILogTail {
   try {
     const size = fs.fstatSync(fd).size;
     const length = Math.min(size, maxBytes);
@@ -319,8 +342,15 @@ export function infoMethod(params: Params, context: IServiceContext): IMethodRes
   };
 }
 
-/** The run's record; a missing or corrupt one is a one-line `UserError`. */
+/**
+ * The run's record; a missing or corrupt one, or a `meta.json` that is not a regular file
+ * of the run (a symlink), is a one-line `UserError`.
+ */
 export function readMetaOf(run: RunDir): ReturnType<RunDir['readMeta']> {
+  const fd = openRunFile(run, run.metaPath);
+  if (fd !== null) {
+    fs.closeSync(fd);
+  }
   try {
     return run.readMeta();
   } catch (err) {

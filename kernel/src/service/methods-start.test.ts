@@ -101,7 +101,12 @@ describe('previewTrialsMethod', () => {
 describe('startRunMethod', () => {
   const project = tempDir('nbx-start-');
   const root = path.join(project, 'runs-root');
-  const context = createContext({ cwd: project, env: process.env, log: () => undefined });
+  // The runs root given with each request is the service's own.
+  const context = createContext({
+    cwd: project,
+    env: { ...process.env, NBX_HOME: root },
+    log: () => undefined
+  });
   writeNotebook(
     project,
     'sweep.ipynb',
@@ -156,13 +161,14 @@ describe('startRunMethod', () => {
       return meta.status === 'completed' || meta.status === 'error' ? meta : undefined;
     };
     assert.equal((await waitFor(ended, 60_000, 'the run to end')).status, 'completed');
-    const restarted = restartRunMethod({ id: id.slice(0, 8), root, flags: { x: '7' } }, context)
-      .json as RunMeta;
+    const restarted = (
+      await restartRunMethod({ id: id.slice(0, 8), root, flags: { x: '7' } }, context)
+    ).json as RunMeta;
     assert.equal(restarted.id, id);
     assert.equal(restarted.status, 'queued');
     assert.deepEqual(restarted.flags, { x: 7, name: 'a' });
-    assert.throws(
-      () => restartRunMethod({ id, root }, context),
+    await assert.rejects(
+      restartRunMethod({ id, root }, context),
       /is (queued|running); stop it first/
     );
     assert.equal((await waitFor(ended, 60_000, 'the restart to end')).status, 'completed');

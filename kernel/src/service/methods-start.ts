@@ -11,7 +11,7 @@ import { UserError } from '../errors';
 import { notebookLanguage, parseAssignments, parseFlags, type IFlagDef } from '../notebook/flags';
 import { parseNotebook, readNotebook, serializeNotebook } from '../notebook/io';
 import type { INotebook, JSONValue } from '../notebook/nbformat';
-import { findKernelSpecs, getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
+import { getKernelSpec, PACKAGE_ROOT, runKernelSpecs } from '../protocol/kernelspec';
 import { expandTrials, parseFlagDomain, type BatchKind, type IBatchPlan } from '../scheduler/batch';
 import { unknownFlagError } from '../scheduler/batch-file';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
@@ -19,7 +19,7 @@ import { prepareRun, type IRunRequest } from '../scheduler/prepare';
 import { prepareRestart } from '../scheduler/restart';
 import { applyTagChanges } from '../store/tags';
 import { withEffectiveStatus } from '../store/runs';
-import { parseGpuList, queryGpus } from '../tracking/gpus';
+import { parseGpuList, queryGpus, resolveGpus } from '../tracking/gpus';
 import { runOf } from './methods-read';
 import { oneLine, type IMethodResult, type IServiceContext } from './protocol';
 import {
@@ -32,9 +32,6 @@ import {
   requireString,
   type Params
 } from './params';
-
-/** The language of kernelspecs that are nbx service kernels (hidden from kernel lists). */
-export const SERVICE_LANGUAGE = 'nbx';
 
 /** The notebook of a request: its `content` param (validated), else the file at `path`. */
 function notebookOf(params: Params, file: string): INotebook {
@@ -176,8 +173,7 @@ export function previewTrialsMethod(params: Params, context: IServiceContext): I
 
 /** `kernels()`: the installed kernelspecs runs can use, `[{ name, displayName, language }]`. */
 export function kernelsMethod(_params: Params, context: IServiceContext): IMethodResult {
-  const specs = [...findKernelSpecs({ env: context.env, cwd: context.cwd }).values()]
-    .filter(spec => spec.language !== SERVICE_LANGUAGE)
+  const specs = [...runKernelSpecs({ env: context.env, cwd: context.cwd }).values()]
     .map(spec => ({ name: spec.name, displayName: spec.displayName, language: spec.language }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return { json: specs };
@@ -193,9 +189,18 @@ export async function gpusMethod(
 
 /**
  * The `gpus` param of `startRun`: a list of indexes/UUIDs or a `'0,2'` string; `[]` or
- * `''` for CPU only; absent or null to inherit CUDA_VISIBLE_DEVICES.
+ * `''` for CPU only; absent or null to inherit CUDA_VISIBLE_DEVICES. A GPU nvidia-smi does
+ * not list (when it lists any) is a one-line error.
  */
-function gpusParam(params: Params): string | undefined {
+async function gpusParam(params: Params, context: IServiceContext): Promise<string | undefined> {
+  const gpus = gpusText(params);
+  if (gpus !== undefined) {
+    await resolveGpus(gpus, context.env);
+  }
+  return gpus;
+}
+
+function gpusText(params: Params): string | undefined {
   const value = params.gpus;
   if (value === undefined || value === null) {
     return undefined;
@@ -239,7 +244,7 @@ export async function startRunMethod(
       ? undefined
       : parseNotebook(JSON.stringify(contentParam), path.basename(notebook));
   const kernel = optionalString(params, 'kernel');
-  const gpus = gpusParam(params);
+  const gpus = await gpusParam(params, context);
   const timeoutS = optionalNumber(params, 'timeout');
   const allowErrors = optionalBoolean(params, 'allowErrors');
   const label = optionalString(params, 'label')?.trim() || null;
@@ -302,13 +307,17 @@ export async function startRunMethod(
  * `restartRun({ id, flags?, gpus?, root? })`: runs a finished run again in its own
  * directory, detached, as `nbx restart ID NAME=VALUE... --detach` does: `flags` changes
  * values (`{ name: 'value as typed' }`), `gpus` as for `startRun` (absent: the run's
- * own). A batch runs its unfinished trials again. Result: the record, now queued. A run
- * still going, or never started, is a one-line error.
+ * own). A batch runs its unfinished trials again. Result: the record, now queued (its
+ * runner waits for its GPUs, reserved like a trial's). A run still going, or never
+ * started, is a one-line error.
  */
-export function restartRunMethod(params: Params, context: IServiceContext): IMethodResult {
+export async function restartRunMethod(
+  params: Params,
+  context: IServiceContext
+): Promise<IMethodResult> {
   const run = runOf(params, context);
   const flags = flagArgs(params);
-  const meta = prepareRestart(run, { flags, gpus: gpusParam(params) });
+  const meta = prepareRestart(run, { flags, gpus: await gpusParam(params, context) });
   if (meta.kind === 'batch') {
     spawnDetachedBatch(run);
   } else {

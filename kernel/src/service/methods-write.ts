@@ -1,13 +1,16 @@
 /**
  * Service methods that change runs: label, tags, stop, delete.
  */
+import * as fs from 'fs';
+import { UserError } from '../errors';
 import { stopRun } from '../scheduler/control';
-import type { RunStatus } from '../store/meta';
+import type { RunMeta, RunStatus } from '../store/meta';
+import { isValidRunId, RunDir } from '../store/run-dir';
 import { removeRun, resolveRunRef, withEffectiveStatus } from '../store/runs';
 import { applyTagChanges } from '../store/tags';
 import type { IMethodResult, IServiceContext } from './protocol';
 import { oneLine } from './protocol';
-import { runOf } from './methods-read';
+import { readMetaOf, runOf } from './methods-read';
 import {
   optionalBoolean,
   optionalNumber,
@@ -85,8 +88,41 @@ export async function stopRunsMethod(
 }
 
 /**
+ * The run `id` (a full run id, never a prefix or an index) of `root`, when it is a run
+ * directory: a directory (not a symlink) under `<root>/runs/` holding a valid `meta.json`
+ * of that id. Anything else is a one-line `UserError`, so that nothing but a run is ever
+ * deleted.
+ */
+function runDirectory(root: string, id: string): RunDir {
+  if (!isValidRunId(id)) {
+    throw new UserError(`'${id}' is not a run id`);
+  }
+  const run = new RunDir(root, id);
+  let isDirectory = false;
+  try {
+    isDirectory = fs.lstatSync(run.path).isDirectory();
+  } catch {
+    // missing: no such run
+  }
+  if (!isDirectory) {
+    throw new UserError(`no run ${id} in ${root}`);
+  }
+  let meta: RunMeta;
+  try {
+    meta = readMetaOf(run);
+  } catch {
+    throw new UserError(`${id} in ${root} is not a run directory (no valid meta.json)`);
+  }
+  if (meta.id !== id) {
+    throw new UserError(`${id} in ${root} is not a run directory (its meta.json is another run's)`);
+  }
+  return run;
+}
+
+/**
  * `deleteRuns({ ids, force?, root? })`: deletes each run's directory (a running run only
- * with `force`); result `{ results: IRunOutcome[] }` in the order of `ids`.
+ * with `force`); `ids` are full run ids, and only run directories are deleted (see
+ * `runDirectory`). Result `{ results: IRunOutcome[] }` in the order of `ids`.
  */
 export function deleteRunsMethod(params: Params, context: IServiceContext): IMethodResult {
   const ids = requireStringList(params, 'ids');
@@ -94,7 +130,7 @@ export function deleteRunsMethod(params: Params, context: IServiceContext): IMet
   const root = context.rootFor(params);
   const results = ids.map((ref): IRunOutcome => {
     try {
-      const run = resolveRunRef(root, ref);
+      const run = runDirectory(root, ref);
       removeRun(root, run.id, { force });
       return { id: run.id, ok: true };
     } catch (err) {

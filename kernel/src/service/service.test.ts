@@ -146,8 +146,15 @@ describe('service kernel process', () => {
   const prefix = tempDir('nbx-prefix-');
   const project = tempDir('nbx-service-');
   const home = path.join(project, 'nbx-home');
+  // JupyterLab's saved settings, where the service finds the runs roots it may serve.
+  const settingsDir = tempDir('nbx-settings-');
+  const saveSettings = (text: string): void => {
+    fs.mkdirSync(path.join(settingsDir, 'nbx'), { recursive: true });
+    fs.writeFileSync(path.join(settingsDir, 'nbx', 'plugin.jupyterlab-settings'), text);
+  };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    JUPYTERLAB_SETTINGS_DIR: settingsDir,
     NBX_HOME: home,
     PATH: `${FAKE_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
     JUPYTER_PATH: path.join(prefix, 'share', 'jupyter')
@@ -254,6 +261,7 @@ describe('service kernel process', () => {
     assert.deepEqual(new Set(json.metas.map(m => m.label)), new Set(['first', 'second']));
 
     const other = path.join(project, 'other-root');
+    saveSettings('{ "runsRoot": "other-root" }');
     const empty = await comm.call('listRuns', { root: other });
     assert.ok(empty.reply.ok);
     assert.deepEqual(
@@ -351,7 +359,7 @@ describe('service kernel process', () => {
     assert.deepEqual(result.results[2], {
       id: 'nosuchrun',
       ok: false,
-      error: "no run matches 'nosuchrun' (see nbx runs)"
+      error: `no run nosuchrun in ${home}`
     });
     assert.equal(done.exists(), false);
     assert.equal(live.exists(), true);
@@ -362,6 +370,124 @@ describe('service kernel process', () => {
     assert.deepEqual(forced.results, [{ id: live.id, ok: true }]);
     assert.equal(live.exists(), false);
     assert.match(await comm.fails('deleteRuns', { ids: [] }), /non-empty list/);
+  });
+
+  it('serves only its own runs root and those the saved settings name', async () => {
+    const run = makeRun();
+    const elsewhere = path.join(project, 'elsewhere');
+    const refused = /^the nbx service does not serve runs root .*elsewhere: it serves .*nbx-home/;
+    const everyMethod: [string, Content][] = [
+      ['info', {}],
+      ['listRuns', {}],
+      ['getRun', { id: run.id }],
+      ['getNotebook', { id: run.id }],
+      ['getLogTail', { id: run.id }],
+      ['setLabel', { id: run.id, text: 'x' }],
+      ['setTags', { id: run.id, changes: ['+x'] }],
+      ['stopRuns', { ids: [run.id] }],
+      ['deleteRuns', { ids: [run.id] }],
+      ['restartRun', { id: run.id }],
+      ['startRun', { path: 'train.ipynb', gpus: [] }]
+    ];
+    saveSettings('{ "runsRoot": "" }');
+    for (const [method, params] of everyMethod) {
+      assert.match(await comm.fails(method, { ...params, root: elsewhere }), refused, method);
+      assert.match(await comm.fails(method, { ...params, root: '../..' }), /does not serve/);
+    }
+    assert.equal(fs.existsSync(elsewhere), false, 'nothing written there');
+    assert.equal(run.readMeta().label, null);
+
+    // Named in the settings (relative to the service's directory, comments allowed): served.
+    saveSettings('{\n  // where runs go\n  "runsRoot": "elsewhere",\n}');
+    assert.equal((await comm.ok<{ root: string }>('info', { root: elsewhere })).root, elsewhere);
+    const third = tempDir('nbx-third-root-');
+    assert.match(await comm.fails('listRuns', { root: third }), /does not serve/);
+    saveSettings(JSON.stringify({ runsRoot: 'elsewhere', otherRunsRoots: [third] }));
+    assert.equal((await comm.ok<{ root: string }>('listRuns', { root: third })).root, third);
+    assert.equal((await comm.ok<{ root: string }>('listRuns', { root: home })).root, home);
+    saveSettings('{}');
+    assert.match(await comm.fails('listRuns', { root: third }), /does not serve/);
+    removeRun(home, run.id);
+  });
+
+  it('deletes only run directories, named by their full id', async () => {
+    const runs = path.join(home, 'runs');
+    const run = makeRun();
+    const plain = path.join(runs, 'important');
+    fs.mkdirSync(plain, { recursive: true });
+    fs.writeFileSync(path.join(plain, 'data.txt'), 'keep me');
+    const other = makeRun();
+    const copied = path.join(runs, 'copy');
+    fs.mkdirSync(copied);
+    fs.copyFileSync(other.metaPath, path.join(copied, 'meta.json'));
+    const outside = tempDir('nbx-outside-');
+    fs.copyFileSync(other.metaPath, path.join(outside, 'meta.json'));
+    const linkedId = 'linked';
+    fs.symlinkSync(outside, path.join(runs, linkedId));
+    const garbage = path.join(runs, 'garbage');
+    fs.mkdirSync(garbage);
+    fs.writeFileSync(path.join(garbage, 'meta.json'), '{ not json');
+    const result = await comm.ok<{ results: Content[] }>('deleteRuns', {
+      ids: ['important', 'copy', linkedId, 'garbage', run.id.slice(0, 12), '../runs', run.id]
+    });
+    const errors = result.results.map(r => (r.ok ? 'ok' : String(r.error)));
+    const notRun = `in ${home} is not a run directory`;
+    assert.equal(errors[0], `important ${notRun} (no valid meta.json)`);
+    assert.equal(errors[1], `copy ${notRun} (its meta.json is another run's)`);
+    assert.equal(errors[2], `no run linked in ${home}`);
+    assert.equal(errors[3], `garbage ${notRun} (no valid meta.json)`);
+    assert.equal(errors[4], `no run ${run.id.slice(0, 12)} in ${home}`, 'a prefix is not an id');
+    assert.equal(errors[5], "'../runs' is not a run id");
+    assert.equal(errors[6], 'ok');
+    assert.equal(fs.readFileSync(path.join(plain, 'data.txt'), 'utf8'), 'keep me');
+    assert.ok(fs.existsSync(path.join(copied, 'meta.json')));
+    assert.ok(fs.existsSync(path.join(outside, 'meta.json')), 'the symlink target is kept');
+    assert.ok(fs.existsSync(garbage));
+    assert.equal(run.exists(), false);
+    for (const dir of [plain, copied, path.join(runs, linkedId), garbage]) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    removeRun(home, other.id);
+  });
+
+  it('reads only regular files of the run directory, never through a symlink', async () => {
+    const run = makeRun();
+    const outside = tempDir('nbx-secret-');
+    const secret = path.join(outside, 'secret.txt');
+    fs.writeFileSync(secret, 'the secret');
+    const nb = path.join(outside, 'secret.ipynb');
+    fs.writeFileSync(nb, JSON.stringify(notebook('python3', [code('secret = 1')])));
+    fs.symlinkSync(secret, run.logPath);
+    fs.symlinkSync(secret, run.kernelLogPath);
+    fs.symlinkSync(nb, run.executedPath);
+    fs.mkdirSync(run.snapshotPath);
+    const notRegular = (name: string) => new RegExp(`^run \\w+: ${name} is not a regular file`);
+    assert.match(await comm.fails('getLogTail', { id: run.id }), notRegular('output\\.log'));
+    assert.match(
+      await comm.fails('getLogTail', { id: run.id, log: 'kernel' }),
+      notRegular('kernel\\.log')
+    );
+    assert.match(await comm.fails('getNotebook', { id: run.id }), notRegular('executed\\.ipynb'));
+    assert.match(
+      await comm.fails('getNotebook', { id: run.id, which: 'snapshot' }),
+      notRegular('snapshot\\.ipynb')
+    );
+    const linkedMeta = makeRun();
+    fs.renameSync(linkedMeta.metaPath, path.join(outside, 'meta.json'));
+    fs.symlinkSync(path.join(outside, 'meta.json'), linkedMeta.metaPath);
+    assert.match(await comm.fails('getRun', { id: linkedMeta.id }), notRegular('meta\\.json'));
+    removeRun(home, run.id);
+    removeRun(home, linkedMeta.id);
+    assert.equal(fs.readFileSync(secret, 'utf8'), 'the secret');
+  });
+
+  it('offers no way to run a notebook in the service kernel', async () => {
+    writeNotebook(project, 'plain.ipynb', notebook('python3', [code('x = 1', ['parameters'])]));
+    const asService = /kernel 'nbx-service' is the nbx service kernel, which runs no notebooks/;
+    for (const method of ['flags', 'previewTrials', 'startRun']) {
+      const params = { path: 'plain.ipynb', kernel: 'nbx-service', flags: { x: '[1,2]' } };
+      assert.match(await comm.fails(method, params), asService, method);
+    }
   });
 
   it('reports GPUs from nvidia-smi (the fake one on PATH)', async () => {
@@ -498,6 +624,15 @@ describe('service kernel process', () => {
       await comm.fails('startRun', { path: 'ok.ipynb', gpus: ['zero'] }),
       /invalid --gpus/
     );
+    // The fake nvidia-smi on the service's PATH lists GPUs 0-3.
+    assert.equal(
+      await comm.fails('startRun', { path: 'ok.ipynb', gpus: [1, 99] }),
+      "invalid --gpus '1,99': no GPU 99 (nvidia-smi lists GPUs 0, 1, 2, 3)"
+    );
+    const done = makeRun();
+    assert.match(await comm.fails('restartRun', { id: done.id, gpus: '7' }), /no GPU 7/);
+    assert.equal(done.readMeta().status, 'completed', 'not restarted');
+    removeRun(home, done.id);
     assert.match(
       await comm.fails('startRun', { path: 'ok.ipynb', kernel: 'nosuchkernel' }),
       /no kernel named 'nosuchkernel'/

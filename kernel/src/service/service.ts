@@ -4,7 +4,8 @@
  */
 import type { Content, IMessage } from '../protocol/messages';
 import type { Comm, KernelServer } from '../protocol/server';
-import { createContext, defaultRoot } from './context';
+import { createContext } from './context';
+import { defaultRoot } from './roots';
 import {
   COMM_TARGET,
   Dispatcher,

@@ -171,7 +171,7 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
     flags,
     forceFlags: opts.forceFlags,
     kernel: opts.kernel,
-    gpus: gpusOption(opts.gpus),
+    gpus: await gpusOption(opts.gpus),
     timeoutS: opts.timeout === undefined ? null : parseTimeout(opts.timeout),
     allowErrors: opts.allowErrors,
     label: opts.label,

@@ -129,7 +129,7 @@ or --no-gpus it keeps its GPUs. A batch restarts the trials that did not complet
       prepareRestart(run, {
         flags,
         forceFlags: opts.forceFlags,
-        gpus: gpusOption(opts.gpus)
+        gpus: await gpusOption(opts.gpus)
       });
       process.exitCode = await execute(run, opts);
     });
@@ -153,7 +153,7 @@ or --no-gpus it keeps its GPUs. A batch restarts the trials that did not complet
       const req = rerunRequest(old, {
         flags,
         forceFlags: opts.forceFlags,
-        gpus: gpusOption(opts.gpus),
+        gpus: await gpusOption(opts.gpus),
         label: opts.label,
         tags: opts.tag,
         command: ['nbx', ...process.argv.slice(2)]
