@@ -7,9 +7,14 @@
 #   lib/, labextension/     the JupyterLab extension: tsc, then the prebuilt extension
 #                           (npm run build:lib, build:labextension), when src/, style/ or
 #                           schema/ changed
-#   .venv/share/jupyter/    kernelspecs tslab, jslab and python3 with absolute argv[0], and
-#                           labextensions/nbx, a symlink to labextension/ (JupyterLab loads it
-#                           from there; no JupyterLab rebuild)
+#   .venv/share/jupyter/    kernelspecs tslab, jslab, python3 and nbx-service with absolute
+#                           argv[0], and labextensions/jupyterlab-nbx, a symlink to labextension/
+#                           (JupyterLab loads it from there; no JupyterLab rebuild)
+#   .venv/bin/nbx           a link to kernel/bin/nbx.js: `source .venv/bin/activate` puts `nbx`
+#                           on the PATH (and `npm start` runs JupyterLab from the venv, so its
+#                           terminals and `!nbx` in notebooks have it)
+#   examples/node_modules/nbx  a stub package re-exporting the API, so notebooks here
+#                           `import * as nbx from "nbx"` in JupyterLab too
 #   /usr/bin/chromium       only with --ui-tests: Debian's Chromium for the Galata tests,
 #                           from apt when missing (as root, or through sudo); NBX_CHROMIUM
 #                           names another browser binary instead
@@ -39,7 +44,8 @@ build_stamp=kernel/lib/.build-stamp
 # In labextension/, which the builder empties at the start of each build: a dev build
 # (npm run build:labextension:dev) removes it, so setup makes its production build again.
 lab_build_stamp=labextension/.build-stamp
-labextension_link=$venv/share/jupyter/labextensions/nbx
+package_name=$(node -p 'require("./package.json").name')
+labextension_link=$venv/share/jupyter/labextensions/$package_name
 chromium=${NBX_CHROMIUM:-/usr/bin/chromium}
 
 step() { printf '==> %s\n' "$*"; }
@@ -74,7 +80,8 @@ ensure_venv() {
     step "venv: creating .venv with $python"
     "$python" -m venv --clear "$venv"
   fi
-  "$venv_python" -m pip install --quiet --disable-pip-version-check \
+  # Not --quiet: a first install takes minutes, and pip names each package as it goes.
+  "$venv_python" -m pip install --disable-pip-version-check \
     "jupyterlab==$jupyterlab_version" ipykernel
   venv_ready || die ".venv still lacks jupyterlab $jupyterlab_version or ipykernel after pip install"
 }
@@ -109,20 +116,26 @@ ensure_tslab_patch() {
 }
 
 # Notebooks in this checkout (a tslab kernel's cwd is examples/) `import * as nbx from "nbx"`
-# through node_modules/nbx: a stub package re-exporting the API (not a symlink to the
-# checkout, which tree-walking deletes would follow). `npm ci` removes it; made again here.
-ensure_self_link() {
-  local stub=node_modules/nbx
-  if [ -f "$stub/package.json" ] && grep -q '"nbxPackageRoot"' "$stub/package.json"; then
-    step "node_modules/nbx: stub package for this checkout"
+# through examples/node_modules/nbx: a stub package re-exporting the API (not a symlink to
+# the checkout, which tree-walking deletes would follow). Not in the top node_modules:
+# writing there after `npm ci` leaves npm's hidden lockfile (node_modules/.package-lock.json)
+# older than the tree, which npm commands then report as out of date and read again.
+ensure_api_stub() {
+  local stub=examples/node_modules/nbx
+  # Where an older setup wrote it.
+  if [ -f node_modules/nbx/package.json ] && grep -q '"nbxPackageRoot"' node_modules/nbx/package.json; then
+    rm -rf node_modules/nbx
+  fi
+  if [ -f "$stub/package.json" ] && grep -q "\"nbxPackageRoot\": \"$root\"" "$stub/package.json"; then
+    step "examples/node_modules/nbx: stub package for this checkout"
     return
   fi
-  step "node_modules/nbx: writing a stub package for this checkout"
+  step "examples/node_modules/nbx: writing a stub package for this checkout"
   rm -rf "$stub"
   mkdir -p "$stub"
-  printf '{\n  "name": "nbx",\n  "private": true,\n  "main": "index.js",\n  "types": "index.d.ts",\n  "nbxPackageRoot": "%s"\n}\n' "$PWD" >"$stub/package.json"
-  printf "module.exports = require('../../kernel/lib/api/index.js');\n" >"$stub/index.js"
-  printf "export * from '../../kernel/lib/api/index';\n" >"$stub/index.d.ts"
+  printf '{\n  "name": "nbx",\n  "private": true,\n  "main": "index.js",\n  "types": "index.d.ts",\n  "nbxPackageRoot": "%s"\n}\n' "$root" >"$stub/package.json"
+  printf "module.exports = require('../../../kernel/lib/api/index.js');\n" >"$stub/index.js"
+  printf "export * from '../../../kernel/lib/api/index';\n" >"$stub/index.d.ts"
 }
 
 ensure_build() {
@@ -193,15 +206,32 @@ ensure_kernelspecs() {
 # JupyterLab finds prebuilt extensions in <data dir>/labextensions/<npm name>.
 ensure_labextension_link() {
   local target=$root/labextension
+  # Left by a setup from before the package was named $package_name.
+  if [ "$(readlink "$venv/share/jupyter/labextensions/nbx" 2>/dev/null)" = "$target" ]; then
+    rm -f "$venv/share/jupyter/labextensions/nbx"
+  fi
   if [ "$(readlink "$labextension_link" 2>/dev/null)" = "$target" ]; then
-    step "labextension: .venv/share/jupyter/labextensions/nbx -> labextension/"
+    step "labextension: .venv/share/jupyter/labextensions/$package_name -> labextension/"
     return
   fi
-  step "labextension: linking .venv/share/jupyter/labextensions/nbx -> labextension/"
+  step "labextension: linking .venv/share/jupyter/labextensions/$package_name -> labextension/"
   mkdir -p "$(dirname "$labextension_link")"
   # A copy or a link elsewhere (e.g. from `jupyter labextension develop` in another checkout).
   rm -rf "$labextension_link"
   ln -s "$target" "$labextension_link"
+}
+
+# `nbx` as a command in the venv's bin/: on the PATH once the venv is activated, and for
+# everything JupyterLab (run from the venv by `npm start`) starts.
+ensure_nbx_command() {
+  local link=$venv/bin/nbx target=$root/kernel/bin/nbx.js
+  if [ "$(readlink "$link" 2>/dev/null)" = "$target" ]; then
+    step "command: .venv/bin/nbx -> kernel/bin/nbx.js"
+    return
+  fi
+  step "command: linking .venv/bin/nbx -> kernel/bin/nbx.js"
+  rm -f "$link"
+  ln -s "$target" "$link"
 }
 
 # Debian's Chromium for Playwright (`npx playwright install` cannot download here), or the
@@ -235,11 +265,12 @@ ensure_chromium() {
 ensure_venv
 ensure_node_modules
 ensure_tslab_patch
-ensure_self_link
+ensure_api_stub
 ensure_build
 ensure_labextension
 ensure_kernelspecs
 ensure_labextension_link
+ensure_nbx_command
 if $ui_tests; then
   ensure_chromium
 fi

@@ -26,7 +26,7 @@ import type {
 import { INbxService } from './tokens';
 
 /** The plugin whose settings (schema/plugin.json) hold nbx's preferences. */
-export const SETTINGS_PLUGIN = 'nbx:plugin';
+export const SETTINGS_PLUGIN = 'jupyterlab-nbx:plugin';
 
 /** The palette category of nbx's commands. */
 const PALETTE_CATEGORY = 'nbx';
@@ -41,7 +41,7 @@ export const experimentIcon = new LabIcon({
     '</svg>'
 });
 
-/** The preferences "Run as Experiment" uses, from the settings of `nbx:plugin`. */
+/** The preferences "Run as Experiment" uses, from the settings of `jupyterlab-nbx:plugin`. */
 interface IRunSettings {
   runsRoot: string;
   defaultGpus: string;
@@ -51,7 +51,7 @@ interface IRunSettings {
 const DEFAULT_SETTINGS: IRunSettings = { runsRoot: '', defaultGpus: 'all', defaultParallel: 1 };
 
 export const runExperimentPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'nbx:run-experiment',
+  id: 'jupyterlab-nbx:run-experiment',
   description:
     'Adds "Run as Experiment…" to the palette, the notebook toolbar, the file browser and a shortcut.',
   autoStart: true,

@@ -129,7 +129,7 @@ function standbyOf(status: IConnectionStatus | null): () => boolean | 'when-hidd
 
 /** The kernelspec manager, without the service kernel (Launcher, kernel picker). */
 export const kernelSpecsPlugin: ServiceManagerPlugin<KernelSpec.IManager> = {
-  id: 'nbx:kernelspecs',
+  id: 'jupyterlab-nbx:kernelspecs',
   description:
     'Lists kernelspecs without the nbx service kernel, so it is neither in the Launcher nor in the kernel picker.',
   autoStart: true,
@@ -151,7 +151,7 @@ export const kernelSpecsPlugin: ServiceManagerPlugin<KernelSpec.IManager> = {
 
 /** The kernel manager, without the running service kernel (kernel picker, Running panel). */
 export const kernelsPlugin: ServiceManagerPlugin<Kernel.IManager> = {
-  id: 'nbx:kernels',
+  id: 'jupyterlab-nbx:kernels',
   description:
     'Lists running kernels without the nbx service kernel, so the kernel picker does not offer it.',
   autoStart: true,

@@ -1,7 +1,7 @@
 /**
  * The nbx JupyterLab extension: the browser side of nbx.
  *
- * For now one plugin, `nbx:plugin`, with the "About nbx" command in the palette. The
+ * For now one plugin, `jupyterlab-nbx:plugin`, with the "About nbx" command in the palette. The
  * panels (Runs, Scalars, Compare) and "Run as experiment" come as their own plugins and
  * talk to the nbx service kernel over Jupyter comms; nothing here touches the filesystem.
  */
@@ -26,7 +26,7 @@ const PALETTE_CATEGORY = 'nbx';
 
 /** The connection to the service kernel, shared by every nbx panel and command. */
 const servicePlugin: JupyterFrontEndPlugin<INbxService> = {
-  id: 'nbx:service',
+  id: 'jupyterlab-nbx:service',
   description: 'Connects to the nbx service kernel, which reads and runs experiments.',
   autoStart: true,
   provides: INbxService,
@@ -34,7 +34,7 @@ const servicePlugin: JupyterFrontEndPlugin<INbxService> = {
 };
 
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'nbx:plugin',
+  id: 'jupyterlab-nbx:plugin',
   description: 'nbx: run notebooks as tracked experiments. Adds the "About nbx" command.',
   autoStart: true,
   requires: [ICommandPalette],

@@ -1,5 +1,5 @@
 /**
- * `nbx:run-view`: the `nbx:open-run` command, which opens a run (its executed notebook,
+ * `jupyterlab-nbx:run-view`: the `nbx:open-run` command, which opens a run (its executed notebook,
  * or with `which: 'snapshot'` the notebook as launched) in a main-area tab; the tabs are
  * tracked and restored with the layout.
  */
@@ -30,7 +30,7 @@ namespace ExternalCommandIDs {
 }
 
 export const runViewPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'nbx:run-view',
+  id: 'jupyterlab-nbx:run-view',
   description: "Opens a run's record, executed notebook, output and scalars in the main area.",
   autoStart: true,
   requires: [INbxService, IRenderMimeRegistry, IEditorServices],

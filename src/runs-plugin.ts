@@ -1,5 +1,5 @@
 /**
- * `nbx:runs`: the Runs panel in the left sidebar, and the commands of its toolbar (stop,
+ * `jupyterlab-nbx:runs`: the Runs panel in the left sidebar, and the commands of its toolbar (stop,
  * delete, tag, compare, refresh), which act on the selected runs (or on `{ ids }`).
  */
 import {
@@ -48,7 +48,7 @@ namespace CommandIDs {
 
 /** Commands of other plugins the panel uses when they exist. */
 namespace ExternalCommandIDs {
-  /** Opens a run's view (`nbx:run-view`). */
+  /** Opens a run's view (`jupyterlab-nbx:run-view`). */
   export const openRun = 'nbx:open-run';
   /** Opens the Compare panel on `{ ids }` (when the compare plugin is installed). */
   export const compare = 'nbx:compare';
@@ -70,7 +70,7 @@ const IDS_ARGS = {
 };
 
 export const runsPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'nbx:runs',
+  id: 'jupyterlab-nbx:runs',
   description: 'The Runs panel: every run, live, filtered with the --where language.',
   autoStart: true,
   requires: [INbxService],

@@ -1,6 +1,6 @@
 /**
  * The nbx service as the Runs panel and the run views use it: every request carries the
- * runs root of nbx's settings (`runsRoot` of `nbx:plugin`, where "Run as Experiment"
+ * runs root of nbx's settings (`runsRoot` of `jupyterlab-nbx:plugin`, where "Run as Experiment"
  * starts runs), and `live` follows its `refresh` setting (`manual`: only the Refresh
  * buttons fetch).
  */
@@ -9,7 +9,7 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import type { INbxService, IServiceReply } from './tokens';
 
 /** The plugin holding nbx's general settings. */
-export const NBX_SETTINGS = 'nbx:plugin';
+export const NBX_SETTINGS = 'jupyterlab-nbx:plugin';
 
 /** The service connection, with the runs root and refresh mode of the settings. */
 export class RootedService implements INbxService {

@@ -24,7 +24,7 @@ test.use({
       ...galata.DEFAULT_SETTINGS,
       // Unsaved edits must stay unsaved while the test runs.
       '@jupyterlab/docmanager-extension:plugin': { autosave: false },
-      'nbx:plugin': nbxSettings(`${tmpPath}/runs-root`)
+      'jupyterlab-nbx:plugin': nbxSettings(`${tmpPath}/runs-root`)
     });
   }
 });

@@ -49,7 +49,7 @@ test.use({
   mockSettings: async ({ tmpPath }, use) => {
     await use({
       ...galata.DEFAULT_SETTINGS,
-      'nbx:plugin': nbxSettings(`${tmpPath}/runs-root`)
+      'jupyterlab-nbx:plugin': nbxSettings(`${tmpPath}/runs-root`)
     });
   }
 });

@@ -7,6 +7,7 @@ import { benchLog } from './log';
 import { benchIndex } from './index';
 import { benchSweep } from './sweep';
 import { benchLab } from './lab';
+import { benchPath } from './path';
 
 const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
   exec: {
@@ -28,6 +29,10 @@ const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<
   lab: {
     about: 'service kernel start vs ipykernel; Runs panel first rows with 10,000 runs (browser)',
     run: benchLab
+  },
+  path: {
+    about: '`nbx runs` as typed after `source .venv/bin/activate`, 10,000 runs, vs node -e 0',
+    run: benchPath
   }
 };
 

@@ -24,7 +24,8 @@ const MODULES: Record<string, () => Promise<Registrar>> = {
   annotate: async () => (await import('./commands/annotate')).addAnnotateCommands,
   manage: async () => (await import('./commands/manage')).addManageCommands,
   start: async () => (await import('./commands/start')).addStartCommands,
-  gpus: async () => (await import('./commands/gpus')).addGpusCommand
+  gpus: async () => (await import('./commands/gpus')).addGpusCommand,
+  install: async () => (await import('./commands/install')).addInstallCommands
 };
 
 /** Which module defines each command. */
@@ -46,7 +47,10 @@ const COMMAND_MODULE: Record<string, string> = {
   start: 'start',
   restart: 'start',
   rerun: 'start',
-  gpus: 'gpus'
+  gpus: 'gpus',
+  install: 'install',
+  uninstall: 'install',
+  doctor: 'install'
 };
 
 /** The program with the commands of `modules` (all of them by default). */
@@ -73,6 +77,8 @@ Examples:
                                             a sweep of 2 trials, both at once, one GPU each
   nbx restart 1 --gpus 1                    run it again in place, on GPU 1
   nbx rerun 1 lr=0.1                        a new run from its snapshot, lr changed
+  nbx install --sys-prefix                  add the kernels and the JupyterLab extension
+                                            to the active Python environment's Jupyter
 
 A RUN is a full id, a unique id prefix, or a 1-based index into \`nbx runs\`.
 Runs live in $NBX_HOME if set, else in .nbx/ of the project (the nearest

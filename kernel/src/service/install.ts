@@ -33,7 +33,15 @@ export function serviceKernelJson(node: string = process.execPath): Record<strin
  * the kernelspec directory. The node running this is the node the kernel runs with.
  */
 export function installServiceKernelspec(prefix: string): string {
-  const dir = path.join(path.resolve(prefix), 'share', 'jupyter', 'kernels', SERVICE_KERNEL_NAME);
+  return writeServiceKernelspec(path.join(path.resolve(prefix), 'share', 'jupyter', 'kernels'));
+}
+
+/**
+ * Writes the service kernelspec into `kernelsDir` (a Jupyter data directory's `kernels/`),
+ * replacing an older one, and returns the kernelspec directory.
+ */
+export function writeServiceKernelspec(kernelsDir: string): string {
+  const dir = path.join(kernelsDir, SERVICE_KERNEL_NAME);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'kernel.json');
   const temp = `${file}.${process.pid}.tmp`;

@@ -187,7 +187,7 @@ export interface IRunBatch {
 
 let cachedVersion: string | undefined;
 
-/** The version of the nbx package (from its package.json), or `0.0.0` if not found. */
+/** The version of the nbx package (`jupyterlab-nbx`, from its package.json), or `0.0.0` if not found. */
 export function nbxVersion(): string {
   if (cachedVersion !== undefined) {
     return cachedVersion;
@@ -200,7 +200,7 @@ export function nbxVersion(): string {
         name?: unknown;
         version?: unknown;
       };
-      if (pkg.name === 'nbx' && typeof pkg.version === 'string') {
+      if (pkg.name === 'jupyterlab-nbx' && typeof pkg.version === 'string') {
         cachedVersion = pkg.version;
         break;
       }
