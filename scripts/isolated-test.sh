@@ -161,16 +161,22 @@ const path = require('path');
 const [target, chromium] = process.argv.slice(2);
 const core = path.dirname(require.resolve('playwright-core/package.json', { paths: [target] }));
 const browsers = JSON.parse(fs.readFileSync(path.join(core, 'browsers.json'), 'utf8')).browsers;
+// Where Playwright looks for each download on Linux x64, and what stands in for it there:
+// the local Chromium, and for ffmpeg (video recording, which browser_check never uses) a
+// command that fails.
+const chrome = `#!/bin/sh\nexec ${JSON.stringify(chromium)} "$@"\n`;
 const layout = {
-  chromium: ['chrome-linux64', 'chrome'],
-  'chromium-headless-shell': ['chrome-headless-shell-linux64', 'chrome-headless-shell']
+  chromium: [['chrome-linux64', 'chrome'], chrome],
+  'chromium-headless-shell': [['chrome-headless-shell-linux64', 'chrome-headless-shell'], chrome],
+  ffmpeg: [['ffmpeg-linux'], '#!/bin/sh\nexit 1\n']
 };
 for (const b of browsers) {
   if (!layout[b.name]) continue;
+  const [file, script] = layout[b.name];
   const dir = path.join(process.env.PLAYWRIGHT_BROWSERS_PATH, `${b.name.replace(/-/g, '_')}-${b.revision}`);
-  const exe = path.join(dir, ...layout[b.name]);
+  const exe = path.join(dir, ...file);
   fs.mkdirSync(path.dirname(exe), { recursive: true });
-  fs.writeFileSync(exe, `#!/bin/sh\nexec ${JSON.stringify(chromium)} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(exe, script, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'INSTALLATION_COMPLETE'), '');
   fs.writeFileSync(path.join(dir, 'DEPENDENCIES_VALIDATED'), '');
 }
