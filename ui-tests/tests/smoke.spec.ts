@@ -5,7 +5,9 @@
 import { expect, test } from '@jupyterlab/galata';
 
 test('"About nbx" runs from the command palette and shows its dialog', async ({ page }) => {
-  expect(await page.evaluate(() => window.jupyterapp.hasPlugin('jupyterlab-nbx:plugin'))).toBe(true);
+  expect(await page.evaluate(() => window.jupyterapp.hasPlugin('jupyterlab-nbx:plugin'))).toBe(
+    true
+  );
 
   await page.keyboard.press('Control+Shift+C');
   const palette = page.locator('#modal-command-palette');

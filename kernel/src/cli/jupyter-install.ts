@@ -94,7 +94,11 @@ function runPython(python: string, code: string): string {
 
 /** The Jupyter data directory the options name. */
 export function resolveTarget(opts: ITargetOptions, env = process.env): ITarget {
-  const chosen = [opts.user && '--user', opts.sysPrefix && '--sys-prefix', opts.prefix && '--prefix']
+  const chosen = [
+    opts.user && '--user',
+    opts.sysPrefix && '--sys-prefix',
+    opts.prefix && '--prefix'
+  ]
     .filter(Boolean)
     .join(', ');
   if (chosen.includes(',')) {
@@ -360,13 +364,13 @@ function kernelProgram(argv: string[]): string {
 }
 
 /** What `nbx doctor` checks, in order: this package, the PATH, the Jupyter environment. */
-export function doctorChecks(jupyter: IJupyterPaths, env = process.env): ICheck[] {
+export async function doctorChecks(jupyter: IJupyterPaths, env = process.env): Promise<ICheck[]> {
   const checks: ICheck[] = [];
   const root = realpath(PACKAGE_ROOT);
   const ownFile = (p: string): boolean => realpath(p).startsWith(`${root}${path.sep}`);
   try {
     const zmq = packageInfo(path.dirname(require.resolve('zeromq/package.json')));
-    require('zeromq');
+    await import('zeromq');
     checks.push({ status: 'ok', what: 'zeromq', detail: `${zmq.version}, prebuilt binary loads` });
   } catch (err) {
     checks.push({ status: 'missing', what: 'zeromq', detail: errorMessage(err).split('\n')[0] });

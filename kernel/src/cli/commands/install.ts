@@ -66,8 +66,8 @@ export function addInstallCommands(program: Command): void {
     .description('report what of nbx is installed where, and what is missing')
     .option('--python <python>', 'check the Jupyter of this Python (default: jupyter on the PATH)')
     .option('--json', 'print the checks as JSON')
-    .action((opts: { python?: string; json?: boolean }) => {
-      const checks = doctorChecks(jupyterPaths(opts.python));
+    .action(async (opts: { python?: string; json?: boolean }) => {
+      const checks = await doctorChecks(jupyterPaths(opts.python));
       const problems = checks.filter(c => c.status !== 'ok').length;
       if (opts.json) {
         printJson(checks);
