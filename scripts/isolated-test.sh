@@ -50,6 +50,7 @@ not_ok() {
   fi
 }
 finish() {
+  echo "==> isolated-install test done in ${SECONDS}s"
   echo "# isolated pass $pass"
   echo "# isolated fail $fail"
   [ "$fail" -eq 0 ]
@@ -79,6 +80,10 @@ for entry in "${entries[@]}"; do
   esac
 done
 unset NODE_PATH VIRTUAL_ENV CONDA_PREFIX JUPYTER_PATH JUPYTER_DATA_DIR NBX_HOME
+# What `npm test` tells its scripts about this project (npm_package_json, npm_config_local_prefix, ...).
+while read -r name; do
+  unset "$name"
+done < <(compgen -e | grep -E '^npm_(config|package|lifecycle)_')
 export PATH=$clean_path
 export JUPYTER_CONFIG_DIR=$tmp/jupyter-config
 export JUPYTER_DATA_DIR=$tmp/jupyter-data
@@ -89,7 +94,7 @@ cd "$tmp/project"
 
 step "fresh venv with jupyterlab==$jupyterlab_version and ipykernel"
 if "$python" -m venv "$tmp/venv" >"$out" 2>&1 &&
-  "$tmp/venv/bin/python" -m pip install --disable-pip-version-check \
+  "$tmp/venv/bin/python" -m pip install --disable-pip-version-check --no-compile \
     "jupyterlab==$jupyterlab_version" ipykernel >"$out" 2>&1; then
   ok "venv with jupyterlab $jupyterlab_version"
 else
