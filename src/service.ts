@@ -5,6 +5,7 @@
  */
 import {
   KernelAPI,
+  KernelSpecAPI,
   type Kernel,
   type KernelMessage,
   type ServiceManager
@@ -78,6 +79,9 @@ export class NbxServiceConnection implements INbxService, IDisposable {
     // the contents API are relative to (without a path it would start in the server
     // process's working directory).
     const options: Kernel.IKernelOptions & { path: string } = { name: SERVICE_KERNEL, path: '' };
+    if (!running) {
+      await this._assertInstalled();
+    }
     const kernel = running
       ? kernels.connectTo({ model: running })
       : await kernels.startNew(options);
@@ -93,6 +97,20 @@ export class NbxServiceConnection implements INbxService, IDisposable {
     await comm.open({}).done;
     this._comm = comm;
     return comm;
+  }
+
+  /**
+   * Fails with what to do when the server has no service kernelspec (the extension is
+   * installed, the kernelspecs are not), instead of asking it to start one it cannot find.
+   */
+  private async _assertInstalled(): Promise<void> {
+    // From the server itself: the kernelspec manager's listing hides the service kernel.
+    const specs = await KernelSpecAPI.getSpecs(this._manager.serverSettings);
+    if (!specs.kernelspecs[SERVICE_KERNEL]) {
+      throw new Error(
+        `the ${SERVICE_KERNEL} kernelspec is not installed in this Jupyter: run \`nbx install\` (\`nbx doctor\` shows what is missing)`
+      );
+    }
   }
 
   private _onMsg(msg: KernelMessage.ICommMsgMsg): void {
