@@ -34,6 +34,6 @@ describe('the setup', () => {
     assert.equal(listing.status, 0, listing.stderr);
     // Written to stderr (with colours) by `jupyter labextension list`.
     const text = stripVTControlCharacters(listing.stdout + listing.stderr);
-    assert.match(text, /^\s*nbx v\d+\.\d+\.\d+ enabled OK/m, text);
+    assert.match(text, /^\s*jupyterlab-nbx v\d+\.\d+\.\d+ enabled OK/m, text);
   });
 });
