@@ -10,14 +10,18 @@
  *   labextensions/<name>           a copy of the prebuilt JupyterLab extension, with an
  *                                  `install.json` naming the npm package
  *
+ * and it applies patches/tslab-<version>.patch to that tslab, as the setup does in a
+ * checkout, when it is not applied yet.
+ *
  * `uninstall` removes exactly those (a tslab kernelspec nbx did not write stays).
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { errorMessage, UserError } from '../errors';
 import { jupyterDataPaths, PACKAGE_ROOT } from '../protocol/kernelspec';
+import { tslabReadsShorthand } from '../protocol/tslab';
 import { SERVICE_KERNEL_NAME, SERVICE_MAIN, writeServiceKernelspec } from '../service/install';
 
 /** The prebuilt JupyterLab extension inside this package. */
@@ -169,12 +173,41 @@ function removeEntry(p: string): void {
   }
 }
 
+/**
+ * Applies nbx's patch to the tslab this package runs when it is not applied yet (with
+ * `patch`, as the setup does); what it did, or why it could not.
+ */
+function patchTslab(): IChange | null {
+  const { dir, version } = tslabPackage();
+  if (tslabReadsShorthand(dir)) {
+    return null;
+  }
+  const patchFile = path.join(PACKAGE_ROOT, 'patches', `tslab-${version}.patch`);
+  // The patch names node_modules/tslab/...: applied from the directory holding node_modules.
+  const r = spawnSync(
+    'patch',
+    ['-p1', '-N', '-s', '-d', path.dirname(path.dirname(dir)), '-i', patchFile],
+    {
+      encoding: 'utf8'
+    }
+  );
+  if (r.status === 0) {
+    return { what: `tslab ${version} patched`, path: dir };
+  }
+  const why = r.error ? errorMessage(r.error) : (r.stderr || r.stdout).trim().split('\n')[0];
+  return { what: `tslab ${version} NOT patched (${why})`, path: dir };
+}
+
 /** Installs the kernelspecs and the prebuilt extension into `dataDir`; what it wrote. */
 export function installInto(dataDir: string): IChange[] {
   const name = labextensionName();
   const kernels = path.join(dataDir, 'kernels');
   const changes: IChange[] = [];
   try {
+    const patched = patchTslab();
+    if (patched !== null) {
+      changes.push(patched);
+    }
     for (const [spec, js] of [
       ['tslab', false],
       ['jslab', true]
@@ -377,7 +410,12 @@ export async function doctorChecks(jupyter: IJupyterPaths, env = process.env): P
   }
   try {
     const tslab = tslabPackage();
-    checks.push({ status: 'ok', what: 'tslab', detail: `${tslab.version} in ${tslab.dir}` });
+    const patched = tslabReadsShorthand(tslab.dir);
+    checks.push({
+      status: patched ? 'ok' : 'stale',
+      what: 'tslab',
+      detail: `${tslab.version} in ${tslab.dir}${patched ? '' : ", without nbx's patch (nbx install applies it)"}`
+    });
   } catch (err) {
     checks.push({ status: 'missing', what: 'tslab', detail: errorMessage(err).split('\n')[0] });
   }
