@@ -184,6 +184,10 @@ describe('nbx run', () => {
     const id = await waitFor(() => runIds(home)[0], 20_000, 'the run directory');
     const running = await waitFor(
       () => {
+        // The run directory exists a moment before its meta.json is written.
+        if (!fs.existsSync(path.join(home, 'runs', id, 'meta.json'))) {
+          return undefined;
+        }
         const m = readMeta(home, id);
         return m.progress.current === 2 && m.kernelPid !== null ? m : undefined;
       },
