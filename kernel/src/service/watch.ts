@@ -153,7 +153,7 @@ export class RunsWatcher {
     } else if (!exists && this._runs.has(id)) {
       this._unwatchRun(id);
     } else if (!exists) {
-      // Not a run: e.g. the directory's own mtime, touched at every meta.json write.
+      // Not a run directory (a stray file, or one already gone).
       return;
     }
     this._mark(id);

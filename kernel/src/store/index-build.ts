@@ -34,8 +34,6 @@ export const INDEX_FORMAT_VERSION = '2';
 /** Schema metadata keys. */
 export const META_VERSION = 'nbx.index.version';
 export const META_SKIPPED = 'nbx.index.skipped';
-/** mtime (ns) of `<root>/runs` when the cached table was made: see `runsDirStamp`. */
-export const META_DIRSTAMP = 'nbx.index.dirstamp';
 /** Field metadata key holding the column's `ColumnKind`. */
 export const META_KIND = 'nbx.kind';
 

@@ -13,7 +13,6 @@ import { arrow, type Table } from './index-arrow';
 import {
   HIDDEN,
   INDEX_FORMAT_VERSION,
-  META_DIRSTAMP,
   META_SKIPPED,
   META_VERSION,
   type IMetaStat,
@@ -149,22 +148,6 @@ export function readMetaFile(file: string): IMetaFile {
 export interface ICachedIndex {
   table: Table;
   skipped: ISkippedRun[];
-  /** The runs-directory stamp the table was made at, or null. */
-  dirStamp: string | null;
-}
-
-/**
- * The mtime of `<root>/runs` in nanoseconds, or null. Run directories appearing or
- * going change it, and every meta.json write touches it (`RunDir.writeMeta`), so an
- * unchanged stamp means no run record changed and the cached table can be used without
- * looking at each run.
- */
-export function runsDirStamp(root: string): string | null {
-  try {
-    return fs.statSync(runsDir(root), { bigint: true }).mtimeNs.toString();
-  } catch {
-    return null;
-  }
 }
 
 function isSkippedList(value: unknown): value is ISkippedRun[] {
@@ -207,8 +190,7 @@ export function readIndexCache(root: string): ICachedIndex | null {
     const skipped: unknown = JSON.parse(metadata.get(META_SKIPPED) ?? '[]');
     return {
       table,
-      skipped: isSkippedList(skipped) ? skipped : [],
-      dirStamp: metadata.get(META_DIRSTAMP) ?? null
+      skipped: isSkippedList(skipped) ? skipped : []
     };
   } catch {
     return null;
@@ -222,24 +204,12 @@ export function readIndexCache(root: string): ICachedIndex | null {
  * false (leaving any previous cache) when it cannot be written, e.g. a read-only runs
  * root: the index still works, uncached.
  */
-export function writeIndexCache(root: string, table: Table, dirStamp: string | null): boolean {
+export function writeIndexCache(root: string, table: Table): boolean {
   const file = indexCachePath(root);
   const temp = atomicTempPath(file);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const metadata = new Map(table.schema.metadata);
-    if (dirStamp === null) {
-      metadata.delete(META_DIRSTAMP);
-    } else {
-      metadata.set(META_DIRSTAMP, dirStamp);
-    }
-    const stamped = new arrow.Table(
-      new arrow.Schema(table.schema.fields, metadata),
-      table.batches.map(
-        b => new arrow.RecordBatch(new arrow.Schema(table.schema.fields, metadata), b.data)
-      )
-    );
-    fs.writeFileSync(temp, arrow.tableToIPC(stamped, 'file'), { flag: 'wx' });
+    fs.writeFileSync(temp, arrow.tableToIPC(table, 'file'), { flag: 'wx' });
     fs.renameSync(temp, file);
     return true;
   } catch {

@@ -49,6 +49,7 @@ export function resolveIndexRefs(index: RunsIndex, refs: readonly string[]): num
     }
     const row = byId.get(run.id);
     if (row === undefined) {
+      run.readMeta(); // throws the reason, naming the file
       throw new UserError(`run ${run.id.slice(0, 8)} has no usable meta.json (see nbx runs)`);
     }
     add(row);

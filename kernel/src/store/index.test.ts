@@ -249,6 +249,51 @@ test('a corrupt or missing meta.json is skipped with a warning, and not re-read 
   assert.equal(fixed.warnings.length, 1);
 });
 
+test('a meta.json edited, truncated, garbled or deleted in place shows at the next load', () => {
+  const root = tempRoot();
+  const runs = [0, 1, 2, 3, 4].map(i => run(root, i, { label: `run ${i}` }));
+  const ids = (index: RunsIndex): unknown[] => column(index, 'id');
+  assert.equal(load(root).index.numRows, 5);
+  assert.equal(load(root).index.stats.cache, 'fresh');
+  const runsDirMtime = fs.statSync(path.join(root, 'runs')).mtimeMs;
+
+  // Written in place, as an editor or a script would: the runs directory does not change.
+  const edit = (dir: RunDir, patch: Partial<RunMeta>): void =>
+    fs.writeFileSync(dir.metaPath, JSON.stringify({ ...dir.readMeta(), ...patch }, null, 1));
+  edit(runs[0], { status: 'error', label: 'edited by hand' });
+  const edited = load(root);
+  assert.deepEqual(edited.reads, [runs[0].id]);
+  assert.equal(edited.index.value(edited.index.rowOf(runs[0].id), 'status'), 'error');
+  assert.equal(edited.index.value(edited.index.rowOf(runs[0].id), 'label'), 'edited by hand');
+  assert.deepEqual(edited.warnings, []);
+
+  fs.truncateSync(runs[1].metaPath, 0);
+  fs.writeFileSync(runs[2].metaPath, 'garbage');
+  fs.rmSync(runs[3].metaPath);
+  assert.equal(fs.statSync(path.join(root, 'runs')).mtimeMs, runsDirMtime);
+  const broken = load(root);
+  assert.deepEqual(ids(broken.index), [runs[4].id, runs[0].id]);
+  assert.deepEqual(
+    broken.warnings.sort(),
+    [
+      `skipping run ${runs[1].path}: meta.json is not valid JSON`,
+      `skipping run ${runs[2].path}: meta.json is not valid JSON`,
+      `skipping run ${runs[3].path}: no meta.json`
+    ].sort()
+  );
+  const again = load(root);
+  assert.deepEqual(ids(again.index), ids(broken.index));
+  assert.equal(again.warnings.length, 3, 'one warning per skipped run at every load');
+  assert.deepEqual(again.reads, [], 'a skipped meta.json is not re-read until it changes');
+
+  edit(runs[4], { label: 'also by hand' });
+  fs.writeFileSync(runs[3].metaPath, JSON.stringify({ ...runs[4].readMeta(), id: runs[3].id }));
+  const fixed = load(root);
+  assert.deepEqual(fixed.reads.sort(), [runs[3].id, runs[4].id].sort());
+  assert.equal(fixed.index.numRows, 3);
+  assert.equal(fixed.index.value(fixed.index.rowOf(runs[4].id), 'label'), 'also by hand');
+});
+
 test('a missing, corrupt or truncated cache is rebuilt silently', () => {
   const root = tempRoot();
   run(root, 0, { flags: { lr: 0.1 } });

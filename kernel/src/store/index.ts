@@ -27,7 +27,6 @@ import {
   isRunDir,
   problemOf,
   readIndexCache,
-  runsDirStamp,
   readMetaFile,
   scanRunDirs,
   writeIndexCache,
@@ -334,28 +333,8 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   const warn = (id: string, why: string): void =>
     options.onWarning?.(`skipping run ${path.join(root, 'runs', id)}: ${why}`);
   const cached = useCache ? readIndexCache(root) : null;
-  // Taken before looking at any run, so a change during the scan shows next time.
-  const dirStamp = useCache ? runsDirStamp(root) : null;
-  // Runs skipped for a broken meta.json are watched file by file, so a hand fix shows.
-  if (cached && cached.skipped.length === 0 && dirStamp !== null && cached.dirStamp === dirStamp) {
-    const stats: IRunsIndexStats = {
-      runs: cached.table.numRows,
-      read: 0,
-      reused: cached.table.numRows,
-      removed: 0,
-      skipped: 0,
-      cache: 'fresh',
-      written: false
-    };
-    return new RunsIndex(
-      root,
-      cached.table,
-      stats,
-      options.hostname ?? os.hostname(),
-      options.now ?? Date.now()
-    );
-  }
-  // Without a cache every run is read anyway: no stat pass, the stat comes with the read.
+  // Every meta.json is stat'ed against the cache, so any change shows (an edit by hand
+  // too); without a cache every run is read anyway, and the stat comes with the read.
   const scanned = scanRunDirs(root, cached !== null);
 
   const cachedRows = new Map<string, number>();
@@ -413,9 +392,6 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   let written = false;
   if (unchanged) {
     stored = cached.table;
-    if (useCache && dirStamp !== null && cached.dirStamp !== dirStamp) {
-      written = writeIndexCache(root, stored, dirStamp);
-    }
   } else {
     const builder = new IndexBuilder(keep.length + toRead.length);
     if (cached) {
@@ -445,7 +421,7 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
     }
     stored = builder.toTable(skipped);
     // Listing an empty place must not create a runs root there.
-    written = useCache && fs.existsSync(runsDir(root)) && writeIndexCache(root, stored, dirStamp);
+    written = useCache && fs.existsSync(runsDir(root)) && writeIndexCache(root, stored);
   }
   const stats: IRunsIndexStats = {
     runs: stored.numRows,

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { UserError } from '../errors';
 import type { JSONValue } from '../notebook/nbformat';
 
 /**
@@ -142,7 +143,7 @@ export interface RunMeta {
   exitCode: number | null;
   /** What went wrong, one line. */
   error: string | null;
-  /** The traceback of the cell that failed (ANSI stripped), when one failed. */
+  /** The failing cell's traceback (Python's, or what tslab wrote to stderr), no ANSI escapes. */
   traceback?: string;
   progress: IRunProgress;
   sourceDigest: string | null;
@@ -211,8 +212,11 @@ export function nbxVersion(): string {
   return cachedVersion;
 }
 
-/** A `meta.json` that cannot be used; `reason` says why without the path. */
-export class CorruptMetaError extends Error {
+/**
+ * A `meta.json` that cannot be used; `reason` says why without the path. A person can fix
+ * it (restore or remove the run), so it is a `UserError`: one line naming the file.
+ */
+export class CorruptMetaError extends UserError {
   readonly reason: string;
 
   constructor(file: string, reason: string) {
@@ -269,7 +273,7 @@ function gitOf(v: unknown): IRunGit | null {
  * other fields missing or of the wrong type read as their empty value (so records
  * written by older versions still load). Unknown fields are kept.
  *
- * Throws `CorruptMetaError` (a plain Error naming `file`) when the text is unusable.
+ * Throws `CorruptMetaError` (a `UserError` naming `file`) when the text is unusable.
  */
 export function parseMeta(text: string, file: string): RunMeta {
   let value: unknown;
@@ -312,6 +316,7 @@ export function parseMeta(text: string, file: string): RunMeta {
     stopped: str(value.stopped),
     exitCode: num(value.exitCode),
     error: str(value.error),
+    traceback: str(value.traceback) ?? undefined,
     progress: progressOf(value.progress),
     sourceDigest: str(value.sourceDigest),
     git: gitOf(value.git),

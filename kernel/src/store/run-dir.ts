@@ -11,7 +11,7 @@ import * as path from 'node:path';
 
 import { diskFullOr, UserError } from '../errors';
 import { isAtomicTempName, writeFileAtomicSync } from '../notebook/atomic';
-import { formatMeta, nbxVersion, parseMeta, type RunMeta } from './meta';
+import { CorruptMetaError, formatMeta, nbxVersion, parseMeta, type RunMeta } from './meta';
 import { withFileLock } from './lock';
 import { runsDir } from './root';
 
@@ -142,7 +142,7 @@ export class RunDir {
 
   /**
    * Reads `meta.json` as recorded (no effective-status check, see `effectiveStatus`).
-   * Throws a plain Error (CorruptMetaError) when missing or corrupt.
+   * Throws a `CorruptMetaError` (a `UserError` naming the file) when missing or corrupt.
    */
   readMeta(): RunMeta {
     let text: string;
@@ -150,10 +150,10 @@ export class RunDir {
       text = fs.readFileSync(this.metaPath, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        throw new Error(`${this.metaPath}: run ${this.id} has no meta.json`);
-      }
-      throw err;
+      throw new CorruptMetaError(
+        this.metaPath,
+        code === 'ENOENT' ? 'no meta.json' : `cannot read meta.json (${code ?? String(err)})`
+      );
     }
     return parseMeta(text, this.metaPath);
   }
@@ -161,7 +161,6 @@ export class RunDir {
   /** Replaces `meta.json` atomically. */
   writeMeta(meta: RunMeta): void {
     writeFileAtomicSync(this.metaPath, formatMeta(meta));
-    touchRunsDir(this.root);
   }
 
   /**
@@ -177,19 +176,6 @@ export class RunDir {
       this.writeMeta(meta);
       return meta;
     });
-  }
-}
-
-/**
- * Marks `<root>/runs` as changed: the runs index trusts its cache while that
- * directory's mtime is the one it recorded (see store/index-cache.ts).
- */
-export function touchRunsDir(root: string): void {
-  const now = new Date();
-  try {
-    fs.utimesSync(runsDir(root), now, now);
-  } catch {
-    // A runs root we may not touch: the index then notices changes by their stat.
   }
 }
 
