@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { stripVTControlCharacters } from 'util';
 import { UserError } from '../errors';
 import type { KernelManager } from '../protocol/manager';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
@@ -68,7 +69,9 @@ export function parseTimeout(value: string): number {
 
 /**
  * Executes a prepared run here, echoing its output (unless `quiet` or `json`) under a
- * one-line progress; returns the exit status (0 when it completed).
+ * one-line progress; returns the exit status (0 when it completed). A failing cell's
+ * traceback is printed in any case but `json` (where it is in the record), with its ANSI
+ * colours only on a terminal.
  */
 export async function runInForeground(
   run: RunDir,
@@ -77,11 +80,15 @@ export async function runInForeground(
 ): Promise<number> {
   const echo = !opts.json && !opts.quiet;
   const progress = new TerminalProgress(process.stderr, run.readMeta().notebookName);
+  const colours = process.stderr.isTTY === true;
   const final = await executeRun(run, {
     kernel,
     onGpuWait: line => progress.write(process.stderr, `nbx: ${line}\n`),
     onStream: echo
       ? (name, text) => progress.write(name === 'stderr' ? process.stderr : process.stdout, text)
+      : undefined,
+    onError: echo
+      ? tb => progress.write(process.stderr, `${colours ? tb : stripVTControlCharacters(tb)}\n`)
       : undefined,
     onProgress: p => progress.update(p)
   });
@@ -89,6 +96,9 @@ export async function runInForeground(
   if (opts.json) {
     printJson(runJson(final, run.path));
   } else {
+    if (!echo && final.traceback !== undefined) {
+      process.stderr.write(`${final.traceback}\n`);
+    }
     process.stderr.write(`${runSummary(final, run.path)}\n`);
   }
   return final.status === 'completed' ? 0 : 1;

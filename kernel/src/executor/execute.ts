@@ -7,6 +7,7 @@
  * handed to `save` after every cell (and every `autosaveMs` while a long cell
  * produces output), so a killed run leaves everything produced so far.
  */
+import { stripVTControlCharacters } from 'node:util';
 import type { KernelManager } from '../protocol/manager';
 import { delay } from '../protocol/manager';
 import { str, type IMessage } from '../protocol/messages';
@@ -32,6 +33,12 @@ export interface IExecuteOptions {
   autosaveMs?: number;
   /** Stream text as it arrives, for the run's log and the terminal. */
   onStream?: (name: 'stdout' | 'stderr', text: string) => void;
+  /**
+   * The traceback of an error a cell raised, as the kernel sent it (ANSI colours kept),
+   * when it arrives. Kernels that report errors on stderr instead (tslab) never call it:
+   * their text comes through `onStream`.
+   */
+  onError?: (traceback: string) => void;
   /** Progress: `done` code cells of `total`, `current` being the 1-based number running. */
   onProgress?: (progress: IProgress) => void;
 }
@@ -53,6 +60,8 @@ export interface IExecuteResult {
   error: string | null;
   /** Index of the failing cell in the notebook, if any. */
   cellIndex: number | null;
+  /** The failing cell's traceback, without ANSI escapes, when the status is `error`. */
+  traceback: string | null;
 }
 
 /** How one cell ended. */
@@ -150,7 +159,7 @@ export class NotebookExecutor {
         case 'done': {
           const failure = this._failure(cell, end.reply);
           if (failure !== null && !this._errorsAllowed(cell)) {
-            return this._finish('error', `${label} failed: ${failure}`, index);
+            return this._finish('error', `${label} failed: ${failure}`, index, tracebackOf(cell));
           }
         }
       }
@@ -244,6 +253,8 @@ export class NotebookExecutor {
     if (type === 'stream') {
       const name = str(msg.content, 'name') === 'stderr' ? 'stderr' : 'stdout';
       this._options.onStream?.(name, str(msg.content, 'text'));
+    } else if (type === 'error') {
+      this._options.onError?.(errorText(msg.content));
     }
     if (this._reducer.handle(cell, count, { msg_type: type, content: msg.content })) {
       this._dirty = true;
@@ -283,10 +294,11 @@ export class NotebookExecutor {
   private _finish(
     status: ExecuteStatus,
     error: string | null,
-    cellIndex: number | null
+    cellIndex: number | null,
+    traceback: string | null = null
   ): IExecuteResult {
     this._save(true);
-    return { status, error, cellIndex };
+    return { status, error, cellIndex, traceback };
   }
 
   private _save(force: boolean): void {
@@ -336,6 +348,37 @@ function isAborted(end: CellEnd): boolean {
   }
   const status = str(end.reply.content, 'status');
   return status === 'abort' || status === 'aborted';
+}
+
+/** An error's traceback lines as one text, or `ename: evalue` when it has none. */
+function errorText(error: object): string {
+  const { traceback, ename, evalue } = error as Partial<IErrorOutput>;
+  if (Array.isArray(traceback) && traceback.length > 0) {
+    return traceback.join('\n');
+  }
+  return [ename, evalue].filter(Boolean).join(': ');
+}
+
+/**
+ * What a failed cell says about its failure, without ANSI escapes: its error output's
+ * traceback, else (tslab) what it wrote to stderr; null when neither is there.
+ */
+function tracebackOf(cell: ICodeCell): string | null {
+  const error = cell.outputs.find((o): o is IErrorOutput => o.output_type === 'error');
+  const text =
+    error !== undefined
+      ? errorText(error)
+      : cell.outputs
+          .map(o =>
+            o.output_type === 'stream' && o.name === 'stderr'
+              ? Array.isArray(o.text)
+                ? o.text.join('')
+                : o.text
+              : ''
+          )
+          .join('');
+  const plain = stripVTControlCharacters(text).trimEnd();
+  return plain === '' ? null : plain;
 }
 
 function lastStderrLine(cell: ICodeCell): string | null {

@@ -8,6 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { stripVTControlCharacters } from 'util';
 import { diskFullOr, errorMessage, isDiskFull } from '../errors';
 import { NotebookExecutor, type IExecuteResult, type IProgress } from '../executor/execute';
 import { readNotebook, writeNotebookAtomic } from '../notebook/io';
@@ -31,6 +32,8 @@ import { registerStoppable } from './stop-requests';
 export interface IExecuteRunOptions {
   /** Streams as they arrive (the foreground CLI echoes them). */
   onStream?: (name: 'stdout' | 'stderr', text: string) => void;
+  /** A cell's error traceback, ANSI colours kept, as it arrives (see `IExecuteOptions`). */
+  onError?: (traceback: string) => void;
   onProgress?: (progress: IProgress) => void;
   env?: NodeJS.ProcessEnv;
   /** A kernel already launched for this run (see `launchRunKernel`). */
@@ -127,7 +130,8 @@ async function executeReserved(
     exitCode: null,
     kernelPid: null,
     progress: { cells: 0, done: 0, current: null },
-    error: null
+    error: null,
+    traceback: undefined
   }));
   options.onStart?.(meta);
   const heartbeat = startHeartbeat(run);
@@ -212,6 +216,10 @@ async function executeReserved(
         scalars?.write(name, text);
         options.onStream?.(name, text);
       },
+      onError: traceback => {
+        writeLog(`${stripVTControlCharacters(traceback)}\n`);
+        options.onError?.(traceback);
+      },
       onProgress: p => {
         progressWriter.call(p);
         options.onProgress?.(p);
@@ -227,7 +235,8 @@ async function executeReserved(
     result = {
       status: stopReason !== null ? 'terminated' : 'error',
       error: stopReason ?? errorMessage(err),
-      cellIndex: null
+      cellIndex: null,
+      traceback: null
     };
   } finally {
     await sampler?.stop();
@@ -241,13 +250,14 @@ async function executeReserved(
   }
   const final = scalars?.close();
   if (diskFull !== null && stopReason === null) {
-    result = { status: 'error', error: diskFull, cellIndex: result.cellIndex };
+    result = { status: 'error', error: diskFull, cellIndex: result.cellIndex, traceback: null };
   }
   const end = (m: RunMeta): RunMeta => ({
     ...m,
     ...(final ? { scalars: final.scalars, attrs: { ...m.attrs, ...final.attrs } } : {}),
     status: result.status,
     error: result.error,
+    traceback: result.traceback ?? undefined,
     stopped: new Date().toISOString(),
     exitCode: result.status === 'completed' ? 0 : 1
   });
