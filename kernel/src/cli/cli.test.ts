@@ -166,7 +166,7 @@ describe('nbx run', () => {
     assert.ok(!pidAlive(running.kernelPid ?? -1), 'kernel is gone');
     assert.ok(!pidAlive(running.pid ?? -1), 'runner is gone');
     const again = nbx(['stop', id], { cwd: dir, env });
-    assert.equal(again.status, 1);
+    assert.equal(again.status, 2);
     assert.match(again.stderr, /is not running \(status: terminated\)/);
   });
 

@@ -1,9 +1,10 @@
 /**
  * `nbx`: the command line. Thin over the engine: parse, call, print.
  *
- * Every command module registers itself on the program; errors a person
- * caused (`UserError`) print as one line and exit non-zero, anything else is
- * a bug and prints its stack.
+ * Every command module registers itself on the program. Errors a person caused — a
+ * `UserError`, or commander's own (an unknown option or command, a missing argument) —
+ * print as one line `nbx: …` (commander's with one hint line) and exit 2, the status of
+ * bad usage (1 is a run that failed); anything else is a bug and prints its stack.
  */
 import { Command, CommanderError } from 'commander';
 import { isDiskFull, UserError } from '../errors';
@@ -87,8 +88,45 @@ directory holding .nbx/, nbx.json or .git).`
   for (const name of modules) {
     (await MODULES[name]())(program);
   }
-  program.exitOverride();
+  addHelpCommand(program);
+  reportUsageErrors(program);
   return program;
+}
+
+/** `nbx help [COMMAND]`, which (unlike commander's) calls an unknown command an error. */
+function addHelpCommand(program: Command): void {
+  program
+    .helpCommand(false)
+    .command('help [command]')
+    .description('display help for command')
+    .action((name?: string) => {
+      const command = name === undefined ? program : program.commands.find(c => c.name() === name);
+      if (command === undefined) {
+        program.error(`unknown command '${name}'`, { code: 'commander.unknownCommand' });
+      }
+      command.outputHelp();
+    });
+}
+
+/** Exit status of bad usage. */
+const USAGE_EXIT = 2;
+
+/**
+ * Makes `command` and its subcommands throw instead of exiting, and print commander's
+ * errors as nbx prints its own: `nbx: unknown option '--bogus'`, then one hint line
+ * (commander's suggestion, else where the usage is).
+ */
+function reportUsageErrors(command: Command, name = command.name()): void {
+  command.exitOverride().configureOutput({
+    outputError: (text, write) => {
+      const [message, suggestion] = text.trim().split('\n');
+      const hint = suggestion ?? `see '${name} --help'`;
+      write(`nbx: ${message.replace(/^error: /, '')}\n${hint}\n`);
+    }
+  });
+  for (const sub of command.commands) {
+    reportUsageErrors(sub, `${name} ${sub.name()}`);
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -104,6 +142,10 @@ export async function main(argv: string[]): Promise<void> {
   const command = argv[2];
   const wanted = COMMAND_MODULE[command ?? ''];
   const program = await buildProgram(wanted ? [wanted] : undefined);
+  if (command === undefined) {
+    program.outputHelp();
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -113,8 +155,8 @@ export async function main(argv: string[]): Promise<void> {
 
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
-    // commander has already printed its message (or the help).
-    return err.exitCode;
+    // commander has already printed its message (or the help, or the version).
+    return err.exitCode === 0 ? 0 : USAGE_EXIT;
   }
   if (err instanceof UserError) {
     process.stderr.write(`nbx: ${err.message}\n`);

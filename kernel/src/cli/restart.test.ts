@@ -101,7 +101,7 @@ describe('nbx start', () => {
     );
     assertOneLine(
       nbx(['start'], { cwd: dir, env }),
-      1,
+      2,
       /^nbx: give the runs to start, or --staged$/
     );
   });
@@ -147,7 +147,7 @@ describe('nbx start', () => {
     assert.match(start.stderr, new RegExp(`^run ${runId.slice(0, 8)} completed in`, 'm'));
     assert.match(start.stderr, new RegExp(`^sweep ${batch.id.slice(0, 8)} completed in`, 'm'));
 
-    assertOneLine(nbx(['start', '--staged'], { cwd: dir, env }), 1, /^nbx: no staged runs$/);
+    assertOneLine(nbx(['start', '--staged'], { cwd: dir, env }), 2, /^nbx: no staged runs$/);
   });
 
   it('starts a staged run in the background with --detach', async () => {

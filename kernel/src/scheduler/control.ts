@@ -119,7 +119,7 @@ export async function stopRun(run: RunDir, graceMs = 10_000): Promise<RunMeta> {
   const meta = run.readMeta();
   const status = effectiveStatus(meta);
   if (status !== 'running' && status !== 'queued') {
-    throw new UserError(`run ${meta.id.slice(0, 8)} is not running (status: ${status})`, 1);
+    throw new UserError(`run ${meta.id.slice(0, 8)} is not running (status: ${status})`);
   }
   const reason = 'stopped by nbx stop';
   requestStop(run, reason);

@@ -85,10 +85,7 @@ export function addStartCommands(program: Command): void {
       }
       const runs = opts.staged ? stagedRuns(root) : refs.map(ref => resolveRunRef(root, ref));
       if (runs.length === 0) {
-        throw new UserError(
-          opts.staged ? 'no staged runs' : 'give the runs to start, or --staged',
-          1
-        );
+        throw new UserError(opts.staged ? 'no staged runs' : 'give the runs to start, or --staged');
       }
       for (const run of runs) {
         checkStaged(run.readMeta());
