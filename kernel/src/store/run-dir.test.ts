@@ -78,7 +78,11 @@ test('RunDir names the run files and rejects ids that are not names', () => {
 test('readMeta fails clearly for a missing or corrupt meta.json', () => {
   const root = tempDir();
   const dir = new RunDir(root, 'missing');
-  assert.throws(() => dir.readMeta(), /run missing has no meta\.json/);
+  assert.throws(
+    () => dir.readMeta(),
+    (err: unknown) =>
+      err instanceof UserError && err.message === `${dir.metaPath}: the file is missing`
+  );
   fs.mkdirSync(dir.path, { recursive: true });
   fs.writeFileSync(dir.metaPath, '{oops');
   assert.throws(() => dir.readMeta(), /meta\.json is not valid JSON/);

@@ -152,7 +152,7 @@ export class RunDir {
       const code = (err as NodeJS.ErrnoException).code;
       throw new CorruptMetaError(
         this.metaPath,
-        code === 'ENOENT' ? 'no meta.json' : `cannot read meta.json (${code ?? String(err)})`
+        code === 'ENOENT' ? 'the file is missing' : `cannot read meta.json (${code ?? String(err)})`
       );
     }
     return parseMeta(text, this.metaPath);
