@@ -107,7 +107,7 @@ export function variedFlags(trials: RunMeta[]): string[] {
 
 function flagsText(flags: Record<string, JSONValue>, names: string[]): string {
   return names
-    .filter(name => name in flags)
+    .filter(name => Object.hasOwn(flags, name))
     .map(name => `${name}=${formatFlagValue(flags[name])}`)
     .join(' ');
 }

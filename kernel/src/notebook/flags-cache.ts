@@ -13,7 +13,7 @@ import type { FlagLanguage, IFlagDef } from './flags-types';
 import { sourceText, type INotebook } from './nbformat';
 import { parseFlags } from './flags';
 
-const CACHE_VERSION = '1';
+const CACHE_VERSION = '2';
 
 function cacheFile(nb: INotebook, language: FlagLanguage, dir: string): string | null {
   const cell = findFlagsCell(nb);

@@ -18,6 +18,8 @@ export interface IFlagDef {
   default: JSONValue;
   /** The comment on the assignment's line, else the comment line just above it. */
   description: string | null;
+  /** True when the default is a Python int (`epochs = 3`): values must be whole numbers. */
+  integer?: boolean;
   /** Index of the flags cell in `nb.cells`. */
   cellIndex: number;
 }

@@ -57,9 +57,6 @@ test('values coerce to the flag type', () => {
     ['number', 1, ' 2 ', 2],
     ['number', 1, '1_000', 1000],
     ['number', 1, '0x10', 16],
-    ['number', 1, 'inf', Infinity],
-    ['number', 1, '-Infinity', -Infinity],
-    ['number', 1, 'NaN', NaN],
     ['boolean', false, 'true', true],
     ['boolean', false, 'YES', true],
     ['boolean', false, '1', true],
@@ -124,6 +121,94 @@ test('values that cannot be coerced are one-line UserErrors', () => {
   throwsUser(
     () => coerceFlagValue(def('lr', 'number', 0.1), 'abc'),
     "invalid value for flag 'lr': 'abc' is not a number"
+  );
+});
+
+test('numbers nbx cannot record exactly as they run are refused in one line', () => {
+  const finite = 'a finite number (run records are JSON, which has no inf or nan)';
+  const exact = 'an integer nbx can record exactly (at most ±2^53 - 1)';
+  const tiny = 'a number nbx can record (it is so small it becomes 0)';
+  const cases: [IFlagDef, string, string][] = [
+    [def('lr', 'number', 0.1), '1e999', finite],
+    [def('lr', 'number', 0.1), '-1e999', finite],
+    [def('lr', 'number', 0.1), 'NaN', finite],
+    [def('lr', 'number', 0.1), 'inf', finite],
+    [def('lr', 'number', 0.1), '-Infinity', finite],
+    [def('lr', 'number', 0.1), '1e-400', tiny],
+    [def('epochs', 'number', 3), '99999999999999999999999', exact],
+    [def('epochs', 'number', 3), '-9007199254740993', exact],
+    [def('epochs', 'number', 3), '0xffffffffffffffffff', exact],
+    [def('layers', 'list', [64]), '[64, 1e999]', finite],
+    [def('layers', 'list', [64]), '[64, 99999999999999999999]', exact],
+    [def('seed', 'null', null), '1e999', finite],
+    [def('seed', 'null', null), '[1, 1e999]', finite]
+  ];
+  for (const [flag, raw, what] of cases) {
+    const item =
+      flag.type === 'list' || raw.startsWith('[') ? raw.slice(1, -1).split(', ')[1] : raw;
+    throwsUser(
+      () => coerceFlagValue(flag, raw),
+      `invalid value for flag '${flag.name}': '${item}' is not ${what}`
+    );
+  }
+  throwsUser(
+    () => resolveFlagValues([], parseAssignments(['forced=1e999']), { force: true }),
+    `invalid value for flag 'forced': '1e999' is not ${finite}`
+  );
+  // What can be recorded exactly goes through: big floats, the largest exact integers, 0.
+  const fine: [IFlagDef, string, JSONValue][] = [
+    [def('lr', 'number', 0.1), '1e300', 1e300],
+    [def('lr', 'number', 0.1), '1e23', 1e23],
+    [def('epochs', 'number', 3), '9007199254740991', 9007199254740991],
+    [def('epochs', 'number', 3), '-9007199254740991', -9007199254740991],
+    [def('lr', 'number', 0.1), '0.0', 0],
+    [def('lr', 'number', 0.1), '-0e5', -0],
+    [def('lr', 'number', 0.1), '5e-324', 5e-324]
+  ];
+  for (const [flag, raw, expected] of fine) {
+    assert.deepEqual(coerceFlagValue(flag, raw), expected, raw);
+  }
+});
+
+test('a flag whose default is a Python int takes whole numbers only', () => {
+  const epochs: IFlagDef = { ...def('epochs', 'number', 3), integer: true };
+  assert.equal(coerceFlagValue(epochs, '5'), 5);
+  assert.equal(coerceFlagValue(epochs, '1e3'), 1000);
+  assert.equal(coerceFlagValue(epochs, '2.0'), 2);
+  assert.equal(coerceFlagValue(epochs, '0x10'), 16);
+  for (const raw of ['1.5', '1e-3']) {
+    throwsUser(
+      () => coerceFlagValue(epochs, raw),
+      `invalid value for flag 'epochs': '${raw}' is not a whole number (the default is a Python int)`
+    );
+  }
+  throwsUser(
+    () => coerceFlagValue(epochs, '1e23'),
+    "invalid value for flag 'epochs': '1e23' is not an integer nbx can record exactly (at most ±2^53 - 1)"
+  );
+  // A number default of another language is a number: 1.5 is fine.
+  assert.equal(coerceFlagValue(def('epochs', 'number', 3), '1.5'), 1.5);
+});
+
+test('names of Object.prototype members are flag names like any other', () => {
+  const defs = [def('__proto__', 'number', 1), def('constructor', 'string', 'a')];
+  const values = resolveFlagValues(defs, parseAssignments(['__proto__=7', 'constructor=b']), {
+    force: false
+  });
+  assert.deepEqual(Object.keys(values), ['__proto__', 'constructor']);
+  assert.ok(Object.hasOwn(values, '__proto__'));
+  assert.equal(values['__proto__'], 7);
+  assert.equal(Object.getPrototypeOf(values), Object.prototype, 'the prototype is untouched');
+  assert.equal(JSON.stringify(values), '{"__proto__":7,"constructor":"b"}');
+  const defaults = flagDefaults(defs);
+  assert.equal(JSON.stringify(defaults), '{"__proto__":1,"constructor":"a"}');
+  const forced = resolveFlagValues([], parseAssignments(['__proto__=[1]', 'toString=x']), {
+    force: true
+  });
+  assert.equal(JSON.stringify(forced), '{"__proto__":[1],"toString":"x"}');
+  throwsUser(
+    () => resolveFlagValues(DEFS, parseAssignments(['toString=1']), { force: false }),
+    "unknown flag 'toString'; flags: debug, epochs, layers, lr, optimizer, seed (or use --force-flags)"
   );
 });
 

@@ -3,6 +3,7 @@
  */
 
 import { UserError } from '../errors';
+import { setOwn } from '../own';
 import type { JSONValue } from './nbformat';
 import type { FlagType, IFlagDef } from './flags-types';
 
@@ -28,26 +29,55 @@ const DECIMAL = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[e
 const PREFIXED =
   /^([+-]?)(0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*|0[oO][0-7](?:_?[0-7])*|0[bB][01](?:_?[01])*)$/;
 const NON_FINITE = /^([+-]?)(inf|infinity|nan)$/i;
+const INTEGER = /^[+-]?(?:\d(?:_?\d)*|0[xXoObB][0-9a-fA-F_]+)$/;
 
-/** The number `text` spells (decimal, exponent, `1_000`, `0x1f`, `inf`, `nan`), or null. */
-function parseNumber(text: string, nonFinite: boolean): number | null {
+/** What is wrong with `value` as a value of flag `name`, as `'raw' is not …`. */
+function invalid(name: string, raw: string, what: string): UserError {
+  const flag = name === '' ? '' : ` for flag '${name}'`;
+  return new UserError(`invalid value${flag}: '${raw}' is not ${what}`);
+}
+
+/**
+ * Refuses a number nbx cannot record exactly as the notebook gets it: `inf` and `nan`
+ * (run records are JSON, which has neither), an integer beyond ±2^53 (a float keeps only
+ * 53 bits: `99999999999999999999999` would run and be recorded as other numbers), and a
+ * non-zero number so small that it becomes 0.
+ */
+function checkRecordable(name: string, raw: string, value: number): void {
+  const t = raw.trim();
+  if (!Number.isFinite(value)) {
+    throw invalid(name, raw, 'a finite number (run records are JSON, which has no inf or nan)');
+  }
+  if (Number.isInteger(value) && !Number.isSafeInteger(value) && INTEGER.test(t)) {
+    throw invalid(name, raw, 'an integer nbx can record exactly (at most ±2^53 - 1)');
+  }
+  if (value === 0 && /[1-9]/.test(t.split(/[eE]/)[0].replace(/^[+-]?0[xXoObB]/, ''))) {
+    throw invalid(name, raw, 'a number nbx can record (it is so small it becomes 0)');
+  }
+}
+
+/**
+ * The number `text` spells (decimal, exponent, `1_000`, `0x1f`), or null; with `words`,
+ * `inf` and `nan` are numbers too (to be refused by name). Throws for a number nbx cannot
+ * record exactly (`checkRecordable`), naming flag `name`.
+ */
+function parseNumber(text: string, name: string, words: boolean): number | null {
   const t = text.trim();
-  if (DECIMAL.test(t)) {
-    return Number(t.replace(/_/g, ''));
-  }
+  let value: number | null = null;
   const prefixed = PREFIXED.exec(t);
-  if (prefixed !== null) {
-    const value = Number(prefixed[2].replace(/_/g, ''));
-    return prefixed[1] === '-' ? -value : value;
+  const special = words ? NON_FINITE.exec(t) : null;
+  if (DECIMAL.test(t)) {
+    value = Number(t.replace(/_/g, ''));
+  } else if (prefixed !== null) {
+    const magnitude = Number(prefixed[2].replace(/_/g, ''));
+    value = prefixed[1] === '-' ? -magnitude : magnitude;
+  } else if (special !== null) {
+    value = special[2].toLowerCase() === 'nan' ? NaN : Infinity;
   }
-  const special = nonFinite ? NON_FINITE.exec(t) : null;
-  if (special !== null) {
-    if (special[2].toLowerCase() === 'nan') {
-      return NaN;
-    }
-    return special[1] === '-' ? -Infinity : Infinity;
+  if (value !== null) {
+    checkRecordable(name, text, value);
   }
-  return null;
+  return value;
 }
 
 const TRUE_WORDS = new Set(['true', 'yes', '1']);
@@ -168,17 +198,13 @@ function itemTypeOf(items: JSONValue[]): { type: FlagType; items: JSONValue[] } 
   return { type, items: type === 'list' ? items.flat() : [] };
 }
 
-function invalid(name: string, raw: string, what: string): UserError {
-  return new UserError(`invalid value for flag '${name}': '${raw}' is not ${what}`);
-}
-
 function coerceScalar(
   name: string,
   type: 'number' | 'boolean' | 'string',
   text: string
 ): JSONValue {
   if (type === 'number') {
-    const value = parseNumber(text, true);
+    const value = parseNumber(text, name, true);
     if (value === null) {
       throw invalid(name, text, 'a number');
     }
@@ -212,13 +238,13 @@ function typeItems(
       return typeItems(name, item.items, itemType === null ? null : itemTypeOf(itemType.items));
     }
     if (itemType === null) {
-      return item.quoted ? item.text : inferValue(item.text);
+      return item.quoted ? item.text : inferValue(item.text, name);
     }
     if (itemType.type === 'list') {
       throw invalid(name, item.text, 'a list');
     }
     if (itemType.type === 'null') {
-      return inferValue(item.text);
+      return inferValue(item.text, name);
     }
     return coerceScalar(name, itemType.type, item.text);
   });
@@ -239,9 +265,48 @@ function coerceList(name: string, raw: string, itemDefaults: JSONValue[]): JSONV
   return typeItems(name, items, itemTypeOf(itemDefaults));
 }
 
+/** Why a number is no value of a flag whose default is a Python int, or null. */
+function notInteger(value: number): string | null {
+  if (!Number.isInteger(value)) {
+    return 'a whole number (the default is a Python int)';
+  }
+  return Number.isSafeInteger(value)
+    ? null
+    : 'an integer nbx can record exactly (at most ±2^53 - 1)';
+}
+
+/** A whole number for a flag whose default is a Python int (`epochs = 3`). */
+function coerceInteger(name: string, raw: string): number {
+  const value = coerceScalar(name, 'number', raw) as number;
+  const why = notInteger(value);
+  if (why !== null) {
+    throw invalid(name, raw, why);
+  }
+  return value;
+}
+
+/**
+ * Checks a value already typed (a sweep's generated value, a JSON batch file's) the way
+ * `coerceFlagValue` checks text: a number must be finite, and whole and exact for a
+ * Python int flag. Throws a one-line `UserError` naming the flag.
+ */
+export function checkFlagValue(def: Pick<IFlagDef, 'name' | 'integer'>, value: JSONValue): void {
+  if (typeof value !== 'number') {
+    return;
+  }
+  const raw = String(value);
+  checkRecordable(def.name, raw, value);
+  const why = def.integer === true ? notInteger(value) : null;
+  if (why !== null) {
+    throw invalid(def.name, raw, why);
+  }
+}
+
 /**
  * Coerces a command-line value to a flag's type:
- * - number: decimal, exponent, `1_000`, `0x1f`, `inf`, `nan`;
+ * - number: decimal, exponent, `1_000`, `0x1f`; a whole number when the default is a
+ *   Python int; never `inf`, `nan` or another number nbx cannot record exactly (an
+ *   integer beyond ±2^53, a non-zero number that would become 0);
  * - boolean: true/false, yes/no, 1/0 (any case);
  * - string: as typed, without surrounding quotes when the whole value is quoted;
  * - list: `[64,32]`, `[a, 'b c']` or `64,32`, items typed like the default's items when
@@ -253,6 +318,9 @@ function coerceList(name: string, raw: string, itemDefaults: JSONValue[]): JSONV
 export function coerceFlagValue(def: IFlagDef, raw: string): JSONValue {
   switch (def.type) {
     case 'number':
+      return def.integer === true
+        ? coerceInteger(def.name, raw)
+        : coerceScalar(def.name, 'number', raw);
     case 'boolean':
       return coerceScalar(def.name, def.type, raw);
     case 'string':
@@ -260,7 +328,7 @@ export function coerceFlagValue(def: IFlagDef, raw: string): JSONValue {
     case 'list':
       return coerceList(def.name, raw, Array.isArray(def.default) ? def.default : []);
     case 'null':
-      return inferValue(raw);
+      return inferValue(raw, def.name);
   }
 }
 
@@ -268,13 +336,15 @@ export function coerceFlagValue(def: IFlagDef, raw: string): JSONValue {
  * The value a text most likely means, for flags without a type (forced flags and
  * `None`/`null` defaults): a number, `true`/`false`, `null`/`None`, a `[...]` list (items
  * inferred the same way), a quoted string without its quotes, else the text itself.
+ * A number nbx cannot record exactly (`1e999`, see `coerceFlagValue`) is refused with a
+ * `UserError` naming flag `name`.
  */
-export function inferValue(raw: string): JSONValue {
+export function inferValue(raw: string, name = ''): JSONValue {
   const t = raw.trim();
   if (isQuoted(raw)) {
     return unquote(raw);
   }
-  const number = parseNumber(t, false);
+  const number = parseNumber(t, name, false);
   if (number !== null && t !== '') {
     return number;
   }
@@ -286,11 +356,13 @@ export function inferValue(raw: string): JSONValue {
     return null;
   }
   if (t.startsWith('[') && t.endsWith(']')) {
+    let items: RawItem[];
     try {
-      return typeItems('', parseListText(t), null);
+      items = parseListText(t);
     } catch {
-      return raw;
+      return raw; // not a list after all: the text itself
     }
+    return typeItems(name, items, null);
   }
   return raw;
 }
@@ -350,11 +422,11 @@ export function resolveFlagValues(
   for (const { name, raw } of assignments) {
     const def = byName.get(name);
     if (def !== undefined) {
-      values[name] = coerceFlagValue(def, raw);
+      setOwn(values, name, coerceFlagValue(def, raw));
       continue;
     }
     if (options.force) {
-      values[name] = inferValue(raw);
+      setOwn(values, name, inferValue(raw, name));
       continue;
     }
     const known = [...byName.keys()].sort();
@@ -374,7 +446,7 @@ export function resolveFlagValues(
 export function flagDefaults(defs: readonly IFlagDef[]): Record<string, JSONValue> {
   const out: Record<string, JSONValue> = {};
   for (const def of defs) {
-    out[def.name] = def.default;
+    setOwn(out, def.name, def.default);
   }
   return out;
 }

@@ -63,7 +63,7 @@ test('the flags cell is the first code cell tagged parameters or flags', () => {
 test('flags come from the tagged cell, else from the first code cell', () => {
   const tagged = notebook([code('a = 1'), code('b = 2', ['parameters'])]);
   assert.deepEqual(parseFlags(tagged, 'python'), [
-    { name: 'b', type: 'number', default: 2, description: null, cellIndex: 1 }
+    { name: 'b', type: 'number', default: 2, description: null, cellIndex: 1, integer: true }
   ]);
   const untagged = notebook([markdown('# T'), code('a = 1'), code('b = 2')]);
   assert.deepEqual(
@@ -71,6 +71,20 @@ test('flags come from the tagged cell, else from the first code cell', () => {
     [['a', 1]]
   );
   assert.deepEqual(parseFlags(notebook([markdown('x')]), 'python'), []);
+  // Python ints are whole-number flags; floats and TypeScript numbers are plain numbers.
+  const numbers = notebook([code('a = 1\nb = 1.0\nc = 1e3\nd = 0x1f\ne = 2\ne = 2.5')]);
+  assert.deepEqual(
+    parseFlags(numbers, 'python').map(d => [d.name, d.integer === true]),
+    [
+      ['a', true],
+      ['b', false],
+      ['c', false],
+      ['d', true],
+      ['e', false]
+    ]
+  );
+  const ts = parseFlags(notebook([code('const a = 1;')]), 'typescript');
+  assert.equal(ts[0].integer, undefined);
   assert.deepEqual(parseFlags(untagged, null), []);
 });
 

@@ -18,6 +18,7 @@ import { typeOfValue } from './flags-values';
 export type { FlagLanguage, FlagType, IFlagDef } from './flags-types';
 export { FLAGS_TAGS, findFlagsCell, notebookLanguage } from './flags-cell';
 export {
+  checkFlagValue,
   coerceFlagValue,
   flagDefaults,
   inferValue,
@@ -47,6 +48,8 @@ export function parseFlags(nb: INotebook, language: FlagLanguage | null): IFlagD
   const defs = new Map<string, IFlagDef>();
   for (const flag of found.scan.flags) {
     const value = flag.literal.value;
+    const style = flag.literal.style;
+    const integer = language === 'python' && style.kind === 'number' && !style.float;
     const def = defs.get(flag.name);
     if (def === undefined) {
       defs.set(flag.name, {
@@ -54,12 +57,18 @@ export function parseFlags(nb: INotebook, language: FlagLanguage | null): IFlagD
         type: typeOfValue(value),
         default: value,
         description: flag.description,
-        cellIndex: found.index
+        cellIndex: found.index,
+        ...(integer ? { integer } : {})
       });
     } else {
       def.type = typeOfValue(value);
       def.default = value;
       def.description ??= flag.description;
+      if (integer) {
+        def.integer = true;
+      } else {
+        delete def.integer;
+      }
     }
   }
   return [...defs.values()];

@@ -16,10 +16,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { UserError, errorMessage } from '../errors';
-import { coerceFlagValue, inferValue, resolveFlagValues } from '../notebook/flags';
+import { checkFlagValue, coerceFlagValue, inferValue, resolveFlagValues } from '../notebook/flags';
 import type { IFlagDef } from '../notebook/flags';
 import { typeOfValue } from '../notebook/flags-values';
 import type { JSONValue } from '../notebook/nbformat';
+import { setOwn } from '../own';
 import { CsvSyntaxError, parseCsv } from './batch-csv';
 
 /** How names and values of a batch file are checked. */
@@ -118,8 +119,12 @@ function readCsvTrials(
       if (cell.text === '' && !cell.quoted) {
         return;
       }
-      trial[name] = at(where, () =>
-        def === null ? inferValue(cell.text) : coerceFlagValue(def, cell.text)
+      setOwn(
+        trial,
+        name,
+        at(where, () =>
+          def === null ? inferValue(cell.text, name) : coerceFlagValue(def, cell.text)
+        )
       );
     });
     return trial;
@@ -151,6 +156,7 @@ function jsonFlagValue(def: IFlagDef | null, value: JSONValue): JSONValue {
   }
   if (def.type === typeOfValue(value)) {
     if (!Array.isArray(value) || conforms(value, def.default)) {
+      checkFlagValue(def, value);
       return value;
     }
   }
@@ -193,7 +199,11 @@ function readJsonTrials(
         throw new UserError(`${where}: ${unknownFlagError(defs, name, options.notebook).message}`);
       }
       if (value !== null) {
-        trial[name] = at(where, () => jsonFlagValue(def, value));
+        setOwn(
+          trial,
+          name,
+          at(where, () => jsonFlagValue(def, value))
+        );
       }
     }
     return trial;

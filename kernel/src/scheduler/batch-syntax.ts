@@ -28,7 +28,7 @@
  */
 
 import { UserError } from '../errors';
-import { coerceFlagValue, inferValue } from '../notebook/flags';
+import { checkFlagValue, coerceFlagValue, inferValue } from '../notebook/flags';
 import type { IFlagDef } from '../notebook/flags';
 import type { JSONValue } from '../notebook/nbformat';
 
@@ -349,6 +349,26 @@ function parseBracketed(def: IFlagDef | null, name: string, text: string, raw: s
  * boolean flag (`unifrom[0:1]`), and values that do not coerce to the flag's type.
  */
 export function parseFlagDomain(def: IFlagDef | null, name: string, raw: string): FlagDomain {
+  const domain = parseDomain(def, name, raw);
+  const check = (value: JSONValue): void => checkFlagValue(def ?? { name }, value);
+  if (domain.kind === 'values') {
+    domain.values.forEach(check);
+  } else if (domain.kind === 'distribution') {
+    const type = domain.distribution.type;
+    if (type === 'choice') {
+      domain.distribution.values.forEach(check);
+    } else if (def?.integer === true && type !== 'int') {
+      throw bad(
+        name,
+        domain.source,
+        'gives fractions, but the default is a Python int (use int[LOW:HIGH])'
+      );
+    }
+  }
+  return domain;
+}
+
+function parseDomain(def: IFlagDef | null, name: string, raw: string): FlagDomain {
   const text = raw.trim();
   if (isQuoted(text)) {
     return { kind: 'value', value: coerceItem(def, raw) };

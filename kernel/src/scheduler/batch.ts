@@ -25,6 +25,7 @@
 import { UserError } from '../errors';
 import type { IFlagDef } from '../notebook/flags';
 import type { JSONValue } from '../notebook/nbformat';
+import { setOwn } from '../own';
 import { readBatchFile, unknownFlagError } from './batch-file';
 import { parseFlagDomain, type Distribution, type FlagDomain } from './batch-syntax';
 import { MAX_SEED, SeededRandom, randomSeed } from './random';
@@ -140,7 +141,7 @@ function fileBatch(
           `single values applied to every trial (put the values in ${batchFile})`
       );
     }
-    fixed[name] = domain.value;
+    setOwn(fixed, name, domain.value);
   }
   const rows = readBatchFile(batchFile, defs, {
     force: options.force === true,
@@ -172,11 +173,11 @@ function randomBatch(assigned: IAssigned[], options: IExpandOptions): IBatchPlan
     const trial: Record<string, JSONValue> = {};
     for (const { name, domain } of assigned) {
       if (domain.kind === 'value') {
-        trial[name] = domain.value;
+        setOwn(trial, name, domain.value);
       } else if (domain.kind === 'values') {
-        trial[name] = domain.values[rng.below(domain.values.length)];
+        setOwn(trial, name, domain.values[rng.below(domain.values.length)]);
       } else {
-        trial[name] = sample(rng, domain.distribution);
+        setOwn(trial, name, sample(rng, domain.distribution));
       }
     }
     return trial;
@@ -207,7 +208,7 @@ function gridBatch(assigned: IAssigned[], options: IExpandOptions): IBatchPlan {
     }
     const trial: Record<string, JSONValue> = {};
     dims.forEach((dim, d) => {
-      trial[dim.name] = picks[d];
+      setOwn(trial, dim.name, picks[d]);
     });
     return trial;
   };
@@ -256,7 +257,7 @@ export function expandTrials(
   const trial: Record<string, JSONValue> = {};
   for (const { name, domain } of assigned) {
     if (domain.kind === 'value') {
-      trial[name] = domain.value;
+      setOwn(trial, name, domain.value);
     }
   }
   const warnings =

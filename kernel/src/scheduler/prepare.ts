@@ -16,6 +16,7 @@ import { diskFullOr, UserError } from '../errors';
 import { readNotebook, serializeNotebook, writeNotebookAtomic } from '../notebook/io';
 import type { INotebook, JSONValue } from '../notebook/nbformat';
 import {
+  checkFlagValue,
   flagDefaults,
   injectFlags,
   notebookLanguage,
@@ -262,18 +263,22 @@ function recordSources(run: RunDir, files: readonly string[]): void {
   fs.writeFileSync(run.sourcesListPath, files.map(file => `${file}\n`).join(''));
 }
 
-/** Typed values (a batch's trial): checked against the flags, never coerced again. */
+/**
+ * Typed values (a batch's trial): checked against the flags — known, and numbers nbx can
+ * record exactly (`checkFlagValue`) — never coerced again.
+ */
 function typedValues(
   defs: readonly IFlagDef[],
   values: Record<string, JSONValue>,
   force: boolean
 ): Record<string, JSONValue> {
-  if (!force) {
-    const known = new Set(defs.map(def => def.name));
-    const unknown = Object.keys(values).find(name => !known.has(name));
-    if (unknown !== undefined) {
-      throw new UserError(`unknown flag '${unknown}' (or use --force-flags)`);
+  const byName = new Map(defs.map(def => [def.name, def]));
+  for (const [name, value] of Object.entries(values)) {
+    const def = byName.get(name);
+    if (def === undefined && !force) {
+      throw new UserError(`unknown flag '${name}' (or use --force-flags)`);
     }
+    checkFlagValue(def ?? { name }, value);
   }
   return values;
 }

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors';
 import type { JSONValue } from '../notebook/nbformat';
+import { getOwn } from '../own';
 
 /** A flag value as people write it: `0.01`, `adam`, `[64,32]`, `true`. */
 export function formatFlagValue(value: JSONValue): string {
@@ -26,7 +27,7 @@ export function defaultLabel(
   defaults: Record<string, JSONValue>
 ): string {
   return Object.entries(flags)
-    .filter(([name, value]) => !sameValue(value, defaults[name]))
+    .filter(([name, value]) => !sameValue(value, getOwn(defaults, name)))
     .map(([name, value]) => `${name}=${formatFlagValue(value)}`)
     .join(' ');
 }
@@ -45,7 +46,7 @@ export function expandLabel(
     if (name === 'default_label') {
       return defaultLabel(flags, defaults);
     }
-    if (!(name in flags)) {
+    if (!Object.hasOwn(flags, name)) {
       const known = Object.keys(flags).sort();
       throw new UserError(
         `--label refers to unknown flag '${name}'; flags: ${known.length ? known.join(', ') : 'none'}`
