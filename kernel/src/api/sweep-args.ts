@@ -65,7 +65,7 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** A number as the CLI reads it (`nan`, `inf` for the non-finite ones). */
+/** A number as the CLI spells it (`nan`, `inf` for the non-finite ones, which it refuses). */
 function numberText(n: number): string {
   if (Number.isNaN(n)) {
     return 'nan';
