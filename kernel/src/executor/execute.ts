@@ -35,7 +35,7 @@ export interface IExecuteOptions {
   onStream?: (name: 'stdout' | 'stderr', text: string) => void;
   /**
    * The traceback of an error a cell raised, as the kernel sent it (ANSI colours kept),
-   * when it arrives. Kernels that report errors on stderr instead (tslab) never call it:
+   * when it arrives (not while the run is being stopped). Kernels that report errors on stderr instead (tslab) never call it:
    * their text comes through `onStream`.
    */
   onError?: (traceback: string) => void;
@@ -253,7 +253,8 @@ export class NotebookExecutor {
     if (type === 'stream') {
       const name = str(msg.content, 'name') === 'stderr' ? 'stderr' : 'stdout';
       this._options.onStream?.(name, str(msg.content, 'text'));
-    } else if (type === 'error') {
+    } else if (type === 'error' && this._stopReason === null) {
+      // (A run being stopped is interrupted by nbx: its KeyboardInterrupt is no news.)
       this._options.onError?.(errorText(msg.content));
     }
     if (this._reducer.handle(cell, count, { msg_type: type, content: msg.content })) {
