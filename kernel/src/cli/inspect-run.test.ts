@@ -133,7 +133,10 @@ describe('nbx log --json', () => {
       'slow.ipynb',
       notebook('python3', [
         code('print("first")\nprint("é \\"quoted\\"\\tline")'),
-        code('import time\nwhile not __import__("os").path.exists("go"):\n    time.sleep(0.05)'),
+        // Bounded, so a test that fails before writing "go" leaves no kernel behind for long.
+        code(
+          'import os, time\nfor _ in range(3000):\n    if os.path.exists("go"):\n        break\n    time.sleep(0.05)'
+        ),
         code('print("last", end="")')
       ])
     );
