@@ -45,7 +45,23 @@ export interface IOutputReducerOptions {
    * every `stream` message becomes its own output with its text untouched (nbclient's default).
    */
   coalesceStreams?: boolean;
+  /** Told of every change to a cell's outputs, as it is made (see {@link OutputChange}). */
+  onChange?: (cell: ICodeCell, change: OutputChange) => void;
 }
+
+/**
+ * A change the reducer made to a cell's outputs:
+ * - `set`: output `index` was added or replaced (a display updated in place);
+ * - `text`: stream output `index` got more text: its first `kept` characters are as they
+ *   were (`\r` and `\b` may rewrite the end of its last line) and `appended` follows them;
+ * - `clear`: the outputs were emptied.
+ * Outputs are only ever added at the end, so the indexes of a cell's outputs stay valid
+ * until it is cleared.
+ */
+export type OutputChange =
+  | { kind: 'set'; index: number }
+  | { kind: 'text'; index: number; kept: number; appended: string }
+  | { kind: 'clear' };
 
 /** Outputs that can carry a display id. */
 type DisplayOutput = IDisplayDataOutput | IExecuteResultOutput;
@@ -62,6 +78,7 @@ export class OutputReducer {
 
   constructor(options: IOutputReducerOptions = {}) {
     this.coalesceStreams = options.coalesceStreams ?? true;
+    this._onChange = options.onChange ?? (() => undefined);
   }
 
   /**
@@ -70,6 +87,7 @@ export class OutputReducer {
    */
   startCell(cell: ICodeCell): void {
     cell.outputs = [];
+    this._onChange(cell, { kind: 'clear' });
     this._pendingClear.delete(cell);
     this._forgetDisplays(cell);
   }
@@ -131,23 +149,35 @@ export class OutputReducer {
   private _append(cell: ICodeCell, output: Output): void {
     this._applyPendingClear(cell);
     cell.outputs.push(output);
+    this._onChange(cell, { kind: 'set', index: cell.outputs.length - 1 });
   }
 
   private _appendStream(cell: ICodeCell, output: IStreamOutput): boolean {
     this._applyPendingClear(cell);
-    const text = joinText(output.text);
+    const chunk = joinText(output.text);
     if (!this.coalesceStreams) {
       cell.outputs.push(output);
+      this._onChange(cell, { kind: 'set', index: cell.outputs.length - 1 });
       return true;
     }
-    const last = cell.outputs[cell.outputs.length - 1];
+    const index = cell.outputs.length - 1;
+    const last = cell.outputs[index];
     if (last !== undefined && last.output_type === 'stream' && last.name === output.name) {
-      const before = joinText(last.text);
-      last.text = appendStreamText(before, text);
-      return last.text !== before;
+      const state = this._streams.get(last) ?? streamState(joinText(last.text));
+      this._streams.set(last, state);
+      const change = appendToStream(state, chunk);
+      if (change === null) {
+        return false;
+      }
+      last.text = state.head + state.tail;
+      this._onChange(cell, { kind: 'text', index, ...change });
+      return true;
     }
-    output.text = resolveOverwrites(text);
+    const state = streamState(resolveOverwrites(chunk));
+    output.text = state.head + state.tail;
+    this._streams.set(output, state);
     cell.outputs.push(output);
+    this._onChange(cell, { kind: 'set', index: index + 1 });
     return true;
   }
 
@@ -155,6 +185,7 @@ export class OutputReducer {
     if (this._pendingClear.delete(cell)) {
       cell.outputs.splice(0);
       this._forgetDisplays(cell);
+      this._onChange(cell, { kind: 'clear' });
     }
   }
 
@@ -167,6 +198,9 @@ export class OutputReducer {
     this._forgetDisplays(cell);
     const changed = cell.outputs.length > 0;
     cell.outputs.splice(0);
+    if (changed) {
+      this._onChange(cell, { kind: 'clear' });
+    }
     return changed;
   }
 
@@ -191,10 +225,14 @@ export class OutputReducer {
       return false;
     }
     let changed = false;
-    for (const outputs of byCell.values()) {
+    for (const [cell, outputs] of byCell) {
       for (const output of outputs) {
         output.data = jsonObject(content.data);
         output.metadata = jsonObject(content.metadata);
+        const index = cell.outputs.indexOf(output);
+        if (index >= 0) {
+          this._onChange(cell, { kind: 'set', index });
+        }
         changed = true;
       }
     }
@@ -209,6 +247,9 @@ export class OutputReducer {
     }
   }
 
+  private readonly _onChange: (cell: ICodeCell, change: OutputChange) => void;
+  /** How the text of each coalesced stream output ends (see {@link IStreamState}). */
+  private readonly _streams = new WeakMap<IStreamOutput, IStreamState>();
   /** display_id → cell → the outputs of that cell shown with the id, in order. */
   private readonly _displays = new Map<string, Map<ICodeCell, DisplayOutput[]>>();
   /** Cells with a `clear_output(wait=true)` not yet carried out. */
@@ -260,16 +301,57 @@ export function resolveOverwrites(text: string): string {
 }
 
 /**
- * The text of a stream output after `chunk` is appended to `before` (already resolved), with
- * `\r` and `\b` resolved. Only the last line of `before` can be affected, so only it is
- * re-resolved: streaming many small chunks stays linear.
+ * A stream output's text as its lines so far (`head`, up to the last newline) and its last
+ * line (`tail`), kept apart so that appending never reads the whole text: a JavaScript
+ * string built by appending is a rope, and reading it (even one character) copies all of
+ * it into one piece, which for a flood of output, chunk after chunk, would be quadratic.
  */
-function appendStreamText(before: string, chunk: string): string {
-  if (!CONTROL_CHARS.test(chunk) && !before.endsWith('\r')) {
-    return before + chunk;
+interface IStreamState {
+  head: string;
+  tail: string;
+  /** Whether the text ends with a `\r` that the next chunk overwrites from. */
+  endsWithCR: boolean;
+}
+
+function streamState(text: string): IStreamState {
+  const cut = text.lastIndexOf('\n') + 1;
+  return { head: text.slice(0, cut), tail: text.slice(cut), endsWithCR: text.endsWith('\r') };
+}
+
+/**
+ * Appends `chunk` to a stream output's text, with `\r` and `\b` resolved. Only the last
+ * line can be affected, so only it is re-resolved: streaming many small chunks stays
+ * linear. Returns how many leading characters of the text were kept and what follows them
+ * now, or null when the text did not change.
+ */
+function appendToStream(
+  state: IStreamState,
+  chunk: string
+): { kept: number; appended: string } | null {
+  if (chunk === '') {
+    return null;
   }
-  const cut = before.lastIndexOf('\n') + 1;
-  return before.slice(0, cut) + resolveOverwrites(before.slice(cut) + chunk);
+  if (!CONTROL_CHARS.test(chunk) && !state.endsWithCR) {
+    const kept = state.head.length + state.tail.length;
+    const newline = chunk.lastIndexOf('\n');
+    if (newline < 0) {
+      state.tail += chunk;
+    } else {
+      state.head = state.head + state.tail + chunk.slice(0, newline + 1);
+      state.tail = chunk.slice(newline + 1);
+    }
+    return { kept, appended: chunk };
+  }
+  const kept = state.head.length;
+  const resolved = resolveOverwrites(state.tail + chunk);
+  if (resolved === state.tail) {
+    return null;
+  }
+  const next = streamState(resolved);
+  state.head += next.head;
+  state.tail = next.tail;
+  state.endsWithCR = next.endsWithCR;
+  return { kept, appended: resolved };
 }
 
 const CONTROL_CHARS = /[\r\b]/;
