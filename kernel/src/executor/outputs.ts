@@ -163,19 +163,19 @@ export class OutputReducer {
     const index = cell.outputs.length - 1;
     const last = cell.outputs[index];
     if (last !== undefined && last.output_type === 'stream' && last.name === output.name) {
-      const state = this._streams.get(last) ?? streamState(joinText(last.text));
+      const before = joinText(last.text);
+      const state = this._streams.get(last) ?? streamState(before);
       this._streams.set(last, state);
-      const change = appendToStream(state, chunk);
+      const change = appendToStream(state, before, chunk);
       if (change === null) {
         return false;
       }
-      last.text = state.head + state.tail;
-      this._onChange(cell, { kind: 'text', index, ...change });
+      last.text = change.text;
+      this._onChange(cell, { kind: 'text', index, kept: change.kept, appended: change.appended });
       return true;
     }
-    const state = streamState(resolveOverwrites(chunk));
-    output.text = state.head + state.tail;
-    this._streams.set(output, state);
+    output.text = resolveOverwrites(chunk);
+    this._streams.set(output, streamState(output.text));
     cell.outputs.push(output);
     this._onChange(cell, { kind: 'set', index: index + 1 });
     return true;
@@ -301,13 +301,17 @@ export function resolveOverwrites(text: string): string {
 }
 
 /**
- * A stream output's text as its lines so far (`head`, up to the last newline) and its last
- * line (`tail`), kept apart so that appending never reads the whole text: a JavaScript
- * string built by appending is a rope, and reading it (even one character) copies all of
- * it into one piece, which for a flood of output, chunk after chunk, would be quadratic.
+ * Where a stream output's last line starts, and that line, kept so that appending never
+ * reads the whole text: a JavaScript string built by appending is a rope, and reading it
+ * (even one character, or a slice) first copies all of it into one piece, which for a flood
+ * of output, chunk after chunk, would be quadratic.
  */
 interface IStreamState {
-  head: string;
+  /** Length of the text up to its last newline. */
+  headLength: number;
+  /** The text up to its last newline, while it is known without reading the whole text. */
+  head: string | null;
+  /** The text after its last newline. */
   tail: string;
   /** Whether the text ends with a `\r` that the next chunk overwrites from. */
   endsWithCR: boolean;
@@ -315,43 +319,53 @@ interface IStreamState {
 
 function streamState(text: string): IStreamState {
   const cut = text.lastIndexOf('\n') + 1;
-  return { head: text.slice(0, cut), tail: text.slice(cut), endsWithCR: text.endsWith('\r') };
+  return {
+    headLength: cut,
+    head: text.slice(0, cut),
+    tail: text.slice(cut),
+    endsWithCR: text.endsWith('\r')
+  };
 }
 
 /**
- * Appends `chunk` to a stream output's text, with `\r` and `\b` resolved. Only the last
- * line can be affected, so only it is re-resolved: streaming many small chunks stays
- * linear. Returns how many leading characters of the text were kept and what follows them
- * now, or null when the text did not change.
+ * Appends `chunk` to the text `before` of a stream output (whose state is `state`), with
+ * `\r` and `\b` resolved. Only the last line can be affected, so only it is re-resolved.
+ * Plain text is appended without reading `before`; text with `\r` or `\b` after plain text
+ * reads it once (to cut its last line off), then not again while such text follows. Returns
+ * the new text, how many leading characters of `before` it keeps and what follows them, or
+ * null when the text does not change.
  */
 function appendToStream(
   state: IStreamState,
+  before: string,
   chunk: string
-): { kept: number; appended: string } | null {
+): { text: string; kept: number; appended: string } | null {
   if (chunk === '') {
     return null;
   }
   if (!CONTROL_CHARS.test(chunk) && !state.endsWithCR) {
-    const kept = state.head.length + state.tail.length;
     const newline = chunk.lastIndexOf('\n');
     if (newline < 0) {
       state.tail += chunk;
     } else {
-      state.head = state.head + state.tail + chunk.slice(0, newline + 1);
+      state.headLength = before.length + newline + 1;
       state.tail = chunk.slice(newline + 1);
     }
-    return { kept, appended: chunk };
+    state.head = null;
+    return { text: before + chunk, kept: before.length, appended: chunk };
   }
-  const kept = state.head.length;
   const resolved = resolveOverwrites(state.tail + chunk);
   if (resolved === state.tail) {
     return null;
   }
+  const kept = state.headLength;
   const next = streamState(resolved);
-  state.head += next.head;
+  const head = (state.head ?? before.slice(0, kept)) + next.head;
+  state.head = head;
+  state.headLength = head.length;
   state.tail = next.tail;
   state.endsWithCR = next.endsWithCR;
-  return { kept, appended: resolved };
+  return { text: head + next.tail, kept, appended: resolved };
 }
 
 const CONTROL_CHARS = /[\r\b]/;

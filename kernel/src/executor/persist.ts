@@ -8,10 +8,10 @@
  *   `flushMs` with the changes of each cell since the last flush merged into one line, so
  *   that a reader sees output within a fraction of a second;
  * - the notebook file itself (a checkpoint, to which the journal then starts anew) is
- *   rewritten only while the checkpoints written so far come to at most its size plus
+ *   rewritten only while the checkpoints written so far come to at most half its size plus
  *   `slackBytes`: after every cell while a notebook is small, less and less often, in
- *   geometric steps, as it grows. All checkpoints together stay within twice the final size
- *   plus the slack;
+ *   geometric steps, as it grows. All checkpoints together stay within 1.5 times the final
+ *   size plus the slack;
  * - a checkpoint is written from a snapshot of the notebook's structure (its text is shared,
  *   not copied) a piece at a time, with the event loop running in between, and is not
  *   fsynced; the final notebook is written the same way but durably, then the journal is
@@ -34,7 +34,7 @@ export interface IPersistOptions {
   journalPath: string;
   /** How often changes are appended to the journal (default 250 ms). */
   flushMs?: number;
-  /** Checkpoint bytes allowed beyond the notebook's size (default 1 MiB); see above. */
+  /** Checkpoint bytes allowed beyond half the notebook's size (default 1 MiB); see above. */
   slackBytes?: number;
   /** Told about failed writes (the run goes on; the final write's failure is thrown). */
   onError?: (err: Error) => void;
@@ -126,6 +126,11 @@ export class NotebookPersister {
     fs.rmSync(this._options.journalPath, { force: true });
   }
 
+  /** Appends the changes made since the last flush to the journal now. */
+  flush(): void {
+    this._flush();
+  }
+
   private _tick(): void {
     this._flush();
     this._maybeCheckpoint();
@@ -136,7 +141,7 @@ export class NotebookPersister {
       return;
     }
     const size = this._checkpointSize + this._journalBytes;
-    const budget = size + (this._options.slackBytes ?? 1 << 20);
+    const budget = size / 2 + (this._options.slackBytes ?? 1 << 20);
     if (this._checkpoints > 0 && this._checkpointBytes > budget) {
       return;
     }
@@ -284,7 +289,8 @@ function appendText(
     return { kept, appended };
   }
   const still = kept - before.kept;
-  const prefix = still === before.appended.length ? before.appended : before.appended.slice(0, still);
+  const prefix =
+    still === before.appended.length ? before.appended : before.appended.slice(0, still);
   return { kept: before.kept, appended: prefix + appended };
 }
 
@@ -308,8 +314,9 @@ function snapshot(nb: INotebook): INotebook {
     }
     const copy = shallowCopy(cell as unknown as JSONObject) as unknown as ICodeCell;
     copy.metadata = metadata;
-    copy.outputs = cell.outputs.map(o => shallowCopy(o as unknown as JSONObject)) as unknown as
-      ICodeCell['outputs'];
+    copy.outputs = cell.outputs.map(o =>
+      shallowCopy(o as unknown as JSONObject)
+    ) as unknown as ICodeCell['outputs'];
     return copy;
   });
   return copy;

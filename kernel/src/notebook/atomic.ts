@@ -157,7 +157,7 @@ export async function writeChunksAtomic(
     let bytes = 0;
     for (const chunk of chunks) {
       const data = Buffer.from(chunk, 'utf8');
-      for (let offset = 0; offset < data.length; ) {
+      for (let offset = 0; offset < data.length;) {
         offset += (await handle.write(data, offset, data.length - offset)).bytesWritten;
       }
       bytes += data.length;
@@ -169,7 +169,9 @@ export async function writeChunksAtomic(
     written = { bytes, dev: stat.dev, ino: stat.ino };
     await handle.close();
     handle = undefined;
-    await fs.promises.rename(temp, target);
+    // Renamed on this thread: code that runs on when the promise resolves (say, starting a
+    // file that goes with the new version) follows the switch with nothing in between.
+    fs.renameSync(temp, target);
   } catch (err) {
     await handle?.close();
     await fs.promises.rm(temp, { force: true });

@@ -221,7 +221,7 @@ export function serializeNotebook(nb: INotebook): string {
  */
 export function* notebookChunks(
   nb: INotebook,
-  chunkSize = 1 << 20
+  chunkSize = 64 * 1024
 ): Generator<string, void, undefined> {
   const cells = new Set<object>();
   const cellMetadata = new Set<object>();

@@ -392,7 +392,7 @@ export function dumpPythonJson(value: JSONValue, hook?: DumpHook): string {
 export function* dumpPythonJsonChunks(
   value: JSONValue,
   hook?: DumpHook,
-  chunkSize = 1 << 20
+  chunkSize = 64 * 1024
 ): Generator<string, void, undefined> {
   let out: string[] = [];
   let size = 0;
