@@ -8,6 +8,7 @@ import { benchIndex } from './index';
 import { benchSweep } from './sweep';
 import { benchLab } from './lab';
 import { benchPath } from './path';
+import { benchCells, benchFlood } from './stress';
 
 const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
   exec: {
@@ -25,6 +26,14 @@ const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<
   sweep: {
     about: '20 trials of a tslab notebook: a --parallel 2 sweep vs 20 nbx runs one by one',
     run: benchSweep
+  },
+  flood: {
+    about: '300,000 lines from one Python cell: nbx run vs nbconvert (wall, peak RSS, bytes)',
+    run: benchFlood
+  },
+  cells: {
+    about: '1,000 small cells (--kernel python3|tslab): nbx run vs nbconvert',
+    run: benchCells
   },
   lab: {
     about: 'service kernel start vs ipykernel; Runs panel first rows with 10,000 runs (browser)',

@@ -3,9 +3,10 @@
  *
  * Cells execute in order; iopub messages are routed to their cell by parent
  * `msg_id` and reduced to nbformat outputs; a failing cell stops the run
- * unless errors are allowed. The notebook object is updated in place and
- * handed to `save` after every cell (and every `autosaveMs` while a long cell
- * produces output), so a killed run leaves everything produced so far.
+ * unless errors are allowed. The notebook object is updated in place: every
+ * change is reported to `onChange` as it is made, and the notebook is handed to
+ * `save` at the start, after every cell and at the end (see persist.ts for how a
+ * run keeps it on disk).
  */
 import { stripVTControlCharacters } from 'node:util';
 import type { KernelManager } from '../protocol/manager';
@@ -20,17 +21,17 @@ import {
   type JSONObject,
   type JSONValue
 } from '../notebook/nbformat';
-import { OutputReducer } from './outputs';
+import { OutputReducer, type OutputChange } from './outputs';
 
 export interface IExecuteOptions {
   /** Per-cell limit; the kernel is interrupted and the run fails when it passes. */
   timeoutMs?: number | null;
   /** Keep going after a failing cell (nbclient's `allow_errors`). */
   allowErrors?: boolean;
-  /** Called with the notebook after each cell and during long cells. */
+  /** Called with the notebook at the start, after each cell and at the end. */
   save?: (nb: INotebook) => void;
-  /** Minimum time between saves while a cell is running (default 1 s). */
-  autosaveMs?: number;
+  /** Told of every change to a cell as it is made: its outputs, or its count and metadata. */
+  onChange?: (cell: ICodeCell, change: CellChange) => void;
   /** Stream text as it arrives, for the run's log and the terminal. */
   onStream?: (name: 'stdout' | 'stderr', text: string) => void;
   /**
@@ -51,6 +52,9 @@ export interface IProgress {
   /** Index of the cell in the notebook, or null. */
   cellIndex: number | null;
 }
+
+/** A change to a cell: to its outputs, or (`cell`) to its execution count or metadata. */
+export type CellChange = OutputChange | { kind: 'cell' };
 
 export type ExecuteStatus = 'completed' | 'error' | 'terminated';
 
@@ -86,7 +90,9 @@ export class NotebookExecutor {
     readonly notebook: INotebook,
     private readonly _options: IExecuteOptions = {}
   ) {
-    this._reducer = new OutputReducer();
+    const onChange = _options.onChange;
+    this._reducer = new OutputReducer({ onChange });
+    this._cellChanged = onChange ? cell => onChange(cell, { kind: 'cell' }) : () => undefined;
   }
 
   /**
@@ -113,7 +119,7 @@ export class NotebookExecutor {
       cell.execution_count = null;
     }
     const progress: IProgress = { total: indexes.length, done: 0, current: null, cellIndex: null };
-    this._save(true);
+    this._save();
     let count = 0;
     let failedBefore = false;
     for (const [position, index] of indexes.entries()) {
@@ -135,7 +141,7 @@ export class NotebookExecutor {
       progress.done = position + 1;
       progress.current = null;
       progress.cellIndex = null;
-      this._save(true);
+      this._save();
       this._options.onProgress?.({ ...progress });
       const label = `cell ${position + 1} of ${indexes.length}`;
       switch (end.kind) {
@@ -172,6 +178,7 @@ export class NotebookExecutor {
     cell.execution_count = count;
     const timing: JSONObject = {};
     cell.metadata.execution = timing;
+    this._cellChanged(cell);
     let idle!: () => void;
     const idleSeen = new Promise<void>(resolve => {
       idle = resolve;
@@ -211,6 +218,7 @@ export class NotebookExecutor {
     clearTimeout(timer);
     if (end.kind === 'done') {
       timing['shell.execute_reply'] = timestamp();
+      this._cellChanged(cell);
       // Outputs may still be in flight: wait for this request's idle (nbclient's iopub_timeout).
       await Promise.race([idleSeen, died, delay(4000)]);
     } else if (end.kind === 'timeout' || end.kind === 'stopped') {
@@ -240,14 +248,17 @@ export class NotebookExecutor {
       const state = str(msg.content, 'execution_state');
       if (state === 'busy') {
         timing['iopub.status.busy'] = timestamp();
+        this._cellChanged(cell);
       } else if (state === 'idle') {
         timing['iopub.status.idle'] = timestamp();
+        this._cellChanged(cell);
         idle();
       }
       return;
     }
     if (type === 'execute_input') {
       timing['iopub.execute_input'] = timestamp();
+      this._cellChanged(cell);
       return;
     }
     if (type === 'stream') {
@@ -257,10 +268,7 @@ export class NotebookExecutor {
       // (A run being stopped is interrupted by nbx: its KeyboardInterrupt is no news.)
       this._options.onError?.(errorText(msg.content));
     }
-    if (this._reducer.handle(cell, count, { msg_type: type, content: msg.content })) {
-      this._dirty = true;
-      this._save(false);
-    }
+    this._reducer.handle(cell, count, { msg_type: type, content: msg.content });
   }
 
   /** Makes sure an interrupted cell shows an error (the kernel may have reported none). */
@@ -268,8 +276,9 @@ export class NotebookExecutor {
     if (!cell.outputs.some(o => o.output_type === 'error')) {
       const evalue = `cell timed out after ${formatSeconds(this._options.timeoutMs ?? 0)} and was interrupted`;
       cell.outputs.push({ output_type: 'error', ename: 'CellTimeoutError', evalue, traceback: [] });
+      this._options.onChange?.(cell, { kind: 'set', index: cell.outputs.length - 1 });
     }
-    this._save(true);
+    this._save();
   }
 
   /** What failed in the cell, or null: an error reply or an error output. */
@@ -298,48 +307,18 @@ export class NotebookExecutor {
     cellIndex: number | null,
     traceback: string | null = null
   ): IExecuteResult {
-    this._save(true);
+    this._save();
     return { status, error, cellIndex, traceback };
   }
 
-  private _save(force: boolean): void {
-    const save = this._options.save;
-    if (!save) {
-      return;
-    }
-    const now = Date.now();
-    if (!force && now - this._savedAt < (this._options.autosaveMs ?? 1000)) {
-      this._scheduleSave();
-      return;
-    }
-    clearTimeout(this._saveTimer);
-    this._saveTimer = undefined;
-    this._savedAt = now;
-    this._dirty = false;
-    save(this.notebook);
-  }
-
-  /** Makes sure output that arrived during the throttle window is saved soon. */
-  private _scheduleSave(): void {
-    if (this._saveTimer) {
-      return;
-    }
-    const wait = Math.max(0, (this._options.autosaveMs ?? 1000) - (Date.now() - this._savedAt));
-    this._saveTimer = setTimeout(() => {
-      this._saveTimer = undefined;
-      if (this._dirty) {
-        this._save(true);
-      }
-    }, wait);
-    this._saveTimer.unref();
+  private _save(): void {
+    this._options.save?.(this.notebook);
   }
 
   private readonly _reducer: OutputReducer;
+  private readonly _cellChanged: (cell: ICodeCell) => void;
   private _stopReason: string | null = null;
   private _wakeStop: () => void = () => undefined;
-  private _savedAt = 0;
-  private _dirty = false;
-  private _saveTimer: NodeJS.Timeout | undefined;
 }
 
 /** True when the kernel aborted the request instead of running it (`abort` is tslab's spelling). */

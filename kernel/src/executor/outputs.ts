@@ -45,7 +45,23 @@ export interface IOutputReducerOptions {
    * every `stream` message becomes its own output with its text untouched (nbclient's default).
    */
   coalesceStreams?: boolean;
+  /** Told of every change to a cell's outputs, as it is made (see {@link OutputChange}). */
+  onChange?: (cell: ICodeCell, change: OutputChange) => void;
 }
+
+/**
+ * A change the reducer made to a cell's outputs:
+ * - `set`: output `index` was added or replaced (a display updated in place);
+ * - `text`: stream output `index` got more text: its first `kept` characters are as they
+ *   were (`\r` and `\b` may rewrite the end of its last line) and `appended` follows them;
+ * - `clear`: the outputs were emptied.
+ * Outputs are only ever added at the end, so the indexes of a cell's outputs stay valid
+ * until it is cleared.
+ */
+export type OutputChange =
+  | { kind: 'set'; index: number }
+  | { kind: 'text'; index: number; kept: number; appended: string }
+  | { kind: 'clear' };
 
 /** Outputs that can carry a display id. */
 type DisplayOutput = IDisplayDataOutput | IExecuteResultOutput;
@@ -62,6 +78,7 @@ export class OutputReducer {
 
   constructor(options: IOutputReducerOptions = {}) {
     this.coalesceStreams = options.coalesceStreams ?? true;
+    this._onChange = options.onChange ?? (() => undefined);
   }
 
   /**
@@ -70,6 +87,7 @@ export class OutputReducer {
    */
   startCell(cell: ICodeCell): void {
     cell.outputs = [];
+    this._onChange(cell, { kind: 'clear' });
     this._pendingClear.delete(cell);
     this._forgetDisplays(cell);
   }
@@ -131,23 +149,35 @@ export class OutputReducer {
   private _append(cell: ICodeCell, output: Output): void {
     this._applyPendingClear(cell);
     cell.outputs.push(output);
+    this._onChange(cell, { kind: 'set', index: cell.outputs.length - 1 });
   }
 
   private _appendStream(cell: ICodeCell, output: IStreamOutput): boolean {
     this._applyPendingClear(cell);
-    const text = joinText(output.text);
+    const chunk = joinText(output.text);
     if (!this.coalesceStreams) {
       cell.outputs.push(output);
+      this._onChange(cell, { kind: 'set', index: cell.outputs.length - 1 });
       return true;
     }
-    const last = cell.outputs[cell.outputs.length - 1];
+    const index = cell.outputs.length - 1;
+    const last = cell.outputs[index];
     if (last !== undefined && last.output_type === 'stream' && last.name === output.name) {
       const before = joinText(last.text);
-      last.text = appendStreamText(before, text);
-      return last.text !== before;
+      const state = this._streams.get(last) ?? streamState(before);
+      this._streams.set(last, state);
+      const change = appendToStream(state, before, chunk);
+      if (change === null) {
+        return false;
+      }
+      last.text = change.text;
+      this._onChange(cell, { kind: 'text', index, kept: change.kept, appended: change.appended });
+      return true;
     }
-    output.text = resolveOverwrites(text);
+    output.text = resolveOverwrites(chunk);
+    this._streams.set(output, streamState(output.text));
     cell.outputs.push(output);
+    this._onChange(cell, { kind: 'set', index: index + 1 });
     return true;
   }
 
@@ -155,6 +185,7 @@ export class OutputReducer {
     if (this._pendingClear.delete(cell)) {
       cell.outputs.splice(0);
       this._forgetDisplays(cell);
+      this._onChange(cell, { kind: 'clear' });
     }
   }
 
@@ -167,6 +198,9 @@ export class OutputReducer {
     this._forgetDisplays(cell);
     const changed = cell.outputs.length > 0;
     cell.outputs.splice(0);
+    if (changed) {
+      this._onChange(cell, { kind: 'clear' });
+    }
     return changed;
   }
 
@@ -191,10 +225,14 @@ export class OutputReducer {
       return false;
     }
     let changed = false;
-    for (const outputs of byCell.values()) {
+    for (const [cell, outputs] of byCell) {
       for (const output of outputs) {
         output.data = jsonObject(content.data);
         output.metadata = jsonObject(content.metadata);
+        const index = cell.outputs.indexOf(output);
+        if (index >= 0) {
+          this._onChange(cell, { kind: 'set', index });
+        }
         changed = true;
       }
     }
@@ -209,6 +247,9 @@ export class OutputReducer {
     }
   }
 
+  private readonly _onChange: (cell: ICodeCell, change: OutputChange) => void;
+  /** How the text of each coalesced stream output ends (see {@link IStreamState}). */
+  private readonly _streams = new WeakMap<IStreamOutput, IStreamState>();
   /** display_id → cell → the outputs of that cell shown with the id, in order. */
   private readonly _displays = new Map<string, Map<ICodeCell, DisplayOutput[]>>();
   /** Cells with a `clear_output(wait=true)` not yet carried out. */
@@ -260,16 +301,71 @@ export function resolveOverwrites(text: string): string {
 }
 
 /**
- * The text of a stream output after `chunk` is appended to `before` (already resolved), with
- * `\r` and `\b` resolved. Only the last line of `before` can be affected, so only it is
- * re-resolved: streaming many small chunks stays linear.
+ * Where a stream output's last line starts, and that line, kept so that appending never
+ * reads the whole text: a JavaScript string built by appending is a rope, and reading it
+ * (even one character, or a slice) first copies all of it into one piece, which for a flood
+ * of output, chunk after chunk, would be quadratic.
  */
-function appendStreamText(before: string, chunk: string): string {
-  if (!CONTROL_CHARS.test(chunk) && !before.endsWith('\r')) {
-    return before + chunk;
+interface IStreamState {
+  /** Length of the text up to its last newline. */
+  headLength: number;
+  /** The text up to its last newline, while it is known without reading the whole text. */
+  head: string | null;
+  /** The text after its last newline. */
+  tail: string;
+  /** Whether the text ends with a `\r` that the next chunk overwrites from. */
+  endsWithCR: boolean;
+}
+
+function streamState(text: string): IStreamState {
+  const cut = text.lastIndexOf('\n') + 1;
+  return {
+    headLength: cut,
+    head: text.slice(0, cut),
+    tail: text.slice(cut),
+    endsWithCR: text.endsWith('\r')
+  };
+}
+
+/**
+ * Appends `chunk` to the text `before` of a stream output (whose state is `state`), with
+ * `\r` and `\b` resolved. Only the last line can be affected, so only it is re-resolved.
+ * Plain text is appended without reading `before`; text with `\r` or `\b` after plain text
+ * reads it once (to cut its last line off), then not again while such text follows. Returns
+ * the new text, how many leading characters of `before` it keeps and what follows them, or
+ * null when the text does not change.
+ */
+function appendToStream(
+  state: IStreamState,
+  before: string,
+  chunk: string
+): { text: string; kept: number; appended: string } | null {
+  if (chunk === '') {
+    return null;
   }
-  const cut = before.lastIndexOf('\n') + 1;
-  return before.slice(0, cut) + resolveOverwrites(before.slice(cut) + chunk);
+  if (!CONTROL_CHARS.test(chunk) && !state.endsWithCR) {
+    const newline = chunk.lastIndexOf('\n');
+    if (newline < 0) {
+      state.tail += chunk;
+    } else {
+      state.headLength = before.length + newline + 1;
+      state.tail = chunk.slice(newline + 1);
+    }
+    state.head = null;
+    return { text: before + chunk, kept: before.length, appended: chunk };
+  }
+  const resolved = resolveOverwrites(state.tail + chunk);
+  if (resolved === state.tail) {
+    return null;
+  }
+  const kept = state.headLength;
+  const next = streamState(resolved);
+  const head = (state.head ?? before.slice(0, kept)) + next.head;
+  state.head = head;
+  state.headLength = head.length;
+  state.tail = next.tail;
+  state.endsWithCR = next.endsWithCR;
+  return { text: head + next.tail, kept, appended: resolved };
 }
 
 const CONTROL_CHARS = /[\r\b]/;

@@ -125,3 +125,60 @@ export async function writeFileAtomic(
   }
   await fsyncDir(path.dirname(target));
 }
+
+/** A file written by `writeChunksAtomic`: its size and identity. */
+export interface IWrittenFile {
+  bytes: number;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Writes `chunks` to `target` atomically (temp file, rename), one asynchronous write per
+ * chunk, so the event loop runs between chunks. With `durable`, the data and the rename
+ * are fsynced as by `writeFileAtomic`; without, readers still never see a torn file, but
+ * a crash may lose the latest version. Resolves with the new file's size and identity
+ * (device and inode numbers, which the rename keeps).
+ */
+export async function writeChunksAtomic(
+  target: string,
+  chunks: Iterable<string>,
+  options: IAtomicWriteOptions & { durable?: boolean } = {}
+): Promise<IWrittenFile> {
+  const temp = atomicTempPath(target);
+  const mode = targetMode(target, options);
+  let handle: fs.promises.FileHandle | undefined;
+  let written: IWrittenFile;
+  try {
+    handle = await fs.promises.open(temp, 'wx', mode);
+    if (mode !== undefined) {
+      await handle.chmod(mode);
+    }
+    let bytes = 0;
+    for (const chunk of chunks) {
+      const data = Buffer.from(chunk, 'utf8');
+      for (let offset = 0; offset < data.length;) {
+        offset += (await handle.write(data, offset, data.length - offset)).bytesWritten;
+      }
+      bytes += data.length;
+    }
+    if (options.durable) {
+      await handle.sync();
+    }
+    const stat = await handle.stat();
+    written = { bytes, dev: stat.dev, ino: stat.ino };
+    await handle.close();
+    handle = undefined;
+    // Renamed on this thread: code that runs on when the promise resolves (say, starting a
+    // file that goes with the new version) follows the switch with nothing in between.
+    fs.renameSync(temp, target);
+  } catch (err) {
+    await handle?.close();
+    await fs.promises.rm(temp, { force: true });
+    throw err;
+  }
+  if (options.durable) {
+    await fsyncDir(path.dirname(target));
+  }
+  return written;
+}

@@ -9,9 +9,20 @@
 import * as fs from 'node:fs';
 
 import { UserError } from '../errors';
-import { writeFileAtomic, writeFileAtomicSync } from './atomic';
+import {
+  writeChunksAtomic,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  type IWrittenFile
+} from './atomic';
 import type { Cell, INotebook, JSONObject, JSONValue } from './nbformat';
-import { dumpPythonJson, JsonSyntaxError, parseJson, splitLinesPython } from './pyjson';
+import {
+  dumpPythonJsonChunks,
+  JsonSyntaxError,
+  parseJson,
+  SplitLines,
+  type DumpHook
+} from './pyjson';
 
 const CELL_TYPES = ['code', 'markdown', 'raw'];
 
@@ -200,6 +211,18 @@ const TRANSIENT_NB_METADATA = new Set(['orig_nbformat', 'orig_nbformat_minor', '
  * cell metadata), and without the `transient` field of outputs. `nb` is not modified.
  */
 export function serializeNotebook(nb: INotebook): string {
+  return [...notebookChunks(nb, Infinity)].join('');
+}
+
+/**
+ * The text of `serializeNotebook(nb)` in pieces of about `chunkSize` characters, for
+ * writing a large notebook without holding its whole text. `nb` must not change until the
+ * last piece has been taken.
+ */
+export function* notebookChunks(
+  nb: INotebook,
+  chunkSize = 64 * 1024
+): Generator<string, void, undefined> {
   const cells = new Set<object>();
   const cellMetadata = new Set<object>();
   const outputs = new Set<object>();
@@ -231,7 +254,7 @@ export function serializeNotebook(nb: INotebook): string {
       }
     }
   }
-  const text = dumpPythonJson(nb as unknown as JSONObject, (holder, key, value) => {
+  const hook: DumpHook = (holder, key, value) => {
     if (holder === nb.metadata && TRANSIENT_NB_METADATA.has(key)) {
       return undefined;
     }
@@ -248,9 +271,10 @@ export function serializeNotebook(nb: INotebook): string {
       (key === 'source' && cells.has(holder)) ||
       (key === 'text' && streams.has(holder)) ||
       (bundles.has(holder) && (key.startsWith('text/') || SPLIT_MIMES.has(key)));
-    return split ? splitLinesPython(value) : value;
-  });
-  return text + '\n';
+    return split ? new SplitLines(value) : value;
+  };
+  yield* dumpPythonJsonChunks(nb as unknown as JSONObject, hook, chunkSize);
+  yield '\n';
 }
 
 /** Writes `nb` to `path` atomically, exactly as Jupyter would (see `serializeNotebook`). */
@@ -261,4 +285,17 @@ export function writeNotebookAtomic(path: string, nb: INotebook): void {
 /** Async version of `writeNotebookAtomic`. */
 export async function writeNotebookAtomicAsync(path: string, nb: INotebook): Promise<void> {
   await writeFileAtomic(path, serializeNotebook(nb));
+}
+
+/**
+ * Writes `nb` to `path` atomically, a piece at a time with pauses for the event loop in
+ * between (see `writeChunksAtomic`), without holding its whole text: for notebooks that
+ * may be large. `nb` must not change until the promise resolves.
+ */
+export function writeNotebookChunked(
+  path: string,
+  nb: INotebook,
+  options: { durable?: boolean } = {}
+): Promise<IWrittenFile> {
+  return writeChunksAtomic(path, notebookChunks(nb), options);
 }

@@ -316,10 +316,35 @@ export function locateJsonError(text: string): JsonSyntaxError | null {
 }
 
 /**
+ * A string to be written as the list of its lines (Python's `splitlines(True)`), without
+ * building that list: what a `DumpHook` returns for text nbformat stores split.
+ */
+export class SplitLines {
+  constructor(readonly text: string) {}
+}
+
+/**
  * Rewrites or drops a member while dumping: return the value to write, or `undefined`
  * to leave the member out (object members only; array items are never dropped).
  */
-export type DumpHook = (holder: Container, key: string, value: JSONValue) => JSONValue | undefined;
+export type DumpHook = (
+  holder: Container,
+  key: string,
+  value: JSONValue
+) => JSONValue | SplitLines | undefined;
+
+/**
+ * A shallow copy of an object or array that keeps the Python spellings of its numbers
+ * (see `parseJson`), so that dumping the copy writes the same bytes as the original.
+ */
+export function shallowCopy<T extends Container>(value: T): T {
+  const copy = (Array.isArray(value) ? [...value] : { ...value }) as T;
+  const spellings = numberSpellings.get(value);
+  if (spellings !== undefined) {
+    numberSpellings.set(copy, spellings);
+  }
+  return copy;
+}
 
 /** Python's sort order for keys: by code point (JavaScript's `<` compares UTF-16 units). */
 function compareKeys(a: string, b: string): number {
@@ -356,71 +381,147 @@ function formatNumber(value: number, holder: Container | undefined, key: string)
  * non-finite numbers are written as `null`.
  */
 export function dumpPythonJson(value: JSONValue, hook?: DumpHook): string {
-  const out: string[] = [];
+  return [...dumpPythonJsonChunks(value, hook, Infinity)].join('');
+}
+
+/**
+ * The text of `dumpPythonJson(value, hook)` in pieces of about `chunkSize` characters
+ * (a piece ends after the first value that takes it past that size), so that a large
+ * document can be written out without holding all of it, and with pauses in between.
+ */
+export function* dumpPythonJsonChunks(
+  value: JSONValue,
+  hook?: DumpHook,
+  chunkSize = 64 * 1024
+): Generator<string, void, undefined> {
+  let out: string[] = [];
+  let size = 0;
   const indents: string[] = ['\n'];
   const indent = (level: number): string => (indents[level] ??= '\n' + ' '.repeat(level));
+  const push = (piece: string): void => {
+    out.push(piece);
+    size += piece.length;
+  };
+  const take = (): string => {
+    const piece = out.join('');
+    out = [];
+    size = 0;
+    return piece;
+  };
 
-  const write = (v: JSONValue, holder: Container | undefined, key: string, level: number): void => {
+  /** Writes a scalar; false for an object or array, which the caller writes itself. */
+  const writeScalar = (v: JSONValue, holder: Container | undefined, key: string): boolean => {
     if (v === null) {
-      out.push('null');
+      push('null');
     } else if (typeof v === 'string') {
-      out.push(JSON.stringify(v));
+      push(JSON.stringify(v));
     } else if (typeof v === 'number') {
-      out.push(formatNumber(v, holder, key));
+      push(formatNumber(v, holder, key));
     } else if (typeof v === 'boolean') {
-      out.push(v ? 'true' : 'false');
+      push(v ? 'true' : 'false');
+    } else {
+      return false;
+    }
+    return true;
+  };
+
+  function* writeLines(text: string, level: number): Generator<string, void, undefined> {
+    let start = 0;
+    for (const end of lineEnds(text)) {
+      push(start === 0 ? '[' + indent(level + 1) : ',' + indent(level + 1));
+      push(JSON.stringify(text.slice(start, end)));
+      start = end;
+      if (size >= chunkSize) {
+        yield take();
+      }
+    }
+    push(start === 0 ? '[]' : indent(level) + ']');
+  }
+
+  function* write(
+    v: JSONValue | SplitLines,
+    holder: Container | undefined,
+    key: string,
+    level: number
+  ): Generator<string, void, undefined> {
+    if (v instanceof SplitLines) {
+      yield* writeLines(v.text, level);
+    } else if (writeScalar(v, holder, key)) {
+      return;
     } else if (Array.isArray(v)) {
       if (v.length === 0) {
-        out.push('[]');
+        push('[]');
         return;
       }
-      out.push('[');
+      push('[');
       for (let i = 0; i < v.length; i++) {
         const k = String(i);
-        let item: JSONValue | undefined = v[i];
+        let item: JSONValue | SplitLines | undefined = v[i];
         if (hook !== undefined) {
           item = hook(v, k, item);
         }
-        out.push(i === 0 ? indent(level + 1) : ',' + indent(level + 1));
-        write(item === undefined ? null : item, v, k, level + 1);
+        push(i === 0 ? indent(level + 1) : ',' + indent(level + 1));
+        const itemValue = item === undefined ? null : item;
+        if (itemValue instanceof SplitLines || !writeScalar(itemValue, v, k)) {
+          yield* write(itemValue, v, k, level + 1);
+        }
+        if (size >= chunkSize) {
+          yield take();
+        }
       }
-      out.push(indent(level), ']');
-    } else {
+      push(indent(level));
+      push(']');
+    } else if (v !== null && typeof v === 'object') {
       let first = true;
       for (const k of Object.keys(v).sort(compareKeys)) {
-        let member: JSONValue | undefined = v[k];
+        let member: JSONValue | SplitLines | undefined = v[k];
         if (hook !== undefined && member !== undefined) {
           member = hook(v, k, member);
         }
         if (member === undefined) {
           continue;
         }
-        out.push(first ? '{' + indent(level + 1) : ',' + indent(level + 1));
-        out.push(JSON.stringify(k), ': ');
-        write(member, v, k, level + 1);
+        push(first ? '{' + indent(level + 1) : ',' + indent(level + 1));
+        push(JSON.stringify(k));
+        push(': ');
+        yield* write(member, v, k, level + 1);
         first = false;
+        if (size >= chunkSize) {
+          yield take();
+        }
       }
-      out.push(first ? '{}' : indent(level) + '}');
+      push(first ? '{}' : indent(level) + '}');
     }
-  };
+  }
 
-  write(value, undefined, '', 0);
-  return out.join('');
+  yield* write(value, undefined, '', 0);
+  if (out.length > 0) {
+    yield take();
+  }
 }
 
 /** Python's `str.splitlines(True)`: split after every line boundary Python knows. */
 export function splitLinesPython(text: string): string[] {
   const lines: string[] = [];
+  let start = 0;
+  for (const end of lineEnds(text)) {
+    lines.push(text.slice(start, end));
+    start = end;
+  }
+  return lines;
+}
+
+/** Where each line of `text` ends (after its line break), as `splitLinesPython` splits it. */
+function* lineEnds(text: string): Generator<number, void, undefined> {
   // Python also breaks lines at these control characters (\x1c-\x1e: file/group/record sep).
   // eslint-disable-next-line no-control-regex
   const boundary = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
-  let start = 0;
+  let last = 0;
   for (let m = boundary.exec(text); m !== null; m = boundary.exec(text)) {
-    lines.push(text.slice(start, boundary.lastIndex));
-    start = boundary.lastIndex;
+    last = boundary.lastIndex;
+    yield last;
   }
-  if (start < text.length) {
-    lines.push(text.slice(start));
+  if (last < text.length) {
+    yield text.length;
   }
-  return lines;
 }

@@ -54,6 +54,49 @@ export class Wire<S extends zmq.Socket> {
   private _queue: Promise<unknown> = Promise.resolve();
 }
 
+/** Bounds of one batch of received messages (see `_receiveLoop`). */
+const BATCH_MESSAGES = 256;
+const BATCH_BYTES = 4 << 20;
+
+/**
+ * Merges consecutive `stream` messages of the same request and stream name into one (the
+ * first, with the texts joined): what a frontend would show anyway, for a fraction of the
+ * work when a kernel floods its output.
+ */
+export function coalesceStreams(messages: IMessage[]): IMessage[] {
+  const merged: IMessage[] = [];
+  let texts: string[] = [];
+  const close = (): void => {
+    if (texts.length > 1) {
+      const last = merged[merged.length - 1];
+      merged[merged.length - 1] = { ...last, content: { ...last.content, text: texts.join('') } };
+    }
+    texts = [];
+  };
+  for (const msg of messages) {
+    const prev = merged[merged.length - 1];
+    const text = msg.content.text;
+    const joins =
+      prev !== undefined &&
+      texts.length > 0 &&
+      msg.header.msg_type === 'stream' &&
+      typeof text === 'string' &&
+      parentId(msg) === parentId(prev) &&
+      msg.content.name === prev.content.name;
+    if (joins) {
+      texts.push(text);
+      continue;
+    }
+    close();
+    merged.push(msg);
+    if (msg.header.msg_type === 'stream' && typeof text === 'string') {
+      texts = [text];
+    }
+  }
+  close();
+  return merged;
+}
+
 export class KernelClient {
   readonly session: ISessionInfo;
 
@@ -172,18 +215,35 @@ export class KernelClient {
     this._iopubHandlers.clear();
   }
 
+  /**
+   * Receives what arrives on `channel` in batches: whatever is queued, up to a bound, then
+   * dispatched (on iopub with consecutive stream chunks merged, see `coalesceStreams`), then,
+   * when more is waiting, a turn of the event loop before the next batch. A zeromq socket
+   * with messages queued answers `receive()` at once, so without that turn a kernel
+   * producing output faster than it is handled would keep timers and signal handlers (cell
+   * timeouts, stop requests) from ever running.
+   */
   private async _receiveLoop(channel: Channel): Promise<void> {
-    const socket = this._wires[channel].socket;
+    const socket = this._wires[channel].socket as zmq.Socket & zmq.Readable;
     try {
-      for await (const frames of socket) {
-        let msg: IMessage;
-        try {
-          msg = deserialize(frames as Buffer[], this._signer);
-        } catch (err) {
-          this.onWireError?.(channel, err as Error);
-          continue;
+      while (!this._closed) {
+        const batch: IMessage[] = [];
+        let bytes = 0;
+        do {
+          const frames = await socket.receive();
+          bytes += frames.reduce((sum, frame) => sum + frame.length, 0);
+          try {
+            batch.push(deserialize(frames, this._signer));
+          } catch (err) {
+            this.onWireError?.(channel, err as Error);
+          }
+        } while (socket.readable && batch.length < BATCH_MESSAGES && bytes < BATCH_BYTES);
+        for (const msg of channel === 'iopub' ? coalesceStreams(batch) : batch) {
+          this._dispatch(channel, msg);
         }
-        this._dispatch(channel, msg);
+        if (socket.readable) {
+          await new Promise(resolve => setImmediate(resolve));
+        }
       }
     } catch (err) {
       if (!this._closed) {

@@ -11,7 +11,8 @@ import * as path from 'path';
 import { stripVTControlCharacters } from 'util';
 import { diskFullOr, errorMessage, isDiskFull } from '../errors';
 import { NotebookExecutor, type IExecuteResult, type IProgress } from '../executor/execute';
-import { readNotebook, writeNotebookAtomic } from '../notebook/io';
+import { NotebookPersister } from '../executor/persist';
+import { readNotebook } from '../notebook/io';
 import type { INotebook } from '../notebook/nbformat';
 import { getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
 
@@ -169,6 +170,7 @@ async function executeReserved(
   let scalars: RunScalars | null = null;
   let sampler: { stop(): Promise<void> } | null = null;
   let kernel: KernelManager | null = null;
+  let persister: NotebookPersister | null = null;
   let result: IExecuteResult;
   try {
     log = fs.openSync(run.logPath, 'a');
@@ -207,10 +209,22 @@ async function executeReserved(
         }))
       );
     }, 500);
+    fs.mkdirSync(run.privateDir, { recursive: true });
+    persister = new NotebookPersister(nb, {
+      path: run.executedPath,
+      journalPath: run.executedJournalPath,
+      onError: err =>
+        isDiskFull(err)
+          ? guard(run.executedPath, () => {
+              throw err;
+            })
+          : warn(`could not save the executed notebook: ${err.message}`)
+    });
     executor = new NotebookExecutor(kernel, nb, {
       timeoutMs: settings.timeoutS ? settings.timeoutS * 1000 : null,
       allowErrors: settings.allowErrors,
-      save: n => guard(run.executedPath, () => writeNotebookAtomic(run.executedPath, n)),
+      save: () => persister?.save(),
+      onChange: (cell, change) => persister?.change(cell, change),
       onStream: (name, text) => {
         writeLog(text);
         scalars?.write(name, text);
@@ -247,6 +261,17 @@ async function executeReserved(
     }
     unregister();
     heartbeat.stop();
+  }
+  try {
+    // After the kernel's shutdown: a stopped run stops at once, however large its notebook.
+    await persister?.close();
+  } catch (err) {
+    if (isDiskFull(err)) {
+      diskFull ??= errorMessage(diskFullOr(err, run.executedPath));
+    } else if (result.status === 'completed') {
+      const error = `could not write the executed notebook: ${errorMessage(err)}`;
+      result = { status: 'error', error, cellIndex: null, traceback: null };
+    }
   }
   const final = scalars?.close();
   if (diskFull !== null && stopReason === null) {

@@ -5,6 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../errors';
+import { readExecutedNotebook } from '../executor/journal';
+import type { JSONValue } from '../notebook/nbformat';
 import { packageVersion } from '../protocol/server-info';
 import { arrow } from '../store/index-arrow';
 import { loadRunsIndex, type RunsIndex } from '../store/index';
@@ -230,21 +232,35 @@ export function getRunMethod(params: Params, context: IServiceContext): IMethodR
 export function getNotebookMethod(params: Params, context: IServiceContext): IMethodResult {
   const run = runOf(params, context);
   const which = optionalChoice(params, 'which', ['executed', 'snapshot'] as const, 'executed');
-  const file = which === 'executed' ? run.executedPath : run.snapshotPath;
-  const fd = openRunFile(run, file);
-  if (fd === null) {
+  // The executed notebook of a running run is its file plus the journal of what changed since.
+  const open = (file: string): number | null => openRunFile(run, file);
+  let json: JSONValue | null;
+  try {
+    json =
+      which === 'executed'
+        ? readExecutedNotebook(run.executedPath, run.executedJournalPath, open)
+        : readJson(open(run.snapshotPath));
+  } catch (err) {
+    if (err instanceof SyntaxError) {
+      throw new UserError(`the ${which} notebook of run ${run.id.slice(0, 8)} is not valid JSON`);
+    }
+    throw err;
+  }
+  if (json === null) {
     throw new UserError(`run ${run.id.slice(0, 8)} has no ${which} notebook yet`);
   }
-  let text: string;
-  try {
-    text = fs.readFileSync(fd, 'utf8');
-  } finally {
-    fs.closeSync(fd);
+  return { json };
+}
+
+/** The JSON in an open file (closed afterwards), or null without one. */
+function readJson(fd: number | null): JSONValue | null {
+  if (fd === null) {
+    return null;
   }
   try {
-    return { json: JSON.parse(text) };
-  } catch {
-    throw new UserError(`the ${which} notebook of run ${run.id.slice(0, 8)} is not valid JSON`);
+    return JSON.parse(fs.readFileSync(fd, 'utf8')) as JSONValue;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

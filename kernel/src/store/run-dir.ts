@@ -131,6 +131,11 @@ export class RunDir {
     return path.join(this.privateDir, 'sources.txt');
   }
 
+  /** `.nbx/executed.journal`: changes to the executed notebook not yet in its file. */
+  get executedJournalPath(): string {
+    return path.join(this.privateDir, 'executed.journal');
+  }
+
   /** True when the run directory exists. */
   exists(): boolean {
     try {
