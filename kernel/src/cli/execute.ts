@@ -8,7 +8,7 @@ import { stripVTControlCharacters } from 'util';
 import { UserError } from '../errors';
 import type { KernelManager } from '../protocol/manager';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
-import { parseObjective } from '../scheduler/batch-run';
+import { parseObjective } from '../scheduler/objective';
 import { createRunDir, materializeRun, type IRunPlan } from '../scheduler/prepare';
 import { runBatch } from '../scheduler/queue';
 import { executeRun, launchRunKernel } from '../scheduler/runner';

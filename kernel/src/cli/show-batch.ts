@@ -3,7 +3,7 @@
  * number, short id, status, the flags the sweep varies, the objective's value), and a
  * trial's batch.
  */
-import { parseObjective } from '../scheduler/batch-run';
+import { parseObjective } from '../scheduler/objective';
 import type { IRunBatch, RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseObjective } from '../scheduler/batch-run';
+import { parseObjective } from '../scheduler/objective';
 import type { ITrialEvent } from '../scheduler/queue';
 import type { IScalarSummary, RunMeta } from '../store/meta';
 import { newRunMeta, RunDir } from '../store/run-dir';

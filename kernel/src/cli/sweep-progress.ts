@@ -11,7 +11,7 @@
  *   trial 3/20 3c4d5e6f completed 12.3s loss=0.042
  */
 import type { JSONValue } from '../notebook/nbformat';
-import { parseObjective, type IObjective } from '../scheduler/batch-run';
+import { parseObjective, type IObjective } from '../scheduler/objective';
 import type { ITrialEvent } from '../scheduler/queue';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';

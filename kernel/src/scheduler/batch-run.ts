@@ -21,6 +21,7 @@ import { queryGpus } from '../tracking/gpus';
 import { expandTrials, type IBatchPlan } from './batch';
 import { validateGpusPerTrial } from './gpu-pool';
 import { createRunDir, materializeRun, planRun, type IRunPlan, type IRunRequest } from './prepare';
+import { parseObjective } from './objective';
 
 /** `nbx run` with the batch options. */
 export interface IBatchRequest extends IRunRequest {
@@ -44,26 +45,6 @@ export interface IPlannedBatch {
   settings: IRunBatch;
   /** The NAME=VALUE arguments as given (for the batch's label). */
   assignments: string[];
-}
-
-/** An objective: the scalar key, and whether lower is better. */
-export interface IObjective {
-  key: string;
-  minimize: boolean;
-  /** As written canonically: `-#loss`, `#acc`. */
-  text: string;
-}
-
-/** Parses `--objective`: `-#loss` minimises loss, `#acc` (or `+#acc`) maximises acc. */
-export function parseObjective(text: string): IObjective {
-  const match = /^\s*([+-]?)\s*#?\s*(\S.*?)\s*$/.exec(text);
-  if (!match || /\s/.test(match[2])) {
-    throw new UserError(
-      `invalid --objective '${text}': give a scalar key, '-#loss' to minimise or '#acc' to maximise`
-    );
-  }
-  const minimize = match[1] === '-';
-  return { key: match[2], minimize, text: `${minimize ? '-' : ''}#${match[2]}` };
 }
 
 function checkCount(option: string, value: number | undefined): void {
