@@ -36,6 +36,7 @@ import {
 
 interface IRunsOptions {
   limit?: string;
+  all?: boolean;
   status: string[];
   notebook?: string;
   label?: string;
@@ -47,11 +48,15 @@ interface IRunsOptions {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** Runs the human listing shows without --limit or --all: the latest, as Guild does. */
+const DEFAULT_LIST_LIMIT = 20;
+
 export function addInspectCommands(program: Command): void {
   program
     .command('runs')
     .description('list runs, latest first, trials under their batch (from the runs index)')
-    .option('-n, --limit <count>', 'show at most this many runs')
+    .option('-n, --limit <count>', `show at most this many runs (default: ${DEFAULT_LIST_LIMIT})`)
+    .option('-a, --all', 'show every run (--json always lists every match)')
     .option(
       '--status <status>',
       'only runs with this status (repeatable, or a comma list)',
@@ -161,9 +166,13 @@ function printRunList(opts: IRunsOptions): void {
   if (opts.sort !== undefined && index.numRows > 0) {
     rows = sortRows(index, rows, parseSort(index, opts.sort));
   }
-  if (limit !== undefined) {
-    rows = rows.slice(0, limit);
+  if (opts.all && limit !== undefined) {
+    throw new UserError('give --limit or --all, not both');
   }
+  // --json is for programs: every match unless --limit says otherwise.
+  const shown = limit ?? (opts.all || opts.json ? rows.length : DEFAULT_LIST_LIMIT);
+  const hidden = Math.max(0, rows.length - shown);
+  rows = rows.slice(0, shown);
   if (opts.json) {
     printJson(rows.map(row => runRecord(index, row)).filter(m => m !== null));
     return;
@@ -213,6 +222,11 @@ function printRunList(opts: IRunsOptions): void {
     return cells;
   });
   process.stdout.write(`${table(lines)}\n`);
+  if (hidden > 0 && limit === undefined) {
+    process.stderr.write(
+      `${hidden} more ${hidden === 1 ? 'run' : 'runs'} not shown (nbx runs --all, or -n N)\n`
+    );
+  }
 }
 
 /** A row of the listing; a trial shown under its batch says which trial it is. */
