@@ -141,7 +141,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   const command = argv[2];
   const wanted = COMMAND_MODULE[command ?? ''];
-  const program = await buildProgram(wanted ? [wanted] : undefined);
+  // The version needs no command module; help, errors and suggestions need them all.
+  const version = argv.length === 3 && (command === '-V' || command === '--version');
+  const program = await buildProgram(version ? [] : wanted ? [wanted] : undefined);
   if (command === undefined) {
     program.outputHelp();
     return;
