@@ -44,7 +44,13 @@ export interface IScannedRun {
 /** Why a meta.json cannot be used, for an error from opening or stat'ing it. */
 export function problemOf(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no meta.json' : `cannot read meta.json (${code ?? String(err)})`;
+  if (code === 'ENOENT') {
+    return 'no meta.json';
+  }
+  // A run's record is a file of its own: a link could list anything as a run.
+  return code === 'ELOOP'
+    ? 'meta.json is a symbolic link'
+    : `cannot read meta.json (${code ?? String(err)})`;
 }
 
 /**
@@ -77,7 +83,10 @@ export function scanRunDirs(root: string, stat = true): IScannedRun[] {
     };
     if (stat) {
       try {
-        const st = fs.statSync(run.metaPath);
+        const st = fs.lstatSync(run.metaPath);
+        if (st.isSymbolicLink()) {
+          throw Object.assign(new Error('symbolic link'), { code: 'ELOOP' });
+        }
         run.stat = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
       } catch (err) {
         if (!isRunDir(dir + path.sep + name, err)) {
@@ -119,7 +128,7 @@ export interface IMetaFile {
  * the version read, even if the file is replaced meanwhile).
  */
 export function readMetaFile(file: string): IMetaFile {
-  const fd = fs.openSync(file, 'r');
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     const st = fs.fstatSync(fd);
     // One buffer for all reads: 10,000s of fresh buffers would keep the GC busy.

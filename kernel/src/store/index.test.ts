@@ -294,6 +294,23 @@ test('a meta.json edited, truncated, garbled or deleted in place shows at the ne
   assert.equal(fixed.index.value(fixed.index.rowOf(runs[4].id), 'label'), 'also by hand');
 });
 
+test('a meta.json that is a symbolic link is skipped, cold and warm', () => {
+  const root = tempRoot();
+  const runs = [0, 1].map(i => run(root, i, { label: `run ${i}` }));
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-outside-'));
+  const elsewhere = path.join(outside, 'meta.json');
+  fs.copyFileSync(runs[1].metaPath, elsewhere);
+  fs.rmSync(runs[1].metaPath);
+  fs.symlinkSync(elsewhere, runs[1].metaPath);
+  const why = `skipping run ${runs[1].path}: meta.json is a symbolic link`;
+  for (const cache of [false, true, true]) {
+    const { index, warnings } = load(root, { cache });
+    assert.deepEqual(column(index, 'id'), [runs[0].id]);
+    assert.deepEqual(warnings, [why]);
+  }
+  fs.rmSync(outside, { recursive: true, force: true });
+});
+
 test('a missing, corrupt or truncated cache is rebuilt silently', () => {
   const root = tempRoot();
   run(root, 0, { flags: { lr: 0.1 } });
