@@ -17,10 +17,9 @@
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { errorMessage, UserError } from '../errors';
-import { jupyterDataPaths, PACKAGE_ROOT } from '../protocol/kernelspec';
+import { jupyterDataPaths, PACKAGE_ROOT, userDataDir } from '../protocol/kernelspec';
 import { tslabReadsShorthand } from '../protocol/tslab';
 import { SERVICE_KERNEL_NAME, SERVICE_MAIN, writeServiceKernelspec } from '../service/install';
 
@@ -68,17 +67,6 @@ function labextensionName(): string {
     );
   }
   return packageInfo(LABEXTENSION_SOURCE).name;
-}
-
-/** Jupyter's per-user data directory, as jupyter_core computes it. */
-export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.JUPYTER_DATA_DIR) {
-    return path.resolve(env.JUPYTER_DATA_DIR);
-  }
-  if (process.platform === 'darwin') {
-    return path.join(os.homedir(), 'Library', 'Jupyter');
-  }
-  return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'jupyter');
 }
 
 /** Runs `python -c code` and returns its trimmed stdout; a UserError when it cannot. */

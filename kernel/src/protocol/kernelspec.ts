@@ -38,6 +38,17 @@ export interface IDiscoveryOptions {
 /** Where nbx itself is installed: the package root. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** Jupyter's per-user data directory, as jupyter_core computes it. */
+export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.JUPYTER_DATA_DIR) {
+    return path.resolve(env.JUPYTER_DATA_DIR);
+  }
+  if (process.platform === 'darwin') {
+    return path.join(os.homedir(), 'Library', 'Jupyter');
+  }
+  return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'jupyter');
+}
+
 /** The `share/jupyter` directories searched, in priority order, without duplicates. */
 export function jupyterDataPaths(options: IDiscoveryOptions = {}): string[] {
   const env = options.env ?? process.env;
@@ -47,7 +58,7 @@ export function jupyterDataPaths(options: IDiscoveryOptions = {}): string[] {
       dirs.push(p);
     }
   }
-  dirs.push(env.JUPYTER_DATA_DIR ?? path.join(os.homedir(), '.local', 'share', 'jupyter'));
+  dirs.push(userDataDir(env));
   for (const prefix of [env.VIRTUAL_ENV, env.CONDA_PREFIX]) {
     if (prefix) {
       dirs.push(path.join(prefix, 'share', 'jupyter'));

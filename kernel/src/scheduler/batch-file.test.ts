@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { UserError } from '../errors';
 import type { IFlagDef } from '../notebook/flags';
 import { parseAssignments } from '../notebook/flags';
-import { expandTrials, previewTrials, type IExpandOptions } from './batch';
+import { expandTrials, type IExpandOptions } from './batch';
+import { previewTrials } from './batch-preview';
 import { parseCsv } from './batch-csv';
 
 const flag = flagDef;

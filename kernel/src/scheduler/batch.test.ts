@@ -6,7 +6,8 @@ import { UserError } from '../errors';
 import type { IFlagDef } from '../notebook/flags';
 import { parseAssignments } from '../notebook/flags';
 import type { JSONValue } from '../notebook/nbformat';
-import { MAX_TRIALS, expandTrials, previewTrials, type IExpandOptions } from './batch';
+import { MAX_TRIALS, expandTrials, type IExpandOptions } from './batch';
+import { previewTrials } from './batch-preview';
 
 const flag = flagDef;
 

@@ -33,7 +33,6 @@ import { MAX_SEED, SeededRandom, randomSeed } from './random';
 export type { Distribution, FlagDomain } from './batch-syntax';
 export { MAX_SEQUENCE_VALUES, SWEEP_FUNCTIONS, parseFlagDomain } from './batch-syntax';
 export { readBatchFile } from './batch-file';
-export { previewTrials } from './batch-preview';
 
 /** The kinds of batch `expandTrials` makes. */
 export type BatchKind = 'single' | 'grid' | 'random' | 'file';

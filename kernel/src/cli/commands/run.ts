@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { Option, type Command } from 'commander';
-import { previewTrials } from '../../scheduler/batch';
+import { previewTrials } from '../../scheduler/batch-preview';
 import { createBatch, planBatch, type IBatchRequest } from '../../scheduler/batch-run';
 import {
   createRunDir,
