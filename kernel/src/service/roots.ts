@@ -10,6 +10,7 @@
  * directory (`$JUPYTER_CONFIG_DIR`, else `~/.jupyter`). The file is read at every request
  * that names a root, so a root set in the Settings Editor is served at once.
  */
+import JSON5 from 'json5';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -41,7 +42,9 @@ export function settingsRoots(cwd: string, env: NodeJS.ProcessEnv): string[] {
   let settings: unknown;
   try {
     const text = fs.readFileSync(path.join(userSettingsDir(env), SETTINGS_FILE), 'utf8');
-    settings = JSON.parse(withoutComments(text));
+    // JupyterLab saves settings as the person wrote them (comments, trailing commas) and
+    // reads them with json5: so does the service.
+    settings = JSON5.parse(text);
   } catch {
     return [];
   }
@@ -79,34 +82,4 @@ export function servedRoot(given: string, cwd: string, env: NodeJS.ProcessEnv): 
     `the nbx service does not serve runs root ${root}: it serves ${[...new Set(served)].join(', ')} ` +
       '(set runsRoot or otherRunsRoots in the nbx settings)'
   );
-}
-
-/**
- * JSON text with `//` and `/* *\/` comments and trailing commas removed (JupyterLab saves
- * settings as the person wrote them, comments included). Strings are left as they are.
- */
-export function withoutComments(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') {
-        j += text[j] === '\\' ? 2 : 1;
-      }
-      out += text.slice(i, j + 1);
-      i = j;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') {
-        i++;
-      }
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 1;
-    } else if (c !== ',' || !/^\s*[}\]]/.test(text.slice(i + 1))) {
-      out += c;
-    }
-  }
-  return out;
 }
