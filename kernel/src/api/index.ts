@@ -24,12 +24,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import type { ISweepOptions, SweepFlagValue } from './sweep-args';
 import type { Sweep } from './sweep';
 import { apiScalarLogName, scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 
-export type { JSONValue } from '../notebook/nbformat';
+export type { JSONValue } from '../base/json';
 export type { ISweepOptions, SweepFlagValue } from './sweep-args';
 export type { ISweepStatus, ISweepTrialStatus, Sweep } from './sweep';
 export type { ISweepColumn, ISweepTable, SweepCell, SweepRow } from './sweep-table';

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import type { IFlagDef } from '../notebook/flags';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { parseAssignments } from '../notebook/flags-values';
 import { parseFlagDomain, type FlagDomain } from '../scheduler/batch-syntax';
 import {

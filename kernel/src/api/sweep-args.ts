@@ -16,7 +16,7 @@
  *   one literal value (quoted, so `'[a,b]'` stays a string).
  * - Numbers, booleans and null are one value each.
  */
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 
 /** A flag's value in `nbx.sweep`: one value, or an array of values to sweep over. */
 export type SweepFlagValue = JSONValue | JSONValue[];

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import {
   FINAL_STATUSES,
   parseMeta,

@@ -15,7 +15,7 @@
  */
 import type { DataType, Vector } from 'apache-arrow';
 
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import type { ISweepState } from './sweep-state';
 
 /** A value in a sweep table: a number, a string, a boolean or null. */

@@ -4,7 +4,7 @@
  * inline colours, readable on light and dark themes) and as text (the `text/plain`
  * fallback of the same display, and what a plain Node process prints).
  */
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import type { RunStatus } from '../store/meta';
 import type { ISweepState, ITrialState } from './sweep-state';
 

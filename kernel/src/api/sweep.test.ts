@@ -10,8 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { NotebookExecutor, type IExecuteResult } from '../executor/execute';
-import type { ICodeCell, INotebook, JSONObject, Output } from '../notebook/nbformat';
-import { getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
+import type { ICodeCell, INotebook, Output } from '../notebook/nbformat';
+import type { JSONObject } from '../base/json';
+import { getKernelSpec } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 import { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
 import { listRuns, withEffectiveStatus } from '../store/runs';

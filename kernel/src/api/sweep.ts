@@ -17,11 +17,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { parseMeta, type RunMeta, type RunStatus } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { resolveRunsRoot } from '../store/root';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { NBX_CLI } from '../base/paths';
 import {
   flagAssignments,
   needsFlagTypes,
@@ -45,9 +45,6 @@ import {
 
 export type { ISweepOptions, SweepFlagValue } from './sweep-args';
 export type { ISweepColumn, ISweepTable, SweepCell, SweepRow } from './sweep-table';
-
-/** The CLI the trials are started and stopped with. */
-export const NBX_CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
 
 /** How often the trials' records are read while the sweep is watched (ms). */
 export const POLL_MS = 750;

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { code, notebook } from '../testing/fixtures';
-import { intOption, median, ms, NBX_CLI, timeCommand, VENV_BIN } from './measure';
+import { intOption, median, ms, timeCommand, VENV_BIN } from './measure';
+import { NBX_CLI } from '../base/paths';
 
 const NOTEBOOKS = {
   tslab: notebook('tslab', [code('const x: number = 41;'), code('console.log(x + 1);')]),

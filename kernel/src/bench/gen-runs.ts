@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import type { IScalarSummary, RunMeta, RunStatus } from '../store/meta';
 import { formatMeta, nbxVersion } from '../store/meta';
 import { runsDir } from '../store/root';

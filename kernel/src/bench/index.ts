@@ -16,7 +16,8 @@ import * as path from 'path';
 import { arrow } from '../store/index-arrow';
 import { indexCachePath } from '../store/index-cache';
 import { generateRuns } from './gen-runs';
-import { intOption, median, ms, NBX_CLI, timeCommand } from './measure';
+import { intOption, median, ms, timeCommand } from './measure';
+import { NBX_CLI } from '../base/paths';
 
 const TARGET_COLD_RATIO = 2;
 const TARGET_WARM_MS = 200;

@@ -23,12 +23,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { KernelClient } from '../protocol/client';
-import {
-  getKernelSpec,
-  PACKAGE_ROOT,
-  readKernelSpec,
-  type IKernelSpec
-} from '../protocol/kernelspec';
+import { getKernelSpec, readKernelSpec, type IKernelSpec } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 import { KernelManager } from '../protocol/manager';
 import { str, type Content } from '../protocol/messages';
 import { installServiceKernelspec } from '../service/install';

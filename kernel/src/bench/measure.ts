@@ -3,10 +3,9 @@
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 
 export const VENV_BIN = path.join(PACKAGE_ROOT, '.venv', 'bin');
-export const NBX_CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
 
 /** Runs a command to completion; resolves with its wall time in ms, rejects if it fails. */
 export function timeCommand(

@@ -14,7 +14,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { INotebook } from '../notebook/nbformat';
 import { code, notebook } from '../testing/fixtures';
-import { intOption, median, NBX_CLI, VENV_BIN } from './measure';
+import { intOption, median, VENV_BIN } from './measure';
+import { NBX_CLI } from '../base/paths';
 import { measureTree, type ITreeCost } from './proc-tree';
 
 const FLOOD_LINES = 300_000;

@@ -20,7 +20,8 @@ import * as path from 'path';
 import type { RunMeta } from '../store/meta';
 import { listRuns } from '../store/runs';
 import { code, notebook } from '../testing/fixtures';
-import { intOption, ms, NBX_CLI, timeCommand } from './measure';
+import { intOption, ms, timeCommand } from './measure';
+import { NBX_CLI } from '../base/paths';
 
 const TARGET_RATIO = 0.6;
 const TARGET_OVERHEAD_MS = 100;

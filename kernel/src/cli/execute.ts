@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stripVTControlCharacters } from 'util';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import type { KernelManager } from '../protocol/manager';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
 import { parseObjective } from '../scheduler/objective';

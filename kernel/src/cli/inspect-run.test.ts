@@ -13,7 +13,7 @@ import { RunDir } from '../store/run-dir';
 import type { IRunFile } from '../store/run-files';
 import { code, nbx, nbxAsync, notebook, waitFor, writeNotebook } from '../testing/fixtures';
 import { assertOneLine, cliProject, readMeta, runIds } from '../testing/cli-project';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 
 const WRITER = notebook('python3', [
   code('base = 0.5', ['parameters']),

@@ -18,8 +18,9 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, UserError } from '../errors';
-import { jupyterDataPaths, PACKAGE_ROOT, userDataDir } from '../protocol/kernelspec';
+import { errorMessage, UserError } from '../base/errors';
+import { jupyterDataPaths, userDataDir } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 import { tslabReadsShorthand } from '../protocol/tslab';
 import { SERVICE_KERNEL_NAME, SERVICE_MAIN, writeServiceKernelspec } from '../service/install';
 

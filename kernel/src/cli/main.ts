@@ -7,7 +7,7 @@
  * bad usage (1 is a run that failed); anything else is a bug and prints its stack.
  */
 import { Command, CommanderError } from 'commander';
-import { isDiskFull, UserError } from '../errors';
+import { isDiskFull, UserError } from '../base/errors';
 import { nbxVersion } from '../store/meta';
 type Registrar = (program: Command) => void;
 

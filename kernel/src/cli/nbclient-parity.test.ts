@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseNotebook } from '../notebook/io';
 import type { ICodeCell, IErrorOutput, INotebook } from '../notebook/nbformat';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 import { code, nbx, notebook, writeNotebook, type KernelName } from '../testing/fixtures';
 import { cliProject, readMeta, runIds, streamText } from '../testing/cli-project';
 

@@ -10,7 +10,7 @@
  *   trial 3/20 3c4d5e6f running lr=0.01 layers=4 gpus=1
  *   trial 3/20 3c4d5e6f completed 12.3s loss=0.042
  */
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { parseObjective, type IObjective } from '../scheduler/objective';
 import type { ITrialEvent } from '../scheduler/queue';
 import type { RunMeta } from '../store/meta';

@@ -10,17 +10,16 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import type { KernelManager } from '../protocol/manager';
-import { delay } from '../protocol/manager';
+import { delay } from '../base/async';
 import { str, type IMessage } from '../protocol/messages';
 import {
   cellTags,
   sourceText,
   type ICodeCell,
   type IErrorOutput,
-  type INotebook,
-  type JSONObject,
-  type JSONValue
+  type INotebook
 } from '../notebook/nbformat';
+import { type JSONObject, type JSONValue } from '../base/json';
 import { OutputReducer, type OutputChange } from './outputs';
 
 export interface IExecuteOptions {

@@ -9,7 +9,7 @@
  * is the one for it, and applies the entries in order: {@link readExecutedNotebook}.
  */
 import * as fs from 'fs';
-import type { JSONObject, JSONValue } from '../notebook/nbformat';
+import type { JSONObject, JSONValue } from '../base/json';
 
 /** The first line of a journal: the notebook file it applies to. */
 export interface IJournalHeader {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { ICodeCell, JSONObject, Output } from '../notebook/nbformat';
+import type { ICodeCell, Output } from '../notebook/nbformat';
+import type { JSONObject } from '../base/json';
 import { IIopubMessage, OutputReducer, resolveOverwrites } from './outputs';
 
 function codeCell(): ICodeCell {

@@ -23,11 +23,10 @@ import type {
   IErrorOutput,
   IExecuteResultOutput,
   IStreamOutput,
-  JSONObject,
-  JSONValue,
   MultilineString,
   Output
 } from '../notebook/nbformat';
+import type { JSONObject, JSONValue } from '../base/json';
 
 /** The part of an iopub message the reducer reads. */
 export interface IIopubMessage {

@@ -22,7 +22,8 @@
  */
 import * as fs from 'fs';
 import { writeNotebookChunked } from '../notebook/io';
-import type { ICodeCell, INotebook, JSONObject } from '../notebook/nbformat';
+import type { ICodeCell, INotebook } from '../notebook/nbformat';
+import type { JSONObject } from '../base/json';
 import { shallowCopy } from '../notebook/pyjson';
 import type { CellChange } from './execute';
 import { journalHeader, type IJournalEntry } from './journal';

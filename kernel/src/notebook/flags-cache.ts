@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomicSync } from './atomic';
+import { writeFileAtomicSync } from '../base/atomic-write';
 import { findFlagsCell } from './flags-cell';
 import type { FlagLanguage, IFlagDef } from './flags-types';
 import { sourceText, type INotebook } from './nbformat';

@@ -2,9 +2,10 @@
  * Which cell holds a notebook's flags, which language it is in, and what it declares.
  */
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { cellTags, sourceText } from './nbformat';
-import type { INotebook, JSONValue } from './nbformat';
+import type { INotebook } from './nbformat';
+import type { JSONValue } from '../base/json';
 import { scanPythonCell } from './flags-python';
 import type { FlagLanguage, ICellScan } from './flags-types';
 import { typeScriptFlags } from './flags-lazy';

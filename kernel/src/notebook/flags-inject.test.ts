@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { code } from '../testing/fixtures';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { parseNotebook, serializeNotebook } from './io';
-import type { Cell, INotebook, JSONValue } from './nbformat';
+import type { Cell, INotebook } from './nbformat';
+import type { JSONValue } from '../base/json';
 import { sourceText } from './nbformat';
 import { injectFlags, injectFlagsDetailed, parseFlags } from './flags';
 import type { FlagLanguage } from './flags';

@@ -3,8 +3,9 @@
  * rewriting each literal in place (only the literal's text changes).
  */
 
-import { UserError } from '../errors';
-import type { ICodeCell, INotebook, JSONObject, JSONValue } from './nbformat';
+import { UserError } from '../base/errors';
+import type { ICodeCell, INotebook } from './nbformat';
+import type { JSONObject, JSONValue } from '../base/json';
 import { dumpPythonJson, parseJson, splitLinesPython } from './pyjson';
 import { flagsCellLabel, scanFlagsCell } from './flags-cell';
 import { isPythonName, renderPythonValue } from './flags-python';

@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { serializeNotebook } from './io';
-import type { Cell, INotebook, JSONObject, JSONValue } from './nbformat';
+import type { Cell, INotebook } from './nbformat';
+import type { JSONObject, JSONValue } from '../base/json';
 import {
   injectFlags,
   notebookLanguage,

@@ -3,7 +3,7 @@
  * of the literal they replace.
  */
 
-import type { JSONValue } from './nbformat';
+import type { JSONValue } from '../base/json';
 import { pythonFloatRepr } from './pyjson';
 import type { ILiteral } from './flags-types';
 

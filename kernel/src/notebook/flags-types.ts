@@ -3,7 +3,7 @@
  * located literals that injection rewrites in place.
  */
 
-import type { JSONValue } from './nbformat';
+import type { JSONValue } from '../base/json';
 
 /** The type of a flag, taken from its literal default. `null` means "infer from the value". */
 export type FlagType = 'number' | 'string' | 'boolean' | 'list' | 'null';

@@ -6,7 +6,7 @@
 
 import * as ts from 'typescript';
 
-import type { JSONValue } from './nbformat';
+import type { JSONValue } from '../base/json';
 import type {
   DeclaredName,
   FlagLanguage,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
-import type { JSONValue } from './nbformat';
+import { UserError } from '../base/errors';
+import type { JSONValue } from '../base/json';
 import {
   coerceFlagValue,
   flagDefaults,

@@ -2,9 +2,9 @@
  * Flag values from the command line: `NAME=VALUE` arguments, coerced to the flags' types.
  */
 
-import { UserError } from '../errors';
-import { setOwn } from '../own';
-import type { JSONValue } from './nbformat';
+import { UserError } from '../base/errors';
+import { setOwn } from '../base/own';
+import type { JSONValue } from '../base/json';
 import type { FlagType, IFlagDef } from './flags-types';
 
 const ASSIGNMENT_NAME = /^[\p{L}_$][\p{L}\p{N}_$]*$/u;

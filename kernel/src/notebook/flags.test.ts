@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { code } from '../testing/fixtures';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
-import type { Cell, INotebook, JSONValue } from './nbformat';
+import { UserError } from '../base/errors';
+import type { Cell, INotebook } from './nbformat';
+import type { JSONValue } from '../base/json';
 import { findFlagsCell, notebookLanguage, parseFlags } from './flags';
 import type { FlagLanguage, IFlagDef } from './flags';
 

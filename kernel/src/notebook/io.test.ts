@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import {
   parseNotebook,
   readNotebook,
@@ -13,7 +13,8 @@ import {
   writeNotebookAtomic,
   writeNotebookAtomicAsync
 } from './io';
-import type { ICodeCell, INotebook, JSONObject } from './nbformat';
+import type { ICodeCell, INotebook } from './nbformat';
+import type { JSONObject } from '../base/json';
 
 /** Fixtures stay in the source tree: kernel/lib/notebook -> kernel/src/notebook/fixtures. */
 const FIXTURES = path.resolve(__dirname, '../../src/notebook/fixtures');

@@ -8,14 +8,15 @@
 
 import * as fs from 'node:fs';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import {
   writeChunksAtomic,
   writeFileAtomic,
   writeFileAtomicSync,
   type IWrittenFile
-} from './atomic';
-import type { Cell, INotebook, JSONObject, JSONValue } from './nbformat';
+} from '../base/atomic-write';
+import type { Cell, INotebook } from './nbformat';
+import type { JSONObject, JSONValue } from '../base/json';
 import {
   dumpPythonJsonChunks,
   JsonSyntaxError,

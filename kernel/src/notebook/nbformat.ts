@@ -5,13 +5,10 @@
  * these types and written back is byte-for-byte what JupyterLab would save
  * (given the same key order and indentation, see `serializeNotebook`).
  */
+import type { JSONObject, JSONValue } from '../base/json';
 
 /** Multiline strings may be stored as one string or as a list of lines. */
 export type MultilineString = string | string[];
-
-export type JSONValue =
-  string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
-export type JSONObject = { [key: string]: JSONValue };
 
 /** MIME bundle: `text/plain` etc. mapped to their (multiline) data. */
 export type MimeBundle = { [mime: string]: JSONValue };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import type { JSONValue } from './nbformat';
+import type { JSONValue } from '../base/json';
 import {
   dumpPythonJson,
   JsonSyntaxError,

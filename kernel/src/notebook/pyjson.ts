@@ -12,7 +12,7 @@
  *   Copies of the parsed objects (e.g. `structuredClone`) lose that memory.
  */
 
-import type { JSONObject, JSONValue } from './nbformat';
+import type { JSONObject, JSONValue } from '../base/json';
 
 /** A JSON object or array: what holds a member while dumping. */
 export type Container = JSONObject | JSONValue[];

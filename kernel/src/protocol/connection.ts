@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { diskFullOr } from '../errors';
+import { diskFullOr } from '../base/errors';
 
 export interface IConnectionInfo {
   transport: 'tcp';

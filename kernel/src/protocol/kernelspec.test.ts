@@ -7,17 +7,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { tempDir } from '../testing/fixtures';
 import {
   findKernelSpecs,
   getKernelSpec,
   jupyterDataPaths,
   kernelCommand,
-  PACKAGE_ROOT,
   readKernelSpec,
   type IKernelSpec
 } from './kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 
 /** Writes `<dataDir>/kernels/<name>/kernel.json` (a string is written as is). */
 function writeSpec(dataDir: string, name: string, json: unknown): string {

@@ -10,7 +10,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
+import { PACKAGE_ROOT } from '../base/paths';
 
 export interface IKernelSpec {
   /** Directory name: what notebooks refer to in `metadata.kernelspec.name`. */
@@ -34,9 +35,6 @@ export interface IDiscoveryOptions {
   /** Where to look for a project `.venv` (the notebook's directory, usually). */
   cwd?: string;
 }
-
-/** Where nbx itself is installed: the package root. */
-export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Jupyter's per-user data directory, as jupyter_core computes it. */
 export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {

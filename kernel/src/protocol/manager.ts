@@ -3,6 +3,7 @@
  * interrupt and shutdown. This is what the executor drives.
  */
 import * as fs from 'fs';
+import { delay } from '../base/async';
 import { KernelClient } from './client';
 import { newConnectionInfo, writeConnectionFile, type IConnectionInfo } from './connection';
 import { ipythonHistoryArguments, kernelCommand, type IKernelSpec } from './kernelspec';
@@ -252,15 +253,7 @@ function portTaken(output: number | 'ignore' | undefined, from: number | null): 
   }
 }
 
-/**
- * Resolves after `ms`. The timer does not keep the process alive: delays here
- * bound waits on sockets and processes, which keep it alive while they matter.
- */
 function formatSecondsShort(ms: number): string {
   const s = ms / 1000;
   return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms).unref());
 }

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { PACKAGE_ROOT } from './kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 import { PROTOCOL_VERSION, type Content } from './messages';
 
 /** Printed (on stdout) for every `execute_request`: the service kernel runs no code. */

@@ -15,12 +15,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { UserError, errorMessage } from '../errors';
+import { UserError, errorMessage } from '../base/errors';
 import { checkFlagValue, coerceFlagValue, inferValue, resolveFlagValues } from '../notebook/flags';
 import type { IFlagDef } from '../notebook/flags';
 import { typeOfValue } from '../notebook/flags-values';
-import type { JSONValue } from '../notebook/nbformat';
-import { setOwn } from '../own';
+import type { JSONValue } from '../base/json';
+import { setOwn } from '../base/own';
 import { CsvSyntaxError, parseCsv } from './batch-csv';
 
 /** How names and values of a batch file are checked. */

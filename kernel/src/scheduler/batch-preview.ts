@@ -3,7 +3,7 @@
  * flags, under a line saying what kind of batch it is.
  */
 
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import type { IBatchPlan } from './batch';
 
 function plural(count: number, word: string): string {

@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { notebookLanguage } from '../notebook/flags';
 import { parseFlagsCached, writeFlagsCache } from '../notebook/flags-cache';
 import type { IRunBatch, RunMeta } from '../store/meta';

@@ -27,10 +27,10 @@
  * default, or a forced flag).
  */
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { checkFlagValue, coerceFlagValue, inferValue } from '../notebook/flags';
 import type { IFlagDef } from '../notebook/flags';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 
 /** A distribution a random search samples a flag's value from. */
 export type Distribution =

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { flagDef } from '../testing/fixtures';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import type { IFlagDef } from '../notebook/flags';
 import { parseAssignments } from '../notebook/flags';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { MAX_TRIALS, expandTrials, type IExpandOptions } from './batch';
 import { previewTrials } from './batch-preview';
 

@@ -22,10 +22,10 @@
  * so the batch can record it.
  */
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import type { IFlagDef } from '../notebook/flags';
-import type { JSONValue } from '../notebook/nbformat';
-import { setOwn } from '../own';
+import type { JSONValue } from '../base/json';
+import { setOwn } from '../base/own';
 import { readBatchFile, unknownFlagError } from './batch-file';
 import { parseFlagDomain, type Distribution, type FlagDomain } from './batch-syntax';
 import { MAX_SEED, SeededRandom, randomSeed } from './random';

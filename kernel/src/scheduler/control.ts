@@ -2,10 +2,9 @@
  * Controlling runs from outside their runner: start one (or a batch) detached, stop one.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { spawn } from 'child_process';
-import { UserError } from '../errors';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { UserError } from '../base/errors';
+import { NBX_CLI } from '../base/paths';
 import { FINAL_STATUSES, type RunMeta } from '../store/meta';
 import { isProcessAlive } from '../store/process';
 import { RunDir } from '../store/run-dir';
@@ -20,11 +19,11 @@ import { requestStop, STOP_ONE_SIGNAL } from './stop-requests';
 function spawnDetached(run: RunDir, command: '_runner' | '_batch'): number {
   const out = fs.openSync(run.kernelLogPath, 'a');
   try {
-    const child = spawn(
-      process.execPath,
-      [path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js'), command, run.path],
-      { detached: true, stdio: ['ignore', out, out], cwd: run.path }
-    );
+    const child = spawn(process.execPath, [NBX_CLI, command, run.path], {
+      detached: true,
+      stdio: ['ignore', out, out],
+      cwd: run.path
+    });
     child.on('error', err => {
       run.updateMeta(m => ({ ...m, status: 'error', error: `could not start: ${err.message}` }));
     });

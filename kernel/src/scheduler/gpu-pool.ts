@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { withFileLock } from '../store/lock';
 import { isProcessAlive, processStartToken } from '../store/process';
 

@@ -2,7 +2,7 @@
  * A sweep's objective (`--objective`): which scalar ranks the trials, and which way. Kept
  * apart from the batch runner so that listing and showing runs need not load it.
  */
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 
 /** An objective: the scalar key, and whether lower is better. */
 export interface IObjective {

@@ -12,9 +12,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { diskFullOr, UserError } from '../errors';
+import { diskFullOr, UserError } from '../base/errors';
 import { readNotebook, serializeNotebook, writeNotebookAtomic } from '../notebook/io';
-import type { INotebook, JSONValue } from '../notebook/nbformat';
+import type { INotebook } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import {
   checkFlagValue,
   flagDefaults,

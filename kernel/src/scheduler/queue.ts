@@ -13,7 +13,7 @@
  * the process is killed its trials read `terminated` too.
  */
 import * as os from 'os';
-import { errorMessage } from '../errors';
+import { errorMessage } from '../base/errors';
 import type { RunMeta, RunStatus } from '../store/meta';
 import { processStartToken } from '../store/process';
 import { RunDir } from '../store/run-dir';

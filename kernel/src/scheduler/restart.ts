@@ -5,7 +5,7 @@
  * `rerunRequest` makes the request of a NEW run from an old run's snapshot and flags.
  */
 import * as path from 'path';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { readNotebook, writeNotebookAtomic } from '../notebook/io';
 import {
   injectFlags,

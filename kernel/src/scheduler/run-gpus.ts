@@ -6,7 +6,7 @@
  * process, so a waiting run whose process died reads `terminated`), and a stop ends the
  * wait.
  */
-import { errorMessage } from '../errors';
+import { errorMessage } from '../base/errors';
 import type { RunMeta } from '../store/meta';
 import { processStartToken } from '../store/process';
 import type { RunDir } from '../store/run-dir';

@@ -9,12 +9,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stripVTControlCharacters } from 'util';
-import { diskFullOr, errorMessage, isDiskFull } from '../errors';
+import { diskFullOr, errorMessage, isDiskFull } from '../base/errors';
 import { NotebookExecutor, type IExecuteResult, type IProgress } from '../executor/execute';
 import { NotebookPersister } from '../executor/persist';
 import { readNotebook } from '../notebook/io';
 import type { INotebook } from '../notebook/nbformat';
-import { getKernelSpec, PACKAGE_ROOT } from '../protocol/kernelspec';
+import { getKernelSpec } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 
 /** Holds the `nbx` command (a shim running kernel/bin/nbx.js). */
 const NBX_BIN_PATH = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path');

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 import { SERVICE_KERNEL_NAME, SERVICE_MAIN } from './install';
 
 const VENV = path.join(PACKAGE_ROOT, '.venv');

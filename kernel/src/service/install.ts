@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 
 /** The kernelspec's name (its directory). */
 export const SERVICE_KERNEL_NAME = 'nbx-service';

@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { readExecutedNotebook } from '../executor/journal';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { packageVersion } from '../protocol/server-info';
 import { arrow } from '../store/index-arrow';
 import { loadRunsIndex, type RunsIndex } from '../store/index';

@@ -7,11 +7,13 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { notebookLanguage, parseAssignments, parseFlags, type IFlagDef } from '../notebook/flags';
 import { parseNotebook, readNotebook, serializeNotebook } from '../notebook/io';
-import type { INotebook, JSONValue } from '../notebook/nbformat';
-import { getKernelSpec, PACKAGE_ROOT, runKernelSpecs } from '../protocol/kernelspec';
+import type { INotebook } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
+import { getKernelSpec, runKernelSpecs } from '../protocol/kernelspec';
+import { NBX_CLI } from '../base/paths';
 import { expandTrials, parseFlagDomain, type BatchKind, type IBatchPlan } from '../scheduler/batch';
 import { unknownFlagError } from '../scheduler/batch-file';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
@@ -372,9 +374,6 @@ interface IRunOptions extends ISweepOptions {
 /** How long `nbx run --detach` may take to create a sweep and return. */
 const SWEEP_START_TIMEOUT_MS = 120_000;
 
-/** The CLI the service starts sweeps with. */
-export const NBX_BIN = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
-
 /**
  * Starts a sweep as the CLI does, by running it: `node kernel/bin/nbx.js run NOTEBOOK
  * NAME=VALUE... --detach --json [--parallel N] [--max-trials N] [--seed N] [--gpus L |
@@ -391,7 +390,7 @@ async function startSweep(
   flags: string[],
   o: IRunOptions
 ): Promise<IMethodResult> {
-  const args = [NBX_BIN, 'run', notebook, ...flags, '--detach', '--json', ...cliOptions(o)];
+  const args = [NBX_CLI, 'run', notebook, ...flags, '--detach', '--json', ...cliOptions(o)];
   let tempDir: string | null = null;
   try {
     if (content !== undefined) {

@@ -2,7 +2,7 @@
  * Service methods that change runs: label, tags, stop, delete.
  */
 import * as fs from 'fs';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { stopRun } from '../scheduler/control';
 import type { RunMeta, RunStatus } from '../store/meta';
 import { isValidRunId, RunDir } from '../store/run-dir';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { readKernelSpec } from '../protocol/kernelspec';
 import { tempDir } from '../testing/fixtures';
 import { installServiceKernelspec, SERVICE_MAIN } from './install';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import {
   Dispatcher,
   oneLine,

@@ -7,7 +7,7 @@
  * a one-line error. The service also pushes events, e.g.
  * `{ event: 'runs-changed', root, ids }`.
  */
-import { errorMessage, UserError } from '../errors';
+import { errorMessage, UserError } from '../base/errors';
 import type { BinaryBuffer } from '../protocol/server';
 import { isObject, ParamError, type Params } from './params';
 

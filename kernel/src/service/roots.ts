@@ -14,7 +14,7 @@ import JSON5 from 'json5';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { resolveRunsRoot } from '../store/root';
 
 /** Where JupyterLab keeps the settings of `nbx:plugin`, under its user settings directory. */

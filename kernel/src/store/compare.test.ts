@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import {
   compareArrow,
   compareCsv,

@@ -8,8 +8,8 @@
  * wildcards after a sigil: `=*` (every flag), `#*` (every last value), `#sys/*`, `#*:min`.
  * The run id always comes first.
  */
-import { UserError } from '../errors';
-import type { JSONValue } from '../notebook/nbformat';
+import { UserError } from '../base/errors';
+import type { JSONValue } from '../base/json';
 import type { RunsIndex } from './index';
 import type { Table } from './index-arrow';
 import type { CellValue, ColumnKind } from './index-columns';

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { atomicTempPath } from '../notebook/atomic';
+import { atomicTempPath } from '../base/atomic-write';
 import { arrow, type Table } from './index-arrow';
 import {
   HIDDEN,

@@ -8,7 +8,7 @@
  */
 import { isAscii } from 'node:buffer';
 
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { arrow, type DataType, type Vector } from './index-arrow';
 
 /**

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { isRunStatus, parseMeta, type RunMeta } from './meta';
 
 /** What the index takes from a run record. */

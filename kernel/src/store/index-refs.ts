@@ -3,7 +3,7 @@
  * latest-first list) or a range of them (`1:5`) is looked up in the index without reading
  * any meta.json; anything else goes through `resolveRunRef` (full id, unique prefix).
  */
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import type { RunsIndex } from './index';
 import { resolveRunRef } from './runs';
 

@@ -4,7 +4,7 @@
  * companion hidden column `_kind<column>` (Int8) keeps what each value was, so the
  * values can be restored exactly and the column retyped when the odd run goes away.
  */
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { arrow, type Vector } from './index-arrow';
 import { mergeKinds, valueKind, type CellValue, type ColumnKind } from './index-columns';
 

@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import { arrow, type Table, type Vector } from './index-arrow';
 import { HIDDEN, IndexBuilder, sameStat, type IMetaStat, type ISkippedRun } from './index-build';
 import {

@@ -6,7 +6,7 @@
  * `staleMs` is taken over, since its holder must have died mid-update.
  */
 import * as fs from 'fs';
-import { diskFullOr } from '../errors';
+import { diskFullOr } from '../base/errors';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { UserError } from '../errors';
-import type { JSONValue } from '../notebook/nbformat';
+import { UserError } from '../base/errors';
+import type { JSONValue } from '../base/json';
 
 /**
  * Where a run is in its life: `staged` (created, waits to be started by hand), `queued`

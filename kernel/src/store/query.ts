@@ -12,7 +12,7 @@
  * `contains` on text is a case-insensitive substring test; text that holds a number
  * (mixed-type flags) compares numerically with a number.
  */
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import type { RunsIndex } from './index';
 import { isCoreColumn, type CellValue, type ColumnKind } from './index-columns';
 import { QuerySyntaxError } from './query-lex';

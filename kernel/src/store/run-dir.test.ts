@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { createRun, isReservedRunFile, newRunId, RESERVED_RUN_FILES, RunDir } from './run-dir';
 
 function tempDir(): string {

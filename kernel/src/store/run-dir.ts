@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { diskFullOr, UserError } from '../errors';
-import { isAtomicTempName, writeFileAtomicSync } from '../notebook/atomic';
+import { diskFullOr, UserError } from '../base/errors';
+import { isAtomicTempName, writeFileAtomicSync } from '../base/atomic-write';
 import { CorruptMetaError, formatMeta, nbxVersion, parseMeta, type RunMeta } from './meta';
 import { withFileLock } from './lock';
 import { runsDir } from './root';

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import type { RunMeta } from './meta';
 import { processStartToken } from './process';
 import { newRunMeta, RunDir } from './run-dir';

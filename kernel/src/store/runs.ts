@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { CorruptMetaError, parseMeta, type RunMeta, type RunStatus } from './meta';
 import { runnerDied, settleDeadRunner } from './dead-runner';
 import { isValidRunId, RUN_FILES, RunDir } from './run-dir';

@@ -1,7 +1,7 @@
 /**
  * Tag lists of runs: `+a` adds, `-b` removes, a bare `c` adds.
  */
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 
 /** Applies tag changes to a list, keeping order and uniqueness. */
 export function applyTagChanges(tags: readonly string[], changes: readonly string[]): string[] {

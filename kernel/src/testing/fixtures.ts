@@ -6,11 +6,11 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Cell, INotebook, JSONObject, JSONValue } from '../notebook/nbformat';
+import type { Cell, INotebook } from '../notebook/nbformat';
+import type { JSONObject, JSONValue } from '../base/json';
 import type { FlagType, IFlagDef } from '../notebook/flags';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { NBX_CLI, PACKAGE_ROOT } from '../base/paths';
 
-export const CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
 export const FAKE_BIN = path.join(PACKAGE_ROOT, 'kernel', 'test', 'bin');
 
 export type KernelName = 'python3' | 'tslab';
@@ -83,7 +83,7 @@ export function nbx(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv }
 ): ICliResult {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [NBX_CLI, ...args], {
     cwd: options.cwd,
     env: options.env,
     encoding: 'utf8',
@@ -97,7 +97,7 @@ export function nbxAsync(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv }
 ): { child: ReturnType<typeof spawn>; done: Promise<ICliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [NBX_CLI, ...args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe']

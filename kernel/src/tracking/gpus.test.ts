@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { GpuInfo, NVIDIA_SMI_NOT_FOUND, parseGpuCsv, parseGpuList, queryGpus } from './gpus';
 
 /** The fake nvidia-smi, from kernel/lib/tracking. */

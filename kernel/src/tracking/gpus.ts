@@ -10,7 +10,7 @@ import { execFile } from 'child_process';
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 
 /** One GPU. Measurements the driver cannot give (`[N/A]`, `[Not Supported]`) are `null`. */
 export type GpuInfo = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import { defaultLabel, expandLabel } from './label';
 
 test('a label template expands flags and the default label', () => {

@@ -2,9 +2,9 @@
  * Run labels: the default one (the flags that differ from the notebook's
  * defaults) and `--label` templates with `${flag}` references.
  */
-import { UserError } from '../errors';
-import type { JSONValue } from '../notebook/nbformat';
-import { getOwn } from '../own';
+import { UserError } from '../base/errors';
+import type { JSONValue } from '../base/json';
+import { getOwn } from '../base/own';
 
 /** A flag value as people write it: `0.01`, `adam`, `[64,32]`, `true`. */
 export function formatFlagValue(value: JSONValue): string {

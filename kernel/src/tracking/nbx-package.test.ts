@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 import { tempDir } from '../testing/fixtures';
 import { ensureNbxResolvable, findPackageFrom, resolvesToPackage } from './nbx-package';
 

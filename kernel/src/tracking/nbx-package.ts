@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../base/paths';
 
 /** The package name notebooks import. */
 export const PACKAGE_NAME = 'nbx';

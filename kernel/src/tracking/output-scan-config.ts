@@ -2,8 +2,8 @@
  * Output-scalar settings of a notebook, `metadata.nbx.output_scalars`, and the patterns
  * they are made of (see output-scan for what the scanner does with them).
  */
-import { UserError } from '../errors';
-import type { JSONObject, JSONValue } from '../notebook/nbformat';
+import { UserError } from '../base/errors';
+import type { JSONObject, JSONValue } from '../base/json';
 
 /** Where a notebook's output-scalar settings live. */
 export const OUTPUT_SCALARS_SETTING = 'metadata.nbx.output_scalars';

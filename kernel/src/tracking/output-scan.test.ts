@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../errors';
+import { UserError } from '../base/errors';
 import {
   DEFAULT_PATTERNS,
   OutputScanner,

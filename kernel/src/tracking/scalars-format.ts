@@ -25,7 +25,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 
 /** Name of the scalars directory in a run directory (`RUN_FILES.scalars`). */
 export const SCALARS_DIR = 'scalars';

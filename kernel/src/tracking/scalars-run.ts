@@ -5,7 +5,7 @@
  * the `nbx.attr` values that go into `meta.json`.
  */
 import * as path from 'node:path';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import type { IScalarSummary } from '../store/meta';
 import { OutputScanner, type OutputScalarsConfig } from './output-scan';
 import { OUTPUT_SCALAR_LOG, scalarsDir, ScalarLogWriter } from './scalars-format';

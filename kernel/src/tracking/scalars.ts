@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { JSONValue } from '../notebook/nbformat';
+import type { JSONValue } from '../base/json';
 import type { IScalarSummary } from '../store/meta';
 import {
   CorruptScalarLogError,

@@ -3,7 +3,7 @@
  */
 import * as os from 'os';
 import type { Command } from 'commander';
-import { UserError } from '../../errors';
+import { UserError } from '../../base/errors';
 import { resolveRunRef } from '../../store/runs';
 import { applyTagChanges } from '../../store/tags';
 import { runsRootHere } from '../root';

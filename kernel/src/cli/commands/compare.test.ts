@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
-import { UserError } from '../../errors';
+import { UserError } from '../../base/errors';
 import { arrow } from '../../store/index-arrow';
 import type { IScalarSummary, RunMeta } from '../../store/meta';
 import { createRun } from '../../store/run-dir';

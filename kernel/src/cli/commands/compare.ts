@@ -3,8 +3,8 @@
  * aligned table, CSV, JSON rows or an Arrow IPC file.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../errors';
-import { writeFileAtomicSync } from '../../notebook/atomic';
+import { UserError } from '../../base/errors';
+import { writeFileAtomicSync } from '../../base/atomic-write';
 import {
   compareArrow,
   compareCsv,

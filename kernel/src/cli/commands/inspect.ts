@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import { StringDecoder } from 'string_decoder';
 import type { Command } from 'commander';
-import { UserError } from '../../errors';
+import { UserError } from '../../base/errors';
 import { settleDeadRunner } from '../../store/dead-runner';
 import { effectiveStatus, resolveRunRef } from '../../store/runs';
 import { FINAL_STATUSES, type RunMeta } from '../../store/meta';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../../base/paths';
 import { cliEnv, code, nbx, notebook, tempDir, writeNotebook } from '../../testing/fixtures';
 
 const VENV = path.join(PACKAGE_ROOT, '.venv');

@@ -3,7 +3,7 @@
  * kernelspecs and the prebuilt JupyterLab extension), after `npm install -g`.
  */
 import type { Command } from 'commander';
-import { PACKAGE_ROOT } from '../../protocol/kernelspec';
+import { PACKAGE_ROOT } from '../../base/paths';
 import { printJson, table } from '../format';
 import {
   doctorChecks,

@@ -3,7 +3,7 @@
  */
 import * as readline from 'readline';
 import type { Command } from 'commander';
-import { UserError } from '../../errors';
+import { UserError } from '../../base/errors';
 import { stopRun } from '../../scheduler/control';
 import { removeRun, resolveRunRef } from '../../store/runs';
 import type { RunMeta } from '../../store/meta';

@@ -3,7 +3,7 @@
  * (a finished run again, in its own directory), `nbx rerun` (a new run from an old one).
  */
 import type { Command } from 'commander';
-import { UserError } from '../../errors';
+import { UserError } from '../../base/errors';
 import { createRunDir, materializeRun, planRun } from '../../scheduler/prepare';
 import { prepareRestart, rerunRequest } from '../../scheduler/restart';
 import { clearStopRequest } from '../../scheduler/stop-requests';

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { diskFullOr } from '../errors';
+import { diskFullOr } from './errors';
 
 /** Options for the atomic writes. */
 export interface IAtomicWriteOptions {

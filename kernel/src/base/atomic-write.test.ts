@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { isAtomicTempName, writeFileAtomic, writeFileAtomicSync } from './atomic';
+import { isAtomicTempName, writeFileAtomic, writeFileAtomicSync } from './atomic-write';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-atomic-'));

@@ -1,0 +1,8 @@
+/** Where nbx itself is installed, and the files of it other processes are started from. */
+import * as path from 'path';
+
+/** The package root (kernel/lib/base → three levels up). */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** The `nbx` command's script: what `node` runs for a detached runner, a sweep, `nbx` itself. */
+export const NBX_CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
