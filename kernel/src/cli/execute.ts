@@ -14,7 +14,7 @@ import { runBatch } from '../scheduler/queue';
 import { executeRun, launchRunKernel } from '../scheduler/runner';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
-import { parseGpuList, resolveGpus } from '../tracking/gpus';
+import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
 import { formatNumber } from './commands/compare';
 import { formatDuration, printJson, runDuration, runJson, runSummary, shortId } from './format';
 import { TerminalProgress } from './progress';

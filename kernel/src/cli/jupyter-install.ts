@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { errorMessage, UserError } from '../base/errors';
 import { jupyterDataPaths, userDataDir } from '../protocol/kernelspec';
-import { PACKAGE_ROOT } from '../base/paths';
+import { PACKAGE_ROOT, realPath } from '../base/paths';
 import { tslabReadsShorthand } from '../protocol/tslab';
 import { SERVICE_KERNEL_NAME, SERVICE_MAIN, writeServiceKernelspec } from '../service/install';
 
@@ -361,14 +361,6 @@ function shebangPython(script: string): string | null {
   }
 }
 
-function realpath(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
 /** The first `<dataDir>/<sub>` that exists, in search order, or null. */
 function firstIn(dataPaths: string[], sub: string): string | null {
   for (const dir of dataPaths) {
@@ -388,8 +380,8 @@ function kernelProgram(argv: string[]): string {
 /** What `nbx doctor` checks, in order: this package, the PATH, the Jupyter environment. */
 export async function doctorChecks(jupyter: IJupyterPaths, env = process.env): Promise<ICheck[]> {
   const checks: ICheck[] = [];
-  const root = realpath(PACKAGE_ROOT);
-  const ownFile = (p: string): boolean => realpath(p).startsWith(`${root}${path.sep}`);
+  const root = realPath(PACKAGE_ROOT);
+  const ownFile = (p: string): boolean => realPath(p).startsWith(`${root}${path.sep}`);
   try {
     const zmq = packageInfo(path.dirname(require.resolve('zeromq/package.json')));
     await import('zeromq');
@@ -453,10 +445,10 @@ export async function doctorChecks(jupyter: IJupyterPaths, env = process.env): P
       continue;
     }
     const program = kernelProgram(argv.map(String));
-    const expected = realpath(
+    const expected = realPath(
       spec === SERVICE_KERNEL_NAME ? SERVICE_MAIN : path.join(tslabPackage().dir, 'bin', 'tslab')
     );
-    const ok = fs.existsSync(program) && realpath(program) === expected;
+    const ok = fs.existsSync(program) && realPath(program) === expected;
     checks.push({
       status: ok ? 'ok' : 'stale',
       what: `kernelspec ${spec}`,

@@ -7,7 +7,7 @@ import { parseObjective } from '../scheduler/objective';
 import type { IRunBatch, RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';
-import { formatFlagValue } from '../tracking/label';
+import { formatFlagValue } from '../scheduler/label';
 import { formatNumber } from './commands/compare';
 import { shortId, table } from './format';
 import { bestTrial, variedFlags } from './sweep-progress';

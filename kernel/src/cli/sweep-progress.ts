@@ -15,7 +15,7 @@ import { parseObjective, type IObjective } from '../scheduler/objective';
 import type { ITrialEvent } from '../scheduler/queue';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
-import { formatFlagValue } from '../tracking/label';
+import { formatFlagValue } from '../scheduler/label';
 import { formatNumber } from './commands/compare';
 import { formatDuration, runDuration, shortId } from './format';
 import { formatElapsed } from './progress';

@@ -4,7 +4,7 @@
  *
  * `<root>/gpus/<gpu>.json` exists while GPU `<gpu>` is reserved and holds who has it:
  * `{ gpu, runId, pid, pidStart, host, since }`. `<gpu>` is the physical GPU, its UUID as
- * nvidia-smi gives it (see `resolveGpus` in tracking/gpus.ts), so `--gpus 0` and `--gpus
+ * nvidia-smi gives it (see `resolveGpus` in scheduler/gpu-list.ts), so `--gpus 0` and `--gpus
  * GPU-…` of the same GPU meet at one reservation; without nvidia-smi, the id as given. A reservation is written whole (a temp
  * file hard-linked into place, which fails if the name exists, like `O_EXCL`), and every
  * change to the directory happens under one short lock (`<root>/gpus/.lock`), so an

@@ -33,9 +33,9 @@ import type { IRunGit, RunMeta } from '../store/meta';
 import { resolveRunsRoot } from '../store/root';
 import { createRun, type RunDir } from '../store/run-dir';
 import { gitInfo } from '../tracking/git';
-import { defaultLabel, expandLabel } from '../tracking/label';
+import { defaultLabel, expandLabel } from './label';
 import { snapshotSource } from '../tracking/source';
-import { ensureNbxResolvable } from '../tracking/nbx-package';
+import { ensureNbxResolvable } from './nbx-package';
 import { parseOutputScalarsConfig } from '../tracking/output-scan';
 
 export interface IRunRequest {

@@ -17,7 +17,7 @@ import { errorMessage } from '../base/errors';
 import type { RunMeta, RunStatus } from '../store/meta';
 import { processStartToken } from '../store/process';
 import { RunDir } from '../store/run-dir';
-import { resolveGpus } from '../tracking/gpus';
+import { resolveGpus } from './gpu-list';
 import { gpuHolder, releaseGpus, waitForGpus } from './gpu-pool';
 import { executeRun } from './runner';
 import { registerStoppable, stopActive } from './stop-requests';

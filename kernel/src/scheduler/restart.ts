@@ -19,7 +19,7 @@ import { archiveAttempt } from '../store/attempts';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';
-import { defaultLabel } from '../tracking/label';
+import { defaultLabel } from './label';
 import { validateGpusPerTrial } from './gpu-pool';
 import type { IRunRequest } from './prepare';
 import { clearStopRequest } from './stop-requests';

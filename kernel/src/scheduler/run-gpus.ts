@@ -10,7 +10,7 @@ import { errorMessage } from '../base/errors';
 import type { RunMeta } from '../store/meta';
 import { processStartToken } from '../store/process';
 import type { RunDir } from '../store/run-dir';
-import { resolveGpus } from '../tracking/gpus';
+import { resolveGpus } from './gpu-list';
 import { acquireGpus, gpuHolder, listGpuReservations, releaseGpus, waitForGpus } from './gpu-pool';
 import { registerStoppable } from './stop-requests';
 

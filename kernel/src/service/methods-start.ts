@@ -21,7 +21,8 @@ import { prepareRun, type IRunRequest } from '../scheduler/prepare';
 import { prepareRestart } from '../scheduler/restart';
 import { applyTagChanges } from '../store/tags';
 import { withEffectiveStatus } from '../store/runs';
-import { parseGpuList, queryGpus, resolveGpus } from '../tracking/gpus';
+import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
+import { queryGpus } from '../tracking/gpus';
 import { runOf } from './methods-read';
 import { oneLine, type IMethodResult, type IServiceContext } from './protocol';
 import {

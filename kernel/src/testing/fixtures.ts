@@ -141,26 +141,49 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Pids of the live (non-zombie) processes in process group `pgid`, from /proc. */
-export function processGroup(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
+/** One process as `/proc/<pid>/stat` shows it. */
+export interface IProcEntry {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  /** One-letter state: R, S, D, Z (zombie), ... */
+  state: string;
+  /** Resident set size in pages. */
+  rssPages: number;
+}
+
+/** Every process of the machine, from /proc (those that exit while it is read are left out). */
+export function listProcesses(): IProcEntry[] {
+  const entries: IProcEntry[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) {
       continue;
     }
     let stat: string;
     try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
     } catch {
       continue;
     }
-    // After the command name: state, ppid, pgrp, ...
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state !== 'Z' && Number(pgrp) === pgid) {
-      pids.push(Number(entry));
-    }
+    // The command name may hold spaces and parentheses: fields start after the last ')'
+    // (state, ppid, pgrp, ...; rss is field 24).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    entries.push({
+      pid: Number(name),
+      state: fields[0],
+      ppid: Number(fields[1]),
+      pgrp: Number(fields[2]),
+      rssPages: Number(fields[21])
+    });
   }
-  return pids;
+  return entries;
+}
+
+/** Pids of the live (non-zombie) processes in process group `pgid`, from /proc. */
+export function processGroup(pgid: number): number[] {
+  return listProcesses()
+    .filter(p => p.state !== 'Z' && p.pgrp === pgid)
+    .map(p => p.pid);
 }
 
 /** The command line of a live process, from /proc (empty if it is gone). */

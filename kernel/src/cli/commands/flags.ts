@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { readNotebook } from '../../notebook/io';
 import { findFlagsCell, notebookLanguage, parseFlags } from '../../notebook/flags';
 import { findKernelSpecs } from '../../protocol/kernelspec';
-import { formatFlagValue } from '../../tracking/label';
+import { formatFlagValue } from '../../scheduler/label';
 import { printJson, table } from '../format';
 
 export function addFlagsCommand(program: Command): void {

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../base/paths';
+import { PACKAGE_ROOT, realPath } from '../base/paths';
 
 /** The package name notebooks import. */
 export const PACKAGE_NAME = 'nbx';
@@ -75,14 +75,6 @@ function isDir(p: string): boolean {
   }
 }
 
-function realpath(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
 /** True when `import "nbx"` from `dir` loads the package at `packageRoot`. */
 export function resolvesToPackage(dir: string, packageRoot = PACKAGE_ROOT): boolean {
   const found = findPackageFrom(dir);
@@ -90,7 +82,7 @@ export function resolvesToPackage(dir: string, packageRoot = PACKAGE_ROOT): bool
     return false;
   }
   const loads = stubTarget(found) ?? found;
-  return realpath(loads) === realpath(packageRoot);
+  return realPath(loads) === realPath(packageRoot);
 }
 
 /**
@@ -127,7 +119,7 @@ export function ensureNbxResolvable(
     // none
   }
   if (stat?.isSymbolicLink()) {
-    const original = isDir(nm) ? realpath(nm) : null;
+    const original = isDir(nm) ? realPath(nm) : null;
     fs.unlinkSync(nm);
     if (original !== null) {
       mergeInto(nm, original, target);
@@ -138,7 +130,7 @@ export function ensureNbxResolvable(
   if (stat === null) {
     const own = nearestNodeModules(notebookDir);
     if (own !== null && !visibleFrom(runPath, own)) {
-      mergeInto(nm, realpath(own), target);
+      mergeInto(nm, realPath(own), target);
       return 'merged';
     }
     fs.mkdirSync(nm);
@@ -154,10 +146,10 @@ export function ensureNbxResolvable(
 
 /** True when `nodeModules` is one that resolution from `dir` walks through. */
 function visibleFrom(dir: string, nodeModules: string): boolean {
-  const real = realpath(nodeModules);
+  const real = realPath(nodeModules);
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const candidate = path.join(d, 'node_modules');
-    if (isDir(candidate) && realpath(candidate) === real) {
+    if (isDir(candidate) && realPath(candidate) === real) {
       return true;
     }
     if (path.dirname(d) === d) {
