@@ -9,6 +9,82 @@ import tseslint from 'typescript-eslint';
 // for all code (plugins, commands, translations), JSON schemas, and test files.
 const [jupyterAll, jupyterSchemas, jupyterTests] = jupyter.configs.recommended;
 
+// The engine's layers, bottom up: a folder of kernel/src may import its own layer's folder
+// and those below, never one above or a sibling (the folders of one layer stand side by
+// side). Tests (`*.test.ts`) follow the same rule and may import testing/ too.
+const LAYERS = [
+  ['base'],
+  ['contract'],
+  ['protocol'],
+  ['notebook'],
+  ['store'],
+  ['executor', 'tracking'],
+  ['scheduler'],
+  ['cli', 'service', 'api']
+];
+// Siblings one may import all the same: `nbx install` installs the service kernel.
+const SIBLING_IMPORTS = { cli: ['service'] };
+// Test and benchmark support: may import anything; only tests and benchmarks import them.
+const SUPPORT = ['testing', 'bench'];
+
+/** The no-restricted-imports entry of one kernel/src folder, for its code or its tests. */
+function layerRule(folder, level, tests) {
+  const forbidden = [...LAYERS.slice(level).flat(), ...(tests ? [] : SUPPORT)].filter(
+    name => name !== folder && !(SIBLING_IMPORTS[folder] ?? []).includes(name)
+  );
+  return [
+    'error',
+    {
+      patterns: [
+        {
+          // A relative path climbing to kernel/src and into one of the folders.
+          regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+          message: `kernel/src/${folder} sits below these folders: import downwards only (see the layer table in eslint.config.mjs).`
+        }
+      ]
+    }
+  ];
+}
+
+const layerConfigs = LAYERS.flatMap((folders, level) =>
+  folders.flatMap(folder => [
+    {
+      files: [`kernel/src/${folder}/**/*.ts`],
+      ignores: ['**/*.test.ts'],
+      rules: { '@typescript-eslint/no-restricted-imports': layerRule(folder, level, false) }
+    },
+    {
+      files: [`kernel/src/${folder}/**/*.test.ts`],
+      rules: { '@typescript-eslint/no-restricted-imports': layerRule(folder, level, true) }
+    }
+  ])
+);
+
+// The browser bundle holds no engine code: src/ imports the contract's types, and at run
+// time only the pure display rules (formatting, the objective) shared with the terminal.
+const frontendImports = {
+  files: ['src/**/*.{ts,tsx}'],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '(^|/)kernel/src/contract/',
+            allowTypeImports: true,
+            message: 'src/ imports kernel/src/contract with `import type` only.'
+          },
+          {
+            regex: '(^|/)kernel/(?!src/contract/|src/base/display(\\.js)?$)',
+            message:
+              'src/ may not import kernel/ code: only types from kernel/src/contract and kernel/src/base/display.'
+          }
+        ]
+      }
+    ]
+  }
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -91,5 +167,7 @@ export default tseslint.config(
     // static namespace merged with it.
     files: ['src/**/*.{ts,tsx}'],
     rules: { '@typescript-eslint/no-namespace': 'off' }
-  }
+  },
+  ...layerConfigs,
+  frontendImports
 );
