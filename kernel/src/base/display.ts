@@ -1,0 +1,106 @@
+/**
+ * The rules for what users read, shared by the CLI, the notebook display and the
+ * JupyterLab panels: how a number, a duration and a ticking clock are written, and what
+ * an objective (`#loss`, `-#acc`) means. PURE: no `node:` imports and no other kernel
+ * imports, so the browser bundle may import it at runtime.
+ */
+
+/**
+ * A number for people: integers as they are (below 1e9), others with 4 significant
+ * digits and no trailing zeros, exponents below 1e-4 and from 1e6 on
+ * (`0.001`, `0.3333`, `12350`, `1.234e-5`, `1.5e+9`).
+ */
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n) || (Number.isInteger(n) && Math.abs(n) < 1e9)) {
+    return String(n);
+  }
+  const abs = Math.abs(n);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-4)) {
+    return n.toExponential(3).replace(/\.?0+e/, 'e');
+  }
+  return String(Number(n.toPrecision(4)));
+}
+
+/** How long something took (ms): `0.4s` (tenths below 10 s), `12s`, `3m05s`, `2h04m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 10_000) {
+    return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+  }
+  const s = Math.round(ms / 1000);
+  if (s < 3600) {
+    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  }
+  return `${Math.floor(s / 3600)}h${two(Math.floor((s % 3600) / 60))}m`;
+}
+
+/** A ticking clock (ms): `0:07`, `1:23`, `1:02:03`, for progress lines redrawn in place. */
+export function formatClock(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const mmss = `${h ? two(m) : m}:${two(total % 60)}`;
+  return h ? `${h}:${mmss}` : mmss;
+}
+
+/** A clock in a table cell: whole seconds below a minute (`5s`), then as `formatClock`. */
+export function formatElapsed(ms: number): string {
+  return ms < 60_000 ? `${Math.max(0, Math.floor(ms / 1000))}s` : formatClock(ms);
+}
+
+function two(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/**
+ * An objective: the scalar whose last value ranks runs, read as a sort key is by
+ * `nbx runs --sort` — `#loss` (or `+#loss`) ascending, lowest best; `-#acc` descending,
+ * highest best. The best run is the one that sorts first.
+ */
+export interface IObjective {
+  /** The scalar key, without `#`. */
+  key: string;
+  /** True when higher is better (`-` prefix, descending). */
+  descending: boolean;
+  /** As written canonically: `#loss`, `-#acc`. */
+  text: string;
+}
+
+/** Reads an objective (`#loss`, `+#loss`, `-#acc`, `loss`); null when it names no single key. */
+export function parseObjective(text: string): IObjective | null {
+  const match = /^\s*([+-]?)\s*#?\s*([^\s#+-]\S*)\s*$/.exec(text);
+  if (match === null) {
+    return null;
+  }
+  const descending = match[1] === '-';
+  return { key: match[2], descending, text: `${descending ? '-' : ''}#${match[2]}` };
+}
+
+/** True when `value` ranks before `than` under the objective (a NaN never does). */
+export function isBetter(objective: IObjective, value: number, than: number): boolean {
+  if (Number.isNaN(value)) {
+    return false;
+  }
+  return Number.isNaN(than) || (objective.descending ? value > than : value < than);
+}
+
+/**
+ * The best of `items` under the objective, by the number `valueOf` reads (undefined or
+ * NaN for none), with that number; null when no item has one. Ties keep the first.
+ */
+export function bestBy<T>(
+  items: Iterable<T>,
+  objective: IObjective,
+  valueOf: (item: T) => number | undefined
+): { item: T; value: number } | null {
+  let best: { item: T; value: number } | null = null;
+  for (const item of items) {
+    const value = valueOf(item);
+    if (value === undefined || Number.isNaN(value)) {
+      continue;
+    }
+    if (best === null || isBetter(objective, value, best.value)) {
+      best = { item, value };
+    }
+  }
+  return best;
+}
