@@ -90,6 +90,7 @@ export default tseslint.config(
     ignores: [
       'kernel/lib/**',
       'lib/**',
+      'lib-test/**',
       'labextension/**',
       'node_modules/**',
       '.venv/**',

@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# Runs the compiled node:test suites: every *.test.js under kernel/lib, or under the paths
-# given (e.g. `npm run test:unit -- kernel/lib/protocol`). Needs a build first;
-# `npm test` does setup, build and lint too. Exit code: node --test's.
+# Runs the compiled node:test suites: every *.test.js under kernel/lib (the engine) and
+# lib-test (the frontend's unit tests, src/**/*.test.ts compiled by tsconfig.test.json), or
+# under the paths given (e.g. `npm run test:unit -- kernel/lib/protocol`). The engine needs
+# a build first; the frontend's tests are compiled here when no path is given (`npm run
+# test:front` compiles and runs them alone). `npm test` does setup, build and lint too.
+# All files run in one `node --test`, so its summary lines count both. Exit code: node --test's.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ $# -gt 0 ] || set -- kernel/lib
+if [ $# -eq 0 ]; then
+  node_modules/.bin/tsc -p tsconfig.test.json
+  set -- kernel/lib lib-test
+fi
 
 files=()
 while IFS= read -r -d '' file; do
-  # tsc never deletes output, so skip tests whose kernel/src/**/*.test.ts is gone.
+  # tsc never deletes output, so skip tests whose kernel/src/**/*.test.ts or
+  # src/**/*.test.ts is gone.
   case $file in
-    kernel/lib/*)
-      source_file=kernel/src/${file#kernel/lib/}
-      if ! [ -f "${source_file%.js}.ts" ]; then
-        printf '==> skipping %s: its source is gone (stale build output)\n' "$file"
-        continue
-      fi
-      ;;
+    kernel/lib/*) source_file=kernel/src/${file#kernel/lib/} ;;
+    lib-test/*) source_file=src/${file#lib-test/} ;;
+    *) source_file= ;;
   esac
+  if [ -n "$source_file" ] && ! [ -f "${source_file%.js}.ts" ]; then
+    printf '==> skipping %s: its source is gone (stale build output)\n' "$file"
+    continue
+  fi
   files+=("$file")
 done < <(find "$@" -type f -name '*.test.js' -print0 2>/dev/null | sort -z)
 
