@@ -9,7 +9,7 @@ import { arrow } from '../store/index-arrow';
 import { tempDir } from '../testing/fixtures';
 import { selectPoints, takePoints, type ISeriesColumns } from './downsample';
 import { OUTPUT_SCALAR_LOG, ScalarLogWriter, scalarsDir } from './scalars-format';
-import { keySeries, scalarPointsIPC } from './scalars-points';
+import { scalarPointsIPC, seriesByKey } from './scalars-points';
 import { readScalarColumns } from './scalars';
 
 /** A deterministic random walk of `n` points, steps 0..n-1, one point per 10 ms. */
@@ -181,9 +181,14 @@ describe('scalarPointsIPC', () => {
       }
     }
     writer.close();
-    assert.deepEqual(keySeries(readScalarColumns(run), 'loss').value, loss.value);
+    const split = seriesByKey(readScalarColumns(run), ['loss', 'acc', 'no-such-key']);
+    assert.deepEqual(split.get('loss'), loss);
+    assert.equal(split.get('acc')?.value.length, 10_000);
+    assert.equal(split.get('no-such-key')?.value.length, 0);
+    const points = (key: string, options: Parameters<typeof scalarPointsIPC>[2]) =>
+      arrow.tableFromIPC(scalarPointsIPC(run, [key], options).get(key) as Uint8Array);
 
-    const table = arrow.tableFromIPC(scalarPointsIPC(run, 'loss', { maxPoints: 2000 }));
+    const table = points('loss', { maxPoints: 2000 });
     assert.deepEqual(
       table.schema.fields.map(f => `${f.name}:${f.type}`),
       ['step:Float64', 'time:Float64', 'value:Float64']
@@ -198,20 +203,21 @@ describe('scalarPointsIPC', () => {
     assert.equal(step[value.indexOf(-1e6)], 42_424);
     assert.equal(Math.max(...value), Math.max(...loss.value));
 
-    const zoom = arrow.tableFromIPC(
-      scalarPointsIPC(run, 'loss', {
-        maxPoints: 2000,
-        window: { axis: 'step', from: 42_000, to: 42_999 }
-      })
-    );
+    const zoom = points('loss', {
+      maxPoints: 2000,
+      window: { axis: 'step', from: 42_000, to: 42_999 }
+    });
     assert.equal(zoom.schema.metadata.get('nbx.downsampled'), 'false');
     assert.equal(zoom.numRows, 1000);
     assert.deepEqual(zoom.getChild('value')?.toArray(), loss.value.slice(42_000, 43_000));
     assert.deepEqual(zoom.getChild('time')?.toArray(), loss.time.slice(42_000, 43_000));
 
-    const acc = arrow.tableFromIPC(scalarPointsIPC(run, 'acc', { maxPoints: 20_000 }));
+    const both = scalarPointsIPC(run, ['acc', 'no-such-key'], { maxPoints: 20_000 });
+    assert.deepEqual([...both.keys()], ['acc', 'no-such-key']);
+    const acc = arrow.tableFromIPC(both.get('acc') as Uint8Array);
     assert.equal(acc.numRows, 10_000);
-    const none = arrow.tableFromIPC(scalarPointsIPC(run, 'no-such-key', { maxPoints: 100 }));
+    assert.equal(acc.schema.metadata.get('nbx.key'), 'acc');
+    const none = arrow.tableFromIPC(both.get('no-such-key') as Uint8Array);
     assert.equal(none.numRows, 0);
     assert.equal(none.schema.metadata.get('nbx.total'), '0');
   });

@@ -1,9 +1,10 @@
 /**
- * One key of a run's scalars as the Scalars panel draws it: the points read back from the
- * run's logs (the reader of `nbx scalars --points`), reduced to a bounded number per trace
- * (see downsample), as Arrow IPC bytes ready to travel as a binary comm buffer.
+ * A run's scalars as the Scalars panel draws them: the points of each key asked for, read
+ * back from the run's logs (the reader of `nbx scalars --points`), reduced to a bounded
+ * number per trace (see downsample), as Arrow IPC bytes ready to travel as binary comm
+ * buffers, one table per key.
  *
- * The table has three Float64 columns, `step`, `time` (wall time, ms since the epoch) and
+ * Each table has three Float64 columns, `step`, `time` (wall time, ms since the epoch) and
  * `value` (NaN and infinities as they were logged), and in its schema metadata:
  * `nbx.key`, `nbx.total` (the points of the key in the window before downsampling) and
  * `nbx.downsampled` (`true`/`false`: whether fetching a narrower window gains points).
@@ -22,30 +23,45 @@ import { readScalarColumns, type IReadScalarsOptions, type IScalarColumns } from
 /** Options of `scalarPointsIPC`. */
 export interface IScalarPointsOptions extends IDownsampleOptions, IReadScalarsOptions {}
 
-/** The points of `key` in `columns`, in their order (empty columns for an unknown key). */
-export function keySeries(columns: IScalarColumns, key: string): ISeriesColumns {
-  const k = columns.keys.indexOf(key);
-  let count = 0;
+/**
+ * The points of each of `keys` in `columns`, in their order, split in one pass (empty
+ * columns for a key the run does not have).
+ */
+export function seriesByKey(
+  columns: IScalarColumns,
+  keys: readonly string[]
+): Map<string, ISeriesColumns> {
+  // Slot of each key index of the columns in `out`, -1 for keys not asked for.
+  const slot = new Int32Array(columns.keys.length).fill(-1);
+  const wanted = keys.map(key => columns.keys.indexOf(key));
+  wanted.forEach((k, i) => {
+    if (k >= 0) {
+      slot[k] = i;
+    }
+  });
+  const counts = new Uint32Array(keys.length);
   for (let i = 0; i < columns.length; i++) {
-    if (columns.key[i] === k) {
-      count++;
+    const s = slot[columns.key[i]];
+    if (s >= 0) {
+      counts[s]++;
     }
   }
-  const out: ISeriesColumns = {
-    step: new Float64Array(count),
-    time: new Float64Array(count),
-    value: new Float64Array(count)
-  };
-  let o = 0;
-  for (let i = 0; i < columns.length && o < count; i++) {
-    if (columns.key[i] === k) {
-      out.step[o] = columns.step[i];
-      out.time[o] = columns.time[i];
-      out.value[o] = columns.value[i];
-      o++;
+  const out = keys.map((_, i) => ({
+    step: new Float64Array(counts[i]),
+    time: new Float64Array(counts[i]),
+    value: new Float64Array(counts[i])
+  }));
+  const at = new Uint32Array(keys.length);
+  for (let i = 0; i < columns.length; i++) {
+    const s = slot[columns.key[i]];
+    if (s >= 0) {
+      const o = at[s]++;
+      out[s].step[o] = columns.step[i];
+      out[s].time[o] = columns.time[i];
+      out[s].value[o] = columns.value[i];
     }
   }
-  return out;
+  return new Map(keys.map((key, i) => [key, out[i]]));
 }
 
 /** The points of `key` to draw, as an Arrow table (see the module comment). */
@@ -70,12 +86,20 @@ export function scalarPointsTable(
   );
 }
 
-/** A run's points of `key`, downsampled, as Arrow IPC stream bytes. */
+/**
+ * A run's points of each of `keys`, downsampled, as Arrow IPC stream bytes per key; the
+ * run's logs are read once for all of them.
+ */
 export function scalarPointsIPC(
   runPath: string,
-  key: string,
+  keys: readonly string[],
   options: IScalarPointsOptions
-): Uint8Array {
-  const series = keySeries(readScalarColumns(runPath, options), key);
-  return arrow.tableToIPC(scalarPointsTable(series, key, options), 'stream');
+): Map<string, Uint8Array> {
+  const series = seriesByKey(readScalarColumns(runPath, options), keys);
+  return new Map(
+    keys.map(key => [
+      key,
+      arrow.tableToIPC(scalarPointsTable(series.get(key) as ISeriesColumns, key, options), 'stream')
+    ])
+  );
 }
