@@ -246,6 +246,16 @@ describe('CompareModel', () => {
     });
   });
 
+  it('handles a comparison of no runs', () => {
+    const model = new CompareModel({ table: runsTable().slice(0, 0) });
+    model.sortByHeader('#loss');
+    model.onlyDiffering = true;
+    assert.equal(model.rowCount, 0);
+    assert.deepEqual(model.visibleColumns, ['id']);
+    assert.equal(model.best('#loss'), null);
+    assert.equal(model.toCsv(), 'id\n');
+  });
+
   it('reads tables of several record batches', () => {
     const first = runsTable();
     const table = first.concat(runsTable().slice(0, 2));
