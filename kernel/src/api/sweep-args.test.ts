@@ -154,7 +154,7 @@ describe('sweep options', () => {
         maxTrials: 10,
         seed: 7,
         kernel: 'tslab',
-        objective: '-#loss'
+        objective: '#loss'
       }),
       [
         '--parallel',
@@ -169,7 +169,7 @@ describe('sweep options', () => {
         '7',
         '--label=lr=${lr}',
         '--kernel=tslab',
-        '--objective=-#loss',
+        '--objective=#loss',
         '--tag=a',
         '--tag=b'
       ]

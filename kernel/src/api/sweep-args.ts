@@ -39,7 +39,7 @@ export interface ISweepOptions {
   seed?: number;
   /** `--kernel NAME`: the kernel instead of the notebook's own. */
   kernel?: string;
-  /** `--objective -#loss` (minimise loss) or `#acc` (maximise acc): shown as the best trial. */
+  /** `#loss` (minimise loss) or `-#acc` (maximise acc), as `--sort` orders: the best trial shown. */
   objective?: string;
 }
 

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 
+import { parseObjective, type IObjective } from '../base/display';
 import type { JSONValue } from '../base/json';
 import {
   FINAL_STATUSES,
@@ -36,14 +37,6 @@ export interface ITrialState {
   seen: boolean;
 }
 
-/** What the objective asks for: the last value of scalar `key`, lowest or highest best. */
-export interface IObjective {
-  key: string;
-  minimize: boolean;
-  /** As given, e.g. `-#loss`. */
-  text: string;
-}
-
 /** A sweep at one moment. */
 export interface ISweepState {
   /** The batch run's id. */
@@ -57,15 +50,6 @@ export interface ISweepState {
   now: number;
   /** True when every trial has a final status. */
   finished: boolean;
-}
-
-/** Reads `-#loss`, `#acc`, `loss`; null for an empty or missing text. */
-export function parseObjective(text: string | null | undefined): IObjective | null {
-  const m = /^\s*([-+]?)\s*#?(.+?)\s*$/.exec(text ?? '');
-  if (m === null) {
-    return null;
-  }
-  return { key: m[2], minimize: m[1] === '-', text: (text ?? '').trim() };
 }
 
 /** True for a status a run never leaves. */
@@ -161,7 +145,7 @@ export class SweepReader {
     this._trialIds = batch.kind === 'batch' ? [...batch.trials] : [batch.id];
     this._given = [...given];
     this._notebookName = batch.notebookName;
-    this._objective = parseObjective(objective ?? batch.batch?.objective ?? null);
+    this._objective = parseObjective(objective ?? batch.batch?.objective ?? '');
   }
 
   /** The trial ids, in trial order. */
@@ -197,7 +181,7 @@ export class SweepReader {
       this._trialIds = [...meta.trials];
     }
     this._notebookName = meta.notebookName || this._notebookName;
-    this._objective ??= parseObjective(meta.batch?.objective ?? null);
+    this._objective ??= parseObjective(meta.batch?.objective ?? '');
     return isFinal(withEffectiveStatus(meta).status);
   }
 

@@ -14,13 +14,12 @@ import { createRun, type RunDir, type RunInit } from '../store/run-dir';
 import { tempDir } from '../testing/fixtures';
 import { findTslabJupyter, type ISweepOutput } from './sweep-display';
 import { Sweep } from './sweep';
-import { parseObjective, SweepReader, type ISweepState, type ITrialState } from './sweep-state';
+import { formatElapsed, formatNumber, parseObjective } from '../base/display';
+import { SweepReader, type ISweepState, type ITrialState } from './sweep-state';
 import { sweepTable } from './sweep-table';
 import {
   changeLines,
   escapeHtml,
-  formatElapsed,
-  formatNumber,
   headerLine,
   renderHtml,
   renderText,
@@ -82,7 +81,7 @@ function fakeSweep(trials: Partial<RunInit>[], batch: Partial<RunInit> = {}): IF
 
 const iso = (msAgo: number): string => new Date(Date.now() - msAgo).toISOString();
 
-/** Completed, running, failed and queued trials, and the objective `-#loss`. */
+/** Completed, running, failed and queued trials, and the objective `#loss`. */
 function fourTrials(): IFake {
   return fakeSweep(
     [
@@ -108,7 +107,7 @@ function fourTrials(): IFake {
       },
       { status: 'queued', flags: { lr: 1, epochs: 3 } }
     ],
-    { batch: { objective: '-#loss' } as RunMeta['batch'] }
+    { batch: { objective: '#loss' } as RunMeta['batch'] }
   );
 }
 
@@ -208,12 +207,11 @@ describe('sweep state from the records', () => {
     assert.equal(s.finished, true);
   });
 
-  it('reads objectives', () => {
-    assert.deepEqual(parseObjective('-#loss'), { key: 'loss', minimize: true, text: '-#loss' });
-    assert.deepEqual(parseObjective('#acc'), { key: 'acc', minimize: false, text: '#acc' });
-    assert.deepEqual(parseObjective('acc'), { key: 'acc', minimize: false, text: 'acc' });
+  it('reads objectives as --sort reads keys', () => {
+    assert.deepEqual(parseObjective('#loss'), { key: 'loss', descending: false, text: '#loss' });
+    assert.deepEqual(parseObjective('-#acc'), { key: 'acc', descending: true, text: '-#acc' });
+    assert.deepEqual(parseObjective('acc'), { key: 'acc', descending: false, text: '#acc' });
     assert.equal(parseObjective(''), null);
-    assert.equal(parseObjective(null), null);
   });
 });
 
@@ -224,7 +222,7 @@ describe('sweep display', () => {
     const lines = text.split('\n');
     assert.match(
       lines[0],
-      /^sweep [0-9a-f]{8} · train\.ipynb · 4 trials: 1 running · 1 queued · 1 completed · 1 failed · best -#loss 0\.25 \(trial 1\)$/
+      /^sweep [0-9a-f]{8} · train\.ipynb · 4 trials: 1 running · 1 queued · 1 completed · 1 failed · best #loss 0\.25 \(trial 1\)$/
     );
     assert.match(lines[1], /^#\s+trial\s+lr\s+status\s+elapsed\s+loss\s+acc$/);
     assert.match(lines[2], /^1\s+[0-9a-f]{8}\s+0\.001\s+completed\s+1:00\s+0\.25$/);
@@ -241,7 +239,7 @@ describe('sweep display', () => {
       { status: 'running', flags: { name: '<script>x</script>' }, scalars: { loss: summary(2) } },
       { status: 'completed', flags: { name: 'a&b' }, scalars: { loss: summary(1) } }
     ]);
-    const s = new SweepReader(f.root, f.batch.readMeta(), ['name'], '-#loss').read();
+    const s = new SweepReader(f.root, f.batch.readMeta(), ['name'], '#loss').read();
     const html = renderHtml(s, [{ kind: 'warning', text: 'interrupted <now>' }]);
     assert.ok(!html.includes('<script>'));
     assert.ok(html.includes('&lt;script&gt;x&lt;/script&gt;'));
@@ -396,7 +394,7 @@ describe('Sweep watching fake records', () => {
       ['completed', 'completed', 'error', 'completed']
     );
     assert.match(out.last, /finished \(\d+s\) — 3 of 4 completed/);
-    assert.match(out.last, /best -#loss 0\.0625 \(trial 4\)/);
+    assert.match(out.last, /best #loss 0\.0625 \(trial 4\)/);
     await settled();
     assert.equal(process.listenerCount('SIGINT'), listeners, 'no listener left');
     const shows = out.shown.length;

@@ -4,6 +4,7 @@
  * inline colours, readable on light and dark themes) and as text (the `text/plain`
  * fallback of the same display, and what a plain Node process prints).
  */
+import { bestBy, formatElapsed, formatNumber } from '../base/display';
 import type { JSONValue } from '../base/json';
 import type { RunStatus } from '../store/meta';
 import type { ISweepState, ITrialState } from './sweep-state';
@@ -38,33 +39,6 @@ const COUNT_WORDS: [RunStatus, string][] = [
 export interface ISweepNote {
   kind: 'info' | 'warning';
   text: string;
-}
-
-/** `0.0001234` → `0.0001234`, `123456.789` → `1.235e+5`, integers as they are. */
-export function formatNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e9) {
-    return String(n);
-  }
-  if (!Number.isFinite(n)) {
-    return String(n);
-  }
-  const abs = Math.abs(n);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-4)) {
-    return n.toExponential(3).replace(/\.?0+e/, 'e');
-  }
-  return String(Number(n.toPrecision(4)));
-}
-
-/** `5s`, `1:05`, `1:02:03`. */
-export function formatElapsed(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) {
-    return `${s}s`;
-  }
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
 /** A flag value in a cell: strings as they are, numbers formatted, lists as JSON. */
@@ -115,17 +89,8 @@ export function bestTrial(state: ISweepState): { trial: ITrialState; value: numb
   if (objective === null) {
     return null;
   }
-  let best: { trial: ITrialState; value: number } | null = null;
-  for (const trial of state.trials) {
-    const value = trial.scalars[objective.key]?.last;
-    if (typeof value !== 'number' || Number.isNaN(value)) {
-      continue;
-    }
-    if (best === null || (objective.minimize ? value < best.value : value > best.value)) {
-      best = { trial, value };
-    }
-  }
-  return best;
+  const best = bestBy(state.trials, objective, trial => trial.scalars[objective.key]?.last);
+  return best && { trial: best.item, value: best.value };
 }
 
 /** Trials by status. */

@@ -219,7 +219,7 @@ describe('nbx.sweep in plain Node', () => {
     const { dir, env } = project(0);
     const r = await node(
       `const nbx = require(${JSON.stringify(API_MAIN)});` +
-        "nbx.sweep('train.ipynb', { lr: [0.1, 0.2] }, { parallel: 2, objective: '-#loss' })" +
+        "nbx.sweep('train.ipynb', { lr: [0.1, 0.2] }, { parallel: 2, objective: '#loss' })" +
         '.then(s => s.done()).then(t => console.log("rows", t.numRows));',
       dir,
       env
@@ -234,7 +234,7 @@ describe('nbx.sweep in plain Node', () => {
       r.stdout
     );
     assert.ok(
-      lines.some(l => /2 completed · best -#loss 0\.2 \(trial 1\)$/.test(l)),
+      lines.some(l => /2 completed · best #loss 0\.2 \(trial 1\)$/.test(l)),
       r.stdout
     );
     assert.match(lines[lines.length - 2], /^finished: all 2 trials completed \(\d+s\)$/);

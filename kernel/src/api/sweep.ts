@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { formatElapsed } from '../base/display';
 import type { JSONValue } from '../base/json';
 import { parseMeta, type RunMeta, type RunStatus } from '../store/meta';
 import { RunDir } from '../store/run-dir';
@@ -37,7 +38,6 @@ import {
   changeLines,
   countStatuses,
   elapsedMs,
-  formatElapsed,
   renderHtml,
   renderText,
   type ISweepNote

@@ -8,15 +8,14 @@ import { stripVTControlCharacters } from 'util';
 import { UserError } from '../base/errors';
 import type { KernelManager } from '../protocol/manager';
 import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
-import { parseObjective } from '../scheduler/objective';
 import { createRunDir, materializeRun, type IRunPlan } from '../scheduler/prepare';
 import { runBatch } from '../scheduler/queue';
 import { executeRun, launchRunKernel } from '../scheduler/runner';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
-import { formatNumber } from './commands/compare';
-import { formatDuration, printJson, runDuration, runJson, runSummary, shortId } from './format';
+import { formatDuration, formatNumber, parseObjective } from '../base/display';
+import { printJson, runDuration, runJson, runSummary, shortId } from './format';
 import { TerminalProgress } from './progress';
 import { bestTrial, SweepProgress } from './sweep-progress';
 
@@ -140,7 +139,7 @@ export function batchSummary(batch: RunMeta, trials: RunMeta[], runPath: string)
   if (stopped) {
     parts.push(`${stopped} stopped`);
   }
-  const objective = batch.batch?.objective ? parseObjective(batch.batch.objective) : null;
+  const objective = parseObjective(batch.batch?.objective ?? '');
   const best = objective ? bestTrial(trials, objective) : null;
   if (objective && best) {
     parts.push(`best ${objective.text} ${formatNumber(best.value)} (${shortId(best.id)})`);

@@ -1,7 +1,9 @@
 /**
- * How the CLI prints runs: aligned tables, short ids, local times, durations.
+ * How the CLI prints runs: aligned tables, short ids, local times (numbers and durations
+ * follow base/display).
  */
 import * as path from 'path';
+import { formatDuration } from '../base/display';
 import type { RunMeta } from '../store/meta';
 
 export function printJson(value: unknown): void {
@@ -28,18 +30,6 @@ export function formatTime(iso: string | null): string {
     `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
   );
-}
-
-/** Seconds between two instants as `0.4s`, `12s`, `3m05s`, `2h04m`. */
-export function formatDuration(ms: number): string {
-  if (ms < 10_000) {
-    return `${(ms / 1000).toFixed(1)}s`;
-  }
-  const s = Math.round(ms / 1000);
-  if (s < 3600) {
-    return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  }
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /** How long the run ran (so far, if it still runs). */

@@ -2,6 +2,7 @@
  * The one-line progress display of a foreground run on a terminal: which cell
  * of how many, and the time elapsed. Output of the notebook scrolls above it.
  */
+import { formatClock } from '../base/display';
 import type { IProgress } from '../executor/execute';
 
 export class TerminalProgress {
@@ -53,7 +54,7 @@ export class TerminalProgress {
         ? `cell ${p.current}/${p.total}`
         : `${p.done}/${p.total} cells done`
       : 'starting kernel';
-    const line = `\u25b6 ${this._label} \u00b7 ${cells} \u00b7 ${formatElapsed(Date.now() - this._start)}`;
+    const line = `\u25b6 ${this._label} \u00b7 ${cells} \u00b7 ${formatClock(Date.now() - this._start)}`;
     const prefix = this._pendingNewline ? '\n' : '';
     this._pendingNewline = false;
     this._stream.write(`${prefix}\r\x1b[2K\x1b[2m${line}\x1b[0m`);
@@ -73,14 +74,4 @@ export class TerminalProgress {
   private _start = Date.now();
   private _drawn = false;
   private _pendingNewline = false;
-}
-
-/** `m:ss` below an hour, `h:mm:ss` above. */
-export function formatElapsed(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const mmss = `${h ? String(m).padStart(2, '0') : m}:${String(s).padStart(2, '0')}`;
-  return h ? `${h}:${mmss}` : mmss;
 }

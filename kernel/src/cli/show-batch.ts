@@ -3,12 +3,11 @@
  * number, short id, status, the flags the sweep varies, the objective's value), and a
  * trial's batch.
  */
-import { parseObjective } from '../scheduler/objective';
+import { formatNumber, parseObjective } from '../base/display';
 import type { IRunBatch, RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';
 import { formatFlagValue } from '../scheduler/label';
-import { formatNumber } from './commands/compare';
 import { shortId, table } from './format';
 import { bestTrial, variedFlags } from './sweep-progress';
 
@@ -72,7 +71,7 @@ export function trialsTable(batch: RunMeta, trials: RunMeta[]): string {
   }
   const varied = variedFlags(trials);
   const names = varied.length ? varied : Object.keys(trials[0].flags);
-  const objective = batch.batch?.objective ? parseObjective(batch.batch.objective) : null;
+  const objective = parseObjective(batch.batch?.objective ?? '');
   const best = objective ? bestTrial(trials, objective) : null;
   const header = ['#', 'id', 'status', ...names];
   if (objective) {

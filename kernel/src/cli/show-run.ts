@@ -5,8 +5,8 @@
  */
 import type { IRunAttempt, IScalarSummary, RunMeta } from '../store/meta';
 import type { IRunFile } from '../store/run-files';
-import { formatNumber } from './commands/compare';
-import { formatDuration, formatTime, table } from './format';
+import { formatDuration, formatNumber } from '../base/display';
+import { formatTime, table } from './format';
 
 /** Output files listed by name; past this many, a count. */
 const MAX_FILES_SHOWN = 50;

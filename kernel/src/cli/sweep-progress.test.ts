@@ -4,10 +4,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseObjective } from '../scheduler/objective';
+import { objectiveOption } from '../scheduler/objective';
 import type { ITrialEvent } from '../scheduler/queue';
 import type { IScalarSummary, RunMeta } from '../store/meta';
 import { newRunMeta, RunDir } from '../store/run-dir';
+import { batchSummary } from './execute';
 import {
   bestTrial,
   formatSweepBar,
@@ -46,7 +47,7 @@ const counts = (c: Partial<ISweepCounts>): ISweepCounts => ({
 });
 
 describe('formatSweepBar', () => {
-  const minLoss = parseObjective('-#loss');
+  const minLoss = objectiveOption('#loss');
 
   it('shows done/running/queued/failed, the best objective value and its trial, the time', () => {
     const line = formatSweepBar(
@@ -57,7 +58,7 @@ describe('formatSweepBar', () => {
     assert.equal(
       line,
       '[###-------] 5/20 done \u00b7 2 running \u00b7 12 queued \u00b7 1 failed \u00b7 ' +
-        'best -#loss 0.04213 (3c4d5e6f) \u00b7 1:23'
+        'best #loss 0.04213 (3c4d5e6f) \u00b7 1:23'
     );
   });
 
@@ -68,7 +69,7 @@ describe('formatSweepBar', () => {
         { objective: minLoss, best: null },
         0
       ),
-      '[----------] 0/4 done \u00b7 2 running \u00b7 2 queued \u00b7 0 failed \u00b7 best -#loss - \u00b7 0:00'
+      '[----------] 0/4 done \u00b7 2 running \u00b7 2 queued \u00b7 0 failed \u00b7 best #loss - \u00b7 0:00'
     );
     assert.equal(
       formatSweepBar(counts({ total: 4, completed: 4 }), null, 3_723_000),
@@ -103,10 +104,16 @@ describe('bestTrial and variedFlags', () => {
   ];
 
   it('picks the lowest value to minimise, the highest to maximise, skipping trials without one', () => {
-    assert.deepEqual(bestTrial(metas, parseObjective('-#loss')), { id: metas[1].id, value: 0.2 });
-    assert.deepEqual(bestTrial(metas, parseObjective('#acc')), { id: metas[3].id, value: 0.9 });
-    assert.equal(bestTrial(metas, parseObjective('#f1')), null);
-    assert.equal(bestTrial([], parseObjective('#acc')), null);
+    assert.deepEqual(bestTrial(metas, objectiveOption('#loss')), { id: metas[1].id, value: 0.2 });
+    assert.deepEqual(bestTrial(metas, objectiveOption('-#acc')), { id: metas[3].id, value: 0.9 });
+    assert.equal(bestTrial(metas, objectiveOption('#f1')), null);
+    assert.equal(bestTrial([], objectiveOption('-#acc')), null);
+  });
+
+  it('reads -#acc as --sort -#acc does: the highest acc is the best, in the end-of-sweep line', () => {
+    const batch = { ...batchOf(metas, '-#acc'), status: 'completed' as const };
+    const line = batchSummary(batch, metas, '/p/.nbx/runs/b').split('\n')[0];
+    assert.match(line, new RegExp(`best -#acc 0\\.9 \\(${metas[3].id.slice(0, 8)}\\)$`));
   });
 
   it('names the flags whose values differ between trials, in flag order', () => {
@@ -161,7 +168,7 @@ describe('trialLine', () => {
       }
     });
     assert.equal(
-      trialLine(event(2, 20, done), varied, parseObjective('-#loss')),
+      trialLine(event(2, 20, done), varied, objectiveOption('#loss')),
       `trial 3/20 ${'3'.repeat(8)} completed 2.3s loss=0.04213`
     );
     assert.equal(
@@ -170,7 +177,7 @@ describe('trialLine', () => {
     );
     const long = { ...done, stopped: '2026-01-01T00:02:05.000Z', scalars: {} };
     assert.equal(
-      trialLine(event(2, 20, long), varied, parseObjective('#acc')),
+      trialLine(event(2, 20, long), varied, objectiveOption('-#acc')),
       `trial 3/20 ${'3'.repeat(8)} completed 2m05s`
     );
   });
@@ -226,7 +233,7 @@ describe('SweepProgress', () => {
     trial(1, { status: 'queued', flags: { lr: 0.1, layers: 2 } }),
     trial(2, { status: 'queued', flags: { lr: 0.2, layers: 2 } })
   ];
-  const batch = batchOf(trials, '-#loss');
+  const batch = batchOf(trials, '#loss');
   const completed = (t: RunMeta, loss: number): RunMeta => ({
     ...t,
     status: 'completed',
@@ -283,14 +290,14 @@ describe('SweepProgress', () => {
     const frames = stream.text.split(clear).filter(f => f !== '');
     assert.ok(
       frames.includes(
-        '[----------] 0/2 done \u00b7 1 running \u00b7 1 queued \u00b7 0 failed \u00b7 best -#loss - \u00b7 0:00'
+        '[----------] 0/2 done \u00b7 1 running \u00b7 1 queued \u00b7 0 failed \u00b7 best #loss - \u00b7 0:00'
       ),
       JSON.stringify(frames)
     );
     assert.ok(
       frames.includes(
         '[#####-----] 1/2 done \u00b7 0 running \u00b7 1 queued \u00b7 0 failed \u00b7 ' +
-          'best -#loss 0.25 (11111111) \u00b7 0:00'
+          'best #loss 0.25 (11111111) \u00b7 0:00'
       ),
       JSON.stringify(frames)
     );

@@ -11,14 +11,19 @@
  *   trial 3/20 3c4d5e6f completed 12.3s loss=0.042
  */
 import type { JSONValue } from '../base/json';
-import { parseObjective, type IObjective } from '../scheduler/objective';
+import {
+  bestBy,
+  formatClock,
+  formatDuration,
+  formatNumber,
+  parseObjective,
+  type IObjective
+} from '../base/display';
 import type { ITrialEvent } from '../scheduler/queue';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { formatFlagValue } from '../scheduler/label';
-import { formatNumber } from './commands/compare';
-import { formatDuration, runDuration, shortId } from './format';
-import { formatElapsed } from './progress';
+import { runDuration, shortId } from './format';
 
 /** How many trials are in each state. */
 export interface ISweepCounts {
@@ -60,7 +65,7 @@ export function formatSweepBar(
         : `best ${best.objective.text} -`
     );
   }
-  parts.push(formatElapsed(elapsedMs));
+  parts.push(formatClock(elapsedMs));
   const line = parts.join(' \u00b7 ');
   return line.length > width ? `${line.slice(0, Math.max(0, width - 1))}\u2026` : line;
 }
@@ -73,17 +78,8 @@ function lastValue(meta: RunMeta, key: string): number | null {
 
 /** The best of `metas` for `objective` (trials without a value are skipped). */
 export function bestTrial(metas: Iterable<RunMeta>, objective: IObjective): IBest | null {
-  let best: IBest | null = null;
-  for (const meta of metas) {
-    const value = lastValue(meta, objective.key);
-    if (value === null || Number.isNaN(value)) {
-      continue;
-    }
-    if (best === null || (objective.minimize ? value < best.value : value > best.value)) {
-      best = { id: meta.id, value };
-    }
-  }
-  return best;
+  const best = bestBy(metas, objective, meta => lastValue(meta, objective.key) ?? undefined);
+  return best && { id: best.item.id, value: best.value };
 }
 
 /** Names of the flags whose values differ between trials: what the sweep varies. */
@@ -169,7 +165,7 @@ export class SweepProgress {
     batch: RunMeta,
     options: ISweepProgressOptions = {}
   ) {
-    this._objective = batch.batch?.objective ? parseObjective(batch.batch.objective) : null;
+    this._objective = parseObjective(batch.batch?.objective ?? '');
     this._quiet = options.quiet === true;
     this._tty = !this._quiet && (options.tty ?? _stream.isTTY === true);
     this._total = batch.trials.length;

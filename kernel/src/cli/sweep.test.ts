@@ -129,7 +129,7 @@ describe('nbx run with a sweep', () => {
         'layers=[2,4]',
         '--parallel',
         '2',
-        '--objective=-#loss'
+        '--objective=#loss'
       ],
       { cwd: dir, env }
     );
@@ -144,7 +144,7 @@ describe('nbx run with a sweep', () => {
       parallel: 2,
       gpus: null,
       gpusPerTrial: 0,
-      objective: '-#loss'
+      objective: '#loss'
     });
     assert.equal(batch.trials.length, 4);
     assert.equal(runIds(home).length, 5);
@@ -184,7 +184,7 @@ describe('nbx run with a sweep', () => {
     assert.match(
       r.stderr,
       new RegExp(
-        `^sweep ${batch.id.slice(0, 8)} completed in .*: 4 completed, best -#loss 0\\.002 \\(${short(0)}\\)$`,
+        `^sweep ${batch.id.slice(0, 8)} completed in .*: 4 completed, best #loss 0\\.002 \\(${short(0)}\\)$`,
         'm'
       )
     );
@@ -210,7 +210,7 @@ describe('nbx run with a sweep', () => {
     // nbx show: a batch lists its settings and trials, a trial names its batch.
     const showBatch = nbx(['show', '1'], { cwd: dir, env });
     assert.equal(showBatch.status, 0, showBatch.stderr);
-    assert.match(showBatch.stdout, /^batch:\s+grid, 2 at a time, objective -#loss$/m);
+    assert.match(showBatch.stdout, /^batch:\s+grid, 2 at a time, objective #loss$/m);
     assert.match(showBatch.stdout, /^trials:\s+4 \(4 completed\)$/m);
     assert.match(showBatch.stdout, /^ {2}#\s+id\s+status\s+lr\s+layers\s+loss$/m);
     expected.forEach(([lr, layers], i) => {

@@ -21,7 +21,7 @@ import { queryGpus } from '../tracking/gpus';
 import { expandTrials, type IBatchPlan } from './batch';
 import { validateGpusPerTrial } from './gpu-pool';
 import { createRunDir, materializeRun, planRun, type IRunPlan, type IRunRequest } from './prepare';
-import { parseObjective } from './objective';
+import { objectiveOption } from './objective';
 
 /** `nbx run` with the batch options. */
 export interface IBatchRequest extends IRunRequest {
@@ -32,7 +32,7 @@ export interface IBatchRequest extends IRunRequest {
   parallel?: number;
   /** GPUs each trial gets from the pool (default 1 when GPUs are listed). */
   gpusPerTrial?: number;
-  /** `-#loss` (minimise) or `#acc` (maximise). */
+  /** `#loss` (lowest best) or `-#acc` (highest best), as `--sort` orders. */
   objective?: string;
 }
 
@@ -84,7 +84,7 @@ const flagsCacheDir = (plan: IRunPlan): string => path.join(plan.root, 'cache', 
 export async function planBatch(req: IBatchRequest): Promise<IPlannedBatch> {
   checkCount('--parallel', req.parallel);
   checkCount('--gpus-per-trial', req.gpusPerTrial);
-  const objective = req.objective === undefined ? null : parseObjective(req.objective).text;
+  const objective = req.objective === undefined ? null : objectiveOption(req.objective).text;
   const plan = planRun(req);
   const language = notebookLanguage(plan.notebook, plan.spec.language);
   // The cache is read, not written: a bad request leaves nothing behind.

@@ -1,25 +1,20 @@
 /**
- * A sweep's objective (`--objective`): which scalar ranks the trials, and which way. Kept
- * apart from the batch runner so that listing and showing runs need not load it.
+ * A sweep's `--objective` as a request gives it: checked here, read by the rule of
+ * base/display (`#loss` lowest best, `-#acc` highest best, as `--sort` orders). Kept apart
+ * from the batch runner so that listing and showing runs need not load it.
  */
+import { parseObjective, type IObjective } from '../base/display';
 import { UserError } from '../base/errors';
 
-/** An objective: the scalar key, and whether lower is better. */
-export interface IObjective {
-  key: string;
-  minimize: boolean;
-  /** As written canonically: `-#loss`, `#acc`. */
-  text: string;
-}
+export type { IObjective } from '../base/display';
 
-/** Parses `--objective`: `-#loss` minimises loss, `#acc` (or `+#acc`) maximises acc. */
-export function parseObjective(text: string): IObjective {
-  const match = /^\s*([+-]?)\s*#?\s*(\S.*?)\s*$/.exec(text);
-  if (!match || /\s/.test(match[2])) {
+/** Reads `--objective`; an empty or malformed one is a one-line `UserError`. */
+export function objectiveOption(text: string): IObjective {
+  const objective = parseObjective(text);
+  if (objective === null) {
     throw new UserError(
-      `invalid --objective '${text}': give a scalar key, '-#loss' to minimise or '#acc' to maximise`
+      `invalid --objective '${text}': give a scalar key, '#loss' to minimise or '-#acc' to maximise`
     );
   }
-  const minimize = match[1] === '-';
-  return { key: match[2], minimize, text: `${minimize ? '-' : ''}#${match[2]}` };
+  return objective;
 }

@@ -12,7 +12,8 @@ import { arrow } from '../../store/index-arrow';
 import type { IScalarSummary, RunMeta } from '../../store/meta';
 import { createRun } from '../../store/run-dir';
 import { tempDir } from '../../testing/fixtures';
-import { addCompareCommand, formatCell, formatNumber } from './compare';
+import { formatNumber } from '../../base/display';
+import { addCompareCommand, formatCell } from './compare';
 
 function summary(last: number, min = last): IScalarSummary {
   return { first: 1, last, min, max: 1, count: 2, lastStep: 1 };

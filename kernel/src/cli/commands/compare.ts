@@ -16,27 +16,11 @@ import { loadRunsIndex } from '../../store/index';
 import { arrow } from '../../store/index-arrow';
 import type { CellValue, ColumnKind } from '../../store/index-columns';
 import { runsRootHere } from '../root';
-import { formatDuration, formatTime, printJson, shortId } from '../format';
+import { formatDuration, formatNumber } from '../../base/display';
+import { formatTime, printJson, shortId } from '../format';
 
 /** Longest label shown in the text table (longer ones end with `…`). */
 const LABEL_WIDTH = 40;
-
-/**
- * A number for people: integers as they are (up to 1e9), others with 4 significant
- * digits and no trailing zeros (`0.001`, `0.2512`, `1.235e+6`).
- */
-export function formatNumber(value: number): string {
-  if (Number.isInteger(value) && Math.abs(value) < 1e9) {
-    return String(value);
-  }
-  if (!Number.isFinite(value)) {
-    return String(value);
-  }
-  const text = value.toPrecision(4);
-  const [mantissa, exponent] = text.split('e');
-  const trimmed = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
-  return exponent === undefined ? trimmed : `${trimmed}e${exponent}`;
-}
 
 /** One cell of the text table. */
 export function formatCell(cell: CellValue, kind: ColumnKind, column: string): string {

@@ -13,18 +13,10 @@ import { loadRunsIndex, type RunsIndex } from '../../store/index';
 import { resolveIndexRefs } from '../../store/index-refs';
 import { filterRows, parseSort, parseStatuses, sortRows, whereColumns } from '../../store/query';
 import { runsRootHere } from '../root';
-import {
-  formatDuration,
-  formatTime,
-  printJson,
-  runDuration,
-  runJson,
-  shortId,
-  table
-} from '../format';
+import { formatTime, printJson, runDuration, runJson, shortId, table } from '../format';
 import { runSections } from '../show-run';
 import { listRunFiles } from '../../store/run-files';
-import { formatNumber } from './compare';
+import { formatDuration, formatNumber } from '../../base/display';
 import {
   batchSettingsText,
   flagsText,

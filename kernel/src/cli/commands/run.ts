@@ -77,7 +77,7 @@ export function addRunCommands(program: Command): void {
       '--gpus-per-trial <n>',
       'GPUs each trial gets from --gpus (default 1; without --gpus: all nvidia-smi finds)'
     )
-    .option('--objective <key>', "'-#loss' minimises loss, '#acc' maximises acc (progress)")
+    .option('--objective <key>', "as --sort: '#loss' minimises loss, '-#acc' maximises acc")
     .option('--preview', 'print the trials of a batch without running or writing anything')
     .option('--stage', 'write the run (or batch) as staged; start it with nbx start')
     .addOption(
