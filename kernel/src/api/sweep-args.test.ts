@@ -1,20 +1,18 @@
 /**
- * `nbx.sweep` arguments as an `nbx run` command line, checked against the CLI's own
- * value parser (what the trials would get).
+ * `nbx.sweep` arguments as a launch request, checked against what the launch makes of
+ * them (what the trials would get).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import type { IFlagDef } from '../notebook/flags';
 import type { JSONValue } from '../base/json';
-import { parseAssignments } from '../notebook/flags-values';
-import { parseFlagDomain, type FlagDomain } from '../scheduler/batch-syntax';
+import type { FlagDomain } from '../scheduler/batch-syntax';
+import { assignmentDomain } from '../scheduler/flag-input';
 import {
   flagAssignment,
   flagAssignments,
-  needsFlagTypes,
-  optionArgs,
-  SweepArgumentError,
+  sweepRequestOptions,
   type SweepFlagValue
 } from './sweep-args';
 
@@ -29,12 +27,9 @@ function def(name: string, value: JSONValue): IFlagDef {
   };
 }
 
-/** What the CLI makes of the assignment for a flag with default `defaultValue`. */
+/** What the launch makes of the assignment for a flag with default `defaultValue`. */
 function cliReads(name: string, value: SweepFlagValue, defaultValue: JSONValue): FlagDomain {
-  const flag = def(name, defaultValue);
-  const arg = flagAssignment(name, value, flag.type === 'list');
-  const [{ raw }] = parseAssignments([arg]);
-  return parseFlagDomain(flag, name, raw);
+  return assignmentDomain(def(name, defaultValue), flagAssignment(name, value));
 }
 
 function values(domain: FlagDomain): JSONValue[] {
@@ -44,7 +39,7 @@ function values(domain: FlagDomain): JSONValue[] {
 
 describe('flag assignments', () => {
   it('an array is a sweep over its values', () => {
-    assert.equal(flagAssignment('lr', [0.001, 0.01], false), 'lr=[0.001,0.01]');
+    assert.deepEqual(flagAssignment('lr', [0.001, 0.01]), { name: 'lr', values: [0.001, 0.01] });
     assert.deepEqual(values(cliReads('lr', [0.001, 0.01], 0.1)), [0.001, 0.01]);
     assert.deepEqual(values(cliReads('lr', [1e-7, 2.5e21], 0.1)), [1e-7, 2.5e21]);
     assert.deepEqual(values(cliReads('deep', [true, false], true)), [true, false]);
@@ -52,7 +47,7 @@ describe('flag assignments', () => {
   });
 
   it('single values are one value', () => {
-    assert.equal(flagAssignment('lr', 0.5, false), 'lr=0.5');
+    assert.deepEqual(flagAssignment('lr', 0.5), { name: 'lr', value: 0.5 });
     assert.deepEqual(cliReads('lr', 0.5, 0.1), { kind: 'value', value: 0.5 });
     assert.deepEqual(cliReads('on', false, true), { kind: 'value', value: false });
     assert.deepEqual(cliReads('x', null, null), { kind: 'value', value: null });
@@ -66,23 +61,25 @@ describe('flag assignments', () => {
     assert.deepEqual(values(cliReads('opt', sweep, 'sgd')), sweep);
   });
 
-  it('a string with both kinds of quote cannot be a swept value', () => {
-    assert.throws(
-      () => flagAssignment('opt', ['a"b\'c', 'd'], false),
-      (err: Error) =>
-        err instanceof SweepArgumentError && /flag 'opt'.*both kinds of quote/.test(err.message)
-    );
+  it('a string with both kinds of quote is a swept value like any other (no quoting)', () => {
+    assert.deepEqual(values(cliReads('opt', ['a"b\'c', 'd'], 'sgd')), ['a"b\'c', 'd']);
   });
 
   it('a sweep expression in a string is passed as the expression', () => {
-    assert.equal(flagAssignment('lr', 'loguniform[1e-4:1e-1]', false), 'lr=loguniform[1e-4:1e-1]');
+    assert.deepEqual(flagAssignment('lr', ' loguniform[1e-4:1e-1]'), {
+      name: 'lr',
+      raw: 'loguniform[1e-4:1e-1]'
+    });
     assert.equal(cliReads('lr', 'loguniform[1e-4:1e-1]', 0.1).kind, 'distribution');
     assert.deepEqual(values(cliReads('n', 'range[1:3]', 1)), [1, 2, 3]);
     assert.equal(cliReads('opt', 'choice[adam,sgd]', 'x').kind, 'distribution');
   });
 
   it('a list flag is swept with an array of lists, strings and nesting kept', () => {
-    assert.equal(flagAssignment('layers', [[64, 32], [128]], true), 'layers=[[64,32],[128]]');
+    assert.deepEqual(flagAssignment('layers', [[64, 32], [128]]), {
+      name: 'layers',
+      values: [[64, 32], [128]]
+    });
     assert.deepEqual(values(cliReads('layers', [[64, 32], [128]], [1, 2])), [[64, 32], [128]]);
     assert.deepEqual(values(cliReads('layers', [[64, 32]], [1, 2])), [[64, 32]]);
     const names = [
@@ -94,58 +91,51 @@ describe('flag assignments', () => {
 
   it('a list flag given an array of non-lists is refused, naming the flag and the fix', () => {
     assert.throws(
-      () => flagAssignment('layers', [64, 32], true),
+      () => cliReads('layers', [64, 32], [1, 2]),
       (err: Error) =>
-        err instanceof SweepArgumentError &&
-        err.message.startsWith("nbx.sweep: flag 'layers' is a list flag") &&
+        err.message.startsWith("flag 'layers' is a list flag") &&
         err.message.includes('layers: [[64,32]]')
     );
-    // Unknown type (the notebook could not be read here): the CLI decides.
-    assert.equal(flagAssignment('layers', [64, 32], null), 'layers=[64,32]');
+    // A flag the notebook does not declare (forced): the values are swept as given.
+    assert.deepEqual(values(assignmentDomain(null, flagAssignment('layers', [64, 32]))), [64, 32]);
   });
 
   it('refuses an empty array and values that are not flag values', () => {
-    assert.throws(() => flagAssignment('lr', [], false), /flag 'lr' has an empty array/);
+    assert.throws(() => flagAssignment('lr', []), /flag 'lr' has an empty array/);
     assert.throws(
-      () => flagAssignment('cfg', { a: 1 } as unknown as JSONValue, false),
+      () => flagAssignment('cfg', { a: 1 } as unknown as JSONValue),
       /^SweepArgumentError: nbx\.sweep: flag 'cfg' has an object value; flag values are/
     );
     assert.throws(
-      () => flagAssignment('f', [1, (() => 1) as unknown as JSONValue], null),
+      () => flagAssignment('f', [1, (() => 1) as unknown as JSONValue]),
       /flag 'f' has a function value/
     );
     assert.throws(
-      () => flagAssignments([1, 2] as unknown as Record<string, JSONValue>, null),
+      () => flagAssignments([1, 2] as unknown as Record<string, JSONValue>),
       /flags must be an object such as \{ lr: \[0\.001, 0\.01\] \}, got an array/
     );
   });
 
-  it('non-finite numbers are written as the CLI spells them, which refuses them by name', () => {
-    assert.equal(flagAssignment('x', [NaN, Infinity, -Infinity], false), 'x=[nan,inf,-inf]');
+  it('non-finite numbers are refused by name', () => {
     assert.throws(
       () => cliReads('x', [1, Infinity], 1),
-      /^UserError: invalid value for flag 'x': 'inf' is not a finite number/
+      /^UserError: invalid value for flag 'x': 'Infinity' is not a finite number/
     );
   });
 
-  it('flag types are needed only for arrays of non-arrays', () => {
-    assert.equal(needsFlagTypes({ lr: 0.1, layers: [[1], [2]] }), false);
-    assert.equal(needsFlagTypes({ lr: [0.1, 0.2] }), true);
-  });
-
   it('keeps the order of the flags', () => {
-    assert.deepEqual(flagAssignments({ lr: [1, 2], layers: [2, 4], opt: 'adam' }, new Set()), [
-      'lr=[1,2]',
-      'layers=[2,4]',
-      'opt="adam"'
+    assert.deepEqual(flagAssignments({ lr: [1, 2], layers: [2, 4], opt: 'adam' }), [
+      { name: 'lr', values: [1, 2] },
+      { name: 'layers', values: [2, 4] },
+      { name: 'opt', value: 'adam' }
     ]);
   });
 });
 
 describe('sweep options', () => {
-  it('map to nbx run options', () => {
+  it('map to the launch options of the same name', () => {
     assert.deepEqual(
-      optionArgs({
+      sweepRequestOptions({
         parallel: 2,
         gpus: [0, 1],
         gpusPerTrial: 1,
@@ -156,36 +146,30 @@ describe('sweep options', () => {
         kernel: 'tslab',
         objective: '#loss'
       }),
-      [
-        '--parallel',
-        '2',
-        '--gpus',
-        '0,1',
-        '--gpus-per-trial',
-        '1',
-        '--max-trials',
-        '10',
-        '--seed',
-        '7',
-        '--label=lr=${lr}',
-        '--kernel=tslab',
-        '--objective=#loss',
-        '--tag=a',
-        '--tag=b'
-      ]
+      {
+        parallel: 2,
+        gpus: '0,1',
+        gpusPerTrial: 1,
+        maxTrials: 10,
+        seed: 7,
+        label: 'lr=${lr}',
+        kernel: 'tslab',
+        objective: '#loss',
+        tags: ['a', 'b']
+      }
     );
-    assert.deepEqual(optionArgs({}), []);
-    assert.deepEqual(optionArgs({ gpus: '0,2' }), ['--gpus', '0,2']);
+    assert.deepEqual(sweepRequestOptions({}), {});
+    assert.deepEqual(sweepRequestOptions({ gpus: '0,2' }), { gpus: '0,2' });
   });
 
   it('refuse bad values with one line', () => {
     assert.throws(
-      () => optionArgs({ parallel: 0 }),
+      () => sweepRequestOptions({ parallel: 0 }),
       /^SweepArgumentError: nbx\.sweep: parallel must be a whole number above 0, got 0$/
     );
-    assert.throws(() => optionArgs({ parallel: 1.5 }), /parallel must be a whole number/);
-    assert.throws(() => optionArgs({ gpus: [] }), /gpus must be GPU indices/);
-    assert.throws(() => optionArgs({ gpus: [-1] }), /gpus must be GPU indices/);
-    assert.throws(() => optionArgs({ seed: -1 }), /seed must be a whole number/);
+    assert.throws(() => sweepRequestOptions({ parallel: 1.5 }), /parallel must be a whole number/);
+    assert.throws(() => sweepRequestOptions({ gpus: [] }), /gpus must be GPU indices/);
+    assert.throws(() => sweepRequestOptions({ gpus: [-1] }), /gpus must be GPU indices/);
+    assert.throws(() => sweepRequestOptions({ seed: -1 }), /seed must be a whole number/);
   });
 });

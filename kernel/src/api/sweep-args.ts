@@ -1,27 +1,28 @@
 /**
- * `nbx.sweep(notebook, flags, options)` as an `nbx run` command line: the flags as
- * `NAME=VALUE` assignments, the options as `--parallel`, `--gpus`, ...
+ * `nbx.sweep(notebook, flags, options)` as a launch request: the flags as typed
+ * assignments, the options as the request's fields, checked before anything starts.
  *
- * The value rules (the CLI's, seen from JavaScript):
+ * The value rules:
  *
- * - An ARRAY is always a sweep over its items: `{ lr: [0.001, 0.01] }` is
- *   `lr=[0.001,0.01]`, one trial per item (a grid with the other arrays).
+ * - An ARRAY is always a sweep over its items: `{ lr: [0.001, 0.01] }` is one trial per
+ *   item (a grid with the other arrays).
  * - A list-typed flag's values are themselves arrays, so a sweep over them is an array of
  *   arrays: `{ layers: [[64, 32], [128]] }` is two trials, `{ layers: [[64, 32]] }` one.
- *   `{ layers: [64, 32] }` for a list flag is refused (the CLI would read it as ONE value,
- *   contradicting the first rule).
+ *   `{ layers: [64, 32] }` for a list flag is refused when the notebook's flags are read
+ *   (it would contradict the first rule).
  * - A string that is exactly a sweep expression (`loguniform[1e-4:1e-1]`, `uniform[a:b]`,
- *   `int[a:b]`, `choice[a,b]`, `range[a:b:s]`, `linspace[..]`, `logspace[..]`) is passed
- *   as that expression (use it with `maxTrials` for a random search); any other string is
- *   one literal value (quoted, so `'[a,b]'` stays a string).
+ *   `int[a:b]`, `choice[a,b]`, `range[a:b:s]`, `linspace[..]`, `logspace[..]`) is that
+ *   expression (use it with `maxTrials` for a random search); any other string is one
+ *   literal value (`'[a,b]'` stays a string).
  * - Numbers, booleans and null are one value each.
  */
 import type { JSONValue } from '../base/json';
+import type { FlagAssignment, ILaunchRequest } from '../scheduler/launch';
 
 /** A flag's value in `nbx.sweep`: one value, or an array of values to sweep over. */
 export type SweepFlagValue = JSONValue | JSONValue[];
 
-/** Options of `nbx.sweep` (each maps to the `nbx run` option of the same name). */
+/** Options of `nbx.sweep` (each is the `nbx run` option of the same name). */
 export interface ISweepOptions {
   /** `--parallel N`: trials run at once (the CLI's default when omitted). */
   parallel?: number;
@@ -43,7 +44,21 @@ export interface ISweepOptions {
   objective?: string;
 }
 
-/** The names of the sweep functions the CLI reads in a value (see scheduler/batch-syntax). */
+/** The options of a launch request that `nbx.sweep`'s options set. */
+export type SweepRequestOptions = Pick<
+  ILaunchRequest,
+  | 'parallel'
+  | 'gpus'
+  | 'gpusPerTrial'
+  | 'label'
+  | 'tags'
+  | 'maxTrials'
+  | 'seed'
+  | 'kernel'
+  | 'objective'
+>;
+
+/** The names of the sweep functions (see scheduler/batch-syntax). */
 const SWEEP_EXPRESSION =
   /^(range|linspace|logspace|uniform|loguniform|log-uniform|int|choice)\[[\s\S]*\]$/;
 
@@ -65,77 +80,6 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** A number as the CLI spells it (`nan`, `inf` for the non-finite ones, which it refuses). */
-function numberText(n: number): string {
-  if (Number.isNaN(n)) {
-    return 'nan';
-  }
-  if (!Number.isFinite(n)) {
-    return n > 0 ? 'inf' : '-inf';
-  }
-  return String(n);
-}
-
-/**
- * A string quoted so that the CLI reads it back exactly as one value (it strips one
- * pair of surrounding quotes without unescaping). Inside a sweep list the quotes must
- * also balance, so a string holding both kinds of quote cannot be given there.
- */
-function quoted(name: string, s: string, inList: boolean): string {
-  if (!inList) {
-    return `"${s}"`;
-  }
-  for (const q of ['"', "'"]) {
-    if (!s.includes(q) && !s.endsWith('\\')) {
-      return `${q}${s}${q}`;
-    }
-  }
-  throw new SweepArgumentError(
-    `flag '${name}': the string ${JSON.stringify(s)} can't be a value in a sweep ` +
-      '(it holds both kinds of quote or ends with a backslash)'
-  );
-}
-
-/** A list value (a list flag's value) in the CLI's list syntax: JSON-like, strings escaped. */
-function listText(name: string, value: JSONValue[]): string {
-  const item = (v: JSONValue): string => {
-    if (Array.isArray(v)) {
-      return listText(name, v);
-    }
-    if (typeof v === 'string') {
-      return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-    }
-    return scalarText(name, v, true);
-  };
-  return `[${value.map(item).join(',')}]`;
-}
-
-function notAFlagValue(name: string, value: unknown): SweepArgumentError {
-  return new SweepArgumentError(
-    `flag '${name}' has ${describe(value)} value; flag values are numbers, strings, ` +
-      'booleans, null, or arrays of them'
-  );
-}
-
-function scalarText(name: string, value: JSONValue, inList: boolean): string {
-  if (typeof value === 'number') {
-    return numberText(value);
-  }
-  if (typeof value === 'boolean') {
-    return value ? 'true' : 'false';
-  }
-  if (value === null) {
-    return 'null';
-  }
-  if (typeof value === 'string') {
-    return quoted(name, value, inList);
-  }
-  if (Array.isArray(value)) {
-    return listText(name, value);
-  }
-  throw notAFlagValue(name, value);
-}
-
 function checkValue(name: string, value: unknown): void {
   if (Array.isArray(value)) {
     value.forEach(v => checkValue(name, v));
@@ -147,130 +91,109 @@ function checkValue(name: string, value: unknown): void {
     typeof value === 'string' ||
     typeof value === 'boolean';
   if (!ok) {
-    throw notAFlagValue(name, value);
+    throw new SweepArgumentError(
+      `flag '${name}' has ${describe(value)} value; flag values are numbers, strings, ` +
+        'booleans, null, or arrays of them'
+    );
   }
 }
 
 /**
- * The `NAME=VALUE` assignment of one flag. `isList` says whether the notebook declares
- * `name` as a list flag (its default is a list); null when unknown (then the CLI decides).
- * Throws a `SweepArgumentError` for values that are not flag values, for an empty array,
- * and for a list flag given an array of non-arrays.
+ * The assignment of one flag (see the module comment). Throws a `SweepArgumentError` for
+ * values that are not flag values and for an empty array.
  */
-export function flagAssignment(
-  name: string,
-  value: SweepFlagValue,
-  isList: boolean | null
-): string {
+export function flagAssignment(name: string, value: SweepFlagValue): FlagAssignment {
   checkValue(name, value);
   if (typeof value === 'string' && SWEEP_EXPRESSION.test(value.trim())) {
-    return `${name}=${value.trim()}`;
+    return { name, raw: value.trim() };
   }
   if (!Array.isArray(value)) {
-    return `${name}=${scalarText(name, value, false)}`;
+    return { name, value };
   }
   if (value.length === 0) {
     throw new SweepArgumentError(
       `flag '${name}' has an empty array: an array is a sweep over its values, and there are none`
     );
   }
-  if (isList === true && !value.every(Array.isArray)) {
-    const example = JSON.stringify(value);
-    throw new SweepArgumentError(
-      `flag '${name}' is a list flag, and an array in nbx.sweep is always a sweep over ` +
-        `values: give ${name}: [${example}] for the one value ${example}, or an array of ` +
-        `lists to sweep over (${name}: [[64, 32], [128]] is two trials)`
-    );
-  }
-  const items = value.map(v => (Array.isArray(v) ? listText(name, v) : scalarText(name, v, true)));
-  return `${name}=[${items.join(',')}]`;
+  return { name, values: value };
 }
 
 /** The assignments of every flag, in the object's order. */
-export function flagAssignments(
-  flags: Record<string, SweepFlagValue>,
-  listFlags: ReadonlySet<string> | null
-): string[] {
+export function flagAssignments(flags: Record<string, SweepFlagValue>): FlagAssignment[] {
   if (typeof flags !== 'object' || flags === null || Array.isArray(flags)) {
     throw new SweepArgumentError(
       `flags must be an object such as { lr: [0.001, 0.01] }, got ${describe(flags)}`
     );
   }
-  return Object.entries(flags).map(([name, value]) =>
-    flagAssignment(name, value, listFlags === null ? null : listFlags.has(name))
-  );
+  return Object.entries(flags).map(([name, value]) => flagAssignment(name, value));
 }
 
-/** True when some flag needs to know whether it is a list flag (an array of non-arrays). */
-export function needsFlagTypes(flags: Record<string, SweepFlagValue>): boolean {
-  return (
-    typeof flags === 'object' &&
-    flags !== null &&
-    Object.values(flags).some(v => Array.isArray(v) && !v.every(Array.isArray))
-  );
-}
-
-function positiveInteger(option: string, value: unknown): string {
+function positiveInteger(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new SweepArgumentError(`${option} must be a whole number above 0, got ${String(value)}`);
   }
-  return String(value);
+  return value;
 }
 
-function gpusArgs(gpus: unknown): string[] {
+function gpusText(gpus: unknown): string {
   if (Array.isArray(gpus)) {
     if (gpus.length === 0 || !gpus.every(g => Number.isSafeInteger(g) && (g as number) >= 0)) {
       throw new SweepArgumentError(
         `gpus must be GPU indices such as [0, 1] or a string such as '0,1', got ${JSON.stringify(gpus)}`
       );
     }
-    return ['--gpus', gpus.join(',')];
+    return gpus.join(',');
   }
   if (typeof gpus === 'string') {
-    return ['--gpus', gpus];
+    return gpus;
   }
   throw new SweepArgumentError('gpus must be an array of numbers or a string');
 }
 
-/** The `nbx run` options for `options` (after the notebook and assignments). */
-export function optionArgs(options: ISweepOptions): string[] {
-  const args: string[] = [];
+function text(option: string, value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new SweepArgumentError(`${option} must be a string`);
+  }
+  return value;
+}
+
+/** The request's options for `options`, checked. */
+export function sweepRequestOptions(options: ISweepOptions): SweepRequestOptions {
+  const out: SweepRequestOptions = {};
   if (options.parallel !== undefined) {
-    args.push('--parallel', positiveInteger('parallel', options.parallel));
+    out.parallel = positiveInteger('parallel', options.parallel);
   }
   if (options.gpus !== undefined) {
-    args.push(...gpusArgs(options.gpus));
+    out.gpus = gpusText(options.gpus);
   }
   if (options.gpusPerTrial !== undefined) {
-    args.push('--gpus-per-trial', positiveInteger('gpusPerTrial', options.gpusPerTrial));
+    out.gpusPerTrial = positiveInteger('gpusPerTrial', options.gpusPerTrial);
   }
   if (options.maxTrials !== undefined) {
-    args.push('--max-trials', positiveInteger('maxTrials', options.maxTrials));
+    out.maxTrials = positiveInteger('maxTrials', options.maxTrials);
   }
   if (options.seed !== undefined) {
     if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
       throw new SweepArgumentError(`seed must be a whole number, got ${String(options.seed)}`);
     }
-    args.push('--seed', String(options.seed));
+    out.seed = options.seed;
   }
-  // `--option=value`: a value starting with '-' (`-#loss`) is not read as an option.
-  for (const [option, value] of [
-    ['--label', options.label],
-    ['--kernel', options.kernel],
-    ['--objective', options.objective]
-  ] as const) {
-    if (value !== undefined) {
-      if (typeof value !== 'string') {
-        throw new SweepArgumentError(`${option.slice(2)} must be a string`);
+  if (options.label !== undefined) {
+    out.label = text('label', options.label);
+  }
+  if (options.kernel !== undefined) {
+    out.kernel = text('kernel', options.kernel);
+  }
+  if (options.objective !== undefined) {
+    out.objective = text('objective', options.objective);
+  }
+  if (options.tags !== undefined) {
+    out.tags = options.tags.map(tag => {
+      if (typeof tag !== 'string') {
+        throw new SweepArgumentError('tags must be strings');
       }
-      args.push(`${option}=${value}`);
-    }
+      return tag;
+    });
   }
-  for (const tag of options.tags ?? []) {
-    if (typeof tag !== 'string') {
-      throw new SweepArgumentError('tags must be strings');
-    }
-    args.push(`--tag=${tag}`);
-  }
-  return args;
+  return out;
 }

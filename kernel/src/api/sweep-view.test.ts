@@ -375,7 +375,7 @@ describe('Sweep watching fake records', () => {
     const f = fourTrials();
     const out = new Recorder();
     const listeners = process.listenerCount('SIGINT');
-    const sweep = new Sweep(f.root, f.batch.readMeta(), ['lr'], undefined, process.env, out);
+    const sweep = new Sweep(f.root, f.batch.readMeta(), ['lr'], undefined, out);
     assert.equal(sweep.trials.length, 4);
     assert.match(out.last, /1 running · 1 queued/);
     assert.equal(process.listenerCount('SIGINT'), listeners, 'no listener while nobody waits');
@@ -407,7 +407,7 @@ describe('Sweep watching fake records', () => {
   it('an interrupt stops waiting, not the trials; done() then waits again', async () => {
     const f = fakeSweep([{ status: 'running', flags: { lr: 1 }, started: iso(0) }]);
     const out = new Recorder();
-    const sweep = new Sweep(f.root, f.batch.readMeta(), ['lr'], undefined, process.env, out);
+    const sweep = new Sweep(f.root, f.batch.readMeta(), ['lr'], undefined, out);
     const listeners = process.listenerCount('SIGINT');
     const waiting = sweep.done();
     await settled();
@@ -439,7 +439,7 @@ describe('Sweep watching fake records', () => {
   it('an interrupt while nobody waits changes nothing', async () => {
     const f = fakeSweep([{ status: 'running', flags: { lr: 1 }, started: iso(0) }]);
     const out = new Recorder();
-    const sweep = new Sweep(f.root, f.batch.readMeta(), ['lr'], undefined, process.env, out);
+    const sweep = new Sweep(f.root, f.batch.readMeta(), ['lr'], undefined, out);
     const listener = (): void => undefined;
     process.on('SIGINT', listener); // (an interrupt of this test process would be fatal)
     process.emit('SIGINT', 'SIGINT');
@@ -453,14 +453,7 @@ describe('Sweep watching fake records', () => {
 
   it('reports status() while running', () => {
     const f = fourTrials();
-    const sweep = new Sweep(
-      f.root,
-      f.batch.readMeta(),
-      ['lr'],
-      undefined,
-      process.env,
-      new Recorder()
-    );
+    const sweep = new Sweep(f.root, f.batch.readMeta(), ['lr'], undefined, new Recorder());
     const st = sweep.status();
     assert.deepEqual(st.counts, {
       staged: 0,

@@ -8,26 +8,26 @@
  * console.table(table.toArray());
  * ```
  *
- * The trials are started by the CLI (`nbx run NB lr=[0.001,0.01] layers=[2,4] --parallel 2
- * --detach --json`), so they are ordinary detached runs of a batch: they outlive the cell,
- * the kernel and JupyterLab. This module only reads their records (`meta.json`) to show and
- * report progress. Loaded by `nbx.sweep` on first use (importing nbx stays cheap).
+ * The trials are launched as `nbx run NB lr=[0.001,0.01] layers=[2,4] --parallel 2 --detach`
+ * launches them (scheduler/launch), so they are ordinary detached runs of a batch: they
+ * outlive the cell, the kernel and JupyterLab. This module then only reads their records
+ * (`meta.json`) to show and report progress. Loaded by `nbx.sweep` on first use (importing
+ * nbx stays cheap).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { formatElapsed } from '../base/display';
+import { UserError } from '../base/errors';
 import type { JSONValue } from '../base/json';
-import { parseMeta, type RunMeta, type RunStatus } from '../store/meta';
+import { stopRun } from '../scheduler/control';
+import { launch } from '../scheduler/launch';
+import type { RunMeta, RunStatus } from '../store/meta';
 import { RunDir } from '../store/run-dir';
-import { resolveRunsRoot } from '../store/root';
-import { NBX_CLI } from '../base/paths';
 import {
   flagAssignments,
-  needsFlagTypes,
-  optionArgs,
   SweepArgumentError,
+  sweepRequestOptions,
   type ISweepOptions,
   type SweepFlagValue
 } from './sweep-args';
@@ -75,15 +75,8 @@ export interface ISweepStatus {
   trials: ISweepTrialStatus[];
 }
 
-/** The result of one CLI command. */
-interface ICliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
- * The kernel's environment for the CLI, without the identity of the run this kernel may
+ * The kernel's environment for the trials, without the identity of the run this kernel may
  * itself be (a sweep launched from inside a run is not that run; `NBX_HOME` is kept, so
  * its trials go to the same runs root).
  */
@@ -94,76 +87,12 @@ export function sweepEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   return out;
 }
 
-/**
- * Runs the CLI to completion. It gets a process group of its own, so that interrupting
- * the kernel (SIGINT to the kernel's group) never kills it halfway through starting a batch.
- */
-function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ICliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [NBX_CLI, ...args], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', code => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The CLI's warnings (`nbx: warning: ...`), as they are. */
-function cliWarnings(stderr: string): string[] {
-  return stderr.split('\n').filter(line => line.startsWith('nbx: warning:'));
-}
-
-/** The CLI's error, one line: its `nbx: ...` lines without the prefix, else its last line. */
-function cliError(r: ICliResult): string {
-  const lines = r.stderr
-    .split('\n')
-    .map(l => l.trim())
-    .filter(l => l !== '');
-  const own = lines.filter(l => l.startsWith('nbx: ') && !l.startsWith('nbx: warning:'));
-  if (own.length > 0) {
-    return own.map(l => l.slice('nbx: '.length)).join('; ');
-  }
-  return lines[lines.length - 1] ?? `nbx exited with status ${String(r.code)}`;
-}
-
 /** `file` with symlinks resolved (a run's linked copy is its source), or as given if missing. */
 function realPath(file: string): string {
   try {
     return fs.realpathSync(file);
   } catch {
     return file;
-  }
-}
-
-/** Names of the notebook's list flags, or null when its flags can't be read here. */
-function listFlagNames(notebookPath: string, root: string): Set<string> | null {
-  try {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { readNotebook } = require('../notebook/io') as typeof import('../notebook/io');
-    const { notebookLanguage } =
-      require('../notebook/flags-cell') as typeof import('../notebook/flags-cell');
-    const { parseFlagsCached } =
-      require('../notebook/flags-cache') as typeof import('../notebook/flags-cache');
-    const { parseFlags } = require('../notebook/flags') as typeof import('../notebook/flags');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    const nb = readNotebook(notebookPath);
-    const language = notebookLanguage(nb);
-    // The CLI's cache (a notebook swept before is not parsed again), but never a runs root
-    // made here: a request the CLI refuses leaves nothing behind.
-    const defs = fs.existsSync(root)
-      ? parseFlagsCached(nb, language, path.join(root, 'cache', 'flags'))
-      : parseFlags(nb, language);
-    return new Set(defs.filter(d => d.type === 'list').map(d => d.name));
-  } catch {
-    // The CLI reports a missing notebook or a broken flags cell properly.
-    return null;
   }
 }
 
@@ -178,8 +107,8 @@ function listFlagNames(notebookPath: string, root: string): Set<string> | null {
  * that is a sweep expression (`'loguniform[1e-4:1e-1]'`, with `maxTrials`) is passed as
  * such; anything else is one value.
  *
- * Throws (a one-line message starting `nbx.sweep:`) for bad arguments and for anything the
- * CLI refuses (unknown flag, bad value, `gpusPerTrial` above the GPUs given...), in which
+ * Throws (a one-line message starting `nbx.sweep:`) for bad arguments and for anything
+ * `nbx run` refuses (unknown flag, bad value, `gpusPerTrial` above the GPUs given...), in which
  * case nothing was started.
  */
 export async function sweep(
@@ -195,37 +124,25 @@ export async function sweep(
   }
   const cwd = process.cwd();
   const notebookPath = realPath(path.resolve(cwd, notebook));
-  const env = sweepEnv();
-  const root = resolveRunsRoot({ notebookPath, cwd, env });
-  const listFlags = needsFlagTypes(flags) ? listFlagNames(notebookPath, root) : null;
-  const args = [
-    'run',
-    notebookPath,
-    ...flagAssignments(flags, listFlags),
-    ...optionArgs(options),
-    '--detach',
-    '--json'
-  ];
-  const r = await runCli(args, env, cwd);
-  for (const warning of cliWarnings(r.stderr)) {
-    process.stderr.write(`${warning}\n`);
-  }
-  if (r.code !== 0) {
-    throw new Error(`nbx.sweep: ${cliError(r)}`);
-  }
-  let meta: RunMeta;
+  const request = {
+    notebook: notebookPath,
+    flags: flagAssignments(flags),
+    ...sweepRequestOptions(options),
+    cwd,
+    env: sweepEnv(),
+    mode: 'detach' as const
+  };
+  let launched;
   try {
-    meta = parseMeta(r.stdout, 'nbx run --json');
+    launched = await launch(request);
   } catch (err) {
-    throw new Error(`nbx.sweep: unexpected output from nbx run (${(err as Error).message})`);
+    throw err instanceof UserError ? new Error(`nbx.sweep: ${err.message}`) : err;
   }
-  if (!new RunDir(root, meta.id).exists()) {
-    throw new Error(
-      `nbx.sweep: sweep ${meta.id.slice(0, 8)} started, but its record is not in ${root}; ` +
-        'follow it with nbx runs'
-    );
+  for (const warning of launched.warnings) {
+    process.stderr.write(`nbx: warning: ${warning}\n`);
   }
-  return new Sweep(root, meta, Object.keys(flags), options.objective, env);
+  const { run, meta } = launched;
+  return new Sweep(run.root, meta, Object.keys(flags), options.objective);
 }
 
 /**
@@ -247,7 +164,6 @@ export class Sweep {
 
   private readonly _reader: SweepReader;
   private readonly _output: ISweepOutput;
-  private readonly _env: NodeJS.ProcessEnv;
   private readonly _launched = Date.now();
   private _state: ISweepState;
   private _timer: NodeJS.Timeout | null = null;
@@ -263,13 +179,11 @@ export class Sweep {
     batch: RunMeta,
     given: readonly string[],
     objective: string | undefined,
-    env: NodeJS.ProcessEnv = sweepEnv(),
     output: ISweepOutput = openSweepOutput()
   ) {
     this.id = batch.id;
     this.root = root;
     this.notebook = batch.notebook;
-    this._env = env;
     this._output = output;
     this._reader = new SweepReader(root, batch, given, objective);
     this.trials = [...this._reader.trialIds];
@@ -344,17 +258,24 @@ export class Sweep {
   }
 
   /**
-   * Stops the sweep (`nbx stop ID`): running trials are stopped, queued ones cancelled.
-   * Resolves when the CLI is done; nothing to do when every trial has already finished.
+   * Stops the sweep as `nbx stop ID` does: running trials are stopped, queued ones
+   * cancelled. Resolves when they are; nothing to do when every trial has already finished.
    */
   async stop(): Promise<void> {
     if (this._reader.read().finished) {
       return;
     }
-    const r = await runCli(['stop', this.id], this._env, process.cwd());
+    let error: unknown = null;
+    try {
+      await stopRun(new RunDir(this.root, this.id));
+    } catch (err) {
+      error = err;
+    }
     this._refresh();
-    if (r.code !== 0 && !this._state.finished) {
-      throw new Error(`nbx.sweep: could not stop sweep ${this.id.slice(0, 8)}: ${cliError(r)}`);
+    if (error !== null && !this._state.finished) {
+      throw new Error(
+        `nbx.sweep: could not stop sweep ${this.id.slice(0, 8)}: ${(error as Error).message}`
+      );
     }
   }
 

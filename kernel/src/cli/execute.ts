@@ -2,15 +2,15 @@
  * Executing prepared runs and batches from the CLI (`nbx run`, `nbx start`,
  * `nbx restart`, `nbx rerun`): in the foreground with progress, or detached.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { stripVTControlCharacters } from 'util';
 import { UserError } from '../base/errors';
 import type { KernelManager } from '../protocol/manager';
-import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
-import { createRunDir, materializeRun, type IRunPlan } from '../scheduler/prepare';
+import { startDetached } from '../scheduler/control';
+import { startRun } from '../scheduler/launch';
+import type { IRunPlan } from '../scheduler/prepare';
 import { runBatch } from '../scheduler/queue';
-import { executeRun, launchRunKernel } from '../scheduler/runner';
+import { executeRun } from '../scheduler/runner';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
@@ -36,15 +36,18 @@ export function printWarnings(warnings: Iterable<string>): void {
  * nvidia-smi does not list (when it lists any) is a one-line `UserError`.
  */
 export async function gpusOption(value: string | boolean | undefined): Promise<string | undefined> {
-  if (value === false) {
-    return '';
+  const text = gpusText(value);
+  if (!text) {
+    return text;
   }
-  if (typeof value === 'string') {
-    const gpus = parseGpuList(value);
-    await resolveGpus(gpus, process.env);
-    return gpus;
-  }
-  return undefined;
+  const gpus = parseGpuList(text);
+  await resolveGpus(gpus, process.env);
+  return gpus;
+}
+
+/** `--gpus 0,2` → '0,2' as given; `--no-gpus` → ''; neither → undefined (inherit). */
+export function gpusText(value: string | boolean | undefined): string | undefined {
+  return value === false ? '' : typeof value === 'string' ? value : undefined;
 }
 
 /** A whole number option (`--parallel 2`), or undefined when not given. */
@@ -103,27 +106,11 @@ export async function runInForeground(
   return final.status === 'completed' ? 0 : 1;
 }
 
-/**
- * Creates the run of `plan` and executes it here (see `runInForeground`). The kernel
- * starts first: it boots while the sources are copied. If preparing fails, the kernel is
- * killed and the run directory removed before the error is thrown.
- */
+/** Creates the run of `plan` and executes it here (see `runInForeground`, `startRun`). */
 export async function planInForeground(plan: IRunPlan, opts: IOutputOptions): Promise<number> {
-  const run = createRunDir(plan);
-  const kernel = launchRunKernel(run, process.env);
-  let warnings: string[];
-  try {
-    warnings = (await materializeRun(plan, run)).warnings;
-  } catch (err) {
-    await kernel.then(
-      k => k.kill(),
-      () => undefined
-    );
-    fs.rmSync(run.path, { recursive: true, force: true });
-    throw err;
-  }
-  printWarnings(warnings);
-  return runInForeground(run, opts, kernel);
+  const launched = await startRun(plan, 'foreground', []);
+  printWarnings(launched.warnings);
+  return runInForeground(launched.run, opts, launched.kernel);
 }
 
 /** The line that ends a sweep: outcome, counts, best trial, and where it is. */
@@ -182,11 +169,12 @@ export async function batchInForeground(batch: RunDir, opts: IOutputOptions): Pr
 
 /** Starts a run or batch in the background and prints its id (or record with `json`). */
 export function detach(run: RunDir, opts: IOutputOptions): number {
-  if (run.readMeta().kind === 'batch') {
-    spawnDetachedBatch(run);
-  } else {
-    spawnDetachedRunner(run);
-  }
+  startDetached(run);
+  return reportDetached(run, opts);
+}
+
+/** Prints the id (or record with `json`) of a run or batch started in the background. */
+export function reportDetached(run: RunDir, opts: IOutputOptions): number {
   if (opts.json) {
     printJson(runJson(run.readMeta(), run.path));
   } else {

@@ -150,7 +150,11 @@ function conforms(value: JSONValue[], like: JSONValue): boolean {
   return value.every(item => typeOfValue(item) === type);
 }
 
-function jsonFlagValue(def: IFlagDef | null, value: JSONValue): JSONValue {
+/**
+ * A typed value (a JSON batch file's, `nbx.sweep`'s) for flag `def`: kept when it has the
+ * flag's type (numbers checked as `checkFlagValue` does), else coerced as text would be.
+ */
+export function jsonFlagValue(def: IFlagDef | null, value: JSONValue): JSONValue {
   if (def === null || def.type === 'null') {
     return value;
   }

@@ -21,6 +21,7 @@ import { queryGpus } from '../tracking/gpus';
 import { expandTrials, type IBatchPlan } from './batch';
 import { validateGpusPerTrial } from './gpu-pool';
 import { createRunDir, materializeRun, planRun, type IRunPlan, type IRunRequest } from './prepare';
+import { assignmentText } from './flag-input';
 import { objectiveOption } from './objective';
 
 /** `nbx run` with the batch options. */
@@ -43,7 +44,7 @@ export interface IPlannedBatch {
   trials: IBatchPlan;
   /** The batch's settings as its record keeps them. */
   settings: IRunBatch;
-  /** The NAME=VALUE arguments as given (for the batch's label). */
+  /** The assignments as `nbx run` takes them (for the batch's label). */
   assignments: string[];
 }
 
@@ -121,7 +122,7 @@ export async function planBatch(req: IBatchRequest): Promise<IPlannedBatch> {
       gpusPerTrial: gpus === null ? 0 : (req.gpusPerTrial ?? 1),
       objective
     },
-    assignments: (req.flags ?? []).slice()
+    assignments: (req.flags ?? []).map(assignmentText)
   };
 }
 

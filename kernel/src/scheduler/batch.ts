@@ -27,7 +27,8 @@ import type { IFlagDef } from '../notebook/flags';
 import type { JSONValue } from '../base/json';
 import { setOwn } from '../base/own';
 import { readBatchFile, unknownFlagError } from './batch-file';
-import { parseFlagDomain, type Distribution, type FlagDomain } from './batch-syntax';
+import type { Distribution, FlagDomain } from './batch-syntax';
+import { assignmentDomain, type FlagAssignment } from './flag-input';
 import { MAX_SEED, SeededRandom, randomSeed } from './random';
 
 export type { Distribution, FlagDomain } from './batch-syntax';
@@ -94,18 +95,18 @@ function checkOptions(options: IExpandOptions): void {
 /** The assignments as domains, by name: a later assignment of a name replaces it. */
 function assignedDomains(
   defs: readonly IFlagDef[],
-  assignments: readonly { name: string; raw: string }[],
+  assignments: readonly FlagAssignment[],
   options: IExpandOptions
 ): IAssigned[] {
   const byName = new Map(defs.map(def => [def.name, def]));
   const assigned = new Map<string, IAssigned>();
-  for (const { name, raw } of assignments) {
-    const def = byName.get(name) ?? null;
+  for (const a of assignments) {
+    const def = byName.get(a.name) ?? null;
     if (def === null && options.force !== true) {
-      throw unknownFlagError(defs, name, options.notebook);
+      throw unknownFlagError(defs, a.name, options.notebook);
     }
-    assigned.delete(name);
-    assigned.set(name, { name, domain: parseFlagDomain(def, name, raw) });
+    assigned.delete(a.name);
+    assigned.set(a.name, { name: a.name, domain: assignmentDomain(def, a) });
   }
   return [...assigned.values()];
 }
@@ -228,8 +229,8 @@ function gridBatch(assigned: IAssigned[], options: IExpandOptions): IBatchPlan {
 }
 
 /**
- * The trials of a run or batch. `assignments` are the parsed `NAME=VALUE` arguments
- * (`parseAssignments`); each trial holds the assigned flags, coerced to the flags' types.
+ * The trials of a run or batch. `assignments` are the request's flags, typed or as typed
+ * (see flag-input); each trial holds the assigned flags, of the flags' types.
  *
  * Throws a one-line `UserError` before anything starts for: an unknown flag (unless
  * `force`), a value that does not coerce, an empty list, a malformed sequence or
@@ -239,7 +240,7 @@ function gridBatch(assigned: IAssigned[], options: IExpandOptions): IBatchPlan {
  */
 export function expandTrials(
   defs: readonly IFlagDef[],
-  assignments: readonly { name: string; raw: string }[],
+  assignments: readonly FlagAssignment[],
   options: IExpandOptions = {}
 ): IBatchPlan {
   checkOptions(options);

@@ -16,13 +16,14 @@ import { requestStop, STOP_ONE_SIGNAL } from './stop-requests';
  * new session, no terminal on its standard streams (they go to the run's kernel.log).
  * Throws if the process could not be created.
  */
-function spawnDetached(run: RunDir, command: '_runner' | '_batch'): number {
+function spawnDetached(run: RunDir, command: '_runner' | '_batch', env: NodeJS.ProcessEnv): number {
   const out = fs.openSync(run.kernelLogPath, 'a');
   try {
     const child = spawn(process.execPath, [NBX_CLI, command, run.path], {
       detached: true,
       stdio: ['ignore', out, out],
-      cwd: run.path
+      cwd: run.path,
+      env
     });
     child.on('error', err => {
       run.updateMeta(m => ({ ...m, status: 'error', error: `could not start: ${err.message}` }));
@@ -37,14 +38,13 @@ function spawnDetached(run: RunDir, command: '_runner' | '_batch'): number {
   }
 }
 
-/** Starts the runner of a prepared run in the background (see `spawnDetached`). */
-export function spawnDetachedRunner(run: RunDir): number {
-  return spawnDetached(run, '_runner');
-}
-
-/** Starts the runner of a batch (its queue of trials) in the background. */
-export function spawnDetachedBatch(batch: RunDir): number {
-  return spawnDetached(batch, '_batch');
+/**
+ * Starts the runner of a prepared run, or of a batch (its queue of trials), in the
+ * background (see `spawnDetached`), with the environment `env` (its kernels inherit it):
+ * the one place a detached runner is spawned.
+ */
+export function startDetached(run: RunDir, env: NodeJS.ProcessEnv = process.env): number {
+  return spawnDetached(run, run.readMeta().kind === 'batch' ? '_batch' : '_runner', env);
 }
 
 const isFinal = (meta: RunMeta): boolean => FINAL_STATUSES.includes(meta.status);

@@ -21,12 +21,13 @@ import {
   flagDefaults,
   injectFlags,
   notebookLanguage,
-  parseAssignments,
   resolveFlagValues,
   type FlagLanguage,
   type IFlagDef
 } from '../notebook/flags';
 import { parseFlagsCached } from '../notebook/flags-cache';
+import { expandTrials } from './batch';
+import { isText, type FlagAssignment } from './flag-input';
 import { getKernelSpec, type IKernelSpec } from '../protocol/kernelspec';
 import { isTslabSpec, tslabPackageDir, tslabReadsShorthand } from '../protocol/tslab';
 import type { IRunGit, RunMeta } from '../store/meta';
@@ -43,8 +44,8 @@ export interface IRunRequest {
   notebook: string;
   /** The notebook's content when it differs from the file (unsaved edits in the editor). */
   content?: INotebook;
-  /** `NAME=VALUE` flag assignments. */
-  flags?: string[];
+  /** The flags' values, as typed or typed already (see flag-input). */
+  flags?: FlagAssignment[];
   /**
    * Flag values already typed (a trial of a batch); `flags` assignments win over them.
    * Names the notebook does not declare need `forceFlags`.
@@ -82,7 +83,7 @@ export interface IRunPlan {
   notebook: INotebook;
   spec: IKernelSpec;
   root: string;
-  assignments: { name: string; raw: string }[];
+  assignments: FlagAssignment[];
   env: NodeJS.ProcessEnv;
   /** The notebook's flags, when parsed already (a batch parses them once for all trials). */
   defs?: IFlagDef[];
@@ -122,7 +123,7 @@ export function planRun(req: IRunRequest): IRunPlan {
     notebook,
     spec,
     root: resolveRunsRoot({ notebookPath, cwd, env }),
-    assignments: parseAssignments(req.flags ?? []),
+    assignments: req.flags ?? [],
     env
   };
 }
@@ -193,10 +194,7 @@ async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
   await refuseUnreadableShorthand(plan, defs, language, run.path);
   const values: Record<string, JSONValue> = {
     ...typedValues(defs, req.values ?? {}, req.forceFlags === true),
-    ...resolveFlagValues(defs, plan.assignments, {
-      force: req.forceFlags === true,
-      notebook: path.basename(notebookPath)
-    })
+    ...assignedValues(defs, plan.assignments, req.forceFlags === true, notebookPath)
   };
   const defaults = req.defaults ?? flagDefaults(defs);
   const flags: Record<string, JSONValue> = { ...flagDefaults(defs), ...values };
@@ -282,6 +280,24 @@ function typedValues(
     checkFlagValue(def ?? { name }, value);
   }
   return values;
+}
+
+/**
+ * The values a plain run's assignments give: text coerced to the flags' types (an unknown
+ * name refused unless `force`), typed values checked as a batch's are.
+ */
+function assignedValues(
+  defs: readonly IFlagDef[],
+  assignments: readonly FlagAssignment[],
+  force: boolean,
+  notebookPath: string
+): Record<string, JSONValue> {
+  const notebook = path.basename(notebookPath);
+  const typed = assignments.filter(a => !isText(a));
+  return {
+    ...resolveFlagValues(defs, assignments.filter(isText), { force, notebook }),
+    ...(typed.length ? expandTrials(defs, typed, { force, notebook }).trials[0] : {})
+  };
 }
 
 /** Plans, creates and materializes a run in one go (detached runs, sweeps, the service). */

@@ -195,7 +195,7 @@ export function rerunRequest(run: RunDir, options: IRerunOptions): IRunRequest {
   return {
     notebook: meta.notebook,
     content: readNotebook(run.snapshotPath),
-    flags: options.flags ?? [],
+    flags: parseAssignments(options.flags ?? []),
     forceFlags: options.forceFlags,
     defaults: meta.flagDefaults,
     kernel: meta.kernel?.name,

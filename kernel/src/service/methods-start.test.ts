@@ -1,6 +1,6 @@
 /**
  * `previewTrials` as the "Run as experiment" dialog calls it (a context over a temporary
- * project, the editor's content given), and the CLI error reader of sweeps.
+ * project, the editor's content given), and starting runs and sweeps.
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -14,7 +14,6 @@ import * as fs from 'node:fs';
 import { code, notebook, tempDir, waitFor, writeNotebook } from '../testing/fixtures';
 import { createContext } from './context';
 import {
-  cliError,
   previewTrialsMethod,
   restartRunMethod,
   startRunMethod,
@@ -136,7 +135,7 @@ describe('startRunMethod', () => {
     assert.deepEqual(meta.command.slice(3, 5), ['x=5', 'name="b"']);
   });
 
-  it('starts a sweep through the CLI when the values make several trials', async () => {
+  it('starts a sweep when the values make several trials', async () => {
     const { id, meta } = await start({
       flags: { x: '[1, 2]', name: '[a, b]' },
       parallel: 2,
@@ -178,16 +177,5 @@ describe('startRunMethod', () => {
   it("refuses bad values with the CLI's one line", async () => {
     await assert.rejects(start({ flags: { x: '[1, abc]' } }), /invalid value for flag 'x'/);
     await assert.rejects(start({ flags: { x: '[1, 2]' }, parallel: 0 }), /positive integer/);
-  });
-});
-
-describe('cliError', () => {
-  it("reads the CLI's one-line error, skipping warnings", () => {
-    assert.equal(
-      cliError("nbx: warning: something\nnbx: invalid value for flag 'lr': 'abc'\n"),
-      "invalid value for flag 'lr': 'abc'"
-    );
-    assert.equal(cliError("error: unknown option '--parallel'\n"), "unknown option '--parallel'");
-    assert.equal(cliError('\n'), null);
   });
 });

@@ -3,21 +3,17 @@
  * notebook's flags, the kernels and GPUs to choose from, the trials a set of values
  * makes, starting a run or a sweep, and restarting a finished run.
  */
-import { execFile } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../base/errors';
-import { notebookLanguage, parseAssignments, parseFlags, type IFlagDef } from '../notebook/flags';
-import { parseNotebook, readNotebook, serializeNotebook } from '../notebook/io';
-import type { INotebook } from '../notebook/nbformat';
+import { notebookLanguage, parseFlags, type IFlagDef } from '../notebook/flags';
+import { parseNotebook, readNotebook } from '../notebook/io';
 import type { JSONValue } from '../base/json';
+import type { INotebook } from '../notebook/nbformat';
 import { getKernelSpec, runKernelSpecs } from '../protocol/kernelspec';
-import { NBX_CLI } from '../base/paths';
 import { expandTrials, parseFlagDomain, type BatchKind, type IBatchPlan } from '../scheduler/batch';
 import { unknownFlagError } from '../scheduler/batch-file';
-import { spawnDetachedBatch, spawnDetachedRunner } from '../scheduler/control';
-import { prepareRun, type IRunRequest } from '../scheduler/prepare';
+import { startDetached } from '../scheduler/control';
+import { launch } from '../scheduler/launch';
 import { prepareRestart } from '../scheduler/restart';
 import { applyTagChanges } from '../store/tags';
 import { withEffectiveStatus } from '../store/runs';
@@ -216,93 +212,49 @@ function gpusText(params: Params): string | undefined {
   return text === '' ? '' : parseGpuList(text);
 }
 
-/** Batch options of a `startRun` request. */
-interface ISweepOptions {
-  parallel?: number;
-  maxTrials?: number;
-  seed?: number;
-  gpusPerTrial?: number;
-}
-
 /**
  * `startRun({ path, content?, kernel?, gpus?, timeout?, allowErrors?, label?, tags?, flags?,
- * parallel?, maxTrials?, seed?, gpusPerTrial?, root? })`: snapshots the notebook (`content`,
- * the editor's unsaved state, when given; else the file at `path`, relative to the
- * service's directory) and starts it detached in the service's runs root.
+ * parallel?, maxTrials?, seed?, gpusPerTrial?, root? })`: snapshots the
+ * notebook (`content`, the editor's unsaved state, when given; else the file at `path`,
+ * relative to the service's directory) and starts it detached in the service's runs root.
  *
  * `flags` are `{ name: value }`, a string value as typed (`'0.01'`, `'[0.001,0.01]'`,
  * `'uniform[0:1]'`). When they make one trial this creates the run and starts its runner;
- * when they make several (lists, sequences, distributions with `maxTrials`) it starts a
- * sweep through `nbx run ... --detach --json` (see `startSweep`). Result `{ id, path, meta }`
- * (for a sweep: the batch run, whose `meta.trials` lists its trials' ids).
+ * when they make several (lists, sequences, distributions with `maxTrials`) a batch and
+ * its runner. Result `{ id, path, meta }` (for a sweep: the batch run, whose `meta.trials`
+ * lists its trials' ids). Bad input fails with the one line `nbx run` prints.
  */
 export async function startRunMethod(
   params: Params,
   context: IServiceContext
 ): Promise<IMethodResult> {
   const notebook = path.resolve(context.cwd, requireString(params, 'path'));
-  const contentParam = optionalObject(params, 'content');
-  const content =
-    contentParam === undefined
-      ? undefined
-      : parseNotebook(JSON.stringify(contentParam), path.basename(notebook));
-  const kernel = optionalString(params, 'kernel');
-  const gpus = await gpusParam(params, context);
-  const timeoutS = optionalNumber(params, 'timeout');
-  const allowErrors = optionalBoolean(params, 'allowErrors');
-  const label = optionalString(params, 'label')?.trim() || null;
-  const tags = applyTagChanges([], optionalStringList(params, 'tags') ?? []);
-  const sweep: ISweepOptions = {
+  const root = context.rootFor(params);
+  const content = optionalObject(params, 'content');
+  const launched = await launch({
+    notebook,
+    content:
+      content === undefined
+        ? undefined
+        : parseNotebook(JSON.stringify(content), path.basename(notebook)),
+    flags: assignmentsOf(optionalObject(params, 'flags')),
+    kernel: optionalString(params, 'kernel'),
+    gpus: gpusText(params),
+    timeoutS: optionalNumber(params, 'timeout') ?? null,
+    allowErrors: optionalBoolean(params, 'allowErrors'),
+    label: optionalString(params, 'label')?.trim() || undefined,
+    tags: applyTagChanges([], optionalStringList(params, 'tags') ?? []),
     parallel: optionalPositiveInteger(params, 'parallel'),
     maxTrials: optionalPositiveInteger(params, 'maxTrials'),
     seed: optionalNumber(params, 'seed'),
-    gpusPerTrial: optionalPositiveInteger(params, 'gpusPerTrial')
-  };
-  const root = context.rootFor(params);
-  let flags = flagArgs(params);
-  const trials = trialsOf(params, context, notebook, content, flags, sweep);
-  if (trials !== null && trials.trials.length > 1) {
-    return startSweep(context, root, notebook, content, flags, {
-      kernel,
-      gpus,
-      timeoutS,
-      allowErrors,
-      label,
-      tags,
-      ...sweep
-    });
-  }
-  if (trials !== null && trials.kind !== 'single' && trials.trials.length === 1) {
-    // `lr=[0.01]` or a one-trial random search: one run with the values of that trial.
-    flags = Object.entries(trials.trials[0]).map(([n, v]) => `${n}=${JSON.stringify(v)}`);
-  }
-  const request: IRunRequest = {
-    notebook,
-    kernel,
-    gpus,
-    timeoutS: timeoutS ?? null,
-    allowErrors,
-    flags,
-    label: label ?? undefined,
-    tags,
-    // The `nbx run` command line that does the same, recorded in the run.
-    command: [
-      'nbx',
-      'run',
-      notebook,
-      ...flags,
-      '--detach',
-      ...cliOptions({ kernel, gpus, timeoutS, allowErrors, label, tags })
-    ],
+    gpusPerTrial: optionalPositiveInteger(params, 'gpusPerTrial'),
+    mode: 'detach',
+    oneTrialAsRun: true,
     cwd: context.cwd,
     // Runs started from JupyterLab go where the Runs panel looks.
     env: { ...context.env, NBX_HOME: root }
-  };
-  if (content !== undefined) {
-    request.content = content;
-  }
-  const { run, meta } = await prepareRun(request);
-  spawnDetachedRunner(run);
+  });
+  const { run, meta } = launched;
   return { json: { id: run.id, path: run.path, meta: withEffectiveStatus(meta) } };
 }
 
@@ -320,144 +272,9 @@ export async function restartRunMethod(
 ): Promise<IMethodResult> {
   const run = runOf(params, context);
   const flags = flagArgs(params);
-  const meta = prepareRestart(run, { flags, gpus: await gpusParam(params, context) });
-  if (meta.kind === 'batch') {
-    spawnDetachedBatch(run);
-  } else {
-    spawnDetachedRunner(run);
-  }
+  prepareRestart(run, { flags, gpus: await gpusParam(params, context) });
+  startDetached(run);
   return { json: withEffectiveStatus(run.readMeta()) };
-}
-
-/**
- * The trials the flags of a `startRun` request make, or null when they name no list,
- * sequence or distribution (a plain run: `prepareRun` checks the values itself, without
- * parsing the flags twice). Bad values throw the one-line `UserError` the CLI would print.
- */
-function trialsOf(
-  params: Params,
-  context: IServiceContext,
-  notebook: string,
-  content: INotebook | undefined,
-  flags: string[],
-  sweep: ISweepOptions
-): IBatchPlan | null {
-  const assignments = parseAssignments(flags);
-  const maybeBatch = assignments.some(({ raw }) => /[[\]]/.test(raw));
-  if (!maybeBatch) {
-    return null;
-  }
-  const nb = content ?? readNotebook(notebook);
-  const requested = optionalString(params, 'kernel');
-  const spec = requested
-    ? getKernelSpec(requested, { env: context.env, cwd: path.dirname(notebook) })
-    : null;
-  const defs = parseFlags(nb, notebookLanguage(nb, spec?.language));
-  // Unknown flags are left to `prepareRun` / the CLI, which name the known ones.
-  const known = new Set(defs.map(def => def.name));
-  return expandTrials(
-    defs,
-    assignments.filter(a => known.has(a.name)),
-    { maxTrials: sweep.maxTrials, seed: sweep.seed, notebook: path.basename(notebook) }
-  );
-}
-
-/** The options of a `startRun` request, as `nbx run` takes them (see `cliOptions`). */
-interface IRunOptions extends ISweepOptions {
-  kernel?: string;
-  gpus?: string;
-  timeoutS?: number;
-  allowErrors?: boolean;
-  label: string | null;
-  tags: string[];
-}
-
-/** How long `nbx run --detach` may take to create a sweep and return. */
-const SWEEP_START_TIMEOUT_MS = 120_000;
-
-/**
- * Starts a sweep as the CLI does, by running it: `node kernel/bin/nbx.js run NOTEBOOK
- * NAME=VALUE... --detach --json [--parallel N] [--max-trials N] [--seed N] [--gpus L |
- * --no-gpus] [--gpus-per-trial N] ...` in the service's directory with `NBX_HOME` set to
- * the runs root. Unsaved `content` goes through a temporary file named by
- * `--content-file`, removed once the CLI has returned (it snapshots the notebook before
- * `--detach` returns). The CLI's one-line error is the method's error.
- */
-async function startSweep(
-  context: IServiceContext,
-  root: string,
-  notebook: string,
-  content: INotebook | undefined,
-  flags: string[],
-  o: IRunOptions
-): Promise<IMethodResult> {
-  const args = [NBX_CLI, 'run', notebook, ...flags, '--detach', '--json', ...cliOptions(o)];
-  let tempDir: string | null = null;
-  try {
-    if (content !== undefined) {
-      tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-content-'));
-      const file = path.join(tempDir, path.basename(notebook));
-      fs.writeFileSync(file, serializeNotebook(content));
-      args.push('--content-file', file);
-    }
-    const stdout = await runCli(args, {
-      cwd: context.cwd,
-      env: { ...context.env, NBX_HOME: root }
-    });
-    const meta = parseCliJson(stdout);
-    return { json: { id: meta.id, path: path.join(root, 'runs', meta.id), meta } };
-  } finally {
-    if (tempDir !== null) {
-      fs.rmSync(tempDir, { recursive: true, force: true });
-    }
-  }
-}
-
-/** Runs the CLI with this node; resolves with its stdout, rejects with its one-line error. */
-function runCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { ...options, timeout: SWEEP_START_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err === null) {
-          resolve(stdout);
-          return;
-        }
-        reject(new UserError(cliError(stderr) ?? `nbx run failed: ${oneLine(err)}`));
-      }
-    );
-  });
-}
-
-/** The one-line error of the CLI's stderr (`nbx: MESSAGE` or commander's `error: ...`). */
-export function cliError(stderr: string): string | null {
-  const lines = stderr
-    .split(/\r?\n/)
-    .map(line => line.trim())
-    .filter(line => line !== '' && !line.startsWith('nbx: warning:'));
-  const line = lines.find(l => /^(nbx|error):/.test(l)) ?? lines[lines.length - 1];
-  return line === undefined ? null : line.replace(/^nbx:\s*/, '').replace(/^error:\s*/, '');
-}
-
-/** The run record `nbx run --json` printed. */
-function parseCliJson(stdout: string): { id: string } & Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(stdout);
-  } catch {
-    throw new UserError('nbx run --detach --json printed no run record');
-  }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    typeof (value as { id?: unknown }).id !== 'string'
-  ) {
-    throw new UserError('nbx run --detach --json printed no run record');
-  }
-  return value as { id: string } & Record<string, unknown>;
 }
 
 /** A positive integer param, or undefined when absent. */
@@ -480,36 +297,7 @@ function assignmentsOf(flags: Params | undefined): { name: string; raw: string }
   }));
 }
 
-/** The `flags` param as `nbx run`'s `NAME=VALUE` arguments. */
+/** The `flags` param as `nbx restart`'s `NAME=VALUE` arguments. */
 function flagArgs(params: Params): string[] {
   return assignmentsOf(optionalObject(params, 'flags')).map(a => `${a.name}=${a.raw}`);
-}
-
-/** The options of `nbx run` that say what `o` says. */
-function cliOptions(o: IRunOptions): string[] {
-  const args: string[] = [];
-  const valued: [string, number | string | null | undefined][] = [
-    ['--parallel', o.parallel],
-    ['--max-trials', o.maxTrials],
-    ['--seed', o.seed],
-    ['--gpus-per-trial', o.gpusPerTrial],
-    ['--kernel', o.kernel],
-    ['--timeout', o.timeoutS],
-    ['--label', o.label]
-  ];
-  for (const [option, value] of valued) {
-    if (value !== undefined && value !== null && value !== '') {
-      args.push(option, String(value));
-    }
-  }
-  if (o.gpus !== undefined) {
-    args.push(...(o.gpus === '' ? ['--no-gpus'] : ['--gpus', o.gpus]));
-  }
-  if (o.allowErrors) {
-    args.push('--allow-errors');
-  }
-  for (const tag of o.tags) {
-    args.push('--tag', tag);
-  }
-  return args;
 }

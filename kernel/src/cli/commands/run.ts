@@ -5,27 +5,21 @@
 import * as path from 'path';
 import { Option, type Command } from 'commander';
 import { previewTrials } from '../../scheduler/batch-preview';
-import { createBatch, planBatch, type IBatchRequest } from '../../scheduler/batch-run';
-import {
-  createRunDir,
-  materializeRun,
-  planRun,
-  prepareRun,
-  type IRunPlan
-} from '../../scheduler/prepare';
+import { launch, previewLaunch, type ILaunchRequest } from '../../scheduler/launch';
 import { runBatch } from '../../scheduler/queue';
 import { executeRun } from '../../scheduler/runner';
 import { RunDir } from '../../store/run-dir';
+import { parseAssignments } from '../../notebook/flags';
 import { readNotebook } from '../../notebook/io';
 import { printJson, runJson } from '../format';
 import {
   batchInForeground,
   countOption,
-  detach,
-  gpusOption,
+  gpusText,
   parseTimeout,
   printWarnings,
-  planInForeground
+  reportDetached,
+  runInForeground
 } from '../execute';
 
 interface IRunOptions {
@@ -153,25 +147,13 @@ function runDirOf(dir: string): RunDir {
   return new RunDir(path.dirname(path.dirname(resolved)), path.basename(resolved));
 }
 
-/**
- * True when some argument could make a batch: a list, a sequence or distribution, or a
- * batch file. Otherwise the run starts its kernel before the flags are even parsed.
- */
-function mayBeBatch(flags: string[], opts: IRunOptions): boolean {
-  return (
-    opts.batchFile !== undefined ||
-    opts.preview === true ||
-    flags.some(flag => /=\s*[A-Za-z_.-]*\[/.test(flag))
-  );
-}
-
 async function runCommand(notebook: string, flags: string[], opts: IRunOptions): Promise<number> {
-  const req: IBatchRequest = {
+  const req: ILaunchRequest = {
     notebook,
-    flags,
+    flags: parseAssignments(flags),
     forceFlags: opts.forceFlags,
     kernel: opts.kernel,
-    gpus: await gpusOption(opts.gpus),
+    gpus: gpusText(opts.gpus),
     timeoutS: opts.timeout === undefined ? null : parseTimeout(opts.timeout),
     allowErrors: opts.allowErrors,
     label: opts.label,
@@ -183,42 +165,35 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
     parallel: countOption('--parallel', opts.parallel),
     gpusPerTrial: countOption('--gpus-per-trial', opts.gpusPerTrial),
     objective: opts.objective,
-    status: opts.stage ? 'staged' : 'queued',
-    content: opts.contentFile === undefined ? undefined : readNotebook(opts.contentFile)
+    content: opts.contentFile === undefined ? undefined : readNotebook(opts.contentFile),
+    mode: opts.stage ? 'stage' : opts.detach ? 'detach' : 'foreground'
   };
-  let plan: IRunPlan | null = null;
-  const batchOptions = [req.maxTrials, req.seed, req.parallel, req.gpusPerTrial, req.objective];
-  if (mayBeBatch(flags, opts) || batchOptions.some(o => o !== undefined)) {
-    const planned = await planBatch(req);
-    if (opts.preview) {
-      printWarnings(planned.trials.warnings);
-      const { kind, trials, seed } = planned.trials;
-      if (opts.json) {
-        printJson({ kind, trials, seed });
-      } else {
-        process.stdout.write(`${previewTrials(planned.trials)}\n`);
-      }
-      return 0;
+  if (opts.preview) {
+    const planned = await previewLaunch(req);
+    printWarnings(planned.warnings);
+    const { kind, trials, seed } = planned;
+    if (opts.json) {
+      printJson({ kind, trials, seed });
+    } else {
+      process.stdout.write(`${previewTrials(planned)}\n`);
     }
-    if (planned.trials.kind !== 'single') {
-      const created = await createBatch(planned, { stage: opts.stage });
-      printWarnings(created.warnings);
-      if (opts.stage) {
-        return reportStaged(created.batch, opts, created.trials.length);
-      }
-      return opts.detach ? detach(created.batch, opts) : batchInForeground(created.batch, opts);
-    }
-    printWarnings(planned.trials.warnings);
-    plan = planned.plan;
+    return 0;
   }
-  if (opts.stage || opts.detach) {
-    const { run, warnings } = plan
-      ? await materializeRun(plan, createRunDir(plan))
-      : await prepareRun(req);
-    printWarnings(warnings);
-    return opts.stage ? reportStaged(run, opts, 0) : detach(run, opts);
+  const launched = await launch(req);
+  printWarnings(launched.warnings);
+  if (opts.stage) {
+    return reportStaged(
+      launched.run,
+      opts,
+      launched.kind === 'batch' ? launched.meta.trials.length : 0
+    );
   }
-  return planInForeground(plan ?? planRun(req), opts);
+  if (opts.detach) {
+    return reportDetached(launched.run, opts);
+  }
+  return launched.kind === 'batch'
+    ? batchInForeground(launched.run, opts)
+    : runInForeground(launched.run, opts, launched.kernel);
 }
 
 /** Prints a staged run's id (or record), and on stderr how to start it. */

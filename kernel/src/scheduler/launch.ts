@@ -1,0 +1,204 @@
+/**
+ * The one way to start work: a typed request — a notebook (or its unsaved content), typed
+ * flag values, the sweep options, kernel, GPUs, label, tags — becomes a run or a batch of
+ * trials, previewed, staged, started detached, or made ready to execute in this process.
+ * `nbx run`, the service's `startRun` and `nbx.sweep()` are adapters over it; a detached
+ * runner is its own process, spawned by `control.ts`.
+ *
+ * A request whose flags cannot make a sweep (`maySweep`) is planned as a plain run, so a
+ * foreground run starts its kernel while the flags are parsed; any other is planned as a
+ * batch first. Either way the flags cell is parsed once (through the runs root's cache).
+ */
+import * as fs from 'fs';
+import type { KernelManager } from '../protocol/manager';
+import type { RunMeta } from '../store/meta';
+import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
+import type { RunDir } from '../store/run-dir';
+import type { IBatchPlan } from './batch';
+import { createBatch, planBatch, type IBatchRequest } from './batch-run';
+import { startDetached } from './control';
+import { assignmentText, maySweep, type FlagAssignment } from './flag-input';
+import { createRunDir, materializeRun, planRun, type IRunPlan } from './prepare';
+import { launchRunKernel } from './runner';
+
+export type { FlagAssignment } from './flag-input';
+
+/**
+ * What to do with the request: `stage` writes the run (or batch) `staged` (`nbx start`
+ * starts it); `detach` starts it in a runner process of its own; `foreground` writes it
+ * `queued` and leaves the executing to the caller (a plain run's kernel already booting).
+ */
+export type LaunchMode = 'stage' | 'detach' | 'foreground';
+
+/** A request to start work: every option a run or a sweep takes, typed. */
+export interface ILaunchRequest extends Omit<
+  IBatchRequest,
+  'command' | 'status' | 'values' | 'defaults' | 'parent'
+> {
+  mode: LaunchMode;
+  /** A batch of one trial (`lr=[0.01]`) becomes one run with that trial's values. */
+  oneTrialAsRun?: boolean;
+  /** The command line that asked, recorded as is; default: the equivalent `nbx run`. */
+  command?: string[];
+}
+
+/** A run `launch` made. */
+export interface ILaunchedRun {
+  kind: 'run';
+  run: RunDir;
+  meta: RunMeta;
+  /** Lines to show the person (e.g. the source snapshot hit its cap). */
+  warnings: string[];
+  /** `foreground`: the run's kernel, starting. */
+  kernel?: Promise<KernelManager>;
+}
+
+/** A batch `launch` made: its record lists its trials. */
+export interface ILaunchedBatch {
+  kind: 'batch';
+  run: RunDir;
+  meta: RunMeta;
+  warnings: string[];
+}
+
+/** What `launch` made. */
+export type Launched = ILaunchedRun | ILaunchedBatch;
+
+/**
+ * The request's GPUs normalised (`0, 2` → `0,2`); one nvidia-smi does not list (when it
+ * lists any) is a one-line `UserError`.
+ */
+async function checkedGpus(req: ILaunchRequest): Promise<string | undefined> {
+  if (!req.gpus) {
+    return req.gpus;
+  }
+  const gpus = parseGpuList(req.gpus);
+  await resolveGpus(gpus, req.env ?? process.env);
+  return gpus;
+}
+
+/** True when the request may make a batch: a flag may sweep, or a batch option is given. */
+function mayBeBatch(req: ILaunchRequest): boolean {
+  return (
+    (req.flags ?? []).some(maySweep) ||
+    [req.batchFile, req.maxTrials, req.seed, req.parallel, req.gpusPerTrial, req.objective].some(
+      option => option !== undefined
+    )
+  );
+}
+
+/**
+ * Plans the request and does what its `mode` says (see `LaunchMode`). Throws a one-line
+ * `UserError` for bad input, before anything is written.
+ */
+export async function launch(req: ILaunchRequest): Promise<Launched> {
+  const request: IBatchRequest = {
+    ...req,
+    gpus: await checkedGpus(req),
+    command: req.command ?? commandLine(req),
+    status: req.mode === 'stage' ? 'staged' : 'queued'
+  };
+  if (!mayBeBatch(req)) {
+    return startRun(planRun(request), req.mode, []);
+  }
+  const planned = await planBatch(request);
+  const { trials } = planned;
+  if (trials.kind === 'single') {
+    return startRun(planned.plan, req.mode, trials.warnings);
+  }
+  if (req.oneTrialAsRun && trials.trials.length === 1) {
+    const flags: FlagAssignment[] = Object.entries(trials.trials[0]).map(([name, value]) => ({
+      name,
+      value
+    }));
+    const one = { ...request, flags: [], values: trials.trials[0] };
+    one.command = req.command ?? commandLine({ ...req, flags });
+    return startRun({ ...planned.plan, assignments: [], req: one }, req.mode, trials.warnings);
+  }
+  const created = await createBatch(planned, { stage: req.mode === 'stage' });
+  if (req.mode === 'detach') {
+    startDetached(created.batch, planned.plan.env);
+  }
+  return {
+    kind: 'batch',
+    run: created.batch,
+    meta: created.meta,
+    warnings: created.warnings
+  };
+}
+
+/** The trials `req` makes (`nbx run --preview`), checked as `launch` checks; writes nothing. */
+export async function previewLaunch(req: ILaunchRequest): Promise<IBatchPlan> {
+  const gpus = await checkedGpus(req);
+  const planned = await planBatch({ ...req, gpus, command: req.command ?? commandLine(req) });
+  return planned.trials;
+}
+
+/**
+ * Writes a planned run and starts it as `mode` says. In the foreground the kernel boots
+ * while the flags are injected and the sources copied; if that fails, the kernel is
+ * killed and the run directory removed before the error is thrown.
+ */
+export async function startRun(
+  plan: IRunPlan,
+  mode: LaunchMode,
+  warnings: readonly string[]
+): Promise<ILaunchedRun> {
+  const run = createRunDir(plan);
+  const kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
+  let meta: RunMeta;
+  let more: string[];
+  try {
+    ({ meta, warnings: more } = await materializeRun(plan, run));
+  } catch (err) {
+    await kernel?.then(
+      k => k.kill(),
+      () => undefined
+    );
+    fs.rmSync(run.path, { recursive: true, force: true });
+    throw err;
+  }
+  if (mode === 'detach') {
+    startDetached(run, plan.env);
+  }
+  return { kind: 'run', run, meta, warnings: [...warnings, ...more], kernel };
+}
+
+/** The `nbx run` command line that asks for what `req` asks (recorded in the run). */
+export function commandLine(req: ILaunchRequest): string[] {
+  const args = ['nbx', 'run', req.notebook, ...(req.flags ?? []).map(assignmentText)];
+  if (req.mode !== 'foreground') {
+    args.push(`--${req.mode}`);
+  }
+  const valued: [string, string | number | null | undefined][] = [
+    ['--kernel', req.kernel],
+    ['--timeout', req.timeoutS],
+    ['--label', req.label],
+    ['--max-trials', req.maxTrials],
+    ['--seed', req.seed],
+    ['--batch-file', req.batchFile],
+    ['--parallel', req.parallel],
+    ['--gpus-per-trial', req.gpusPerTrial],
+    ['--objective', req.objective]
+  ];
+  for (const [option, value] of valued) {
+    if (value !== undefined && value !== null && value !== '') {
+      args.push(option, String(value));
+    }
+  }
+  if (req.gpus !== undefined) {
+    args.push(...(req.gpus === '' ? ['--no-gpus'] : ['--gpus', req.gpus]));
+  }
+  for (const [option, on] of [
+    ['--allow-errors', req.allowErrors],
+    ['--force-flags', req.forceFlags]
+  ] as const) {
+    if (on === true) {
+      args.push(option);
+    }
+  }
+  for (const tag of req.tags ?? []) {
+    args.push('--tag', tag);
+  }
+  return args;
+}
