@@ -16,7 +16,7 @@
 import type { DataType, Vector } from 'apache-arrow';
 
 import type { JSONValue } from '../base/json';
-import type { ISweepState } from './sweep-state';
+import type { ISweepState } from '../scheduler/sweep-status';
 
 /** A value in a sweep table: a number, a string, a boolean or null. */
 export type SweepCell = number | string | boolean | null;

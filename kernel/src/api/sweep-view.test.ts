@@ -15,7 +15,7 @@ import { tempDir } from '../testing/fixtures';
 import { findTslabJupyter, type ISweepOutput } from './sweep-display';
 import { Sweep } from './sweep';
 import { formatElapsed, formatNumber, parseObjective } from '../base/display';
-import { SweepReader, type ISweepState, type ITrialState } from './sweep-state';
+import { SweepReader, type ISweepState, type ITrialState } from '../scheduler/sweep-status';
 import { sweepTable } from './sweep-table';
 import {
   changeLines,

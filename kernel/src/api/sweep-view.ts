@@ -4,10 +4,15 @@
  * inline colours, readable on light and dark themes) and as text (the `text/plain`
  * fallback of the same display, and what a plain Node process prints).
  */
-import { bestBy, formatElapsed, formatNumber } from '../base/display';
+import { formatElapsed, formatNumber } from '../base/display';
 import type { JSONValue } from '../base/json';
 import type { RunStatus } from '../store/meta';
-import type { ISweepState, ITrialState } from './sweep-state';
+import {
+  bestTrial,
+  countStatuses,
+  type ISweepState,
+  type ITrialState
+} from '../scheduler/sweep-status';
 
 /** Rows shown at most; a larger sweep shows the running trials first, then the latest. */
 export const MAX_ROWS = 40;
@@ -83,30 +88,11 @@ export function metricKeys(state: ISweepState, max: number = MAX_METRICS): strin
   return sorted.slice(0, max);
 }
 
-/** The trial with the best objective value so far, or null. */
-export function bestTrial(state: ISweepState): { trial: ITrialState; value: number } | null {
-  const objective = state.objective;
-  if (objective === null) {
-    return null;
-  }
-  const best = bestBy(state.trials, objective, trial => trial.scalars[objective.key]?.last);
-  return best && { trial: best.item, value: best.value };
-}
-
-/** Trials by status. */
-export function countStatuses(trials: readonly ITrialState[]): Record<RunStatus, number> {
-  const counts: Record<RunStatus, number> = {
-    staged: 0,
-    queued: 0,
-    running: 0,
-    completed: 0,
-    error: 0,
-    terminated: 0
-  };
-  for (const t of trials) {
-    counts[t.status]++;
-  }
-  return counts;
+/** The trial with the best objective value so far, with that value, or null. */
+function bestOf(state: ISweepState): { trial: ITrialState; value: number } | null {
+  const best = bestTrial(state.trials, state.objective);
+  const trial = best === null ? undefined : state.trials.find(t => t.id === best.id);
+  return best !== null && trial !== undefined ? { trial, value: best.value } : null;
 }
 
 /** `sweep 1a2b3c4d · train.ipynb · 4 trials: 2 running · 1 queued · 1 completed`. */
@@ -117,7 +103,7 @@ export function headerLine(state: ISweepState): string {
   let line =
     `sweep ${state.id.slice(0, 8)} · ${state.notebookName} · ${n} trial${n === 1 ? '' : 's'}: ` +
     parts.join(' · ');
-  const best = bestTrial(state);
+  const best = bestOf(state);
   if (best !== null && state.objective !== null) {
     line += ` · best ${state.objective.text} ${formatNumber(best.value)} (trial ${best.trial.index})`;
   }
@@ -154,7 +140,7 @@ function tableRows(
   keys: string[]
 ): { head: string[]; rows: IRow[]; best: ITrialState | null } {
   const head = ['#', 'trial', ...state.flagNames, 'status', 'elapsed', ...keys];
-  const best = bestTrial(state)?.trial ?? null;
+  const best = bestOf(state)?.trial ?? null;
   const rows = shownTrials(state.trials).map(trial => {
     const elapsed = elapsedMs(trial, state.now);
     return {
@@ -240,7 +226,7 @@ export function renderHtml(state: ISweepState, notes: readonly ISweepNote[] = []
   const countHtml = COUNT_WORDS.filter(([s]) => counts[s] > 0)
     .map(([s, w]) => `<span style="color:${STATUS_LOOK[s].color}">${counts[s]} ${w}</span>`)
     .join(' · ');
-  const bestInfo = bestTrial(state);
+  const bestInfo = bestOf(state);
   const bestHtml =
     bestInfo !== null && state.objective !== null
       ? ` · best <code>${escapeHtml(state.objective.text)}</code> ${escapeHtml(

@@ -32,16 +32,9 @@ import {
   type SweepFlagValue
 } from './sweep-args';
 import { openSweepOutput, type ISweepOutput } from './sweep-display';
-import { SweepReader, type ISweepState } from './sweep-state';
+import { countStatuses, SweepReader, type ISweepState } from '../scheduler/sweep-status';
 import { sweepTable, type ISweepTable } from './sweep-table';
-import {
-  changeLines,
-  countStatuses,
-  elapsedMs,
-  renderHtml,
-  renderText,
-  type ISweepNote
-} from './sweep-view';
+import { changeLines, elapsedMs, renderHtml, renderText, type ISweepNote } from './sweep-view';
 
 export type { ISweepOptions, SweepFlagValue } from './sweep-args';
 export type { ISweepColumn, ISweepTable, SweepCell, SweepRow } from './sweep-table';

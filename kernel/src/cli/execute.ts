@@ -10,6 +10,7 @@ import { startDetached } from '../scheduler/control';
 import { startRun } from '../scheduler/launch';
 import type { IRunPlan } from '../scheduler/prepare';
 import { runBatch } from '../scheduler/queue';
+import { bestTrial, readTrials } from '../scheduler/sweep-status';
 import { executeRun } from '../scheduler/runner';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
@@ -17,7 +18,7 @@ import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
 import { formatDuration, formatNumber, parseObjective } from '../base/display';
 import { printJson, runDuration, runJson, runSummary, shortId } from './format';
 import { TerminalProgress } from './progress';
-import { bestTrial, SweepProgress } from './sweep-progress';
+import { SweepProgress } from './sweep-progress';
 
 /** How the foreground commands report. */
 export interface IOutputOptions {
@@ -127,7 +128,7 @@ export function batchSummary(batch: RunMeta, trials: RunMeta[], runPath: string)
     parts.push(`${stopped} stopped`);
   }
   const objective = parseObjective(batch.batch?.objective ?? '');
-  const best = objective ? bestTrial(trials, objective) : null;
+  const best = bestTrial(trials, objective);
   if (objective && best) {
     parts.push(`best ${objective.text} ${formatNumber(best.value)} (${shortId(best.id)})`);
   }
@@ -138,18 +139,6 @@ export function batchSummary(batch: RunMeta, trials: RunMeta[], runPath: string)
   return `${head}\n  ${where.startsWith('..') ? runPath : where}`;
 }
 
-function readTrials(batch: RunDir, ids: string[]): RunMeta[] {
-  const metas: RunMeta[] = [];
-  for (const id of ids) {
-    try {
-      metas.push(new RunDir(batch.root, id).readMeta());
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return metas;
-}
-
 /**
  * Runs a batch's queue here with its progress on stderr; returns the exit status (0 only
  * when every trial completed).
@@ -157,9 +146,9 @@ function readTrials(batch: RunDir, ids: string[]): RunMeta[] {
 export async function batchInForeground(batch: RunDir, opts: IOutputOptions): Promise<number> {
   const meta = batch.readMeta();
   const progress = new SweepProgress(process.stderr, batch.root, meta, { quiet: opts.quiet });
-  progress.start(meta, readTrials(batch, meta.trials));
+  progress.start(meta, readTrials(batch.root, meta));
   const final = await runBatch(batch, { onTrial: event => progress.update(event) });
-  const trials = readTrials(batch, final.trials);
+  const trials = readTrials(batch.root, final);
   progress.done(batchSummary(final, trials, batch.path));
   if (opts.json) {
     printJson(runJson(final, batch.path));

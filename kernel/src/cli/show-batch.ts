@@ -6,10 +6,9 @@
 import { formatNumber, parseObjective } from '../base/display';
 import type { IRunBatch, RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
-import { effectiveStatus } from '../store/runs';
+import { bestTrial, variedFlags } from '../scheduler/sweep-status';
 import { formatFlagValue } from '../scheduler/label';
 import { shortId, table } from './format';
-import { bestTrial, variedFlags } from './sweep-progress';
 
 /** `grid, 2 at a time, GPUs 0,1 (1 per trial), objective -#loss, seed 7`. */
 export function batchSettingsText(settings: IRunBatch): string {
@@ -31,20 +30,6 @@ export function flagsText(flags: RunMeta['flags']): string {
   return Object.entries(flags)
     .map(([name, value]) => `${name}=${formatFlagValue(value)}`)
     .join(' ');
-}
-
-/** The trials of a batch as recorded now (effective status), in trial order; missing ones skipped. */
-export function readTrials(root: string, batch: RunMeta): RunMeta[] {
-  const trials: RunMeta[] = [];
-  for (const id of batch.trials) {
-    try {
-      const meta = new RunDir(root, id).readMeta();
-      trials.push({ ...meta, status: effectiveStatus(meta) });
-    } catch {
-      // removed since
-    }
-  }
-  return trials;
 }
 
 /** `4 (3 completed, 1 failed)`: how many trials, by status. */
@@ -72,7 +57,7 @@ export function trialsTable(batch: RunMeta, trials: RunMeta[]): string {
   const varied = variedFlags(trials);
   const names = varied.length ? varied : Object.keys(trials[0].flags);
   const objective = parseObjective(batch.batch?.objective ?? '');
-  const best = objective ? bestTrial(trials, objective) : null;
+  const best = bestTrial(trials, objective);
   const header = ['#', 'id', 'status', ...names];
   if (objective) {
     header.push(objective.key);

@@ -9,14 +9,8 @@ import type { ITrialEvent } from '../scheduler/queue';
 import type { IScalarSummary, RunMeta } from '../store/meta';
 import { newRunMeta, RunDir } from '../store/run-dir';
 import { batchSummary } from './execute';
-import {
-  bestTrial,
-  formatSweepBar,
-  SweepProgress,
-  trialLine,
-  variedFlags,
-  type ISweepCounts
-} from './sweep-progress';
+import { bestTrial, variedFlags } from '../scheduler/sweep-status';
+import { formatSweepBar, SweepProgress, trialLine, type ISweepCounts } from './sweep-progress';
 
 const ROOT = '/tmp/nbx-sweep-progress-test';
 

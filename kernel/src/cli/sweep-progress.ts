@@ -1,8 +1,9 @@
 /**
- * The progress of a sweep where it was launched. On a terminal: one bar line, redrawn in
- * place, e.g.
+ * The progress of a sweep where it was launched (its counts, best trial and varied flags
+ * are scheduler/sweep-status's, as the notebook display's are). On a terminal: one bar
+ * line, redrawn in place, e.g.
  *
- *   [#####-----] 5/20 done · 2 running · 12 queued · 1 failed · best -#loss 0.0421 (3c4d5e6f) · 1:23
+ *   [#####-----] 5/20 done · 2 running · 12 queued · 1 failed · best #loss 0.0421 (3c4d5e6f) · 1:23
  *
  * with failed trials reported above it. Without a terminal (a log, a notebook's `!nbx`):
  * one line per trial state change, e.g.
@@ -12,7 +13,6 @@
  */
 import type { JSONValue } from '../base/json';
 import {
-  bestBy,
   formatClock,
   formatDuration,
   formatNumber,
@@ -20,6 +20,7 @@ import {
   type IObjective
 } from '../base/display';
 import type { ITrialEvent } from '../scheduler/queue';
+import { bestTrial, countStatuses, variedFlags, type IBestTrial } from '../scheduler/sweep-status';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
 import { formatFlagValue } from '../scheduler/label';
@@ -35,18 +36,12 @@ export interface ISweepCounts {
   failed: number;
 }
 
-/** The best trial so far for the objective. */
-export interface IBest {
-  id: string;
-  value: number;
-}
-
 const BAR_WIDTH = 10;
 
 /** The bar line (see the module comment); `width` truncates it (no wrapping on redraw). */
 export function formatSweepBar(
   counts: ISweepCounts,
-  best: { objective: IObjective; best: IBest | null } | null,
+  best: { objective: IObjective; best: IBestTrial | null } | null,
   elapsedMs: number,
   width = Infinity
 ): string {
@@ -74,31 +69,6 @@ export function formatSweepBar(
 function lastValue(meta: RunMeta, key: string): number | null {
   const summary = meta.scalars[key] as { last?: unknown } | undefined;
   return typeof summary?.last === 'number' ? summary.last : null;
-}
-
-/** The best of `metas` for `objective` (trials without a value are skipped). */
-export function bestTrial(metas: Iterable<RunMeta>, objective: IObjective): IBest | null {
-  const best = bestBy(metas, objective, meta => lastValue(meta, objective.key) ?? undefined);
-  return best && { id: best.item.id, value: best.value };
-}
-
-/** Names of the flags whose values differ between trials: what the sweep varies. */
-export function variedFlags(trials: RunMeta[]): string[] {
-  const names: string[] = [];
-  const seen = new Set<string>();
-  for (const trial of trials) {
-    for (const name of Object.keys(trial.flags)) {
-      if (seen.has(name)) {
-        continue;
-      }
-      seen.add(name);
-      const first = JSON.stringify(trials[0].flags[name] ?? null);
-      if (trials.some(t => JSON.stringify(t.flags[name] ?? null) !== first)) {
-        names.push(name);
-      }
-    }
-  }
-  return names;
 }
 
 function flagsText(flags: Record<string, JSONValue>, names: string[]): string {
@@ -217,37 +187,21 @@ export class SweepProgress {
     this._stream.write(`${summary}\n`);
   }
 
-  /** Counts and best value from the trials' latest records. */
+  /** Counts from the trials' latest records. */
   counts(): ISweepCounts {
-    const counts: ISweepCounts = {
+    const by = countStatuses(this._metas.values());
+    return {
       total: this._total,
-      completed: 0,
-      running: 0,
-      queued: 0,
-      failed: 0
+      completed: by.completed,
+      running: by.running,
+      queued: by.queued + by.staged,
+      failed: by.error + by.terminated
     };
-    for (const meta of this._metas.values()) {
-      switch (meta.status) {
-        case 'completed':
-          counts.completed++;
-          break;
-        case 'running':
-          counts.running++;
-          break;
-        case 'queued':
-        case 'staged':
-          counts.queued++;
-          break;
-        default:
-          counts.failed++;
-      }
-    }
-    return counts;
   }
 
   /** The best trial so far (running trials count with their latest value). */
-  best(): IBest | null {
-    return this._objective ? bestTrial(this._metas.values(), this._objective) : null;
+  best(): IBestTrial | null {
+    return bestTrial(this._metas.values(), this._objective);
   }
 
   private _print(line: string): void {

@@ -16,12 +16,12 @@ import { runsRootHere } from '../root';
 import { formatTime, printJson, runDuration, runJson, shortId, table } from '../format';
 import { runSections } from '../show-run';
 import { listRunFiles } from '../../store/run-files';
+import { readTrials } from '../../scheduler/sweep-status';
 import { formatDuration, formatNumber } from '../../base/display';
 import {
   batchSettingsText,
   flagsText,
   parentText,
-  readTrials,
   trialCountsText,
   trialsTable
 } from '../show-batch';

@@ -1,6 +1,8 @@
 /**
- * Where a sweep's trials are, read from their `meta.json` files (a few small files per
- * poll; never the CLI, never the runs index).
+ * Where a sweep stands, for every surface that shows it (the CLI's progress and `nbx show`,
+ * the notebook's live display): how many trials are in each state, the best one for the
+ * objective, the flags the sweep varies, and each trial as read from its `meta.json` (a
+ * few small files per poll; never the runs index).
  *
  * A trial's status is its effective status (a `running` or `queued` trial whose runner
  * is gone reads `terminated`), and a trial still `queued` or `staged` when its batch has
@@ -8,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 
-import { parseObjective, type IObjective } from '../base/display';
+import { bestBy, parseObjective, type IObjective } from '../base/display';
 import type { JSONValue } from '../base/json';
 import {
   FINAL_STATUSES,
@@ -104,24 +106,76 @@ function placeholder(index: number, id: string): ITrialState {
   };
 }
 
-/** The flags to show: `given` first, then the others whose value differs between trials. */
-export function shownFlags(given: readonly string[], trials: readonly ITrialState[]): string[] {
+/**
+ * The flags a sweep varies: `given` first (the flags given to it), then each other flag
+ * whose value differs between trials, in flag order.
+ */
+export function variedFlags(
+  trials: readonly { flags: Record<string, JSONValue> }[],
+  given: readonly string[] = []
+): string[] {
   const names = [...given];
-  const seen = trials.filter(t => t.seen);
-  const all = new Set<string>();
-  for (const t of seen) {
-    Object.keys(t.flags).forEach(k => all.add(k));
-  }
-  for (const name of [...all].sort()) {
-    if (names.includes(name)) {
-      continue;
-    }
-    const values = new Set(seen.map(t => JSON.stringify(t.flags[name] ?? null)));
-    if (values.size > 1) {
-      names.push(name);
+  const seen = new Set(given);
+  for (const trial of trials) {
+    for (const name of Object.keys(trial.flags)) {
+      if (seen.has(name)) {
+        continue;
+      }
+      seen.add(name);
+      const first = JSON.stringify(trials[0].flags[name] ?? null);
+      if (trials.some(t => JSON.stringify(t.flags[name] ?? null) !== first)) {
+        names.push(name);
+      }
     }
   }
   return names;
+}
+
+/** Trials by status. */
+export function countStatuses(trials: Iterable<{ status: RunStatus }>): Record<RunStatus, number> {
+  const counts: Record<RunStatus, number> = {
+    staged: 0,
+    queued: 0,
+    running: 0,
+    completed: 0,
+    error: 0,
+    terminated: 0
+  };
+  for (const t of trials) {
+    counts[t.status]++;
+  }
+  return counts;
+}
+
+/** The best trial for an objective, and its value. */
+export interface IBestTrial {
+  id: string;
+  value: number;
+}
+
+/** The best trial so far for `objective` (by its last value), or null. */
+export function bestTrial(
+  trials: Iterable<{ id: string; scalars: Record<string, IScalarSummary> }>,
+  objective: IObjective | null
+): IBestTrial | null {
+  if (objective === null) {
+    return null;
+  }
+  const best = bestBy(trials, objective, trial => trial.scalars[objective.key]?.last);
+  return best && { id: best.item.id, value: best.value };
+}
+
+/** The trials of a batch as recorded now (effective status), in trial order; missing ones skipped. */
+export function readTrials(root: string, batch: RunMeta): RunMeta[] {
+  const trials: RunMeta[] = [];
+  for (const id of batch.trials) {
+    try {
+      trials.push(withEffectiveStatus(new RunDir(root, id).readMeta()));
+    } catch {
+      // removed since
+    }
+  }
+  return trials;
 }
 
 /** Reads a sweep's state from its batch and trial records, re-reading only what may change. */
@@ -161,7 +215,10 @@ export class SweepReader {
       id: this.id,
       notebookName: this._notebookName,
       trials,
-      flagNames: shownFlags(this._given, trials),
+      flagNames: variedFlags(
+        trials.filter(t => t.seen),
+        this._given
+      ),
       objective: this._objective,
       now,
       finished: trials.every(t => isFinal(t.status))
