@@ -14,10 +14,10 @@
  * (`meta.json`) to show and report progress. Loaded by `nbx.sweep` on first use (importing
  * nbx stays cheap).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { formatElapsed } from '../base/display';
+import { realPath } from '../base/paths';
 import { UserError } from '../base/errors';
 import type { JSONValue } from '../base/json';
 import { stopRun } from '../scheduler/control';
@@ -78,15 +78,6 @@ export function sweepEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   delete out.NBX_RUN_ID;
   delete out.NBX_RUN_DIR;
   return out;
-}
-
-/** `file` with symlinks resolved (a run's linked copy is its source), or as given if missing. */
-function realPath(file: string): string {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return file;
-  }
 }
 
 /**
