@@ -1,7 +1,8 @@
 /**
  * The one way to start work: a typed request — a notebook (or its unsaved content), typed
  * flag values, the sweep options, kernel, GPUs, label, tags — becomes a run or a batch of
- * trials, previewed, staged, started detached, or made ready to execute in this process.
+ * trials, staged, started detached, or made ready to execute in this process (or only
+ * previewed: `previewLaunch`).
  * `nbx run`, the service's `startRun` and `nbx.sweep()` are adapters over it; a detached
  * runner is its own process, spawned by `control.ts`.
  *
@@ -12,12 +13,12 @@
 import * as fs from 'fs';
 import type { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
-import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
 import type { RunDir } from '../store/run-dir';
 import type { IBatchPlan } from './batch';
 import { createBatch, planBatch, type IBatchRequest } from './batch-run';
 import { startDetached } from './control';
 import { assignmentText, maySweep, type FlagAssignment } from './flag-input';
+import { parseGpuList, resolveGpus } from './gpu-list';
 import { createRunDir, materializeRun, planRun, type IRunPlan } from './prepare';
 import { launchRunKernel } from './runner';
 
