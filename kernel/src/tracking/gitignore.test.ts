@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { compileGitignoreLine, Gitignore, parseGitignore } from './gitignore';
+import { Gitignore } from './gitignore';
 
 /** [gitignore text, path, isDir, ignored] */
 type Case = [string, string, boolean, boolean];
@@ -104,38 +104,52 @@ describe('Gitignore', () => {
     assert.equal(m.ignores('sub/other.csv', false), true);
   });
 
+  it('judges a path by its own name inside a directory a shallower file excludes', () => {
+    const m = new Gitignore().with('', 'sub/\n*.log\n').with('a', '!sub/\n');
+    assert.equal(m.ignores('sub', true), true);
+    assert.equal(m.ignores('a/sub', true), false);
+    assert.equal(m.ignores('a/sub/x.py', false), false);
+    assert.equal(m.ignores('a/sub/x.log', false), true);
+    // Names with glob characters are re-included literally.
+    const odd = new Gitignore().with('', '*\n!*.py\n');
+    assert.equal(odd.ignores('[a] b*/c.py', false), false);
+    assert.equal(odd.ignores('[a] b*/c.txt', false), true);
+  });
+
   it('returns the same matcher for a file without rules', () => {
     const m = new Gitignore();
     assert.equal(m.with('', '# only a comment\n\n'), m);
   });
 });
 
-describe('compileGitignoreLine', () => {
+describe('Gitignore rules', () => {
   it('reads the rule kinds', () => {
-    assert.equal(compileGitignoreLine('# c'), null);
-    assert.equal(compileGitignoreLine('   '), null);
-    assert.deepEqual(
-      (({ negate, dirOnly, anchored }) => ({ negate, dirOnly, anchored }))(
-        compileGitignoreLine('!/build/')!
-      ),
-      { negate: true, dirOnly: true, anchored: true }
-    );
-    const plain = compileGitignoreLine('*.o')!;
-    assert.equal(plain.anchored, false);
-    assert.equal(plain.dirOnly, false);
-    assert.equal(plain.negate, false);
+    const none = new Gitignore();
+    assert.equal(none.with('', '# c'), none);
+    assert.equal(none.with('', '   '), none);
+    // `!/build/` negates, applies to directories only, and is anchored.
+    const m = none.with('', 'build\n!/build/');
+    assert.equal(m.ignores('build', true), false);
+    assert.equal(m.ignores('build', false), true);
+    assert.equal(m.ignores('a/build', true), true);
+    // `*.o` is none of these.
+    const plain = none.with('', '*.o');
+    assert.equal(plain.ignores('a/x.o', false), true);
+    assert.equal(plain.ignores('x.o', false), true);
+    assert.equal(plain.ignores('x.o', true), true);
   });
 
   it('never matches with an invalid range or a trailing backslash', () => {
-    assert.equal(compileGitignoreLine('[z-a]')!.regex.test('m'), false);
-    assert.equal(compileGitignoreLine('abc\\')!.regex.test('abc'), false);
+    assert.equal(new Gitignore().with('', '[z-a]').ignores('m', false), false);
+    assert.equal(new Gitignore().with('', 'abc\\').ignores('abc', false), false);
   });
 
-  it('parses a file into its rules in order', () => {
-    const rules = parseGitignore('a\n# x\n!b\n\nc/\n');
-    assert.deepEqual(
-      rules.map(r => r.pattern),
-      ['a', '!b', 'c/']
-    );
+  it('reads a file into its rules in order', () => {
+    const m = new Gitignore().with('', 'a\n# x\n!b\n\nc/\n');
+    assert.equal(m.ignores('a', false), true);
+    assert.equal(m.ignores('b', false), false);
+    assert.equal(m.ignores('c', true), true);
+    assert.equal(m.ignores('c', false), false);
+    assert.equal(m.ignores('# x', false), false);
   });
 });
