@@ -12,13 +12,8 @@ import * as fs from 'node:fs';
 
 import { bestBy, parseObjective, type IObjective } from '../base/display';
 import type { JSONValue } from '../base/json';
-import {
-  FINAL_STATUSES,
-  parseMeta,
-  type IScalarSummary,
-  type RunMeta,
-  type RunStatus
-} from '../store/meta';
+import { FINAL_STATUSES, type IScalarSummary, type RunMeta, type RunStatus } from '../store/meta';
+import { parseMeta } from '../store/meta-schema';
 import { RunDir } from '../store/run-dir';
 import { withEffectiveStatus } from '../store/runs';
 

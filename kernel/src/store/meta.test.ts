@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { CorruptMetaError, isRunStatus, nbxVersion, parseMeta } from './meta';
+import Ajv from 'ajv';
+
+import { CorruptMetaError, isRunStatus, nbxVersion } from './meta';
+import { parseMeta, RUN_META_SCHEMA } from './meta-schema';
 
 test('parseMeta fills defaults for missing fields and keeps unknown ones', () => {
   const meta = parseMeta(
@@ -49,4 +52,26 @@ test('isRunStatus and nbxVersion', () => {
   assert.ok(!isRunStatus('done'));
   assert.match(nbxVersion(), /^\d+\.\d+\.\d+/);
   assert.notEqual(nbxVersion(), '0.0.0');
+});
+
+test('the meta.json schema is a valid JSON Schema, and a bad field is named with what it must be', () => {
+  const ajv = new Ajv();
+  assert.equal(ajv.validateSchema(RUN_META_SCHEMA), true, ajv.errorsText());
+  const cases: Array<[object, string]> = [
+    [{ tags: 'a' }, 'meta.json field tags must be array'],
+    [{ pid: 'x' }, 'meta.json field pid must be number'],
+    [{ progress: { cells: '3' } }, 'meta.json field progress.cells must be number'],
+    [{ kind: 'sweep' }, 'meta.json field kind must be one of run, batch'],
+    [{ kernel: { displayName: 'Python' } }, 'meta.json field kernel.name is missing']
+  ];
+  for (const [fields, reason] of cases) {
+    const text = JSON.stringify({ id: 'a', status: 'completed', ...fields });
+    assert.throws(
+      () => parseMeta(text, '/r/runs/a/meta.json'),
+      (err: unknown) =>
+        err instanceof CorruptMetaError &&
+        err.reason === reason &&
+        err.message === `/r/runs/a/meta.json: ${reason}`
+    );
+  }
 });

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { UserError } from '../base/errors';
-import { CorruptMetaError, parseMeta, type RunMeta, type RunStatus } from './meta';
+import { CorruptMetaError, type RunMeta, type RunStatus } from './meta';
+import { parseMeta } from './meta-schema';
 import { runnerDied, settleDeadRunner } from './dead-runner';
 import { isValidRunId, RUN_FILES, RunDir } from './run-dir';
 import { runsDir } from './root';
