@@ -1,7 +1,13 @@
 /**
- * A tokenizer for the part of Python that flags cells need (see `flags-python.ts` for
- * why it is hand-written): names, numbers, strings (prefixed, triple-quoted), comments,
- * operators and brackets, grouped into logical lines as Python's tokenizer groups them.
+ * A tokenizer for the part of Python that flags cells need: names, numbers, strings
+ * (prefixed, triple-quoted), comments, operators, brackets and backslash continuations,
+ * grouped into logical lines as Python's tokenizer groups them.
+ *
+ * Hand-written, and kept so: no library tokenizes Python literals well from Node. The
+ * tree-sitter bindings need native builds or a WASM runtime, the pure-JS parsers are
+ * abandoned or lag the grammar, and shelling out to `python -c 'import ast'` would make
+ * `nbx flags` depend on an interpreter and cost a process per call. The subset needed
+ * is small.
  */
 
 /** Python's hard keywords: never assignment targets. */

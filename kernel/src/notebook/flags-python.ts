@@ -1,16 +1,11 @@
 /**
  * Flags of Python cells: top-level `name = literal` and `name: type = literal`.
  *
- * Why a hand-written tokenizer: npm has no well-kept Python parser for Node (the
- * tree-sitter bindings need native builds or a WASM runtime, the pure-JS ones are
- * abandoned or lag the grammar), and shelling out to `python -c 'import ast'` would
- * make `nbx flags` depend on an interpreter and cost a process per call. The subset
- * needed is small: tokens (names, numbers, strings incl. triple-quoted and prefixed,
- * comments, brackets, backslash continuations) grouped into logical lines the way
- * Python's own tokenizer does, and literals made of numbers, strings, True/False/None,
- * lists and tuples. Anything else on a line makes that line "not a flag", never an
- * error; only text that cannot be tokenized (unterminated strings, unbalanced
- * brackets) is a syntax error.
+ * The cell is read by the hand-written tokenizer of `flags-python-tokens.ts` (its header
+ * says why no library does it). Literals made of numbers, strings, True/False/None, lists
+ * and tuples are flags. Anything else on a line makes that line "not a flag", never an
+ * error; only text that cannot be tokenized (unterminated strings, unbalanced brackets) is
+ * a syntax error.
  */
 
 import type { ICellScan, ILiteral, ILocatedFlag, LiteralStyle } from './flags-types';
