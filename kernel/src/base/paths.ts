@@ -16,3 +16,21 @@ export function realPath(p: string): string {
     return path.resolve(p);
   }
 }
+
+/** True when `p` is a directory (links followed); false when it is anything else or absent. */
+export function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** True when `p` is a regular file (links followed); false when it is anything else or absent. */
+export function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

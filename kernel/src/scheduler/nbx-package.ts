@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PACKAGE_ROOT, realPath } from '../base/paths';
+import { isDirectory, isFile, PACKAGE_ROOT, realPath } from '../base/paths';
 
 /** The package name notebooks import. */
 export const PACKAGE_NAME = 'nbx';
@@ -50,28 +50,12 @@ export function findPackageFrom(dir: string, name = PACKAGE_NAME): string | null
 function nearestNodeModules(dir: string): string | null {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const candidate = path.join(d, 'node_modules');
-    if (isDir(candidate)) {
+    if (isDirectory(candidate)) {
       return candidate;
     }
     if (path.dirname(d) === d) {
       return null;
     }
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -119,7 +103,7 @@ export function ensureNbxResolvable(
     // none
   }
   if (stat?.isSymbolicLink()) {
-    const original = isDir(nm) ? realPath(nm) : null;
+    const original = isDirectory(nm) ? realPath(nm) : null;
     fs.unlinkSync(nm);
     if (original !== null) {
       mergeInto(nm, original, target);
@@ -149,7 +133,7 @@ function visibleFrom(dir: string, nodeModules: string): boolean {
   const real = realPath(nodeModules);
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const candidate = path.join(d, 'node_modules');
-    if (isDir(candidate) && realPath(candidate) === real) {
+    if (isDirectory(candidate) && realPath(candidate) === real) {
       return true;
     }
     if (path.dirname(d) === d) {

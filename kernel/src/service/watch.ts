@@ -7,6 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { isDirectory } from '../base/paths';
 import { runsDir } from '../store/root';
 import { isValidRunId, RUN_FILES } from '../store/run-dir';
 
@@ -267,12 +268,4 @@ export class RunsWatcher {
   private _started = false;
   private _watchLimitHit = false;
   private _closed = false;
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }

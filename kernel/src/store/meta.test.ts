@@ -6,6 +6,17 @@ import Ajv from 'ajv';
 import { CorruptMetaError, isRunStatus, nbxVersion } from './meta';
 import { parseMeta, RUN_META_SCHEMA } from './meta-schema';
 
+/** `text` is refused with `CorruptMetaError(file, reason)`, its message naming the file. */
+function assertCorrupt(text: string, reason: string): void {
+  assert.throws(
+    () => parseMeta(text, '/r/runs/a/meta.json'),
+    (err: unknown) =>
+      err instanceof CorruptMetaError &&
+      err.reason === reason &&
+      err.message === `/r/runs/a/meta.json: ${reason}`
+  );
+}
+
 test('parseMeta fills defaults for missing fields and keeps unknown ones', () => {
   const meta = parseMeta(
     JSON.stringify({ id: 'abc', status: 'completed', notebook: '/p/train.ipynb', future: 1 }),
@@ -37,13 +48,7 @@ test('parseMeta rejects corrupt records with a clear message', () => {
     ['{"id": "a", "status": "done"}', 'meta.json has unknown status "done"']
   ];
   for (const [text, reason] of cases) {
-    assert.throws(
-      () => parseMeta(text, '/r/runs/a/meta.json'),
-      (err: unknown) =>
-        err instanceof CorruptMetaError &&
-        err.reason === reason &&
-        err.message === `/r/runs/a/meta.json: ${reason}`
-    );
+    assertCorrupt(text, reason);
   }
 });
 
@@ -66,12 +71,6 @@ test('the meta.json schema is a valid JSON Schema, and a bad field is named with
   ];
   for (const [fields, reason] of cases) {
     const text = JSON.stringify({ id: 'a', status: 'completed', ...fields });
-    assert.throws(
-      () => parseMeta(text, '/r/runs/a/meta.json'),
-      (err: unknown) =>
-        err instanceof CorruptMetaError &&
-        err.reason === reason &&
-        err.message === `/r/runs/a/meta.json: ${reason}`
-    );
+    assertCorrupt(text, reason);
   }
 });
