@@ -13,6 +13,7 @@ import type { ErrorObject, JSONSchemaType, ValidateFunction } from 'ajv';
 import type { PropertiesSchema } from 'ajv/dist/types/json-schema';
 
 import type { JSONValue } from '../base/json';
+import { loadValidator } from '../base/json-schema';
 import {
   CorruptMetaError,
   RUN_STATUSES,
@@ -227,20 +228,14 @@ export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
   ]
 };
 
+/** The name the build writes the validator of `RUN_META_SCHEMA` under. */
+export const META_VALIDATOR = 'run-meta';
+
 let validator: ValidateFunction<RunMeta> | undefined;
 
-/**
- * The compiled schema. ajv is loaded and the schema compiled at the first record read: a
- * warm `nbx runs` reads none, and neither do `nbx --version` or `nbx gpus`.
- */
+/** The validator, loaded at the first record read: a warm `nbx runs` reads none. */
 function validate(): ValidateFunction<RunMeta> {
-  if (validator === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { default: Ajv } = require('ajv') as typeof import('ajv');
-    // The schema is checked against JSON Schema's own by a test, not at every start (that
-    // check doubles the compile time).
-    validator = new Ajv({ useDefaults: true, validateSchema: false }).compile(RUN_META_SCHEMA);
-  }
+  validator ??= loadValidator(META_VALIDATOR, RUN_META_SCHEMA);
   return validator;
 }
 

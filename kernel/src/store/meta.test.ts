@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import Ajv from 'ajv';
 
 import { CorruptMetaError, isRunStatus, nbxVersion } from './meta';
-import { parseMeta, RUN_META_SCHEMA } from './meta-schema';
+import { hasCurrentValidator } from '../base/json-schema';
+import { META_VALIDATOR, parseMeta, RUN_META_SCHEMA } from './meta-schema';
 
 /** `text` is refused with `CorruptMetaError(file, reason)`, its message naming the file. */
 function assertCorrupt(text: string, reason: string): void {
@@ -73,4 +74,8 @@ test('the meta.json schema is a valid JSON Schema, and a bad field is named with
     const text = JSON.stringify({ id: 'a', status: 'completed', ...fields });
     assertCorrupt(text, reason);
   }
+});
+
+test('the build compiled the meta.json schema (npm run build:kernel)', () => {
+  assert.ok(hasCurrentValidator(META_VALIDATOR, RUN_META_SCHEMA));
 });
