@@ -1,4 +1,7 @@
-/** Where nbx itself is installed, and the files of it other processes are started from. */
+/**
+ * Where nbx itself is installed, its version, the files of it other processes are started
+ * from; and the few checks of paths every layer makes.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -7,6 +10,27 @@ export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** The `nbx` command's script: what `node` runs for a detached runner, a sweep, `nbx` itself. */
 export const NBX_CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
+
+let cachedVersion: string | undefined;
+
+/** The version of the nbx package (`jupyterlab-nbx`, from its package.json), or `0.0.0` if not found. */
+export function nbxVersion(): string {
+  if (cachedVersion === undefined) {
+    cachedVersion = '0.0.0';
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'jupyterlab-nbx' && typeof pkg.version === 'string') {
+        cachedVersion = pkg.version;
+      }
+    } catch {
+      // not installed as a package: 0.0.0
+    }
+  }
+  return cachedVersion;
+}
 
 /** The real path of `p` (links resolved), or `p` made absolute when it does not exist. */
 export function realPath(p: string): string {

@@ -13,7 +13,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { JSONValue } from '../base/json';
 import type { IScalarSummary, RunMeta, RunStatus } from '../store/meta';
-import { formatMeta, nbxVersion } from '../store/meta';
+import { formatMeta } from '../store/meta';
+import { nbxVersion } from '../base/paths';
 import { runsDir } from '../store/root';
 
 /** Options of `generateRuns`. */

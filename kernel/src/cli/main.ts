@@ -8,7 +8,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isDiskFull, UserError } from '../base/errors';
-import { nbxVersion } from '../store/meta';
+import { nbxVersion } from '../base/paths';
 type Registrar = (program: Command) => void;
 
 /**

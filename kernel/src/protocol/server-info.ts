@@ -2,9 +2,7 @@
  * What the nbx kernel server says about itself: the `kernel_info_reply`
  * content and the reply to code it is asked to execute.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { PACKAGE_ROOT } from '../base/paths';
+import { nbxVersion } from '../base/paths';
 import { PROTOCOL_VERSION, type Content } from './messages';
 
 /** Printed (on stdout) for every `execute_request`: the service kernel runs no code. */
@@ -12,20 +10,8 @@ export const SERVICE_EXECUTE_TEXT =
   'This is the nbx service kernel: it serves the nbx panels in JupyterLab and runs no code. ' +
   'Open a notebook with a TypeScript or Python kernel to run code.\n';
 
-/** The version in nbx's package.json, or `0.0.0` when it cannot be read. */
-export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 /** `kernel_info_reply` content of the nbx service kernel. */
-export function nbxKernelInfo(version: string = packageVersion()): Content {
+export function nbxKernelInfo(version: string = nbxVersion()): Content {
   return {
     status: 'ok',
     protocol_version: PROTOCOL_VERSION,

@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../base/errors';
+import { nbxVersion } from '../base/paths';
 import { readExecutedNotebook } from '../executor/journal';
 import type { JSONValue } from '../base/json';
-import { packageVersion } from '../protocol/server-info';
 import { arrow } from '../store/index-arrow';
 import { loadRunsIndex, type RunsIndex } from '../store/index';
 import type { RunMeta } from '../store/meta';
@@ -352,7 +352,7 @@ export function infoMethod(params: Params, context: IServiceContext): IMethodRes
     json: {
       root: context.rootFor(params),
       cwd: context.cwd,
-      version: packageVersion(),
+      version: nbxVersion(),
       pid: process.pid
     }
   };

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 
 import Ajv from 'ajv';
 
-import { CorruptMetaError, isRunStatus, nbxVersion } from './meta';
+import { CorruptMetaError, isRunStatus } from './meta';
+import { nbxVersion } from '../base/paths';
 import { hasCurrentValidator } from '../base/json-schema';
 import { META_VALIDATOR, parseMeta, RUN_META_SCHEMA } from './meta-schema';
 

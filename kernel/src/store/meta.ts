@@ -2,9 +2,6 @@
  * `meta.json`: the record of one run (see DESIGN.md, "Run directory").
  */
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 import { UserError } from '../base/errors';
 import type { JSONValue } from '../base/json';
 
@@ -184,32 +181,6 @@ export interface IRunBatch {
   gpusPerTrial: number;
   /** `-#loss` minimises loss, `#acc` maximises acc; null for none. */
   objective: string | null;
-}
-
-let cachedVersion: string | undefined;
-
-/** The version of the nbx package (`jupyterlab-nbx`, from its package.json), or `0.0.0` if not found. */
-export function nbxVersion(): string {
-  if (cachedVersion !== undefined) {
-    return cachedVersion;
-  }
-  cachedVersion = '0.0.0';
-  // kernel/lib/store -> package root (also works from kernel/src/store under ts-node).
-  for (const dir of [path.resolve(__dirname, '../../..'), path.resolve(__dirname, '../..')]) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (pkg.name === 'jupyterlab-nbx' && typeof pkg.version === 'string') {
-        cachedVersion = pkg.version;
-        break;
-      }
-    } catch {
-      // try the next candidate
-    }
-  }
-  return cachedVersion;
 }
 
 /**

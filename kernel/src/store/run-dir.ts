@@ -11,7 +11,8 @@ import * as path from 'node:path';
 
 import { diskFullOr, UserError } from '../base/errors';
 import { isAtomicTempName, writeFileAtomicSync } from '../base/atomic-write';
-import { CorruptMetaError, formatMeta, nbxVersion, type RunMeta } from './meta';
+import { CorruptMetaError, formatMeta, type RunMeta } from './meta';
+import { nbxVersion } from '../base/paths';
 import { parseMeta } from './meta-schema';
 import { withFileLock } from './lock';
 import { runsDir } from './root';
