@@ -14,6 +14,8 @@
 # to ours so that plain `sbatch`, `squeue` work too (an existing site configuration is never
 # touched). `start` when the cluster is up is a no-op; `start` after `stop` reuses DIR.
 # Runs as root (the daemons need it: slurmd starts jobs as their users), or through sudo.
+# Exit codes: 0 done, 1 failed, 3 Slurm cannot run on this machine (no root, no
+# passwordless sudo, or no Slurm and no apt-get), with the reason on stderr.
 set -euo pipefail
 
 command=${1:-start}
@@ -33,10 +35,15 @@ die() {
   say "$*"
   exit 1
 }
+cannot() {
+  say "cannot run Slurm here: $*"
+  exit 3
+}
 
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || die 'needs root (or sudo) to install and run the Slurm daemons'
-  exec sudo --preserve-env=NBX_SLURM_DIR bash "$0" "$command" "$dir"
+  # -n: never a password prompt (tests and CI have no terminal).
+  sudo -n true 2>/dev/null || cannot 'the daemons need root, and sudo asks for a password (or is missing)'
+  exec sudo -n --preserve-env=NBX_SLURM_DIR bash "$0" "$command" "$dir"
 fi
 
 install_packages() {
@@ -46,6 +53,7 @@ install_packages() {
   command -v slurmd >/dev/null || missing+=(slurmd)
   command -v sbatch >/dev/null || missing+=(slurm-client)
   [ ${#missing[@]} -eq 0 ] && return
+  command -v apt-get >/dev/null || cannot "${missing[*]} missing, and no apt-get to install them"
   say "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   # The packages' maintainer scripts would start the daemons as services with the

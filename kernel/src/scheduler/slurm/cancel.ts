@@ -2,7 +2,8 @@
  * Stopping a job: running processes are interrupted first (SIGINT, so the runner can finish
  * its record, as a local stop does), then whatever is left is cancelled with scancel.
  */
-import { delay } from '../../base/async';
+// A timer that keeps the process alive: between polls nothing else may (base's delay is unref'd).
+import { setTimeout as delay } from 'timers/promises';
 import { SlurmCommandError, runSlurm, type ISlurmEnv } from './command';
 import { showJobs } from './jobs';
 import { STOP_MARK, slurmStatus } from './status';

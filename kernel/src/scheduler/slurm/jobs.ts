@@ -94,7 +94,7 @@ export function parseFields(line: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const part of line.trim().split(/ (?=[A-Za-z][A-Za-z0-9_/:]*=)/)) {
     const eq = part.indexOf('=');
-    fields.set(part.slice(0, eq), part.slice(eq + 1));
+    fields.set(part.slice(0, eq), part.slice(eq + 1).trim());
   }
   return fields;
 }

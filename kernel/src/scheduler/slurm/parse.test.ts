@@ -140,7 +140,7 @@ describe('Slurm answers', () => {
     const out = [
       'JobId=12 ArrayJobId=11 ArrayTaskId=0 JobName=wrap JobState=RUNNING Reason=None ExitCode=0:0 Partition=debug NodeList=vm Comment=(null)',
       'JobId=11 ArrayJobId=11 ArrayTaskId=2-3%2 JobName=wrap JobState=PENDING Reason=JobArrayTaskLimit ExitCode=0:0 Partition=debug NodeList= Comment=(null)',
-      'JobId=9 JobName=x JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0 Partition=debug NodeList=vm Comment=nbx:stop',
+      'JobId=9 JobName=x JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0 Partition=debug NodeList=vm Comment=nbx:stop  Power= ',
       ''
     ].join('\n');
     assert.deepEqual(
