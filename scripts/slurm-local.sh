@@ -131,10 +131,11 @@ SlurmctldDebug=info
 SlurmdDebug=info
 MpiDefault=none
 MailProg=/bin/true
-# No systemd and no usable cgroup hierarchy for Slurm in containers and CI machines
-# (cgroup v2 needs systemd to delegate a subtree; v1 is absent or read-only there), so
-# no cgroup plugin: jobs' processes are tracked by walking /proc (parent links catch
-# children that start their own process group or session), and tasks get no CPU binding.
+# No cgroup plugin: Slurm 22.05's cgroup/v2 asks systemd (absent in containers and on
+# CI machines) for a delegated scope, and cgroup v1, where a container mounts it at all,
+# is the host's hierarchy, not ours to reorganise. So jobs' processes are tracked by
+# walking /proc (parent links catch children that start their own process group or
+# session, which proctrack/pgid would lose), and tasks get no CPU binding.
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/linux
