@@ -3,7 +3,7 @@
 # `--on slurm` by hand: controller and compute node here, plain daemons (no systemd).
 #
 #   bash scripts/slurm-local.sh start [DIR]    install (apt) when missing, configure, start, wait
-#   bash scripts/slurm-local.sh stop [DIR]     stop the daemons (the directory is kept)
+#   bash scripts/slurm-local.sh stop [DIR]     cancel the jobs, stop the daemons (DIR is kept)
 #   bash scripts/slurm-local.sh status [DIR]   exit 0 when the node answers, else 1
 #   bash scripts/slurm-local.sh env [DIR]      print `export SLURM_CONF=…` for a shell to eval
 #
@@ -217,6 +217,16 @@ link_site_conf() {
 
 stop() {
   local name pid deadline
+  # Jobs first: a job's slurmstepd outlives slurmd by design, so its processes would run on.
+  if live_pid slurmctld >/dev/null && live_pid slurmd >/dev/null; then
+    export SLURM_CONF=$conf
+    scancel --quiet --partition=debug || true
+    deadline=$((SECONDS + wait_seconds))
+    while [ -n "$(squeue --noheader --states=PENDING,RUNNING,COMPLETING --format=%i)" ]; do
+      [ $SECONDS -lt $deadline ] || die "jobs still running after ${wait_seconds}s: $(squeue --noheader)"
+      sleep 0.2
+    done
+  fi
   for name in slurmd slurmctld munged; do
     pid=$(live_pid $name) || continue
     kill "$pid"
