@@ -37,7 +37,9 @@ export async function cancelJob(id: string, options: ICancelOptions = {}): Promi
     return true;
   }
   // Marked first: the interrupted job ends FAILED in Slurm's books, and reads terminated.
-  await runSlurm('scontrol', ['update', `JobId=${id}`, `Comment=${STOP_MARK}`], options);
+  await ignoreEnded(
+    runSlurm('scontrol', ['update', `JobId=${id}`, `Comment=${STOP_MARK}`], options)
+  );
   // Pending tasks go first, so none starts while the running ones are interrupted.
   if (now.queued) {
     await ignoreEnded(runSlurm('scancel', ['--state=PENDING', id], options));
@@ -59,13 +61,14 @@ export async function cancelJob(id: string, options: ICancelOptions = {}): Promi
   return true;
 }
 
-/** A job that ended between our look and scancel is what we wanted. */
+/** A job that ended between our look and scontrol or scancel is what we wanted. */
 async function ignoreEnded(cancel: Promise<string>): Promise<void> {
   try {
     await cancel;
   } catch (err) {
     if (!(
-      err instanceof SlurmCommandError && /already completing or completed/i.test(err.stderr)
+      err instanceof SlurmCommandError &&
+      /already completing or completed|already finished/i.test(err.stderr)
     )) {
       throw err;
     }

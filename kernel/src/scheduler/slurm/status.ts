@@ -3,9 +3,8 @@
  * reconciles it with the run's own record (a run left `running` there reads terminated).
  */
 import type { RunStatus } from '../../store/meta';
-import type { ISlurmJob } from './jobs';
-import { showJobs } from './jobs';
 import type { ISlurmEnv } from './command';
+import { showJobs, type ISlurmJob } from './jobs';
 
 /** The comment nbx sets on a job it stops, so that however the job ends it reads terminated. */
 export const STOP_MARK = 'nbx:stop';
