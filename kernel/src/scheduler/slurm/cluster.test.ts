@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../../base/paths';
 import { cancelJob } from './cancel';
-import { SlurmUnreachableError, runSlurm } from './command';
+import { SlurmCommandError, SlurmUnreachableError, runSlurm } from './command';
 import { submit } from './sbatch';
 import { jobStatuses, type ISlurmStatus } from './status';
 
@@ -90,6 +90,20 @@ describe('Slurm client on a real cluster', { skip: cluster.skip, concurrency: tr
     );
     const done = await waitFor(id, over);
     assert.deepEqual([done.status, done.reason], ['error', 'exit code 3']);
+  });
+
+  test('a partition the cluster lacks is one line from sbatch', async () => {
+    await assert.rejects(
+      submit({ partition: 'nope' }, { command: ['true'] }, slurm),
+      (err: unknown) => {
+        assert.ok(err instanceof SlurmCommandError);
+        assert.equal(
+          err.message,
+          'sbatch: Batch job submission failed: Invalid partition name specified'
+        );
+        return true;
+      }
+    );
   });
 
   test('a job given stand-in GPUs sees them in CUDA_VISIBLE_DEVICES', async () => {

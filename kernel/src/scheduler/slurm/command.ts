@@ -32,8 +32,8 @@ export class SlurmCommandError extends UserError {
   /** Its standard error, whole. */
   readonly stderr: string;
 
-  constructor(command: string, code: number, stderr: string) {
-    super(`${command} failed: ${lastLine(stderr) || `exit code ${code}`}`);
+  constructor(command: string, code: number, stderr: string, message?: string) {
+    super(message ?? `${command}: ${lastLine(stderr) || `failed with exit code ${code}`}`);
     this.name = 'SlurmCommandError';
     this.code = code;
     this.stderr = stderr;
@@ -61,7 +61,8 @@ export function runSlurm(
             new SlurmCommandError(
               command,
               127,
-              `${command} not found: Slurm's client is not installed here`
+              '',
+              `${command} not found: Slurm's client commands are not installed here`
             )
           );
         } else if (UNREACHABLE.test(stderr)) {
@@ -79,8 +80,8 @@ export function runSlurm(
   });
 }
 
-/** The last non-empty line of `text`, trimmed. */
+/** The last non-empty line of `text`, trimmed, without a leading `sbatch: error: `. */
 function lastLine(text: string): string {
   const lines = text.split('\n').filter(line => line.trim() !== '');
-  return (lines[lines.length - 1] ?? '').trim();
+  return (lines[lines.length - 1] ?? '').trim().replace(/^(?:[\w-]+: )?error: /, '');
 }
