@@ -22,8 +22,9 @@ command=${1:-start}
 dir=${2:-${NBX_SLURM_DIR:-/var/tmp/nbx-slurm}}
 case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 conf=$dir/etc/slurm.conf
-# Two stand-in GPUs: gres.conf's File= must name existing character devices; slurmd only
-# checks they exist (and hands their indexes to jobs in CUDA_VISIBLE_DEVICES).
+# Two stand-in GPUs. gres.conf's File= must name character or block devices (slurmd refuses
+# a plain file: "is not a valid character or block device", and the job gets no GPU); it
+# only stats them, nothing opens them, and jobs get their indexes in CUDA_VISIBLE_DEVICES.
 gpu_count=2
 # Jobs sharing one CPU (see the partition below).
 jobs_per_cpu=4
@@ -58,16 +59,14 @@ install_packages() {
   export DEBIAN_FRONTEND=noninteractive
   # The packages' maintainer scripts would start the daemons as services with the
   # distribution's configuration; policy-rc.d exit 101 tells invoke-rc.d not to.
-  local policy=/usr/sbin/policy-rc.d own_policy=
+  local policy=/usr/sbin/policy-rc.d
   if ! [ -e $policy ]; then
     printf '#!/bin/sh\nexit 101\n' >$policy
     chmod 755 $policy
-    own_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
-  [ -n "$own_policy" ] && rm -f $policy
-  return 0
 }
 
 # The pid in run/NAME.pid when that process is alive.
@@ -97,16 +96,21 @@ write_config() {
   cpus=$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$hardware")
   memory=$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<<"$hardware")
 
-  local gres=
-  if [ "$gpu_count" -gt 0 ]; then
-    local i files=()
-    for ((i = 0; i < gpu_count; i++)); do
-      # Character devices like /dev/nvidia*: slurmd stats them, nothing opens them.
-      [ -c "$dir/dev/nvidia$i" ] || mknod "$dir/dev/nvidia$i" c 195 "$i"
-      files+=("$dir/dev/nvidia$i")
-    done
+  # Character devices numbered as /dev/nvidia* are; without CAP_MKNOD (some containers)
+  # the cluster has no GPUs, and says so.
+  local gres= i files=()
+  rm -f "$dir/etc/gres.conf"
+  for ((i = 0; i < gpu_count; i++)); do
+    if ! [ -c "$dir/dev/nvidia$i" ] && ! mknod "$dir/dev/nvidia$i" c 195 "$i" 2>/dev/null; then
+      say "no stand-in GPUs: mknod is not permitted here"
+      files=()
+      break
+    fi
+    files+=("$dir/dev/nvidia$i")
+  done
+  if [ ${#files[@]} -gt 0 ]; then
     printf 'Name=gpu Type=stand-in File=%s\n' "${files[@]}" >"$dir/etc/gres.conf"
-    gres="Gres=gpu:stand-in:$gpu_count"
+    gres="Gres=gpu:stand-in:${#files[@]}"
   fi
 
   cat >"$conf" <<EOF
