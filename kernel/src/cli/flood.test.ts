@@ -191,7 +191,7 @@ describe('a run that floods its output', () => {
     const shown = await waitFor(
       () => {
         try {
-          const nb = getNotebookMethod({ id }, context).json as INotebook;
+          const nb = getNotebookMethod({ id }, context).json as unknown as INotebook;
           const text = streamText(nb.cells[0] as ICodeCell);
           return text.includes('first marker') ? text : undefined;
         } catch {
@@ -207,7 +207,7 @@ describe('a run that floods its output', () => {
     assert.equal((await within(run.done, 60_000, 'the run')).status, 0);
     const followEnd = await within(follow.done, 30_000, 'nbx log --follow to end with the run');
     assert.equal(followEnd.stdout, 'first marker\nsecond marker\n');
-    const nb = getNotebookMethod({ id }, context).json as INotebook;
+    const nb = getNotebookMethod({ id }, context).json as unknown as INotebook;
     assert.equal(streamText(nb.cells[0] as ICodeCell), 'first marker\nsecond marker\n');
     assert.ok(!fs.existsSync(path.join(home, 'runs', id, '.nbx', 'executed.journal')));
   });

@@ -4,25 +4,10 @@
  */
 
 import type { JSONValue } from '../base/json';
+import type { FlagLanguage, FlagType, IFlagDef } from '../contract/flags';
 
-/** The type of a flag, taken from its literal default. `null` means "infer from the value". */
-export type FlagType = 'number' | 'string' | 'boolean' | 'list' | 'null';
-
-/** Languages whose flags cells nbx can read and rewrite. */
-export type FlagLanguage = 'typescript' | 'javascript' | 'python';
-
-/** A flag of a notebook: a top-level literal assignment of its flags cell. */
-export interface IFlagDef {
-  name: string;
-  type: FlagType;
-  default: JSONValue;
-  /** The comment on the assignment's line, else the comment line just above it. */
-  description: string | null;
-  /** True when the default is a Python int (`epochs = 3`): values must be whole numbers. */
-  integer?: boolean;
-  /** Index of the flags cell in `nb.cells`. */
-  cellIndex: number;
-}
+// Flag definitions are declared in the service contract (the run dialog reads them).
+export type { FlagLanguage, FlagType, IFlagDef };
 
 /**
  * Internal: how a literal was written, so a new value can be written the same way.

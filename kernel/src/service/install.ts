@@ -7,9 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { PACKAGE_ROOT } from '../base/paths';
+import type { ServiceKernelName } from '../contract';
 
 /** The kernelspec's name (its directory). */
-export const SERVICE_KERNEL_NAME = 'nbx-service';
+export const SERVICE_KERNEL_NAME: ServiceKernelName = 'nbx-service';
 
 /** The JavaScript entry point of the service kernel. */
 export const SERVICE_MAIN = path.join(PACKAGE_ROOT, 'kernel', 'lib', 'service', 'main.js');

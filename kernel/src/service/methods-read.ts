@@ -7,7 +7,7 @@ import * as path from 'path';
 import { UserError } from '../base/errors';
 import { nbxVersion } from '../base/paths';
 import { readExecutedNotebook } from '../executor/journal';
-import type { JSONValue } from '../base/json';
+import type { JSONObject, JSONValue } from '../base/json';
 import { arrow } from '../store/index-arrow';
 import { loadRunsIndex, type RunsIndex } from '../store/index';
 import type { RunMeta } from '../store/meta';
@@ -23,8 +23,9 @@ import {
 import { settleDeadRunner } from '../store/dead-runner';
 import { listRuns, resolveRunRef, withEffectiveStatus } from '../store/runs';
 import { RunDir } from '../store/run-dir';
-import type { IMethodResult, IServiceContext } from './protocol';
+import type { IMethodReply, IServiceContext, RequestOf } from './protocol';
 import {
+  isObject,
   optionalBoolean,
   optionalChoice,
   optionalNumber,
@@ -169,7 +170,10 @@ export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelect
  * `format: 'json'`: result `{ root, runs, matched, format: 'json', warnings, metas }`
  * with the run records (effective statuses) of the selected runs.
  */
-export function listRunsMethod(params: Params, context: IServiceContext): IMethodResult {
+export function listRunsMethod(
+  params: RequestOf<'listRuns'>,
+  context: IServiceContext
+): IMethodReply<'listRuns'> {
   const root = context.rootFor(params);
   const format = optionalChoice(params, 'format', ['arrow', 'json'] as const, 'arrow');
   const query = listRunsQuery(params);
@@ -223,18 +227,24 @@ export function listRunsMethod(params: Params, context: IServiceContext): IMetho
 }
 
 /** `getRun({ id, root? })`: the run's record with its effective status. */
-export function getRunMethod(params: Params, context: IServiceContext): IMethodResult {
+export function getRunMethod(
+  params: RequestOf<'getRun'>,
+  context: IServiceContext
+): IMethodReply<'getRun'> {
   const run = runOf(params, context);
   return { json: withEffectiveStatus(settleDeadRunner(run, readMetaOf(run))) };
 }
 
 /** `getNotebook({ id, which?: 'executed' | 'snapshot', root? })`: the nbformat JSON. */
-export function getNotebookMethod(params: Params, context: IServiceContext): IMethodResult {
+export function getNotebookMethod(
+  params: RequestOf<'getNotebook'>,
+  context: IServiceContext
+): IMethodReply<'getNotebook'> {
   const run = runOf(params, context);
   const which = optionalChoice(params, 'which', ['executed', 'snapshot'] as const, 'executed');
   // The executed notebook of a running run is its file plus the journal of what changed since.
   const open = (file: string): number | null => openRunFile(run, file);
-  let json: JSONValue | null;
+  let json: JSONObject | null;
   try {
     json =
       which === 'executed'
@@ -252,13 +262,17 @@ export function getNotebookMethod(params: Params, context: IServiceContext): IMe
   return { json };
 }
 
-/** The JSON in an open file (closed afterwards), or null without one. */
-function readJson(fd: number | null): JSONValue | null {
+/** The JSON object in an open file (closed afterwards), or null without one. */
+function readJson(fd: number | null): JSONObject | null {
   if (fd === null) {
     return null;
   }
   try {
-    return JSON.parse(fs.readFileSync(fd, 'utf8')) as JSONValue;
+    const json = JSON.parse(fs.readFileSync(fd, 'utf8')) as JSONValue;
+    if (!isObject(json)) {
+      throw new SyntaxError('not a JSON object');
+    }
+    return json as JSONObject;
   } finally {
     fs.closeSync(fd);
   }
@@ -278,7 +292,10 @@ export interface ILogTail {
  * `getLogTail({ id, maxBytes?, log?: 'output' | 'kernel', root? })`: the end of the run's
  * console output (`output.log`) or of its kernel/runner log (`kernel.log`).
  */
-export function getLogTailMethod(params: Params, context: IServiceContext): IMethodResult {
+export function getLogTailMethod(
+  params: RequestOf<'getLogTail'>,
+  context: IServiceContext
+): IMethodReply<'getLogTail'> {
   const run = runOf(params, context);
   const which = optionalChoice(params, 'log', ['output', 'kernel'] as const, 'output');
   const maxBytes = optionalNumber(params, 'maxBytes') ?? LOG_TAIL_DEFAULT_BYTES;
@@ -347,7 +364,10 @@ export function readTail(fd: number, maxBytes: number): ILogTail {
 }
 
 /** `info({ root? })`: the service's runs root, directory, version and pid. */
-export function infoMethod(params: Params, context: IServiceContext): IMethodResult {
+export function infoMethod(
+  params: RequestOf<'info'>,
+  context: IServiceContext
+): IMethodReply<'info'> {
   return {
     json: {
       root: context.rootFor(params),

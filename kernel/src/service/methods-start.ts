@@ -20,7 +20,7 @@ import { withEffectiveStatus } from '../store/runs';
 import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
 import { queryGpus } from '../tracking/gpus';
 import { runOf } from './methods-read';
-import { oneLine, type IMethodResult, type IServiceContext } from './protocol';
+import { oneLine, type IMethodReply, type IServiceContext, type RequestOf } from './protocol';
 import {
   optionalBoolean,
   optionalNumber,
@@ -45,7 +45,10 @@ function notebookOf(params: Params, file: string): INotebook {
  * `{ language, kernel, flags: IFlagDef[] }` where `kernel` is the kernelspec name the
  * notebook names (or the `kernel` param) and `language` the one its flags cell is read in.
  */
-export function flagsMethod(params: Params, context: IServiceContext): IMethodResult {
+export function flagsMethod(
+  params: RequestOf<'flags'>,
+  context: IServiceContext
+): IMethodReply<'flags'> {
   const { language, kernel, defs } = notebookFlags(params, context);
   return { json: { language, kernel, flags: defs } };
 }
@@ -116,7 +119,10 @@ export interface ITrialsPreview {
  * anything starts. Bad values are not failures: each is a one-line message in `errors`
  * under its flag's name; a problem of the whole batch is in `error`.
  */
-export function previewTrialsMethod(params: Params, context: IServiceContext): IMethodResult {
+export function previewTrialsMethod(
+  params: RequestOf<'previewTrials'>,
+  context: IServiceContext
+): IMethodReply<'previewTrials'> {
   const { file, defs } = notebookFlags(params, context);
   const assignments = assignmentsOf(optionalObject(params, 'flags'));
   const maxTrials = optionalNumber(params, 'maxTrials');
@@ -171,7 +177,10 @@ export function previewTrialsMethod(params: Params, context: IServiceContext): I
 }
 
 /** `kernels()`: the installed kernelspecs runs can use, `[{ name, displayName, language }]`. */
-export function kernelsMethod(_params: Params, context: IServiceContext): IMethodResult {
+export function kernelsMethod(
+  _params: RequestOf<'kernels'>,
+  context: IServiceContext
+): IMethodReply<'kernels'> {
   const specs = [...runKernelSpecs({ env: context.env, cwd: context.cwd }).values()]
     .map(spec => ({ name: spec.name, displayName: spec.displayName, language: spec.language }))
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -180,9 +189,9 @@ export function kernelsMethod(_params: Params, context: IServiceContext): IMetho
 
 /** `gpus()`: what nvidia-smi reports, `{ gpus: GpuInfo[], reason }` (see tracking/gpus). */
 export async function gpusMethod(
-  _params: Params,
+  _params: RequestOf<'gpus'>,
   context: IServiceContext
-): Promise<IMethodResult> {
+): Promise<IMethodReply<'gpus'>> {
   return { json: await queryGpus({ env: context.env }) };
 }
 
@@ -225,9 +234,9 @@ function gpusText(params: Params): string | undefined {
  * lists its trials' ids). Bad input fails with the one line `nbx run` prints.
  */
 export async function startRunMethod(
-  params: Params,
+  params: RequestOf<'startRun'>,
   context: IServiceContext
-): Promise<IMethodResult> {
+): Promise<IMethodReply<'startRun'>> {
   const notebook = path.resolve(context.cwd, requireString(params, 'path'));
   const root = context.rootFor(params);
   const content = optionalObject(params, 'content');
@@ -267,9 +276,9 @@ export async function startRunMethod(
  * started, is a one-line error.
  */
 export async function restartRunMethod(
-  params: Params,
+  params: RequestOf<'restartRun'>,
   context: IServiceContext
-): Promise<IMethodResult> {
+): Promise<IMethodReply<'restartRun'>> {
   const run = runOf(params, context);
   const flags = flagArgs(params);
   prepareRestart(run, { flags, gpus: await gpusParam(params, context) });

@@ -8,7 +8,7 @@ import type { RunMeta, RunStatus } from '../store/meta';
 import { isValidRunId, RunDir } from '../store/run-dir';
 import { removeRun, resolveRunRef, withEffectiveStatus } from '../store/runs';
 import { applyTagChanges } from '../store/tags';
-import type { IMethodResult, IServiceContext } from './protocol';
+import type { IMethodReply, IServiceContext, RequestOf } from './protocol';
 import { oneLine } from './protocol';
 import { readMetaOf, runOf } from './methods-read';
 import {
@@ -16,8 +16,7 @@ import {
   optionalNumber,
   optionalStringList,
   ParamError,
-  requireStringList,
-  type Params
+  requireStringList
 } from './params';
 
 /** The outcome for one run of a method acting on several. */
@@ -31,7 +30,10 @@ export interface IRunOutcome {
 }
 
 /** `setLabel({ id, text, root? })`: sets the label (empty or null clears it); the new record. */
-export function setLabelMethod(params: Params, context: IServiceContext): IMethodResult {
+export function setLabelMethod(
+  params: RequestOf<'setLabel'>,
+  context: IServiceContext
+): IMethodReply<'setLabel'> {
   const text = params.text;
   if (text !== null && typeof text !== 'string') {
     throw new ParamError("parameter 'text' must be a string or null");
@@ -46,7 +48,10 @@ export function setLabelMethod(params: Params, context: IServiceContext): IMetho
  * changes (`+tag` or a bare tag adds, `-tag` removes) or replaces the whole list with
  * `tags`; the new record.
  */
-export function setTagsMethod(params: Params, context: IServiceContext): IMethodResult {
+export function setTagsMethod(
+  params: RequestOf<'setTags'>,
+  context: IServiceContext
+): IMethodReply<'setTags'> {
   const changes = optionalStringList(params, 'changes');
   const tags = optionalStringList(params, 'tags');
   if ((changes === undefined) === (tags === undefined)) {
@@ -67,9 +72,9 @@ export function setTagsMethod(params: Params, context: IServiceContext): IMethod
  * order of `ids`. A run that is not running is a failed outcome, not an error reply.
  */
 export async function stopRunsMethod(
-  params: Params,
+  params: RequestOf<'stopRuns'>,
   context: IServiceContext
-): Promise<IMethodResult> {
+): Promise<IMethodReply<'stopRuns'>> {
   const ids = requireStringList(params, 'ids');
   const graceMs = optionalNumber(params, 'graceMs');
   const root = context.rootFor(params);
@@ -124,7 +129,10 @@ function runDirectory(root: string, id: string): RunDir {
  * with `force`); `ids` are full run ids, and only run directories are deleted (see
  * `runDirectory`). Result `{ results: IRunOutcome[] }` in the order of `ids`.
  */
-export function deleteRunsMethod(params: Params, context: IServiceContext): IMethodResult {
+export function deleteRunsMethod(
+  params: RequestOf<'deleteRuns'>,
+  context: IServiceContext
+): IMethodReply<'deleteRuns'> {
   const ids = requireStringList(params, 'ids');
   const force = optionalBoolean(params, 'force') ?? false;
   const root = context.rootFor(params);

@@ -1,9 +1,9 @@
 /**
  * Every method of the service, by name. Each takes the request's `params` (all accept
  * `root`, an explicit runs root overriding the one found from the service's directory)
- * and is documented where it is defined.
+ * and is documented where it is defined; params and results are typed by the contract.
  */
-import type { ServiceMethod } from './protocol';
+import type { ServiceMethodTable } from './protocol';
 import {
   getLogTailMethod,
   getNotebookMethod,
@@ -21,8 +21,8 @@ import {
 } from './methods-start';
 import { deleteRunsMethod, setLabelMethod, setTagsMethod, stopRunsMethod } from './methods-write';
 
-/** The methods the `nbx` comm answers. */
-export const SERVICE_METHODS: Readonly<Record<string, ServiceMethod>> = {
+/** The methods the `nbx` comm answers: each as the contract (contract/service.ts) declares it. */
+export const SERVICE_METHODS: ServiceMethodTable = {
   info: infoMethod,
   listRuns: listRunsMethod,
   getRun: getRunMethod,

@@ -34,7 +34,7 @@ function wrong(name: string, expected: string, value: unknown): ParamError {
 }
 
 /** A required non-empty string. */
-export function requireString(params: Params, name: string): string {
+export function requireString<P extends Params>(params: P, name: keyof P & string): string {
   const value = params[name];
   if (value === undefined) {
     throw new ParamError(`missing parameter '${name}' (a string)`);
@@ -46,7 +46,10 @@ export function requireString(params: Params, name: string): string {
 }
 
 /** An optional string (`undefined` when absent or null). */
-export function optionalString(params: Params, name: string): string | undefined {
+export function optionalString<P extends Params>(
+  params: P,
+  name: keyof P & string
+): string | undefined {
   const value = params[name];
   if (value === undefined || value === null) {
     return undefined;
@@ -58,7 +61,10 @@ export function optionalString(params: Params, name: string): string | undefined
 }
 
 /** An optional finite number (`undefined` when absent or null). */
-export function optionalNumber(params: Params, name: string): number | undefined {
+export function optionalNumber<P extends Params>(
+  params: P,
+  name: keyof P & string
+): number | undefined {
   const value = params[name];
   if (value === undefined || value === null) {
     return undefined;
@@ -70,7 +76,10 @@ export function optionalNumber(params: Params, name: string): number | undefined
 }
 
 /** An optional boolean (`undefined` when absent or null). */
-export function optionalBoolean(params: Params, name: string): boolean | undefined {
+export function optionalBoolean<P extends Params>(
+  params: P,
+  name: keyof P & string
+): boolean | undefined {
   const value = params[name];
   if (value === undefined || value === null) {
     return undefined;
@@ -82,7 +91,10 @@ export function optionalBoolean(params: Params, name: string): boolean | undefin
 }
 
 /** An optional list of strings (`undefined` when absent or null). */
-export function optionalStringList(params: Params, name: string): string[] | undefined {
+export function optionalStringList<P extends Params>(
+  params: P,
+  name: keyof P & string
+): string[] | undefined {
   const value = params[name];
   if (value === undefined || value === null) {
     return undefined;
@@ -94,7 +106,7 @@ export function optionalStringList(params: Params, name: string): string[] | und
 }
 
 /** A required non-empty list of non-empty strings. */
-export function requireStringList(params: Params, name: string): string[] {
+export function requireStringList<P extends Params>(params: P, name: keyof P & string): string[] {
   const value = optionalStringList(params, name);
   if (value === undefined) {
     throw new ParamError(`missing parameter '${name}' (a list of strings)`);
@@ -106,7 +118,10 @@ export function requireStringList(params: Params, name: string): string[] {
 }
 
 /** An optional JSON object (`undefined` when absent or null). */
-export function optionalObject(params: Params, name: string): Params | undefined {
+export function optionalObject<P extends Params>(
+  params: P,
+  name: keyof P & string
+): Params | undefined {
   const value = params[name];
   if (value === undefined || value === null) {
     return undefined;
@@ -118,9 +133,9 @@ export function optionalObject(params: Params, name: string): Params | undefined
 }
 
 /** One of `choices`, or `fallback` when absent. */
-export function optionalChoice<T extends string>(
-  params: Params,
-  name: string,
+export function optionalChoice<T extends string, P extends Params = Params>(
+  params: P,
+  name: keyof P & string,
   choices: readonly T[],
   fallback: T
 ): T {

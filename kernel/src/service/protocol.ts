@@ -5,14 +5,23 @@
  * answers with a comm message `{ id, ok: true, result }` (binary results such as
  * Arrow IPC bytes travel in the message's buffers) or `{ id, ok: false, error }` with
  * a one-line error. The service also pushes events, e.g.
- * `{ event: 'runs-changed', root, ids }`.
+ * `{ event: 'runs-changed', root, ids }`. The methods, their params and results, and the
+ * events are declared in the contract (contract/service.ts); this module is the
+ * dispatcher, which also answers requests that break it.
  */
 import { errorMessage, UserError } from '../base/errors';
+import type {
+  CommTarget,
+  IRunsChangedEvent,
+  ServiceMethodName,
+  ServiceParams,
+  ServiceResult
+} from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
 import { isObject, ParamError, type Params } from './params';
 
 /** The name of the comm target the frontend opens. */
-export const COMM_TARGET = 'nbx';
+export const COMM_TARGET: CommTarget = 'nbx';
 
 /** A request from the frontend. */
 export interface IServiceRequest {
@@ -40,18 +49,11 @@ export interface IServiceError {
 /** What the service answers to a request. */
 export type ServiceReply = IServiceOk | IServiceError;
 
-/** Pushed when run directories change (created, removed, or meta.json rewritten). */
-export interface IRunsChangedEvent {
-  event: 'runs-changed';
-  /** The runs root the runs are in. */
-  root: string;
-  /** Ids of the runs that changed (removed ones included), sorted. */
-  ids: string[];
-}
+export type { IRunsChangedEvent };
 
 /** What a method produces: JSON for `result`, and binary buffers sent beside it. */
-export interface IMethodResult {
-  json?: unknown;
+export interface IMethodResult<R = unknown> {
+  json?: R;
   buffers?: BinaryBuffer[];
 }
 
@@ -66,11 +68,35 @@ export interface IServiceContext {
   log(line: string): void;
 }
 
-/** A method of the service. */
+/** A method of the service, as the dispatcher calls it. */
 export type ServiceMethod = (
   params: Params,
   context: IServiceContext
 ) => IMethodResult | Promise<IMethodResult>;
+
+/**
+ * The params of method `M` as they arrive: the names the contract declares, each still
+ * unchecked (the method validates what it reads, see params.ts). Reading a name the
+ * contract does not declare does not compile.
+ */
+export type RequestOf<M extends ServiceMethodName> = {
+  readonly [K in keyof ServiceParams<M>]?: unknown;
+};
+
+/** What method `M` produces: the result the contract declares, and any buffers. */
+export interface IMethodReply<M extends ServiceMethodName> {
+  json: ServiceResult<M>;
+  buffers?: BinaryBuffer[];
+}
+
+/** Method `M` as the contract declares it. */
+export type MethodOf<M extends ServiceMethodName> = (
+  params: RequestOf<M>,
+  context: IServiceContext
+) => IMethodReply<M> | Promise<IMethodReply<M>>;
+
+/** Every method of the contract, by name. */
+export type ServiceMethodTable = { readonly [M in ServiceMethodName]: MethodOf<M> };
 
 /** A reply ready to send: its data and buffers. */
 export interface IReplyMessage {

@@ -3,13 +3,11 @@
  */
 
 import { UserError } from '../base/errors';
-import type { JSONValue } from '../base/json';
+import type { RunMeta, RunStatus } from '../contract/run';
 
-/**
- * Where a run is in its life: `staged` (created, waits to be started by hand), `queued`
- * (waits for a slot or GPU), `running`, then one of `completed`, `error`, `terminated`.
- */
-export type RunStatus = 'staged' | 'queued' | 'running' | 'completed' | 'error' | 'terminated';
+// The run record is declared in the service contract (the frontend reads it too); the
+// store's modules keep importing it from here.
+export type * from '../contract/run';
 
 /** Every status, in lifecycle order. */
 export const RUN_STATUSES: readonly RunStatus[] = [
@@ -27,160 +25,6 @@ export const FINAL_STATUSES: readonly RunStatus[] = ['completed', 'error', 'term
 /** True when `value` is a `RunStatus`. */
 export function isRunStatus(value: unknown): value is RunStatus {
   return typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
-}
-
-/** The kernel a run executes in. */
-export interface IRunKernel {
-  /** Kernelspec name, e.g. `tslab`, `python3`. */
-  name: string;
-  displayName: string;
-  language: string;
-}
-
-/** How far execution got. */
-export interface IRunProgress {
-  /** Code cells to execute. */
-  cells: number;
-  /** Code cells finished. */
-  done: number;
-  /** Index (in the notebook's cell list) of the cell executing now, or null. */
-  current: number | null;
-}
-
-/** The git state of the notebook's repository at launch. */
-export interface IRunGit {
-  commit: string;
-  branch: string | null;
-  dirty: boolean;
-}
-
-/** How the runner executes the notebook (recorded so a detached runner or a restart agrees). */
-export interface IRunSettings {
-  /** Per-cell timeout in seconds, or null for none. */
-  timeoutS: number | null;
-  /** Keep executing after a cell raises (the run still records the error). */
-  allowErrors: boolean;
-}
-
-/** Summary of one scalar key over a run (see tracking/scalars). */
-export interface IScalarSummary {
-  first: number;
-  last: number;
-  min: number;
-  max: number;
-  count: number;
-  /** Step of the last point, or null when points carried no step. */
-  lastStep: number | null;
-}
-
-/** A timestamped note on a run (`nbx comment`). */
-export interface IRunComment {
-  time: string;
-  user: string;
-  text: string;
-}
-
-/**
- * An earlier execution of a run (`nbx restart` keeps it): how it ended, and its files
- * under `attempts/<attempt>/` in the run directory.
- */
-export interface IRunAttempt {
-  /** 1 for the first execution. */
-  attempt: number;
-  started: string | null;
-  stopped: string | null;
-  status: RunStatus;
-  error: string | null;
-  exitCode: number | null;
-  flags: Record<string, JSONValue>;
-  gpus: string | null;
-  scalars: Record<string, IScalarSummary>;
-  attrs: Record<string, JSONValue>;
-  traceback?: string;
-}
-
-/** What ran the notebook: versions of Node, the kernel's language. */
-export interface IRunRuntime {
-  node: string;
-  /** `language_info.name` and `.version` from the kernel, once it answered. */
-  language: string | null;
-  languageVersion: string | null;
-}
-
-/** The contents of a run's `meta.json`. */
-export interface RunMeta {
-  /** 32 lowercase hex characters; also the run directory's name. */
-  id: string;
-  /** Absolute path of the source notebook. */
-  notebook: string;
-  /** Basename of the source notebook. */
-  notebookName: string;
-  kernel: IRunKernel | null;
-  flags: Record<string, JSONValue>;
-  label: string | null;
-  tags: string[];
-  /** The recorded status; read it through `effectiveStatus` (a dead runner means terminated). */
-  status: RunStatus;
-  /** The runner process. */
-  pid: number | null;
-  /** Start token of the runner process (`processStartToken`), guards against pid reuse. */
-  pidStart: string | null;
-  kernelPid: number | null;
-  /** Host name of the machine the run runs on. */
-  host: string;
-  user: string;
-  /** CUDA_VISIBLE_DEVICES given to the kernel: '' for no GPUs, null when not set. */
-  gpus: string | null;
-  /** The command line that launched the run. */
-  command: string[];
-  /** ISO 8601 timestamps. */
-  created: string;
-  started: string | null;
-  stopped: string | null;
-  exitCode: number | null;
-  /** What went wrong, one line. */
-  error: string | null;
-  /** The failing cell's traceback (Python's, or what tslab wrote to stderr), no ANSI escapes. */
-  traceback?: string;
-  progress: IRunProgress;
-  sourceDigest: string | null;
-  git: IRunGit | null;
-  nbxVersion: string;
-  /** Execution settings; absent in records that predate them. */
-  settings?: IRunSettings;
-  /** Flag defaults of the notebook as read from its flags cell (before injection). */
-  flagDefaults: Record<string, JSONValue>;
-  /** Values recorded with `nbx.attr(name, value)`. */
-  attrs: Record<string, JSONValue>;
-  /** Per scalar key, its summary; updated while the run runs. */
-  scalars: Record<string, IScalarSummary>;
-  comments: IRunComment[];
-  runtime: IRunRuntime | null;
-  /** `batch` for the parent run of a sweep (it executes no notebook itself). */
-  kind: 'run' | 'batch';
-  /** The batch this run is a trial of, or null. */
-  parent: string | null;
-  /** A batch's trials, in trial order. */
-  trials: string[];
-  /** How a batch runs its trials; null for plain runs. */
-  batch: IRunBatch | null;
-  /** Earlier executions, oldest first (empty until the run is restarted). */
-  attempts?: IRunAttempt[];
-}
-
-/** A batch's settings (`nbx run` with list values, distributions or a batch file). */
-export interface IRunBatch {
-  /** How the trials were made. */
-  kind: 'grid' | 'random' | 'file';
-  /** The seed of a random batch (to reproduce it), else null. */
-  seed: number | null;
-  /** Trials run at once. */
-  parallel: number;
-  /** GPUs the trials share (`--gpus`), null for none given. */
-  gpus: string[] | null;
-  gpusPerTrial: number;
-  /** `-#loss` minimises loss, `#acc` maximises acc; null for none. */
-  objective: string | null;
 }
 
 /**

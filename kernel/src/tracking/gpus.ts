@@ -10,32 +10,10 @@
 import { execFile } from 'child_process';
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
+import type { IGpuInfo as GpuInfo, IGpuQuery as GpuQueryResult } from '../contract/flags';
 
-/** One GPU. Measurements the driver cannot give (`[N/A]`, `[Not Supported]`) are `null`. */
-export type GpuInfo = {
-  /** The driver's index: what `CUDA_VISIBLE_DEVICES=0,2` refers to. */
-  index: number;
-  /** `GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`: stable across reboots, unlike the index. */
-  uuid: string;
-  /** Product name, e.g. `NVIDIA A100-SXM4-40GB`. */
-  name: string;
-  memoryTotalMiB: number | null;
-  memoryUsedMiB: number | null;
-  /** GPU utilization over the driver's last sample period, 0-100. */
-  utilizationPct: number | null;
-  powerW: number | null;
-};
-
-/**
- * What {@link queryGpus} found: the GPUs, and when there are none, why.
- *
- * `reason` is `null` when nvidia-smi ran and listed at least one GPU; otherwise it is one line
- * meant to be shown after `no GPUs: `.
- */
-export type GpuQueryResult = {
-  gpus: GpuInfo[];
-  reason: string | null;
-};
+// Declared in the service contract (the run dialog lists the GPUs).
+export type { GpuInfo, GpuQueryResult };
 
 /** Options of {@link queryGpus}. */
 export interface IQueryGpusOptions {
