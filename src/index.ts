@@ -9,11 +9,11 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import { runExperimentPlugin } from './commands-run';
-import { kernelSpecsPlugin, kernelsPlugin } from './hidden-kernels';
-import { runViewPlugin } from './run-view-plugin';
-import { runsPlugin } from './runs-plugin';
-import { NbxServiceConnection } from './service';
+import { runExperimentPlugin } from './run-dialog/plugin';
+import { kernelSpecsPlugin, kernelsPlugin } from './client/hidden-kernels';
+import { runViewPlugin } from './run-view/plugin';
+import { runsPlugin } from './runs/plugin';
+import { NbxServiceConnection } from './client/connection';
 import { INbxService } from './tokens';
 
 /** The command ids of this plugin. */

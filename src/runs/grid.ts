@@ -20,9 +20,9 @@ import {
   TextRenderer
 } from '@lumino/datagrid';
 import { Platform } from '@lumino/domutils';
-import { formatDuration, formatNumber, formatWhen, shortId } from './runs-format';
-import type { RunsModel, SelectMode } from './runs-model';
-import type { RunStatus } from './runs-types';
+import { formatDuration, formatNumber, formatWhen, shortId } from '../format';
+import type { RunsModel, SelectMode } from './model';
+import type { RunStatus } from '../runs-types';
 
 /** The columns of the grid, in order. */
 export const GRID_COLUMNS = [

@@ -27,14 +27,14 @@ import {
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 // The sidebar tab exists from the start; both are light (the grid and Arrow load later).
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { RunsModel } from './runs-model';
+import { RunsModel } from './model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
-import { RUNS_MARKS, RUNS_PANEL_ID, RunsPanel } from './runs-panel';
-import { runsIcon } from './runs-status';
-import { isLive, type IRunOutcome } from './runs-types';
-import { shortId } from './runs-format';
-import { RootedService } from './runs-service';
-import { INbxService } from './tokens';
+import { RUNS_MARKS, RUNS_PANEL_ID, RunsPanel } from './panel';
+import { runsIcon } from '../status-icons';
+import { isLive, type IRunOutcome } from '../runs-types';
+import { shortId } from '../format';
+import { RootedService } from '../client/rooted';
+import { INbxService } from '../tokens';
 
 /** The command ids of the Runs panel. */
 namespace CommandIDs {

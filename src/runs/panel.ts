@@ -12,9 +12,9 @@ import { CommandToolbarButton, Toolbar } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
-import type { GridColumn, RunsDataModel, RunsGrid } from './runs-grid';
-import type { RunsModel, SelectMode } from './runs-model';
-import { runsIcon, statusLabel } from './runs-status';
+import type { GridColumn, RunsDataModel, RunsGrid } from './grid';
+import type { RunsModel, SelectMode } from './model';
+import { runsIcon, statusLabel } from '../status-icons';
 
 /** The panel's id in the shell (its sidebar tab). */
 export const RUNS_PANEL_ID = 'nbx-runs';
@@ -187,7 +187,7 @@ export class RunsPanel extends Panel {
 
   /** Loads the grid module and puts the grid in place. */
   private async _loadGrid(): Promise<void> {
-    let module: typeof import('./runs-grid');
+    let module: typeof import('./grid');
     try {
       module = await Private.loadGridModule();
     } catch (err) {
@@ -458,7 +458,7 @@ export class RunsPanel extends Panel {
   private _footer: Widget;
   private _grid: RunsGrid | null = null;
   private _dataModel: RunsDataModel | null = null;
-  private _gridModule: typeof import('./runs-grid') | null = null;
+  private _gridModule: typeof import('./grid') | null = null;
   private _started = false;
   private _stale = false;
   private _marked = false;
@@ -482,12 +482,12 @@ export namespace RunsPanel {
 }
 
 namespace Private {
-  let gridModule: Promise<typeof import('./runs-grid')> | null = null;
+  let gridModule: Promise<typeof import('./grid')> | null = null;
 
   /** The grid module, loaded once. */
-  export function loadGridModule(): Promise<typeof import('./runs-grid')> {
+  export function loadGridModule(): Promise<typeof import('./grid')> {
     if (!gridModule) {
-      gridModule = import('./runs-grid');
+      gridModule = import('./grid');
     }
     return gridModule;
   }

@@ -27,7 +27,7 @@ import {
   type ServiceManagerPlugin
 } from '@jupyterlab/services';
 import { Signal, type ISignal } from '@lumino/signaling';
-import { SERVICE_KERNEL } from './service';
+import { SERVICE_KERNEL } from './connection';
 
 /** Names of the kernelspecs to hide (the service's, and any other marked as nbx services). */
 const HIDDEN_KERNELS = new Set<string>([SERVICE_KERNEL]);

@@ -11,8 +11,8 @@
 import type { Dialog } from '@jupyterlab/apputils';
 import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import type { IGpuInfo, OptionField, RunDialogModel } from './dialog-model';
-import { valueText } from './dialog-model';
+import type { IGpuInfo, OptionField, RunDialogModel } from './model';
+import { valueText } from './model';
 
 /** The class of the dialog's body. */
 const DIALOG_CLASS = 'nbx-RunDialog';

@@ -16,16 +16,16 @@ import type { PartialJSONValue } from '@lumino/coreutils';
 import type { Message } from '@lumino/messaging';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { Panel, TabPanel, Widget } from '@lumino/widgets';
-import { formatBytes, formatDateTime, formatDuration, formatNumber, shortId } from './runs-format';
-import { statusElement, statusIcon, statusLabel } from './runs-status';
-import type { INbxService } from './tokens';
+import { formatBytes, formatDateTime, formatDuration, formatNumber, shortId } from '../format';
+import { statusElement, statusIcon, statusLabel } from '../status-icons';
+import type { INbxService } from '../tokens';
 import {
   isLive,
   type ILogTail,
   type IRunOutcome,
   type IRunRecord,
   type IScalarSummary
-} from './runs-types';
+} from '../runs-types';
 
 /** Which notebook of a run a view shows. */
 export type RunNotebook = 'executed' | 'snapshot';

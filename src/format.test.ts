@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatDuration, formatNumber, formatWhen, shortId } from './runs-format';
+import { formatBytes, formatDuration, formatNumber, formatWhen, shortId } from './format';
 
-describe('runs-format', () => {
+describe('format', () => {
   it('shortens a run id to its first 8 characters', () => {
     assert.equal(shortId('0123456789abcdef0123456789abcdef'), '01234567');
   });

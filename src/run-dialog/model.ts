@@ -7,7 +7,7 @@ import type { JSONObject, JSONValue } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
-import type { INbxService } from './tokens';
+import type { INbxService } from '../tokens';
 
 /** A flag of the notebook, as the service's `flags` method reads it. */
 export interface IFlagDef {

@@ -6,8 +6,8 @@
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { Table, Vector } from 'apache-arrow';
-import type { INbxService } from './tokens';
-import { isRunStatus, isLive, type IListRunsResult, type RunStatus } from './runs-types';
+import type { INbxService } from '../tokens';
+import { isRunStatus, isLive, type IListRunsResult, type RunStatus } from '../runs-types';
 
 /** The columns the panel asks the service for (the key metric comes on top). */
 export const PANEL_COLUMNS = [

@@ -13,7 +13,7 @@ import {
 import { PromiseDelegate, type JSONObject, type JSONValue } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { INbxService, IServiceReply } from './tokens';
+import type { INbxService, IServiceReply } from '../tokens';
 
 /** Name of the service kernel's kernelspec. */
 export const SERVICE_KERNEL = 'nbx-service';

@@ -13,10 +13,10 @@ import { IEditorServices } from '@jupyterlab/codeeditor';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import type { IRunViewActions, RunNotebook, RunView } from './run-view';
-import { RootedService } from './runs-service';
-import { INbxService } from './tokens';
-import type { IRunRecord } from './runs-types';
+import type { IRunViewActions, RunNotebook, RunView } from './widget';
+import { RootedService } from '../client/rooted';
+import { INbxService } from '../tokens';
+import type { IRunRecord } from '../runs-types';
 
 /** The command ids of the run view. */
 namespace CommandIDs {
@@ -102,7 +102,7 @@ export const runViewPlugin: JupyterFrontEndPlugin<void> = {
           return existing;
         }
         // The view (and JupyterLab's notebook widgets) load when a run is first opened.
-        const { RunView } = await import('./run-view');
+        const { RunView } = await import('./widget');
         const content = new RunView({
           id,
           live: service.live,

@@ -6,7 +6,7 @@
  */
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { INbxService, IServiceReply } from './tokens';
+import type { INbxService, IServiceReply } from '../tokens';
 
 /** The plugin holding nbx's general settings. */
 export const NBX_SETTINGS = 'jupyterlab-nbx:plugin';

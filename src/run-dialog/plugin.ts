@@ -14,7 +14,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import type { JSONObject, ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { CommandIDs, type IRunExperimentArgs } from './commands';
+import { CommandIDs, type IRunExperimentArgs } from '../commands';
 import type {
   IFlagsResult,
   IGpuQuery,
@@ -22,8 +22,8 @@ import type {
   IRunTarget,
   IStartRunResult,
   RunDialogModel
-} from './dialog-model';
-import { INbxService } from './tokens';
+} from './model';
+import { INbxService } from '../tokens';
 
 /** The plugin whose settings (schema/plugin.json) hold nbx's preferences. */
 export const SETTINGS_PLUGIN = 'jupyterlab-nbx:plugin';
@@ -251,8 +251,8 @@ namespace Private {
   ): Promise<void> {
     const { settings, trans, translator } = options;
     const name = PathExt.basename(target.path);
-    const { RunDialogModel, withoutOutputs } = await import('./dialog-model');
-    const { RunDialogBody } = await import('./dialog');
+    const { RunDialogModel, withoutOutputs } = await import('./model');
+    const { RunDialogBody } = await import('./widget');
     let flags: IFlagsResult;
     let kernels: IKernelInfo[];
     let gpus: IGpuQuery;
