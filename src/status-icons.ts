@@ -11,7 +11,7 @@ import {
   LabIcon,
   stopIcon
 } from '@jupyterlab/ui-components';
-import type { RunStatus } from './runs-types';
+import type { RunStatus } from '../kernel/src/contract/run';
 
 /** The Runs panel's icon: a list with a play mark. */
 export const runsIcon = new LabIcon({

@@ -3,6 +3,11 @@
  */
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
+import type {
+  ServiceMethodName,
+  ServiceParams,
+  ServiceResult
+} from '../kernel/src/contract/service';
 
 /** A reply of the service kernel: its JSON result and any binary buffers. */
 export interface IServiceReply<T> {
@@ -10,13 +15,21 @@ export interface IServiceReply<T> {
   buffers: DataView[];
 }
 
+/** The params of a request for method `M`: optional when every param is. */
+export type RequestParams<M extends ServiceMethodName> =
+  object extends ServiceParams<M> ? [params?: ServiceParams<M>] : [params: ServiceParams<M>];
+
 /** The connection to the nbx service kernel (see kernel/src/service). */
 export interface INbxService {
   /**
-   * Calls a method of the service (`listRuns`, `getRun`, `startRun`, ...); rejects with
-   * the service's one-line error message.
+   * Calls a method of the service (`listRuns`, `getRun`, `startRun`, ...; declared with
+   * its params and result in kernel/src/contract/service.ts); rejects with the service's
+   * one-line error message.
    */
-  request<T = unknown>(method: string, params?: Record<string, unknown>): Promise<IServiceReply<T>>;
+  request<M extends ServiceMethodName>(
+    method: M,
+    ...params: RequestParams<M>
+  ): Promise<IServiceReply<ServiceResult<M>>>;
   /** Ids of runs whose records changed (pushed by the service, debounced). */
   readonly runsChanged: ISignal<INbxService, string[]>;
 }

@@ -10,15 +10,26 @@ import {
   type KernelMessage,
   type ServiceManager
 } from '@jupyterlab/services';
-import { PromiseDelegate, type JSONObject, type JSONValue } from '@lumino/coreutils';
+import { PromiseDelegate, type JSONObject } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { INbxService, IServiceReply } from '../tokens';
+import type {
+  CommTarget,
+  IServiceRequest,
+  ServiceEvent,
+  ServiceKernelName,
+  ServiceMethodName,
+  ServiceReply,
+  ServiceResult
+} from '../../kernel/src/contract/service';
+import type { INbxService, IServiceReply, RequestParams } from '../tokens';
 
+// Both names are literal types of the contract: a spelling the service does not use
+// does not compile.
 /** Name of the service kernel's kernelspec. */
-export const SERVICE_KERNEL = 'nbx-service';
+export const SERVICE_KERNEL: ServiceKernelName = 'nbx-service';
 /** Comm target the service answers on. */
-export const COMM_TARGET = 'nbx';
+export const COMM_TARGET: CommTarget = 'nbx';
 
 interface IPending {
   delegate: PromiseDelegate<IServiceReply<unknown>>;
@@ -35,16 +46,18 @@ export class NbxServiceConnection implements INbxService, IDisposable {
     return this._disposed;
   }
 
-  async request<T = unknown>(
-    method: string,
-    params: Record<string, unknown> = {}
-  ): Promise<IServiceReply<T>> {
+  async request<M extends ServiceMethodName>(
+    method: M,
+    ...[params]: RequestParams<M>
+  ): Promise<IServiceReply<ServiceResult<M>>> {
     const comm = await this._connect();
     const id = ++this._lastId;
     const delegate = new PromiseDelegate<IServiceReply<unknown>>();
     this._pending.set(id, { delegate });
-    comm.send({ id, method, params: params as JSONObject });
-    return delegate.promise as Promise<IServiceReply<T>>;
+    const request: IServiceRequest<M> = { id, method, params: params ?? {} };
+    comm.send(request as unknown as JSONObject);
+    // The reply to request `id` answers method `M` (the service echoes the id).
+    return delegate.promise as Promise<IServiceReply<ServiceResult<M>>>;
   }
 
   dispose(): void {
@@ -114,10 +127,12 @@ export class NbxServiceConnection implements INbxService, IDisposable {
   }
 
   private _onMsg(msg: KernelMessage.ICommMsgMsg): void {
-    const data = msg.content.data as Record<string, JSONValue>;
-    if (data.event === 'runs-changed') {
-      const ids = Array.isArray(data.ids) ? data.ids.filter(i => typeof i === 'string') : [];
-      this._runsChanged.emit(ids as string[]);
+    const data = msg.content.data as unknown as ServiceReply | ServiceEvent;
+    if ('event' in data) {
+      if (data.event === 'runs-changed') {
+        const ids = Array.isArray(data.ids) ? data.ids.filter(i => typeof i === 'string') : [];
+        this._runsChanged.emit(ids);
+      }
       return;
     }
     const id = typeof data.id === 'number' ? data.id : null;

@@ -6,7 +6,8 @@
  */
 import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { INbxService, IServiceReply } from '../tokens';
+import type { ServiceMethodName, ServiceResult } from '../../kernel/src/contract/service';
+import type { INbxService, IServiceReply, RequestParams } from '../tokens';
 
 /** The plugin holding nbx's general settings. */
 export const NBX_SETTINGS = 'jupyterlab-nbx:plugin';
@@ -50,13 +51,15 @@ export class RootedService implements INbxService {
     return this._service.runsChanged;
   }
 
-  async request<T = unknown>(
-    method: string,
-    params: Record<string, unknown> = {}
-  ): Promise<IServiceReply<T>> {
+  async request<M extends ServiceMethodName>(
+    method: M,
+    ...[params]: RequestParams<M>
+  ): Promise<IServiceReply<ServiceResult<M>>> {
     await this.ready;
     const root = this._root;
-    return this._service.request<T>(method, root !== '' ? { root, ...params } : params);
+    // Every method takes `root` (contract: IRootParams).
+    const rooted = (root !== '' ? { ...params, root } : (params ?? {})) as RequestParams<M>[0];
+    return this._service.request<M>(method, ...([rooted] as RequestParams<M>));
   }
 
   private _read(settings: ISettingRegistry.ISettings): void {

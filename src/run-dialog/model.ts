@@ -7,64 +7,15 @@ import type { JSONObject, JSONValue } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
+import type { IFlagDef, IGpuInfo, IGpuQuery, IKernelInfo } from '../../kernel/src/contract/flags';
+import type {
+  IFlagsResult,
+  IPreviewTrialsParams,
+  IStartRunParams,
+  IStartRunResult,
+  ITrialsPreview
+} from '../../kernel/src/contract/service';
 import type { INbxService } from '../tokens';
-
-/** A flag of the notebook, as the service's `flags` method reads it. */
-export interface IFlagDef {
-  name: string;
-  type: 'number' | 'string' | 'boolean' | 'list' | 'null';
-  /** The value in the notebook (the editor's content when it was given). */
-  default: JSONValue;
-  description: string | null;
-}
-
-/** What the service's `flags` method answers. */
-export interface IFlagsResult {
-  language: string | null;
-  /** The kernelspec the notebook names, or null. */
-  kernel: string | null;
-  flags: IFlagDef[];
-}
-
-/** A kernelspec runs can use (the service's `kernels` method). */
-export interface IKernelInfo {
-  name: string;
-  displayName: string;
-  language: string;
-}
-
-/** A GPU as nvidia-smi reports it (the service's `gpus` method). */
-export interface IGpuInfo {
-  index: number;
-  name: string;
-  memoryTotalMiB: number | null;
-  memoryUsedMiB: number | null;
-  utilizationPct: number | null;
-}
-
-/** What the service's `gpus` method answers: the GPUs, or why there are none. */
-export interface IGpuQuery {
-  gpus: IGpuInfo[];
-  reason: string | null;
-}
-
-/** What a flag's value makes: one value, several (a grid), or a distribution. */
-export type ValueKind = 'value' | 'values' | 'distribution';
-
-/** What the service's `previewTrials` method answers. */
-export interface ITrialsPreview {
-  kind: 'single' | 'grid' | 'random' | 'file' | null;
-  count: number;
-  trials: Record<string, JSONValue>[];
-  seed: number | null;
-  gridSize: number | null;
-  values: Record<string, ValueKind>;
-  /** Per flag, the one-line error of its value. */
-  errors: Record<string, string>;
-  /** An error of the batch as a whole, else null. */
-  error: string | null;
-  warnings: string[];
-}
 
 /** The notebook to run: its path and, for an open notebook, the editor's content. */
 export interface IRunTarget {
@@ -362,8 +313,8 @@ export class RunDialogModel implements IDisposable {
   }
 
   /** The params of the service's `startRun` for this state. */
-  startParams(): Record<string, JSONValue> {
-    const params: Record<string, JSONValue> = {
+  startParams(): IStartRunParams {
+    const params: IStartRunParams = {
       path: this._target.path,
       flags: this.changedFlags
     };
@@ -414,10 +365,7 @@ export class RunDialogModel implements IDisposable {
     this._submitError = null;
     this._emit();
     try {
-      const { result } = await this._service.request<IStartRunResult>(
-        'startRun',
-        this.startParams()
-      );
+      const { result } = await this._service.request('startRun', this.startParams());
       return result;
     } catch (err) {
       this._submitError = err instanceof Error ? err.message : String(err);
@@ -516,7 +464,7 @@ export class RunDialogModel implements IDisposable {
   }
 
   private async _runPreview(seq: number): Promise<void> {
-    const params: Record<string, JSONValue> = {
+    const params: IPreviewTrialsParams = {
       path: this._target.path,
       flags: this.changedFlags
     };
@@ -537,7 +485,7 @@ export class RunDialogModel implements IDisposable {
     let preview: ITrialsPreview | null = null;
     let failure: string | null = null;
     try {
-      preview = (await this._service.request<ITrialsPreview>('previewTrials', params)).result;
+      preview = (await this._service.request('previewTrials', params)).result;
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
     }
@@ -581,14 +529,6 @@ export class RunDialogModel implements IDisposable {
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
-}
-
-/** What the service's `startRun` answers. */
-export interface IStartRunResult {
-  /** The run's id (for a sweep: the batch run's). */
-  id: string;
-  path: string;
-  meta: { id: string; kind?: string; trials?: string[]; label?: string | null };
 }
 
 export namespace RunDialogModel {

@@ -15,14 +15,13 @@ import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab
 import { LabIcon } from '@jupyterlab/ui-components';
 import type { JSONObject, ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CommandIDs, type IRunExperimentArgs } from '../commands';
+import type { IGpuQuery, IKernelInfo } from '../../kernel/src/contract/flags';
 import type {
   IFlagsResult,
-  IGpuQuery,
-  IKernelInfo,
-  IRunTarget,
-  IStartRunResult,
-  RunDialogModel
-} from './model';
+  INotebookParams,
+  IStartRunResult
+} from '../../kernel/src/contract/service';
+import type { IRunTarget, RunDialogModel } from './model';
 import { INbxService } from '../tokens';
 
 /** The plugin whose settings (schema/plugin.json) hold nbx's preferences. */
@@ -257,14 +256,14 @@ namespace Private {
     let kernels: IKernelInfo[];
     let gpus: IGpuQuery;
     try {
-      const flagsParams: JSONObject = { path: target.path };
+      const flagsParams: INotebookParams = { path: target.path };
       if (target.content !== null) {
         flagsParams.content = withoutOutputs(target.content);
       }
       [flags, kernels, gpus] = await Promise.all([
-        service.request<IFlagsResult>('flags', flagsParams).then(r => r.result),
-        service.request<IKernelInfo[]>('kernels').then(r => r.result),
-        service.request<IGpuQuery>('gpus').then(r => r.result)
+        service.request('flags', flagsParams).then(r => r.result),
+        service.request('kernels').then(r => r.result),
+        service.request('gpus').then(r => r.result)
       ]);
     } catch (err) {
       Notification.error(

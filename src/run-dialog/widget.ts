@@ -11,7 +11,8 @@
 import type { Dialog } from '@jupyterlab/apputils';
 import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import type { IGpuInfo, OptionField, RunDialogModel } from './model';
+import type { IGpuInfo } from '../../kernel/src/contract/flags';
+import type { OptionField, RunDialogModel } from './model';
 import { valueText } from './model';
 
 /** The class of the dialog's body. */

@@ -16,7 +16,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import type { IRunViewActions, RunNotebook, RunView } from './widget';
 import { RootedService } from '../client/rooted';
 import { INbxService } from '../tokens';
-import type { IRunRecord } from '../runs-types';
+import type { RunMeta } from '../../kernel/src/contract/run';
 
 /** The command ids of the run view. */
 namespace CommandIDs {
@@ -54,7 +54,7 @@ export const runViewPlugin: JupyterFrontEndPlugin<void> = {
     const actions: IRunViewActions = {
       openSnapshot: id => void commands.execute(CommandIDs.openRun, { id, which: 'snapshot' }),
       canRerun: () => commands.hasCommand(ExternalCommandIDs.runExperiment),
-      rerun: async (record: IRunRecord) => {
+      rerun: async (record: RunMeta) => {
         serviceCwd ??= Private.serviceCwd(service);
         const path = Private.relativePath(record.notebook, await serviceCwd);
         // The dialog opens prefilled with the run's notebook, flags, kernel, label and tags.
@@ -157,8 +157,7 @@ namespace Private {
   /** The service kernel's directory (JupyterLab's root directory), or null. */
   export async function serviceCwd(service: INbxService): Promise<string | null> {
     try {
-      const reply = await service.request<{ cwd?: unknown }>('info');
-      return typeof reply.result.cwd === 'string' ? reply.result.cwd : null;
+      return (await service.request('info')).result.cwd;
     } catch {
       return null;
     }

@@ -19,13 +19,9 @@ import { Panel, TabPanel, Widget } from '@lumino/widgets';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, shortId } from '../format';
 import { statusElement, statusIcon, statusLabel } from '../status-icons';
 import type { INbxService } from '../tokens';
-import {
-  isLive,
-  type ILogTail,
-  type IRunOutcome,
-  type IRunRecord,
-  type IScalarSummary
-} from '../runs-types';
+import type { IScalarSummary, RunMeta } from '../../kernel/src/contract/run';
+import type { ILogTail } from '../../kernel/src/contract/service';
+import { isLive } from '../run-status';
 
 /** Which notebook of a run a view shows. */
 export type RunNotebook = 'executed' | 'snapshot';
@@ -37,7 +33,7 @@ export interface IRunViewActions {
   /** True when "Run as experiment" exists (`nbx:run-experiment`). */
   canRerun(): boolean;
   /** Opens "Run as experiment" prefilled with the run's notebook and flags. */
-  rerun(record: IRunRecord): Promise<void>;
+  rerun(record: RunMeta): Promise<void>;
   /** Shows an error to the person. */
   error(message: string): void;
 }
@@ -118,12 +114,12 @@ export class RunView extends Panel {
   readonly which: RunNotebook;
 
   /** The run's record, once fetched. */
-  get record(): IRunRecord | null {
+  get record(): RunMeta | null {
     return this._record;
   }
 
   /** Emitted when the record changed (status, label, ...). */
-  get recordChanged(): ISignal<this, IRunRecord> {
+  get recordChanged(): ISignal<this, RunMeta> {
     return this._recordChanged;
   }
 
@@ -204,9 +200,9 @@ export class RunView extends Panel {
   private async _fetch(): Promise<void> {
     const id = this._record?.id ?? this.runId;
     const [record, notebook, log] = await Promise.allSettled([
-      this._service.request<IRunRecord>('getRun', { id }),
-      this._service.request<nbformat.INotebookContent>('getNotebook', { id, which: this.which }),
-      this._service.request<ILogTail>('getLogTail', { id, maxBytes: RunView.LOG_TAIL_BYTES })
+      this._service.request('getRun', { id }),
+      this._service.request('getNotebook', { id, which: this.which }),
+      this._service.request('getLogTail', { id, maxBytes: RunView.LOG_TAIL_BYTES })
     ]);
     if (this.isDisposed) {
       return;
@@ -221,7 +217,8 @@ export class RunView extends Panel {
     this._renderHeader();
     this._updateButtons();
     if (notebook.status === 'fulfilled') {
-      this._showNotebook(notebook.value.result);
+      // nbformat JSON, as the service read it from the run's notebook file.
+      this._showNotebook(notebook.value.result as unknown as nbformat.INotebookContent);
     } else if (!this._notebookModel) {
       this._notebookMessage.textContent = Private.message(notebook.reason);
     }
@@ -555,9 +552,7 @@ export class RunView extends Panel {
   private async _stop(): Promise<void> {
     const id = this._record?.id ?? this.runId;
     try {
-      const reply = await this._service.request<{ results: IRunOutcome[] }>('stopRuns', {
-        ids: [id]
-      });
+      const reply = await this._service.request('stopRuns', { ids: [id] });
       const failed = reply.result.results.find(r => !r.ok);
       if (failed) {
         this._actions.error(failed.error ?? this._trans.__('The run could not be stopped.'));
@@ -640,7 +635,7 @@ export class RunView extends Panel {
   private _scalarsText = '';
   private _buttons: Record<string, ToolbarButton>;
   private _durationNode: HTMLElement | null = null;
-  private _record: IRunRecord | null = null;
+  private _record: RunMeta | null = null;
   private _fetchError: string | null = null;
   private _live: boolean;
   private _started = false;
@@ -649,7 +644,7 @@ export class RunView extends Panel {
   private _again = false;
   private _poll: number | undefined = undefined;
   private _tick: number | undefined = undefined;
-  private _recordChanged = new Signal<this, IRunRecord>(this);
+  private _recordChanged = new Signal<this, RunMeta>(this);
 }
 
 /** The statics of `RunView`. */

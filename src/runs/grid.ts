@@ -22,7 +22,7 @@ import {
 import { Platform } from '@lumino/domutils';
 import { formatDuration, formatNumber, formatWhen, shortId } from '../format';
 import type { RunsModel, SelectMode } from './model';
-import type { RunStatus } from '../runs-types';
+import type { RunStatus } from '../../kernel/src/contract/run';
 
 /** The columns of the grid, in order. */
 export const GRID_COLUMNS = [

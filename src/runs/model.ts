@@ -7,7 +7,9 @@ import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { Table, Vector } from 'apache-arrow';
 import type { INbxService } from '../tokens';
-import { isRunStatus, isLive, type IListRunsResult, type RunStatus } from '../runs-types';
+import type { RunStatus } from '../../kernel/src/contract/run';
+import type { IListRunsArrowResult, IListRunsParams } from '../../kernel/src/contract/service';
+import { isLive, isRunStatus } from '../run-status';
 
 /** The columns the panel asks the service for (the key metric comes on top). */
 export const PANEL_COLUMNS = [
@@ -361,7 +363,7 @@ export class RunsModel implements IDisposable {
   }
 
   private async _fetch(): Promise<void> {
-    const params: Record<string, unknown> = {
+    const params: IListRunsParams = {
       columns: this._metricSetting ? [...PANEL_COLUMNS, this._metricSetting] : PANEL_COLUMNS,
       keyMetric: this._metricSetting === ''
     };
@@ -375,7 +377,7 @@ export class RunsModel implements IDisposable {
     try {
       performance.mark(RUNS_MODEL_MARKS.request);
       const [reply, arrow] = await Promise.all([
-        this._service.request<IListRunsResult>('listRuns', params).then(reply => {
+        this._service.request('listRuns', params).then(reply => {
           performance.mark(RUNS_MODEL_MARKS.reply);
           return reply;
         }),
@@ -392,6 +394,9 @@ export class RunsModel implements IDisposable {
         new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
       );
       performance.mark(RUNS_MODEL_MARKS.decoded);
+      if (reply.result.format !== 'arrow') {
+        throw new Error('the nbx service sent no runs table');
+      }
       this._setTable(table, reply.result);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
@@ -405,7 +410,7 @@ export class RunsModel implements IDisposable {
     }
   }
 
-  private _setTable(table: Table, result: IListRunsResult): void {
+  private _setTable(table: Table, result: IListRunsArrowResult): void {
     const metric = this._metricSetting
       ? Private.metricName(this._metricSetting, table)
       : result.keyMetric;
@@ -451,7 +456,7 @@ export class RunsModel implements IDisposable {
 
   private readonly _service: INbxService;
   private _table: Table | null = null;
-  private _result: IListRunsResult | null = null;
+  private _result: IListRunsArrowResult | null = null;
   private _vectors: Private.IVectors = {};
   private _rowById: Map<string, number> | null = null;
   private _liveRows = 0;

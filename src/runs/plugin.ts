@@ -31,7 +31,7 @@ import { RunsModel } from './model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RUNS_MARKS, RUNS_PANEL_ID, RunsPanel } from './panel';
 import { runsIcon } from '../status-icons';
-import { isLive, type IRunOutcome } from '../runs-types';
+import { isLive } from '../run-status';
 import { shortId } from '../format';
 import { RootedService } from '../client/rooted';
 import { INbxService } from '../tokens';
@@ -347,7 +347,7 @@ namespace Private {
     failure: (id: string, error: string) => string
   ): Promise<void> {
     try {
-      const reply = await service.request<{ results: IRunOutcome[] }>(method, { ids });
+      const reply = await service.request(method, { ids });
       for (const outcome of reply.result.results.filter(r => !r.ok)) {
         Notification.warning(failure(shortId(outcome.id), outcome.error ?? ''), {
           autoClose: 8000
