@@ -5,13 +5,32 @@ import type { JSONValue } from '@lumino/coreutils';
  * menus, toolbars, shortcuts) refer to.
  */
 
-/** Command ids, `nbx:<verb-noun>`. */
+/** Command ids, `nbx:<verb-noun>`: every command of nbx, and those of other plugins it runs. */
 export namespace CommandIDs {
+  /** Shows what nbx is. */
+  export const about = 'nbx:about';
   /** Opens the "Run as Experiment" dialog for a notebook, then starts the run(s). */
   export const runExperiment = 'nbx:run-experiment';
-  /** Opens a run's view (`{ id }`); provided by the run view plugin. */
+  /** Opens a run's view (`{ id, which? }`); provided by the run view plugin. */
   export const openRun = 'nbx:open-run';
+  /** Shows the Runs panel. */
+  export const showRuns = 'nbx:show-runs';
+  /** Lists the runs again. */
+  export const refreshRuns = 'nbx:refresh-runs';
+  /** Stops the selected runs (or `{ ids }`). */
+  export const stopRuns = 'nbx:stop-runs';
+  /** Deletes the selected runs (or `{ ids }`). */
+  export const deleteRuns = 'nbx:delete-runs';
+  /** Changes the tags of the selected runs (or `{ ids, changes }`). */
+  export const tagRuns = 'nbx:tag-runs';
+  /** Compares the selected runs, through `compare` when it exists. */
+  export const compareRuns = 'nbx:compare-runs';
+  /** Opens the Compare panel on `{ ids }` (when the compare plugin is installed). */
+  export const compare = 'nbx:compare';
 }
+
+/** The palette category of nbx's commands. */
+export const PALETTE_CATEGORY = 'nbx';
 
 /** Arguments of `nbx:run-experiment`; all optional. */
 export interface IRunExperimentArgs {
@@ -38,6 +57,8 @@ export interface IRunExperimentArgs {
 
 /** Arguments of `nbx:open-run`. */
 export interface IOpenRunArgs {
-  /** The run's id. */
+  /** The run's id (or a unique prefix). */
   id: string;
+  /** The notebook to show: the executed one (default) or the snapshot as launched. */
+  which?: 'executed' | 'snapshot';
 }

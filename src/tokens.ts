@@ -8,6 +8,7 @@ import type {
   ServiceParams,
   ServiceResult
 } from '../kernel/src/contract/service';
+import type { NbxSettings } from './settings';
 
 /** A reply of the service kernel: its JSON result and any binary buffers. */
 export interface IServiceReply<T> {
@@ -19,8 +20,8 @@ export interface IServiceReply<T> {
 export type RequestParams<M extends ServiceMethodName> =
   object extends ServiceParams<M> ? [params?: ServiceParams<M>] : [params: ServiceParams<M>];
 
-/** The connection to the nbx service kernel (see kernel/src/service). */
-export interface INbxService {
+/** Requests to the nbx service kernel, and what it pushes. */
+export interface INbxConnection {
   /**
    * Calls a method of the service (`listRuns`, `getRun`, `startRun`, ...; declared with
    * its params and result in kernel/src/contract/service.ts); rejects with the service's
@@ -31,7 +32,16 @@ export interface INbxService {
     ...params: RequestParams<M>
   ): Promise<IServiceReply<ServiceResult<M>>>;
   /** Ids of runs whose records changed (pushed by the service, debounced). */
-  readonly runsChanged: ISignal<INbxService, string[]>;
+  readonly runsChanged: ISignal<INbxConnection, string[]>;
+}
+
+/**
+ * The nbx service as every panel and command uses it: requests carry the runs root of
+ * nbx's settings, which it shares.
+ */
+export interface INbxService extends INbxConnection {
+  /** nbx's preferences (runs root, refresh mode, dialog defaults). */
+  readonly settings: NbxSettings;
 }
 
 export const INbxService = new Token<INbxService>(

@@ -22,7 +22,7 @@ import type {
   ServiceReply,
   ServiceResult
 } from '../../kernel/src/contract/service';
-import type { INbxService, IServiceReply, RequestParams } from '../tokens';
+import type { INbxConnection, IServiceReply, RequestParams } from '../tokens';
 
 // Both names are literal types of the contract: a spelling the service does not use
 // does not compile.
@@ -35,7 +35,7 @@ interface IPending {
   delegate: PromiseDelegate<IServiceReply<unknown>>;
 }
 
-export class NbxServiceConnection implements INbxService, IDisposable {
+export class NbxServiceConnection implements INbxConnection, IDisposable {
   constructor(private readonly _manager: ServiceManager.IManager) {}
 
   get runsChanged(): ISignal<this, string[]> {

@@ -71,7 +71,6 @@ export class RunDialogModel implements IDisposable {
   constructor(options: RunDialogModel.IOptions) {
     this._service = options.service;
     this._target = options.target;
-    this._root = options.root ?? '';
     this._debounceMs = options.debounceMs ?? 250;
     this._trans = (options.translator ?? nullTranslator).load('nbx');
     this.flags = options.flags.flags;
@@ -350,9 +349,6 @@ export class RunDialogModel implements IDisposable {
         params.gpusPerTrial = perTrial;
       }
     }
-    if (this._root !== '') {
-      params.root = this._root;
-    }
     return params;
   }
 
@@ -506,7 +502,6 @@ export class RunDialogModel implements IDisposable {
 
   private readonly _service: INbxService;
   private readonly _target: IRunTarget;
-  private readonly _root: string;
   private readonly _debounceMs: number;
   private readonly _trans: TranslationBundle;
   private _trimmed: JSONObject | null = null;
@@ -542,8 +537,6 @@ export namespace RunDialogModel {
     gpus: IGpuQuery;
     /** Settings: the GPUs selected at first (`all`, `none` or `0,2`), the parallelism. */
     defaults?: { gpus?: string; parallel?: number };
-    /** A runs root to use instead of the service's (settings), '' for the service's. */
-    root?: string;
     /** Values to start from instead of the notebook's. */
     initial?: IInitial;
     /** Quiet time before the service checks the values (default 250 ms). */

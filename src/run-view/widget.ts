@@ -14,17 +14,12 @@ import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, stopIcon, ToolbarButton } from '@jupyterlab/ui-components';
 import type { PartialJSONValue } from '@lumino/coreutils';
 import type { Message } from '@lumino/messaging';
-import { Signal, type ISignal } from '@lumino/signaling';
 import { Panel, TabPanel, Widget } from '@lumino/widgets';
 import { formatBytes, formatDateTime, formatDuration, formatNumber, shortId } from '../format';
 import { statusElement, statusIcon, statusLabel } from '../status-icons';
-import type { INbxService } from '../tokens';
-import type { IScalarSummary, RunMeta } from '../../kernel/src/contract/run';
+import type { RunMeta } from '../../kernel/src/contract/run';
 import type { ILogTail } from '../../kernel/src/contract/service';
-import { isLive } from '../run-status';
-
-/** Which notebook of a run a view shows. */
-export type RunNotebook = 'executed' | 'snapshot';
+import type { RunNotebook, RunViewModel } from './model';
 
 /** What the view asks of the rest of the extension. */
 export interface IRunViewActions {
@@ -42,19 +37,18 @@ export interface IRunViewActions {
 export class RunView extends Panel {
   constructor(options: RunView.IOptions) {
     super();
-    this.runId = options.id;
-    this.which = options.which;
+    const { model } = options;
+    this.model = model;
     this._live = options.live ?? true;
-    this._service = options.service;
     this._actions = options.actions;
     this._trans = options.trans;
     const trans = this._trans;
     this.addClass('nbx-RunView');
-    this.id = `${RunView.widgetId(options.id, options.which)}-content`;
+    this.id = `${RunView.widgetId(model.runId, model.which)}-content`;
     this.title.label =
-      options.which === 'snapshot'
-        ? trans.__('Snapshot %1', shortId(options.id))
-        : trans.__('Run %1', shortId(options.id));
+      model.which === 'snapshot'
+        ? trans.__('Snapshot %1', shortId(model.runId))
+        : trans.__('Run %1', shortId(model.runId));
     this.title.closable = true;
 
     this._header = new Widget();
@@ -66,7 +60,7 @@ export class RunView extends Panel {
     this._notebookHost = new Panel();
     this._notebookHost.addClass('nbx-RunView-notebookHost');
     this._notebookHost.title.label =
-      options.which === 'snapshot' ? trans.__('Snapshot notebook') : trans.__('Notebook');
+      model.which === 'snapshot' ? trans.__('Snapshot notebook') : trans.__('Notebook');
     this._notebookMessage = document.createElement('div');
     this._notebookMessage.className = 'nbx-RunView-message';
     this._notebookMessage.textContent = trans.__('Loading the notebook…');
@@ -105,22 +99,25 @@ export class RunView extends Panel {
 
     this._buttons = this._createButtons();
     this._renderHeader();
+    model.changed.connect(this._render, this);
   }
 
+  /** The run shown. */
+  readonly model: RunViewModel;
+
   /** The run id (or the prefix) the view was opened with. */
-  readonly runId: string;
+  get runId(): string {
+    return this.model.runId;
+  }
 
   /** The notebook shown. */
-  readonly which: RunNotebook;
+  get which(): RunNotebook {
+    return this.model.which;
+  }
 
   /** The run's record, once fetched. */
   get record(): RunMeta | null {
-    return this._record;
-  }
-
-  /** Emitted when the record changed (status, label, ...). */
-  get recordChanged(): ISignal<this, RunMeta> {
-    return this._recordChanged;
+    return this.model.record;
   }
 
   /**
@@ -142,8 +139,7 @@ export class RunView extends Panel {
 
   /** Tells the view that runs changed; re-fetches when this run is one of them. */
   runsChanged(ids: string[]): void {
-    const id = this._record?.id ?? this.runId;
-    if (ids.some(changed => changed === id || changed.startsWith(this.runId))) {
+    if (this.model.concerns(ids)) {
       if (this.isVisible) {
         void this.refresh();
       } else {
@@ -152,24 +148,9 @@ export class RunView extends Panel {
     }
   }
 
-  /**
-   * Fetches the record, the notebook and the log tail. Calls made while one is under way
-   * fold into one more after it. Never rejects.
-   */
+  /** Fetches the run again (see `RunViewModel.refresh`). Never rejects. */
   refresh(): Promise<void> {
-    if (this._inflight) {
-      this._again = true;
-      return this._inflight;
-    }
-    this._inflight = (async () => {
-      do {
-        this._again = false;
-        await this._fetch();
-      } while (this._again && !this.isDisposed);
-    })().finally(() => {
-      this._inflight = null;
-    });
-    return this._inflight;
+    return this.model.refresh();
   }
 
   dispose(): void {
@@ -178,7 +159,7 @@ export class RunView extends Panel {
     }
     this._stopTimers();
     this._notebookModel?.dispose();
-    Signal.clearData(this);
+    this.model.dispose();
     super.dispose();
   }
 
@@ -197,33 +178,18 @@ export class RunView extends Panel {
     super.onBeforeHide(msg);
   }
 
-  private async _fetch(): Promise<void> {
-    const id = this._record?.id ?? this.runId;
-    const [record, notebook, log] = await Promise.allSettled([
-      this._service.request('getRun', { id }),
-      this._service.request('getNotebook', { id, which: this.which }),
-      this._service.request('getLogTail', { id, maxBytes: RunView.LOG_TAIL_BYTES })
-    ]);
-    if (this.isDisposed) {
-      return;
-    }
-    if (record.status === 'fulfilled') {
-      this._record = record.value.result;
-      this._fetchError = null;
-      this._recordChanged.emit(this._record);
-    } else {
-      this._fetchError = Private.message(record.reason);
-    }
+  /** Shows what the model fetched. */
+  private _render(): void {
+    const model = this.model;
     this._renderHeader();
     this._updateButtons();
-    if (notebook.status === 'fulfilled') {
-      // nbformat JSON, as the service read it from the run's notebook file.
-      this._showNotebook(notebook.value.result as unknown as nbformat.INotebookContent);
-    } else if (!this._notebookModel) {
-      this._notebookMessage.textContent = Private.message(notebook.reason);
+    if (model.notebook !== null) {
+      this._showNotebook(model.notebook);
+    } else if (model.notebookError !== null) {
+      this._notebookMessage.textContent = model.notebookError;
     }
-    if (log.status === 'fulfilled') {
-      this._showLog(log.value.result);
+    if (model.log !== null) {
+      this._showLog(model.log);
     }
     this._renderScalars();
     this._updateTimers();
@@ -233,11 +199,12 @@ export class RunView extends Panel {
     const trans = this._trans;
     const node = this._header.node;
     node.replaceChildren();
-    const record = this._record;
+    const record = this.model.record;
     if (!record) {
+      const error = this.model.recordError;
       const message = document.createElement('div');
-      message.className = this._fetchError ? 'nbx-RunView-error' : 'nbx-RunView-message';
-      message.textContent = this._fetchError ?? trans.__('Loading run %1…', this.runId);
+      message.className = error ? 'nbx-RunView-error' : 'nbx-RunView-message';
+      message.textContent = error ?? trans.__('Loading run %1…', this.runId);
       node.appendChild(message);
       return;
     }
@@ -357,26 +324,16 @@ export class RunView extends Panel {
   }
 
   private _durationText(): string {
-    const record = this._record;
-    if (!record?.started) {
-      return '';
-    }
-    const start = Date.parse(record.started);
-    const end = record.stopped ? Date.parse(record.stopped) : Date.now();
-    if (!Number.isFinite(start) || !Number.isFinite(end)) {
-      return '';
-    }
-    return formatDuration((end - start) / 1000);
+    return formatDuration(this.model.duration());
   }
 
-  private _showNotebook(raw: nbformat.INotebookContent): void {
-    const text = JSON.stringify(raw);
-    if (text === this._notebookText) {
+  /** Shows `content` (the model's notebook; a new object when it changed). */
+  private _showNotebook(content: nbformat.INotebookContent): void {
+    if (content === this._shownNotebook) {
       this._markCurrentCell();
       return;
     }
-    this._notebookText = text;
-    const content = Private.untrusted(Private.joinMultiline(raw));
+    this._shownNotebook = content;
     let model = this._notebookModel;
     if (model && Private.sameCells(model, content)) {
       // Same cells: only outputs and execution counts changed (cells finished).
@@ -412,11 +369,7 @@ export class RunView extends Panel {
 
   /** Marks the cell executing now (while the run runs). */
   private _markCurrentCell(): void {
-    const record = this._record;
-    const current =
-      this.which === 'executed' && record?.status === 'running'
-        ? (record.progress?.current ?? null)
-        : null;
+    const current = this.model.currentCell;
     this._notebook.widgets.forEach((cell, index) => {
       cell.toggleClass('nbx-mod-executing', index === current);
     });
@@ -447,22 +400,17 @@ export class RunView extends Panel {
   private _renderScalars(): void {
     const trans = this._trans;
     const node = this._scalars.node;
-    const scalars = this._record?.scalars ?? {};
-    const keys = Object.keys(scalars).sort((a, b) => {
-      const sa = a.startsWith('sys/') ? 1 : 0;
-      const sb = b.startsWith('sys/') ? 1 : 0;
-      return sa - sb || a.localeCompare(b);
-    });
-    const signature = JSON.stringify(keys.map(key => [key, scalars[key]]));
+    const rows = this.model.scalars;
+    const signature = JSON.stringify(rows);
     if (signature === this._scalarsText) {
       return;
     }
     this._scalarsText = signature;
-    this._scalars.title.label = keys.length
-      ? trans.__('Scalars (%1)', keys.length)
+    this._scalars.title.label = rows.length
+      ? trans.__('Scalars (%1)', rows.length)
       : trans.__('Scalars');
     node.replaceChildren();
-    if (keys.length === 0) {
+    if (rows.length === 0) {
       const message = document.createElement('div');
       message.className = 'nbx-RunView-message';
       message.textContent = trans.__(
@@ -489,8 +437,7 @@ export class RunView extends Panel {
       head.appendChild(th);
     }
     const body = table.createTBody();
-    for (const key of keys) {
-      const s: IScalarSummary = scalars[key];
+    for (const { key, summary: s } of rows) {
       const row = body.insertRow();
       const name = document.createElement('th');
       name.scope = 'row';
@@ -530,7 +477,7 @@ export class RunView extends Panel {
     const snapshot = new ToolbarButton({
       label: trans.__('Open snapshot'),
       tooltip: trans.__('Open the notebook as it was when the run was launched'),
-      onClick: () => this._actions.openSnapshot(this._record?.id ?? this.runId)
+      onClick: () => this._actions.openSnapshot(this.model.id)
     });
     snapshot.setHidden(this.which === 'snapshot');
     const refresh = new ToolbarButton({
@@ -542,39 +489,29 @@ export class RunView extends Panel {
   }
 
   private _updateButtons(): void {
-    const status = this._record?.status ?? null;
+    const { isLive, record } = this.model;
     const { stop, restart, rerun } = this._buttons;
-    stop.setHidden(!isLive(status));
+    stop.setHidden(!isLive);
     rerun.setHidden(!this._actions.canRerun());
-    restart.setHidden(status === null || isLive(status));
+    restart.setHidden(record === null || isLive);
   }
 
   private async _stop(): Promise<void> {
-    const id = this._record?.id ?? this.runId;
-    try {
-      const reply = await this._service.request('stopRuns', { ids: [id] });
-      const failed = reply.result.results.find(r => !r.ok);
-      if (failed) {
-        this._actions.error(failed.error ?? this._trans.__('The run could not be stopped.'));
-      }
-    } catch (err) {
-      this._actions.error(Private.message(err));
+    const failure = await this.model.stop();
+    if (failure !== null) {
+      this._actions.error(failure || this._trans.__('The run could not be stopped.'));
     }
-    await this.refresh();
   }
 
   private async _restart(): Promise<void> {
-    const id = this._record?.id ?? this.runId;
-    try {
-      await this._service.request('restartRun', { id });
-    } catch (err) {
-      this._actions.error(Private.message(err));
+    const failure = await this.model.restart();
+    if (failure !== null) {
+      this._actions.error(failure);
     }
-    await this.refresh();
   }
 
   private async _rerun(): Promise<void> {
-    const record = this._record;
+    const record = this.model.record;
     if (record && this._actions.canRerun()) {
       await this._actions.rerun(record);
     }
@@ -585,8 +522,7 @@ export class RunView extends Panel {
    * prints, and the service pushes only meta.json changes); ticks the duration.
    */
   private _updateTimers(): void {
-    const live = isLive(this._record?.status ?? null);
-    if (this.isVisible && live) {
+    if (this.isVisible && this.model.isLive) {
       if (this._poll === undefined && this._live) {
         this._poll = window.setInterval(() => void this.refresh(), RunView.POLL_MS);
       } else if (this._poll !== undefined && !this._live) {
@@ -612,13 +548,9 @@ export class RunView extends Panel {
     this._tick = undefined;
   }
 
-  /** Bytes of output the view shows at most. */
-  static LOG_TAIL_BYTES = 64 * 1024;
-
   /** How often a live run is re-fetched while its view is visible, ms. */
   static POLL_MS = 3000;
 
-  private _service: INbxService;
   private _actions: IRunViewActions;
   private _trans: TranslationBundle;
   private _header: Widget;
@@ -627,7 +559,7 @@ export class RunView extends Panel {
   private _notebookMessage: HTMLElement;
   private _notebook: StaticNotebook;
   private _notebookModel: NotebookModel | null = null;
-  private _notebookText = '';
+  private _shownNotebook: nbformat.INotebookContent | null = null;
   private _log: Widget;
   private _logNote: HTMLElement;
   private _logText: HTMLElement;
@@ -635,27 +567,20 @@ export class RunView extends Panel {
   private _scalarsText = '';
   private _buttons: Record<string, ToolbarButton>;
   private _durationNode: HTMLElement | null = null;
-  private _record: RunMeta | null = null;
-  private _fetchError: string | null = null;
   private _live: boolean;
   private _started = false;
   private _stale = false;
-  private _inflight: Promise<void> | null = null;
-  private _again = false;
   private _poll: number | undefined = undefined;
   private _tick: number | undefined = undefined;
-  private _recordChanged = new Signal<this, RunMeta>(this);
 }
 
 /** The statics of `RunView`. */
 export namespace RunView {
   export interface IOptions {
-    /** The run id (or a unique prefix). */
-    id: string;
-    which: RunNotebook;
+    /** The run to show. */
+    model: RunViewModel;
     /** Follow the run by itself (default true); see `RunView.live`. */
     live?: boolean;
-    service: INbxService;
     rendermime: IRenderMimeRegistry;
     editorServices: IEditorServices;
     translator: ITranslator;
@@ -683,73 +608,6 @@ namespace Private {
     markdown: { ...StaticNotebook.defaultEditorConfig.markdown, readOnly: true },
     raw: { ...StaticNotebook.defaultEditorConfig.raw, readOnly: true }
   };
-
-  /** A multiline string of nbformat (a list of lines) as one string. */
-  function joined<T>(value: T | string[]): T | string {
-    return Array.isArray(value) && value.every(line => typeof line === 'string')
-      ? value.join('')
-      : (value as T);
-  }
-
-  /** A mime bundle with its text values joined (JSON values stay as they are). */
-  function joinBundle(bundle: nbformat.IMimeBundle): nbformat.IMimeBundle {
-    const out: nbformat.IMimeBundle = {};
-    for (const [mime, value] of Object.entries(bundle)) {
-      out[mime] = /[/+]json$/.test(mime) ? value : (joined(value) as nbformat.MultilineString);
-    }
-    return out;
-  }
-
-  /**
-   * The notebook with its multiline strings (sources, stream texts, text outputs) joined,
-   * as the Jupyter server hands notebooks to JupyterLab: the notebook model expects that.
-   */
-  export function joinMultiline(nb: nbformat.INotebookContent): nbformat.INotebookContent {
-    return {
-      ...nb,
-      cells: nb.cells.map(cell => {
-        const source = joined(cell.source);
-        if (cell.cell_type !== 'code') {
-          return { ...cell, source };
-        }
-        const outputs = ((cell as nbformat.ICodeCell).outputs ?? []).map(output => {
-          switch (output.output_type) {
-            case 'stream':
-              return { ...output, text: joined((output as nbformat.IStream).text) };
-            case 'execute_result':
-            case 'display_data':
-              return {
-                ...output,
-                data: joinBundle((output as nbformat.IDisplayData).data ?? {})
-              };
-            default:
-              return output;
-          }
-        });
-        return { ...cell, source, outputs };
-      })
-    };
-  }
-
-  /**
-   * The notebook with every cell's `metadata.trusted` removed: a run's notebook is read
-   * from disk, where anyone could have marked it trusted, so JupyterLab renders its
-   * outputs untrusted (HTML sanitized, no scripts, no SVG, no JavaScript outputs).
-   */
-  export function untrusted(nb: nbformat.INotebookContent): nbformat.INotebookContent {
-    return {
-      ...nb,
-      cells: nb.cells.map(cell => {
-        const { trusted: _trusted, ...metadata } = cell.metadata ?? {};
-        return { ...cell, metadata };
-      })
-    };
-  }
-
-  /** The one-line message of a rejection. */
-  export function message(reason: unknown): string {
-    return reason instanceof Error ? reason.message : String(reason);
-  }
 
   /** True when `content` has the cells of `model` (types and sources), in order. */
   export function sameCells(model: NotebookModel, content: nbformat.INotebookContent): boolean {

@@ -1,0 +1,251 @@
+/**
+ * The state of a run view, without DOM: the run's record, its notebook (executed, or the
+ * snapshot as launched) and the tail of its output, fetched together from the service;
+ * what the view derives from them (duration, the cell executing now, the scalars in
+ * order); and the actions on the run (stop, restart).
+ */
+import type * as nbformat from '@jupyterlab/nbformat';
+import type { IDisposable } from '@lumino/disposable';
+import { Signal, type ISignal } from '@lumino/signaling';
+import type { IScalarSummary, RunMeta } from '../../kernel/src/contract/run';
+import type { ILogTail } from '../../kernel/src/contract/service';
+import { isLive } from '../run-status';
+import type { INbxService } from '../tokens';
+import { viewableNotebook } from './notebook-content';
+
+/** Which notebook of a run a view shows. */
+export type RunNotebook = 'executed' | 'snapshot';
+
+/** One scalar key of the run and its summary. */
+export interface IScalarRow {
+  key: string;
+  summary: IScalarSummary;
+}
+
+/** A run view's model. */
+export class RunViewModel implements IDisposable {
+  constructor(options: RunViewModel.IOptions) {
+    this.runId = options.id;
+    this.which = options.which;
+    this._service = options.service;
+    this._logTailBytes = options.logTailBytes ?? RunViewModel.LOG_TAIL_BYTES;
+  }
+
+  /** The run id (or the prefix) the view was opened with. */
+  readonly runId: string;
+
+  /** The notebook shown. */
+  readonly which: RunNotebook;
+
+  /** Emitted after each fetch (whatever changed). */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /** The run's full id once known, else the id the view was opened with. */
+  get id(): string {
+    return this._record?.id ?? this.runId;
+  }
+
+  /** The run's record, once fetched. */
+  get record(): RunMeta | null {
+    return this._record;
+  }
+
+  /** Why the record could not be fetched (the last attempt), or null. */
+  get recordError(): string | null {
+    return this._recordError;
+  }
+
+  /**
+   * The notebook, ready for JupyterLab's notebook model (multiline strings joined, cells
+   * untrusted); a new object only when the notebook changed.
+   */
+  get notebook(): nbformat.INotebookContent | null {
+    return this._notebook;
+  }
+
+  /** Why the notebook could not be fetched (the last attempt), or null. */
+  get notebookError(): string | null {
+    return this._notebookError;
+  }
+
+  /** The end of the run's output, once fetched. */
+  get log(): ILogTail | null {
+    return this._log;
+  }
+
+  /** True while the run may still change on its own. */
+  get isLive(): boolean {
+    return isLive(this._record?.status ?? null);
+  }
+
+  /** Index of the cell executing now (in the executed notebook of a running run), or null. */
+  get currentCell(): number | null {
+    const record = this._record;
+    return this.which === 'executed' && record?.status === 'running'
+      ? (record.progress?.current ?? null)
+      : null;
+  }
+
+  /** The run's scalars, by key, system metrics (`sys/...`) last. */
+  get scalars(): IScalarRow[] {
+    const scalars = this._record?.scalars ?? {};
+    return Object.keys(scalars)
+      .sort((a, b) => {
+        const sa = a.startsWith('sys/') ? 1 : 0;
+        const sb = b.startsWith('sys/') ? 1 : 0;
+        return sa - sb || a.localeCompare(b);
+      })
+      .map(key => ({ key, summary: scalars[key] }));
+  }
+
+  /** How long the run ran, in seconds (up to `now` while it runs), or null before it starts. */
+  duration(now = Date.now()): number | null {
+    const record = this._record;
+    if (!record?.started) {
+      return null;
+    }
+    const start = Date.parse(record.started);
+    const end = record.stopped ? Date.parse(record.stopped) : now;
+    if (!Number.isFinite(start) || !Number.isFinite(end)) {
+      return null;
+    }
+    return (end - start) / 1000;
+  }
+
+  /** True when a change of runs `ids` (pushed by the service) concerns this run. */
+  concerns(ids: string[]): boolean {
+    const id = this.id;
+    return ids.some(changed => changed === id || changed.startsWith(this.runId));
+  }
+
+  /**
+   * Fetches the record, the notebook and the log tail. Calls made while one is under way
+   * fold into one more after it. Never rejects.
+   */
+  refresh(): Promise<void> {
+    if (this._inflight) {
+      this._again = true;
+      return this._inflight;
+    }
+    this._inflight = (async () => {
+      do {
+        this._again = false;
+        await this._fetch();
+      } while (this._again && !this._isDisposed);
+    })().finally(() => {
+      this._inflight = null;
+    });
+    return this._inflight;
+  }
+
+  /** Stops the run; resolves with why it could not be stopped, or null. */
+  async stop(): Promise<string | null> {
+    let failure: string | null = null;
+    try {
+      const reply = await this._service.request('stopRuns', { ids: [this.id] });
+      const failed = reply.result.results.find(r => !r.ok);
+      if (failed) {
+        failure = failed.error ?? '';
+      }
+    } catch (err) {
+      failure = Private.message(err);
+    }
+    await this.refresh();
+    return failure;
+  }
+
+  /** Runs the run again in place; resolves with why it could not, or null. */
+  async restart(): Promise<string | null> {
+    let failure: string | null = null;
+    try {
+      await this._service.request('restartRun', { id: this.id });
+    } catch (err) {
+      failure = Private.message(err);
+    }
+    await this.refresh();
+    return failure;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
+  private async _fetch(): Promise<void> {
+    const id = this.id;
+    const [record, notebook, log] = await Promise.allSettled([
+      this._service.request('getRun', { id }),
+      this._service.request('getNotebook', { id, which: this.which }),
+      this._service.request('getLogTail', { id, maxBytes: this._logTailBytes })
+    ]);
+    if (this._isDisposed) {
+      return;
+    }
+    if (record.status === 'fulfilled') {
+      this._record = record.value.result;
+      this._recordError = null;
+    } else {
+      this._recordError = Private.message(record.reason);
+    }
+    if (notebook.status === 'fulfilled') {
+      this._notebookError = null;
+      const text = JSON.stringify(notebook.value.result);
+      if (text !== this._notebookText) {
+        this._notebookText = text;
+        // nbformat JSON, as the service read it from the run's notebook file.
+        const content = notebook.value.result as unknown as nbformat.INotebookContent;
+        this._notebook = viewableNotebook(content);
+      }
+    } else {
+      this._notebookError = Private.message(notebook.reason);
+    }
+    if (log.status === 'fulfilled') {
+      this._log = log.value.result;
+    }
+    this._changed.emit();
+  }
+
+  /** Bytes of output a view shows at most. */
+  static LOG_TAIL_BYTES = 64 * 1024;
+
+  private readonly _service: INbxService;
+  private readonly _logTailBytes: number;
+  private _record: RunMeta | null = null;
+  private _recordError: string | null = null;
+  private _notebook: nbformat.INotebookContent | null = null;
+  private _notebookText = '';
+  private _notebookError: string | null = null;
+  private _log: ILogTail | null = null;
+  private _inflight: Promise<void> | null = null;
+  private _again = false;
+  private _isDisposed = false;
+  private _changed = new Signal<this, void>(this);
+}
+
+/** The statics of `RunViewModel`. */
+export namespace RunViewModel {
+  export interface IOptions {
+    /** The run id (or a unique prefix). */
+    id: string;
+    which: RunNotebook;
+    service: INbxService;
+    /** Bytes of output to fetch at most (default `LOG_TAIL_BYTES`). */
+    logTailBytes?: number;
+  }
+}
+
+namespace Private {
+  /** The one-line message of a rejection. */
+  export function message(reason: unknown): string {
+    return reason instanceof Error ? reason.message : String(reason);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * nbx's preferences (`schema/plugin.json`, the settings of `jupyterlab-nbx:plugin`), read
+ * in one place and shared through the service token: where runs are kept, how panels
+ * follow changes, and the defaults of "Run as Experiment".
+ */
+import type { ISettingRegistry } from '@jupyterlab/settingregistry';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Signal, type ISignal } from '@lumino/signaling';
+
+/** The plugin whose settings hold nbx's preferences. */
+export const SETTINGS_PLUGIN = 'jupyterlab-nbx:plugin';
+
+/** nbx's preferences, with defaults for anything missing or wrong. */
+export interface INbxPreferences {
+  /** The runs root ('' for the service's own choice). */
+  readonly runsRoot: string;
+  /** False when the `refresh` setting is `manual`: only Refresh buttons fetch. */
+  readonly live: boolean;
+  /** The GPUs "Run as Experiment" selects at first: `all`, `none` or `0,2`. */
+  readonly defaultGpus: string;
+  /** Trials of a sweep run at once, unless changed in the dialog. */
+  readonly defaultParallel: number;
+}
+
+/** The preferences when there are no settings. */
+export const DEFAULT_PREFERENCES: INbxPreferences = {
+  runsRoot: '',
+  live: true,
+  defaultGpus: 'all',
+  defaultParallel: 1
+};
+
+/** The preferences a settings object holds (its composite). */
+export function readPreferences(composite: ReadonlyPartialJSONObject): INbxPreferences {
+  const { runsRoot, refresh, defaultGpus, defaultParallel } = composite;
+  return {
+    runsRoot: typeof runsRoot === 'string' ? runsRoot.trim() : DEFAULT_PREFERENCES.runsRoot,
+    live: refresh !== 'manual',
+    defaultGpus: typeof defaultGpus === 'string' ? defaultGpus : DEFAULT_PREFERENCES.defaultGpus,
+    defaultParallel:
+      typeof defaultParallel === 'number' && defaultParallel >= 1
+        ? Math.floor(defaultParallel)
+        : DEFAULT_PREFERENCES.defaultParallel
+  };
+}
+
+/** nbx's preferences, followed as they change. */
+export class NbxSettings {
+  constructor(settingRegistry: ISettingRegistry | null) {
+    this.ready = settingRegistry
+      ? settingRegistry
+          .load(SETTINGS_PLUGIN)
+          .then(settings => {
+            this._read(settings);
+            settings.changed.connect(this._read, this);
+          })
+          .catch(err => {
+            // No nbx settings: the service's own runs root, live, the defaults.
+            console.warn(`nbx: cannot load the settings of ${SETTINGS_PLUGIN}`, err);
+          })
+      : Promise.resolve();
+  }
+
+  /** Resolves once the settings are read (or found missing). */
+  readonly ready: Promise<void>;
+
+  /** The preferences now. */
+  get current(): INbxPreferences {
+    return this._current;
+  }
+
+  /** Emitted when the runs root or the refresh mode changed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  private _read(settings: ISettingRegistry.ISettings): void {
+    const next = readPreferences(settings.composite);
+    const previous = this._current;
+    this._current = next;
+    if (next.runsRoot !== previous.runsRoot || next.live !== previous.live) {
+      this._changed.emit();
+    }
+  }
+
+  private _current = DEFAULT_PREFERENCES;
+  private _changed = new Signal<this, void>(this);
+}
