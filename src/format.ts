@@ -1,6 +1,9 @@
 /**
- * How the Runs panel and the run view write ids, times, durations and numbers.
+ * How the Runs panel and the run view write ids, times, durations and numbers. Numbers
+ * and durations follow the rules the terminal and the notebook display use
+ * (kernel/src/base/display.ts, the one engine module the browser bundle includes).
  */
+import * as display from '../kernel/lib/base/display';
 
 /** Characters of a run id shown in lists (as `nbx runs` does). */
 export const SHORT_ID_LENGTH = 8;
@@ -63,41 +66,16 @@ export function formatDateTime(iso: string | null): string {
   return Number.isFinite(ms) ? DATE_AND_TIME.format(new Date(ms)) : iso;
 }
 
-/** A duration in seconds: `42s`, `12m 03s`, `1h 02m`, `3d 4h`; '' for none. */
+/** A duration in seconds, as the CLI writes it (`0.4s`, `12s`, `3m05s`, `2h04m`); '' for none. */
 export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) {
-    return '';
-  }
-  const s = Math.max(0, Math.floor(seconds));
-  const two = (n: number): string => String(n).padStart(2, '0');
-  if (s < 60) {
-    return `${s}s`;
-  }
-  if (s < 3600) {
-    return `${Math.floor(s / 60)}m ${two(s % 60)}s`;
-  }
-  if (s < 86400) {
-    return `${Math.floor(s / 3600)}h ${two(Math.floor((s % 3600) / 60))}m`;
-  }
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+  return seconds === null || !Number.isFinite(seconds)
+    ? ''
+    : display.formatDuration(seconds * 1000);
 }
 
-/** A metric value: 4 significant digits, exponents for very small or large values. */
+/** A metric value, as the CLI writes it (4 significant digits); '' for none. */
 export function formatNumber(value: number | null): string {
-  if (value === null || Number.isNaN(value)) {
-    return '';
-  }
-  if (!Number.isFinite(value)) {
-    return value > 0 ? '∞' : '-∞';
-  }
-  if (value === 0 || Number.isInteger(value)) {
-    return String(value);
-  }
-  const abs = Math.abs(value);
-  if (abs < 1e-3 || abs >= 1e6) {
-    return value.toExponential(2);
-  }
-  return String(Number(value.toPrecision(4)));
+  return value === null || Number.isNaN(value) ? '' : display.formatNumber(value);
 }
 
 /** A size in bytes: `512 B`, `64 KiB`, `1.5 MiB`. */

@@ -1,0 +1,69 @@
+/**
+ * Test support (Node only, never in the bundle): the nbx service's real methods, in this
+ * process, behind the frontend's connection interface. A request goes through the
+ * service's own dispatcher (params checked, errors as one line) over a runs root on disk,
+ * and its JSON travels as over the comm (serialized and parsed again); only the Jupyter
+ * kernel and comm between them are left out.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Signal } from '@lumino/signaling';
+import type { ServiceMethodName, ServiceResult } from '../../kernel/src/contract/service';
+import { createContext } from '../../kernel/lib/service/context';
+import { SERVICE_METHODS } from '../../kernel/lib/service/methods';
+import { Dispatcher } from '../../kernel/lib/service/protocol';
+import type { INbxConnection, IServiceReply, RequestParams } from '../tokens';
+
+/** A project directory with its runs root, removed when the process exits. */
+export interface IProject {
+  /** The service's directory (JupyterLab's root directory). */
+  dir: string;
+  /** The runs root (`NBX_HOME`). */
+  root: string;
+  /** The environment the service runs in. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** A fresh project directory; `env` is added to the service's environment. */
+export function tempProject(env: NodeJS.ProcessEnv = {}): IProject {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-front-')));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const root = path.join(dir, '.nbx');
+  return { dir, root, env: { ...process.env, ...env, NBX_HOME: root } };
+}
+
+/** The service's methods for `project`, as the frontend's connection. */
+export class LocalConnection implements INbxConnection {
+  constructor(project: IProject) {
+    this._dispatcher = new Dispatcher(
+      SERVICE_METHODS,
+      createContext({ cwd: project.dir, env: project.env, log: () => undefined })
+    );
+  }
+
+  /** The requests made so far, by method name. */
+  readonly requests: ServiceMethodName[] = [];
+
+  readonly runsChanged: Signal<INbxConnection, string[]> = new Signal(this);
+
+  async request<M extends ServiceMethodName>(
+    method: M,
+    ...[params]: RequestParams<M>
+  ): Promise<IServiceReply<ServiceResult<M>>> {
+    this.requests.push(method);
+    const data: unknown = JSON.parse(JSON.stringify({ id: this.requests.length, method, params }));
+    const { reply, buffers } = await this._dispatcher.handle(data);
+    if (!reply.ok) {
+      throw new Error(reply.error);
+    }
+    return {
+      result: JSON.parse(JSON.stringify(reply.result)) as ServiceResult<M>,
+      buffers: buffers.map(b =>
+        ArrayBuffer.isView(b) ? new DataView(b.buffer, b.byteOffset, b.byteLength) : new DataView(b)
+      )
+    };
+  }
+
+  private _dispatcher: Dispatcher;
+}
