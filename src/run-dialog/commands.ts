@@ -229,7 +229,7 @@ namespace Private {
         gpus,
         defaults: { gpus: settings.defaultGpus, parallel: settings.defaultParallel },
         initial,
-        translator: translator ?? undefined
+        trans
       });
       const body = new RunDialogBody({ model, translator: translator ?? undefined });
       const result = await showDialog({

@@ -6,7 +6,7 @@
 import type { JSONObject, JSONValue } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
-import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IFlagDef, IGpuInfo, IGpuQuery, IKernelInfo } from '../../kernel/src/contract/flags';
 import type {
   IFlagsResult,
@@ -72,7 +72,7 @@ export class RunDialogModel implements IDisposable {
     this._service = options.service;
     this._target = options.target;
     this._debounceMs = options.debounceMs ?? 250;
-    this._trans = (options.translator ?? nullTranslator).load('nbx');
+    this._trans = options.trans;
     this.flags = options.flags.flags;
     this.notebookKernel = options.flags.kernel;
     this.kernels = options.kernels;
@@ -541,7 +541,8 @@ export namespace RunDialogModel {
     initial?: IInitial;
     /** Quiet time before the service checks the values (default 250 ms). */
     debounceMs?: number;
-    translator?: ITranslator;
+    /** The `nbx` translation bundle (the messages of the checks the frontend makes). */
+    trans: TranslationBundle;
   }
 
   /** A state of the dialog to start from. */
