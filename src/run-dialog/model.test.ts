@@ -166,11 +166,13 @@ describe('RunDialogModel', () => {
     const again = open({ initial: model.snapshot() });
     assert.deepEqual(again.changedFlags, { optimizer: 'sgd' });
     assert.equal(again.label, '  try sgd ');
+    assert.equal(again.label.trim(), 'try sgd');
     assert.deepEqual(again.startParams(), {
       path: 'train.ipynb',
       flags: { optimizer: 'sgd' },
       kernel: 'python3',
-      label: 'try sgd',
+      // The label as typed, trimmed.
+      label: again.label.trim(),
       tags: ['a', 'b']
     });
   });
