@@ -18,6 +18,7 @@ import type {
   IStartRunResult
 } from '../../kernel/src/contract/service';
 import { CommandIDs, type IRunExperimentArgs } from '../commands';
+import { errorMessage } from '../errors';
 import type { INbxService } from '../tokens';
 import type { IRunTarget, RunDialogModel } from './model';
 
@@ -213,10 +214,9 @@ namespace Private {
         service.request('gpus').then(r => r.result)
       ]);
     } catch (err) {
-      Notification.error(
-        trans.__('Cannot run %1 as an experiment: %2', name, (err as Error).message ?? String(err)),
-        { autoClose: false }
-      );
+      Notification.error(trans.__('Cannot run %1 as an experiment: %2', name, errorMessage(err)), {
+        autoClose: false
+      });
       return;
     }
     let initial = prefilled;

@@ -16,6 +16,7 @@ import type {
   ITrialsPreview
 } from '../../kernel/src/contract/service';
 import type { INbxService } from '../tokens';
+import { errorMessage } from '../errors';
 
 /** The notebook to run: its path and, for an open notebook, the editor's content. */
 export interface IRunTarget {
@@ -364,7 +365,7 @@ export class RunDialogModel implements IDisposable {
       const { result } = await this._service.request('startRun', this.startParams());
       return result;
     } catch (err) {
-      this._submitError = err instanceof Error ? err.message : String(err);
+      this._submitError = errorMessage(err);
       throw err;
     } finally {
       this._submitting = false;
@@ -483,7 +484,7 @@ export class RunDialogModel implements IDisposable {
     try {
       preview = (await this._service.request('previewTrials', params)).result;
     } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
+      failure = errorMessage(err);
     }
     if (this._disposed || seq !== this._seq) {
       return;

@@ -12,6 +12,7 @@ import type { ILogTail } from '../../kernel/src/contract/service';
 import { isLive } from '../run-status';
 import type { INbxService } from '../tokens';
 import { viewableNotebook } from './notebook-content';
+import { errorMessage } from '../errors';
 
 /** Which notebook of a run a view shows. */
 export type RunNotebook = 'executed' | 'snapshot';
@@ -154,7 +155,7 @@ export class RunViewModel implements IDisposable {
         failure = failed.error ?? '';
       }
     } catch (err) {
-      failure = Private.message(err);
+      failure = errorMessage(err);
     }
     await this.refresh();
     return failure;
@@ -166,7 +167,7 @@ export class RunViewModel implements IDisposable {
     try {
       await this._service.request('restartRun', { id: this.id });
     } catch (err) {
-      failure = Private.message(err);
+      failure = errorMessage(err);
     }
     await this.refresh();
     return failure;
@@ -194,7 +195,7 @@ export class RunViewModel implements IDisposable {
       this._record = record.value.result;
       this._recordError = null;
     } else {
-      this._recordError = Private.message(record.reason);
+      this._recordError = errorMessage(record.reason);
     }
     if (notebook.status === 'fulfilled') {
       this._notebookError = null;
@@ -206,7 +207,7 @@ export class RunViewModel implements IDisposable {
         this._notebook = viewableNotebook(content);
       }
     } else {
-      this._notebookError = Private.message(notebook.reason);
+      this._notebookError = errorMessage(notebook.reason);
     }
     if (log.status === 'fulfilled') {
       this._log = log.value.result;
@@ -240,12 +241,5 @@ export namespace RunViewModel {
     service: INbxService;
     /** Bytes of output to fetch at most (default `LOG_TAIL_BYTES`). */
     logTailBytes?: number;
-  }
-}
-
-namespace Private {
-  /** The one-line message of a rejection. */
-  export function message(reason: unknown): string {
-    return reason instanceof Error ? reason.message : String(reason);
   }
 }

@@ -20,6 +20,7 @@ import { runsIcon } from '../status-icons';
 import type { INbxService } from '../tokens';
 import type { RunsModel } from './model';
 import { RUNS_PANEL_ID, type RunsPanel } from './panel';
+import { errorMessage } from '../errors';
 
 /** The commands of the panel's toolbar, in order. */
 export const TOOLBAR_COMMANDS = [
@@ -177,7 +178,7 @@ export function addRunsCommands(app: JupyterFrontEnd, options: IRunsCommandsOpti
       );
       const failed = results.find(r => r.status === 'rejected');
       if (failed && failed.status === 'rejected') {
-        Notification.error(trans.__('Could not tag the runs: %1', Private.message(failed.reason)), {
+        Notification.error(trans.__('Could not tag the runs: %1', errorMessage(failed.reason)), {
           autoClose: 8000
         });
       }
@@ -222,11 +223,6 @@ export function addRunsCommands(app: JupyterFrontEnd, options: IRunsCommandsOpti
 }
 
 namespace Private {
-  /** The one-line message of a rejection. */
-  export function message(reason: unknown): string {
-    return reason instanceof Error ? reason.message : String(reason);
-  }
-
   /**
    * Calls `stopRuns` or `deleteRuns` on `ids` and tells about the runs it failed for
    * (`failure` words it from the short id and the reason).
@@ -245,7 +241,7 @@ namespace Private {
         });
       }
     } catch (err) {
-      Notification.error(message(err), { autoClose: 8000 });
+      Notification.error(errorMessage(err), { autoClose: 8000 });
     }
   }
 }

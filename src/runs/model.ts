@@ -10,6 +10,7 @@ import type { INbxService } from '../tokens';
 import type { RunStatus } from '../../kernel/src/contract/run';
 import type { IListRunsArrowResult, IListRunsParams } from '../../kernel/src/contract/service';
 import { isLive, isRunStatus } from '../run-status';
+import { errorMessage } from '../errors';
 
 /** The columns the panel asks the service for (the key metric comes on top). */
 export const PANEL_COLUMNS = [
@@ -399,7 +400,7 @@ export class RunsModel implements IDisposable {
       }
       this._setTable(table, reply.result);
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      error = errorMessage(err);
     }
     if (this._isDisposed) {
       return;

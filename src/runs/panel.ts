@@ -15,6 +15,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import type { GridColumn, RunsDataModel, RunsGrid } from './grid';
 import type { RunsModel, SelectMode } from './model';
 import { runsIcon, statusLabel } from '../status-icons';
+import { errorMessage } from '../errors';
 
 /** The panel's id in the shell (its sidebar tab). */
 export const RUNS_PANEL_ID = 'nbx-runs';
@@ -193,7 +194,7 @@ export class RunsPanel extends Panel {
     } catch (err) {
       this._message.textContent = this._trans.__(
         'The runs list could not load: %1',
-        err instanceof Error ? err.message : String(err)
+        errorMessage(err)
       );
       return;
     }
