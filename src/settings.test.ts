@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_PREFERENCES, NbxSettings, readPreferences } from './settings';
+
+describe('readPreferences', () => {
+  it('reads the settings of jupyterlab-nbx:plugin', () => {
+    assert.deepEqual(
+      readPreferences({
+        runsRoot: '  experiments/.nbx ',
+        refresh: 'manual',
+        defaultGpus: '0,2',
+        defaultParallel: 3.7
+      }),
+      { runsRoot: 'experiments/.nbx', live: false, defaultGpus: '0,2', defaultParallel: 3 }
+    );
+  });
+
+  it('falls back to the defaults for what is missing or wrong', () => {
+    assert.deepEqual(readPreferences({}), DEFAULT_PREFERENCES);
+    assert.deepEqual(
+      readPreferences({ runsRoot: 3, refresh: 'live', defaultGpus: null, defaultParallel: 0 }),
+      DEFAULT_PREFERENCES
+    );
+  });
+});
+
+describe('NbxSettings', () => {
+  it('is ready with the defaults without a setting registry', async () => {
+    const settings = new NbxSettings(null);
+    await settings.ready;
+    assert.deepEqual(settings.current, DEFAULT_PREFERENCES);
+  });
+});
