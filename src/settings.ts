@@ -45,7 +45,17 @@ export function readPreferences(composite: ReadonlyPartialJSONObject): INbxPrefe
 }
 
 /** nbx's preferences, followed as they change. */
-export class NbxSettings {
+export interface INbxSettings {
+  /** Resolves once the settings are read (or found missing). */
+  readonly ready: Promise<void>;
+  /** The preferences now. */
+  readonly current: INbxPreferences;
+  /** Emitted when the runs root or the refresh mode changed. */
+  readonly changed: ISignal<INbxSettings, void>;
+}
+
+/** nbx's preferences from the setting registry (the defaults without one). */
+export class NbxSettings implements INbxSettings {
   constructor(settingRegistry: ISettingRegistry | null) {
     this.ready = settingRegistry
       ? settingRegistry

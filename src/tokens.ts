@@ -8,7 +8,7 @@ import type {
   ServiceParams,
   ServiceResult
 } from '../kernel/src/contract/service';
-import type { NbxSettings } from './settings';
+import type { INbxSettings } from './settings';
 
 /** A reply of the service kernel: its JSON result and any binary buffers. */
 export interface IServiceReply<T> {
@@ -41,7 +41,7 @@ export interface INbxConnection {
  */
 export interface INbxService extends INbxConnection {
   /** nbx's preferences (runs root, refresh mode, dialog defaults). */
-  readonly settings: NbxSettings;
+  readonly settings: INbxSettings;
 }
 
 export const INbxService = new Token<INbxService>(

@@ -3,17 +3,17 @@
  * settings (`runsRoot`, where "Run as Experiment" starts runs and the panels look).
  */
 import type { ServiceMethodName, ServiceResult } from '../../kernel/src/contract/service';
-import type { NbxSettings } from '../settings';
+import type { INbxSettings } from '../settings';
 import type { INbxConnection, INbxService, IServiceReply, RequestParams } from '../tokens';
 
 /** The service connection, with the runs root of the settings. */
 export class RootedService implements INbxService {
-  constructor(connection: INbxConnection, settings: NbxSettings) {
+  constructor(connection: INbxConnection, settings: INbxSettings) {
     this._connection = connection;
     this.settings = settings;
   }
 
-  readonly settings: NbxSettings;
+  readonly settings: INbxSettings;
 
   get runsChanged(): INbxConnection['runsChanged'] {
     return this._connection.runsChanged;
