@@ -1,10 +1,10 @@
 /**
- * The run view (main area): a run's header (status, notebook, label, tags, flags, GPUs,
- * timings, git commit, source digest), then tabs with its executed notebook rendered
- * read-only by JupyterLab's own notebook widget, the tail of its console output, and the
- * summary of its scalars. It re-fetches when the service says the run changed and, while
- * the run is live and the view visible, every few seconds (a long cell's output and the
- * log grow without the run record changing).
+ * The run view (main area): a run's header (header.ts), then tabs with its executed
+ * notebook rendered read-only by JupyterLab's own notebook widget, the tail of its console
+ * output, and the summary of its scalars; what it shows comes from its model (model.ts).
+ * It re-fetches when the service says the run changed and, while the run is live and the
+ * view visible, every few seconds (a long cell's output and the log grow without the run
+ * record changing).
  */
 import type { IEditorServices } from '@jupyterlab/codeeditor';
 import type * as nbformat from '@jupyterlab/nbformat';
@@ -12,13 +12,13 @@ import { NotebookModel, NotebookPanel, StaticNotebook } from '@jupyterlab/notebo
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, stopIcon, ToolbarButton } from '@jupyterlab/ui-components';
-import type { PartialJSONValue } from '@lumino/coreutils';
 import type { Message } from '@lumino/messaging';
 import { Panel, TabPanel, Widget } from '@lumino/widgets';
-import { formatBytes, formatDateTime, formatDuration, formatNumber, shortId } from '../format';
-import { statusElement, statusIcon, statusLabel } from '../status-icons';
+import { formatBytes, formatNumber, shortId } from '../format';
+import { statusIcon, statusLabel } from '../status-icons';
 import type { RunMeta } from '../../kernel/src/contract/run';
 import type { ILogTail } from '../../kernel/src/contract/service';
+import { RunHeader } from './header';
 import type { RunNotebook, RunViewModel } from './model';
 
 /** What the view asks of the rest of the extension. */
@@ -51,8 +51,7 @@ export class RunView extends Panel {
         : trans.__('Run %1', shortId(model.runId));
     this.title.closable = true;
 
-    this._header = new Widget();
-    this._header.addClass('nbx-RunView-header');
+    this._header = new RunHeader({ model, trans });
     this.addWidget(this._header);
 
     this._tabs = new TabPanel();
@@ -196,18 +195,12 @@ export class RunView extends Panel {
   }
 
   private _renderHeader(): void {
-    const trans = this._trans;
-    const node = this._header.node;
-    node.replaceChildren();
+    this._header.render();
     const record = this.model.record;
     if (!record) {
-      const error = this.model.recordError;
-      const message = document.createElement('div');
-      message.className = error ? 'nbx-RunView-error' : 'nbx-RunView-message';
-      message.textContent = error ?? trans.__('Loading run %1…', this.runId);
-      node.appendChild(message);
       return;
     }
+    const trans = this._trans;
     const status = record.status;
     this.title.icon = statusIcon(status);
     this.title.className = `nbx-RunView-tab nbx-mod-${status}`;
@@ -217,114 +210,6 @@ export class RunView extends Panel {
       statusLabel(trans, status),
       record.id
     );
-    node.dataset.status = status;
-
-    const title = document.createElement('div');
-    title.className = 'nbx-RunView-title';
-    const badge = document.createElement('span');
-    badge.className = `nbx-RunView-status nbx-mod-${status}`;
-    badge.append(statusElement(trans, status), statusLabel(trans, status));
-    const name = document.createElement('span');
-    name.className = 'nbx-RunView-notebookName';
-    name.textContent = record.notebookName;
-    name.title = record.notebook;
-    title.append(badge, name);
-    if (record.label) {
-      const label = document.createElement('span');
-      label.className = 'nbx-RunView-label';
-      label.textContent = record.label;
-      title.appendChild(label);
-    }
-    if (this.which === 'snapshot') {
-      const which = document.createElement('span');
-      which.className = 'nbx-RunView-which';
-      which.textContent = trans.__('snapshot as launched');
-      title.appendChild(which);
-    }
-    const id = document.createElement('code');
-    id.className = 'nbx-RunView-id';
-    id.textContent = record.id;
-    title.appendChild(id);
-    node.appendChild(title);
-
-    if (record.error && status !== 'completed') {
-      const error = document.createElement('div');
-      error.className = 'nbx-RunView-error';
-      error.textContent = record.error;
-      node.appendChild(error);
-    }
-
-    const fields = document.createElement('dl');
-    fields.className = 'nbx-RunView-fields';
-    const add = (term: string, value: string | Node | null, className = ''): void => {
-      if (value === null || value === '') {
-        return;
-      }
-      const field = document.createElement('div');
-      field.className = className ? `nbx-RunView-field ${className}` : 'nbx-RunView-field';
-      const dt = document.createElement('dt');
-      dt.textContent = term;
-      const dd = document.createElement('dd');
-      dd.append(value);
-      field.append(dt, dd);
-      fields.appendChild(field);
-    };
-    add(trans.__('Tags'), Private.chips(record.tags.map(tag => ({ text: tag }))), 'nbx-mod-wide');
-    add(
-      trans.__('Flags'),
-      Private.flagChips(record.flags, record.flagDefaults, trans),
-      'nbx-mod-wide'
-    );
-    add(trans.__('GPUs'), Private.gpus(record.gpus, trans));
-    add(trans.__('Kernel'), record.kernel?.displayName ?? record.kernel?.name ?? '');
-    add(trans.__('Created'), formatDateTime(record.created));
-    add(trans.__('Started'), formatDateTime(record.started));
-    add(trans.__('Stopped'), formatDateTime(record.stopped));
-    this._durationNode = document.createElement('span');
-    this._durationNode.textContent = this._durationText();
-    add(trans.__('Duration'), this._durationText() ? this._durationNode : null);
-    if (record.progress && record.progress.cells > 0) {
-      add(
-        trans.__('Progress'),
-        trans.__('%1 of %2 code cells', record.progress.done, record.progress.cells)
-      );
-    }
-    if (record.git) {
-      const commit = document.createElement('code');
-      commit.textContent = record.git.commit.slice(0, 12);
-      commit.title = record.git.commit;
-      const git = document.createElement('span');
-      git.append(commit);
-      if (record.git.branch) {
-        git.append(` (${record.git.branch})`);
-      }
-      if (record.git.dirty) {
-        git.append(` ${trans.__('with uncommitted changes')}`);
-      }
-      add(trans.__('Git commit'), git);
-    }
-    if (record.sourceDigest) {
-      const digest = document.createElement('code');
-      digest.textContent = record.sourceDigest.slice(0, 16);
-      digest.title = record.sourceDigest;
-      add(trans.__('Source digest'), digest);
-    }
-    add(trans.__('Host'), record.user ? `${record.user}@${record.host}` : record.host);
-    if (record.exitCode !== null && record.exitCode !== undefined) {
-      add(trans.__('Exit code'), String(record.exitCode));
-    }
-    if (record.parent) {
-      add(trans.__('Batch'), shortId(record.parent));
-    }
-    if (record.trials && record.trials.length) {
-      add(trans.__('Trials'), record.trials.map(shortId).join(' '));
-    }
-    add(trans.__('Notebook path'), record.notebook, 'nbx-mod-wide nbx-RunView-path');
-    node.appendChild(fields);
-  }
-
-  private _durationText(): string {
-    return formatDuration(this.model.duration());
   }
 
   /** Shows `content` (the model's notebook; a new object when it changed). */
@@ -530,11 +415,7 @@ export class RunView extends Panel {
         this._poll = undefined;
       }
       if (this._tick === undefined) {
-        this._tick = window.setInterval(() => {
-          if (this._durationNode) {
-            this._durationNode.textContent = this._durationText();
-          }
-        }, 1000);
+        this._tick = window.setInterval(() => this._header.tick(), 1000);
       }
     } else {
       this._stopTimers();
@@ -553,7 +434,7 @@ export class RunView extends Panel {
 
   private _actions: IRunViewActions;
   private _trans: TranslationBundle;
-  private _header: Widget;
+  private _header: RunHeader;
   private _tabs: TabPanel;
   private _notebookHost: Panel;
   private _notebookMessage: HTMLElement;
@@ -566,7 +447,6 @@ export class RunView extends Panel {
   private _scalars: Widget;
   private _scalarsText = '';
   private _buttons: Record<string, ToolbarButton>;
-  private _durationNode: HTMLElement | null = null;
   private _live: boolean;
   private _started = false;
   private _stale = false;
@@ -619,54 +499,5 @@ namespace Private {
       const source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
       return current.type === cell.cell_type && current.sharedModel.getSource() === source;
     });
-  }
-
-  /** A row of chips. */
-  export function chips(items: { text: string; title?: string; changed?: boolean }[]): Node | null {
-    if (items.length === 0) {
-      return null;
-    }
-    const node = document.createElement('span');
-    node.className = 'nbx-RunView-chips';
-    for (const item of items) {
-      const chip = document.createElement('span');
-      chip.className = item.changed ? 'nbx-RunView-chip nbx-mod-changed' : 'nbx-RunView-chip';
-      chip.textContent = item.text;
-      if (item.title) {
-        chip.title = item.title;
-      }
-      node.appendChild(chip);
-    }
-    return node;
-  }
-
-  /** The flags as `name=value` chips; values that differ from the notebook's are marked. */
-  export function flagChips(
-    flags: { [name: string]: PartialJSONValue },
-    defaults: { [name: string]: PartialJSONValue },
-    trans: TranslationBundle
-  ): Node | null {
-    return chips(
-      Object.keys(flags).map(name => {
-        const value = JSON.stringify(flags[name]);
-        const initial = Object.prototype.hasOwnProperty.call(defaults ?? {}, name)
-          ? JSON.stringify(defaults[name])
-          : undefined;
-        const changed = initial !== undefined && initial !== value;
-        return {
-          text: `${name}=${typeof flags[name] === 'string' ? String(flags[name]) : value}`,
-          title: changed ? trans.__('changed from %1', initial ?? '') : undefined,
-          changed
-        };
-      })
-    );
-  }
-
-  /** The GPUs a run was given. */
-  export function gpus(value: string | null, trans: TranslationBundle): string {
-    if (value === null) {
-      return trans.__('all visible (CUDA_VISIBLE_DEVICES not set)');
-    }
-    return value === '' ? trans.__('none (CPU only)') : value;
   }
 }
