@@ -38,7 +38,7 @@ root=$PWD
 venv=$root/.venv
 venv_python=$venv/bin/python
 kernels=$venv/share/jupyter/kernels
-tslab_bin=$root/node_modules/.bin/tslab
+tslab_launcher=$root/kernel/bin/tslab-kernel.js
 jupyterlab_version=4.6.4
 build_stamp=kernel/lib/.build-stamp
 # In labextension/, which the builder empties at the start of each build: a dev build
@@ -175,16 +175,23 @@ spec_argv0() {
     "$kernels/$1/kernel.json"
 }
 
-tslab_specs_ok() { [ "$(spec_argv0 tslab)" = "$tslab_bin" ] && [ "$(spec_argv0 jslab)" = "$tslab_bin" ]; }
+# argv[1] of an installed kernelspec (the script its node runs), or nothing.
+spec_argv1() {
+  node -p 'try { JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).argv[1] } catch { "" }' \
+    "$kernels/$1/kernel.json"
+}
+
+tslab_specs_ok() { [ "$(spec_argv1 tslab)" = "$tslab_launcher" ] && [ "$(spec_argv1 jslab)" = "$tslab_launcher" ]; }
 python_spec_ok() { [ "$(spec_argv0 python3)" = "$venv_python" ]; }
 
 ensure_kernelspecs() {
   if tslab_specs_ok; then
     step "kernelspecs: tslab and jslab in .venv"
   else
-    step "kernelspecs: tslab install --prefix .venv"
-    "$tslab_bin" install --prefix "$venv" --python "$venv_python" --binary "$tslab_bin" >/dev/null
-    tslab_specs_ok || die "tslab install did not write $kernels/{tslab,jslab}/kernel.json with argv[0] $tslab_bin"
+    # As nbx install writes them: tslab behind nbx's code-cache launcher.
+    step "kernelspecs: tslab and jslab (kernel/bin/tslab-kernel.js) into .venv"
+    node -e 'require("./kernel/lib/cli/jupyter-install").writeTslabKernelspecs(process.argv[1])' "$kernels"
+    tslab_specs_ok || die "could not write $kernels/{tslab,jslab}/kernel.json running $tslab_launcher"
   fi
   # The service kernel JupyterLab starts for the nbx panels.
   if [ "$(spec_argv0 nbx-service)" = "$(command -v node)" ]; then

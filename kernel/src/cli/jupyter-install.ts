@@ -5,7 +5,8 @@
  * user's), each pointing at this installed package and the node running it:
  *
  *   kernels/tslab, kernels/jslab   the TypeScript and JavaScript kernels of the tslab this
- *                                  package depends on (marked `metadata.nbx.installed`)
+ *                                  package depends on, started by kernel/bin/tslab-kernel.js
+ *                                  (a V8 code cache; marked `metadata.nbx.installed`)
  *   kernels/nbx-service            the service kernel the JupyterLab panels talk to
  *   labextensions/<name>           a copy of the prebuilt JupyterLab extension, with an
  *                                  `install.json` naming the npm package
@@ -124,9 +125,12 @@ export function tslabPackage(): { dir: string; version: string } {
   return { dir, version: packageInfo(dir).version };
 }
 
+/** What the tslab and jslab kernelspecs run: tslab's `main` behind a code cache. */
+export const TSLAB_LAUNCHER = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'tslab-kernel.js');
+
 /** The kernel.json of tslab's TypeScript (or, with `js`, JavaScript) kernel. */
 export function tslabKernelJson(js: boolean, node = process.execPath): Record<string, unknown> {
-  const argv = [node, path.join(tslabPackage().dir, 'bin', 'tslab'), 'kernel'];
+  const argv = [node, TSLAB_LAUNCHER, 'kernel'];
   // tslab reads the connection file from its own argument (--config-path), as its installer writes.
   argv.push('--config-path', '{connection_file}');
   if (js) {
@@ -187,6 +191,20 @@ function patchTslab(): IChange | null {
   return { what: `tslab ${version} NOT patched (${why})`, path: dir };
 }
 
+/** Writes the tslab and jslab kernelspecs into `kernels` (also the setup's); their dirs. */
+export function writeTslabKernelspecs(kernels: string): string[] {
+  return (
+    [
+      ['tslab', false],
+      ['jslab', true]
+    ] as const
+  ).map(([spec, js]) => {
+    const dir = path.join(kernels, spec);
+    writeJson(path.join(dir, 'kernel.json'), tslabKernelJson(js));
+    return dir;
+  });
+}
+
 /** Installs the kernelspecs and the prebuilt extension into `dataDir`; what it wrote. */
 export function installInto(dataDir: string): IChange[] {
   const name = labextensionName();
@@ -197,13 +215,8 @@ export function installInto(dataDir: string): IChange[] {
     if (patched !== null) {
       changes.push(patched);
     }
-    for (const [spec, js] of [
-      ['tslab', false],
-      ['jslab', true]
-    ] as const) {
-      const dir = path.join(kernels, spec);
-      writeJson(path.join(dir, 'kernel.json'), tslabKernelJson(js));
-      changes.push({ what: `kernelspec ${spec}`, path: dir });
+    for (const dir of writeTslabKernelspecs(kernels)) {
+      changes.push({ what: `kernelspec ${path.basename(dir)}`, path: dir });
     }
     changes.push({
       what: `kernelspec ${SERVICE_KERNEL_NAME}`,
@@ -445,9 +458,7 @@ export async function doctorChecks(jupyter: IJupyterPaths, env = process.env): P
       continue;
     }
     const program = kernelProgram(argv.map(String));
-    const expected = realPath(
-      spec === SERVICE_KERNEL_NAME ? SERVICE_MAIN : path.join(tslabPackage().dir, 'bin', 'tslab')
-    );
+    const expected = realPath(spec === SERVICE_KERNEL_NAME ? SERVICE_MAIN : TSLAB_LAUNCHER);
     const ok = fs.existsSync(program) && realPath(program) === expected;
     checks.push({
       status: ok ? 'ok' : 'stale',

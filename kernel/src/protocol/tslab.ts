@@ -37,8 +37,13 @@ export function tslabPackageDir(spec: IKernelSpec, cwd: string): string | null {
   }
   try {
     // node_modules/.bin/tslab -> node_modules/tslab/bin/tslab
-    const dir = path.dirname(path.dirname(fs.realpathSync(program)));
-    return fs.existsSync(path.join(dir, 'dist', 'converter.js')) ? dir : null;
+    const real = fs.realpathSync(program);
+    const dir = path.dirname(path.dirname(real));
+    if (fs.existsSync(path.join(dir, 'dist', 'converter.js'))) {
+      return dir;
+    }
+    // nbx's launcher (kernel/bin/tslab-kernel.js) runs the tslab it resolves.
+    return path.dirname(require.resolve('tslab/package.json', { paths: [path.dirname(real)] }));
   } catch {
     return null;
   }

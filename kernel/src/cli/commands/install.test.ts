@@ -45,7 +45,8 @@ describe('nbx install', () => {
     assert.equal(r.status, 0, r.stderr);
     const data = path.join(prefix, 'share', 'jupyter');
     const tslab = readJson(path.join(data, 'kernels', 'tslab', 'kernel.json'));
-    const tslabBin = path.join(PACKAGE_ROOT, 'node_modules', 'tslab', 'bin', 'tslab');
+    // tslab behind nbx's code-cache launcher (kernel/bin/tslab-kernel.js).
+    const tslabBin = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'tslab-kernel.js');
     assert.deepEqual(tslab.argv, [
       process.execPath,
       tslabBin,

@@ -1,0 +1,114 @@
+/**
+ * The code cache of the tslab launcher, in real Node processes: what one process writes the
+ * next one uses, an edited module is compiled afresh, modules behave as Node loads them, and
+ * a tslab kernel started by the installed kernelspec leaves a cache its next start uses.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { tempDir } from '../testing/fixtures';
+import { getKernelSpec } from './kernelspec';
+import { KernelManager } from './manager';
+
+const CODE_CACHE = path.join(__dirname, 'code-cache.js');
+
+/** Loads `main` of `root` through the cache of `cacheRoot` in `dir` in a new node. */
+function load(
+  root: string,
+  dir: string,
+  cacheRoot = root
+): { hits: number; misses: number; out: string } {
+  const script = `
+    const { enableCodeCache } = require(${JSON.stringify(CODE_CACHE)});
+    const cache = enableCodeCache(${JSON.stringify(cacheRoot)}, ${JSON.stringify(dir)});
+    const out = require(${JSON.stringify(path.join(root, 'main.js'))});
+    cache.save();
+    console.log(JSON.stringify({ hits: cache.hits, misses: cache.misses, out }));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { hits: number; misses: number; out: string };
+}
+
+function writeModules(root: string, answer: number): void {
+  fs.mkdirSync(root, { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'main.js'),
+    '#!/usr/bin/env node\n' +
+      "const dep = require('./dep');\n" +
+      'module.exports = [dep(), path(), typeof require.resolve.paths, __filename].join(" ");\n' +
+      "function path() { return require('path').basename(require.resolve('./dep')); }\n"
+  );
+  fs.writeFileSync(path.join(root, 'dep.js'), `module.exports = () => ${answer};\n`);
+}
+
+describe('the code cache', () => {
+  it('is written by one process and used by the next; an edited module is compiled afresh', () => {
+    const root = path.join(tempDir(), 'pkg');
+    const dir = path.join(tempDir(), 'cache');
+    writeModules(root, 41);
+    const first = load(root, dir);
+    assert.deepEqual([first.hits, first.misses], [0, 2]);
+    assert.equal(first.out, `41 dep.js function ${path.join(root, 'main.js')}`);
+    assert.equal(fs.readdirSync(dir).filter(f => f.endsWith('.v8')).length, 2);
+    const second = load(root, dir);
+    assert.deepEqual([second.hits, second.misses, second.out], [2, 0, first.out]);
+    // A different size and mtime: a new entry, never the old bytecode.
+    fs.writeFileSync(path.join(root, 'dep.js'), 'module.exports = () => 42 ;\n');
+    const edited = load(root, dir);
+    assert.deepEqual([edited.hits, edited.misses], [1, 1]);
+    assert.match(edited.out, /^42 /);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter(f => f.endsWith('.tmp')),
+      [],
+      'no temporary file left'
+    );
+  });
+
+  it('leaves modules outside its root to Node', () => {
+    const root = path.join(tempDir(), 'pkg');
+    const dir = path.join(tempDir(), 'cache');
+    writeModules(root, 1);
+    const r = load(root, dir, path.join(tempDir(), 'other'));
+    assert.deepEqual([r.hits, r.misses], [0, 0]);
+    assert.match(r.out, /^1 dep\.js/);
+    assert.equal(fs.existsSync(dir), false);
+  });
+
+  it('serves the installed tslab kernelspec: the second start reads what the first wrote', async () => {
+    const cacheDir = tempDir('nbx-code-cache-');
+    const spec = getKernelSpec('tslab');
+    assert.match(spec.argv[1] ?? '', /tslab-kernel\.js$/);
+    const env = { ...process.env, NBX_CODE_CACHE_DIR: cacheDir };
+    const entries = (): string[] =>
+      fs
+        .readdirSync(cacheDir, { recursive: true, encoding: 'utf8' })
+        .filter(f => f.endsWith('.v8'));
+    const stamps = (): string[] =>
+      entries().map(f => `${f}@${fs.statSync(path.join(cacheDir, f)).mtimeMs}`);
+    let written: string[] = [];
+    for (const round of [1, 2]) {
+      const km = await KernelManager.start({ spec, cwd: tempDir(), env });
+      const { reply } = km.client.request('shell', 'execute_request', {
+        code: 'const n: number = 6 * 7; n',
+        silent: false,
+        store_history: true,
+        allow_stdin: false
+      });
+      assert.equal((await reply).content.status, 'ok');
+      await km.shutdown();
+      if (round === 1) {
+        assert.ok(entries().length > 10, `entries written: ${entries().length}`);
+        written = stamps();
+      }
+    }
+    // Every module came from the cache: nothing was written again.
+    assert.deepEqual(stamps(), written);
+    const dirs = fs.readdirSync(cacheDir);
+    assert.equal(dirs.length, 1);
+    assert.match(dirs[0], /^tslab-[\d.]+-node-v\d+/);
+  });
+});

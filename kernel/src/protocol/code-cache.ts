@@ -1,0 +1,158 @@
+/**
+ * A V8 code cache for the CommonJS modules of one directory tree (tslab, its bundled
+ * TypeScript compiler and their dependencies), kept between kernel starts. Node 20 has no
+ * `module.enableCompileCache` (22.1+), so modules under `root` are compiled here through
+ * `vm.Script` with the bytecode a previous kernel left (`cachedData`).
+ *
+ * The cache is written with `script.createCachedData()` once the kernel has created its
+ * TypeScript compiler, and again when it exits: then it also holds the functions V8 compiled
+ * lazily while the compiler was created and used, which a cache made at compile time (as
+ * v8-compile-cache makes it) lacks. Each module's entry is keyed by its path, size and
+ * mtime, so an edited or reinstalled module is compiled afresh; V8 itself rejects an entry
+ * of another V8 version or flags, and a rejected entry is written anew. Writes go to a
+ * temporary file renamed over the entry, so concurrent kernels never read a torn one.
+ *
+ * Modules outside `root` (the user's own, the run directory's) are left to Node.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import Module from 'module';
+import * as os from 'os';
+import * as path from 'path';
+import * as vm from 'vm';
+
+interface IModuleInternals {
+  _compile(content: string, filename: string): unknown;
+  require(id: string): unknown;
+}
+
+interface IModuleStatics {
+  wrap(content: string): string;
+  _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string;
+  _resolveLookupPaths(request: string, parent: unknown): string[] | null;
+  _extensions: unknown;
+  _cache: unknown;
+  prototype: IModuleInternals;
+}
+
+export interface ICodeCache {
+  /**
+   * Writes the entries of the modules this process compiled without an accepted one (again,
+   * when called again: later calls hold the functions compiled since); returns how many.
+   */
+  save(): number;
+  /** Modules compiled from the cache / compiled afresh so far. */
+  readonly hits: number;
+  readonly misses: number;
+}
+
+/**
+ * The per-user cache directory of one tslab version on this Node: under
+ * `$NBX_CODE_CACHE_DIR`, else `$XDG_CACHE_HOME/nbx/code-cache`, else `~/.cache/nbx/code-cache`.
+ */
+export function codeCacheDir(tslabVersion: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base =
+    env.NBX_CODE_CACHE_DIR ||
+    path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nbx', 'code-cache');
+  return path.join(base, `tslab-${tslabVersion}-node-${process.version}-${process.arch}`);
+}
+
+/**
+ * Compiles every CommonJS module under `root` loaded from now on through the cache in
+ * `dir`. Returns the handle that writes the cache.
+ */
+export function enableCodeCache(root: string, dir: string): ICodeCache {
+  const M = Module as unknown as IModuleStatics;
+  const prefix = `${path.resolve(root)}${path.sep}`;
+  const fresh: { script: vm.Script; file: string }[] = [];
+  const counts = { hits: 0, misses: 0 };
+  const nodeCompile = M.prototype._compile;
+  M.prototype._compile = function (this: IModuleInternals, content: string, filename: string) {
+    if (!filename.startsWith(prefix)) {
+      return nodeCompile.call(this, content, filename);
+    }
+    const file = path.join(dir, entryName(filename));
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = fs.readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    // A hashbang line is valid only at the start of a script; the line stays (empty).
+    const source = M.wrap(content.startsWith('#!') ? content.replace(/^#!.*/, '') : content);
+    const script = new vm.Script(source, { filename, cachedData });
+    if (cachedData === undefined || script.cachedDataRejected === true) {
+      fresh.push({ script, file });
+      counts.misses++;
+    } else {
+      counts.hits++;
+    }
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (
+      ...args: unknown[]
+    ) => unknown;
+    return wrapper.call(
+      (this as unknown as { exports: unknown }).exports,
+      (this as unknown as { exports: unknown }).exports,
+      requireFor(this, M),
+      this,
+      filename,
+      path.dirname(filename)
+    );
+  };
+  return {
+    save(): number {
+      let written = 0;
+      for (const { script, file } of fresh) {
+        if (writeAtomic(file, script.createCachedData())) {
+          written++;
+        }
+      }
+      return written;
+    },
+    get hits() {
+      return counts.hits;
+    },
+    get misses() {
+      return counts.misses;
+    }
+  };
+}
+
+/** The `require` a module gets, as Node makes it (resolve, paths, main, cache). */
+function requireFor(mod: IModuleInternals, M: IModuleStatics): NodeJS.Require {
+  const require = ((id: string) => mod.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: unknown) =>
+    M._resolveFilename(request, mod, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => M._resolveLookupPaths(request, mod);
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.extensions = M._extensions as NodeJS.RequireExtensions;
+  require.cache = M._cache as NodeJS.Dict<NodeJS.Module>;
+  return require;
+}
+
+/** The entry of a module: its path, size and mtime hashed (a changed file gets a new one). */
+function entryName(filename: string): string {
+  let stamp = '';
+  try {
+    const st = fs.statSync(filename);
+    stamp = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    // compiled from memory: keyed by path alone, V8 checks the source length
+  }
+  return `${createHash('sha1').update(`${filename}\0${stamp}`).digest('hex')}.v8`;
+}
+
+/** Writes `data` to a temporary file renamed over `file`; false when it could not. */
+function writeAtomic(file: string, data: Buffer): boolean {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, data, { mode: 0o600 });
+    fs.renameSync(temp, file);
+    return true;
+  } catch {
+    fs.rmSync(temp, { force: true });
+    return false;
+  }
+}
