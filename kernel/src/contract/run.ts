@@ -107,6 +107,12 @@ export interface RunMeta {
   /** Start token of the runner process (`processStartToken`), guards against pid reuse. */
   pidStart: string | null;
   kernelPid: number | null;
+  /**
+   * True when the run's kernel was a warm one, started ahead for exactly this run (same
+   * kernelspec, directory and environment, nothing executed in it); false when it started
+   * cold; absent before the kernel is up (and in records that predate warm kernels).
+   */
+  kernelWarm?: boolean;
   /** Host name of the machine the run runs on. */
   host: string;
   user: string;

@@ -19,7 +19,8 @@ import { processStartToken } from '../store/process';
 import { RunDir } from '../store/run-dir';
 import { resolveGpus } from './gpu-list';
 import { gpuHolder, releaseGpus, waitForGpus } from './gpu-pool';
-import { executeRun } from './runner';
+import { WarmKernels, warmKernelsEnabled } from '../protocol/warm-pool';
+import { executeRun, prestartRunKernel } from './runner';
 import { registerStoppable, stopActive } from './stop-requests';
 
 /** The error of trials cancelled because their batch was stopped. */
@@ -93,6 +94,11 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
   const pool = settings?.gpus?.length ? settings.gpus : null;
   const perTrial = Math.max(1, settings?.gpusPerTrial ?? 1);
   const parallel = Math.max(1, settings?.parallel ?? 1);
+  const env = options.env ?? process.env;
+  // The next trial's kernel starts while the trials before it run. Not with a GPU pool: a
+  // trial's GPUs, so its kernel's environment, are known only when it starts. A worker
+  // starts the next kernel before its own trial takes its warm one: room for both.
+  const warm = pool === null && warmKernelsEnabled(env) ? new WarmKernels(parallel + 1) : null;
   const trials = meta.trials.map(id => new RunDir(batch.root, id));
   const total = trials.length;
   const emit = (index: number, m: RunMeta): void =>
@@ -137,6 +143,7 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
         return;
       }
       stopReason = reason;
+      void warm?.close();
       for (const index of pending) {
         cancel(index, CANCELLED_BY_BATCH);
         if (started.has(index) && !ended.has(index)) {
@@ -194,6 +201,7 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
       started.add(index);
       const final = await executeRun(run, {
         env: options.env,
+        warm: warm ?? undefined,
         sampleMs: options.sampleMs,
         gpusReserved: pool !== null,
         onStart: m => emit(index, m)
@@ -224,6 +232,10 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
   const worker = async (): Promise<void> => {
     while (stopReason === null && next < pending.length) {
       const index = pending[next++];
+      const following = pending.slice(next).find(i => !ended.has(i));
+      if (warm !== null && following !== undefined) {
+        prestartRunKernel(trials[following], env, warm);
+      }
       if (!ended.has(index)) {
         try {
           await runTrial(index);
@@ -237,6 +249,7 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
     await Promise.all(Array.from({ length: Math.min(parallel, pending.length) }, worker));
   } finally {
     unregister.forEach(off => off());
+    await warm?.close();
   }
   const finals = trials.map(trial => {
     try {

@@ -20,6 +20,7 @@ import { PACKAGE_ROOT } from '../base/paths';
 /** Holds the `nbx` command (a shim running kernel/bin/nbx.js). */
 const NBX_BIN_PATH = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path');
 import { KernelManager } from '../protocol/manager';
+import { warmKey, type IWarmKeyParts, type WarmKernels } from '../protocol/warm-pool';
 import type { RunMeta } from '../store/meta';
 import { startHeartbeat } from '../store/dead-runner';
 import { processStartToken } from '../store/process';
@@ -40,6 +41,8 @@ export interface IExecuteRunOptions {
   env?: NodeJS.ProcessEnv;
   /** A kernel already launched for this run (see `launchRunKernel`). */
   kernel?: Promise<KernelManager>;
+  /** Warm kernels: the run takes the one started for it, if equivalent (`prestartRunKernel`). */
+  warm?: WarmKernels;
   /** System metrics interval; 0 turns sampling off. Default 2 s. */
   sampleMs?: number;
   /** Called once the record says `running` (before the kernel is up). */
@@ -53,27 +56,62 @@ export interface IExecuteRunOptions {
   onGpuWait?: (line: string) => void;
 }
 
+/** What the kernel of a run starts with: its kernelspec, the run directory, its environment. */
+function runKernelParts(run: RunDir, env: NodeJS.ProcessEnv): IWarmKeyParts {
+  const meta = run.readMeta();
+  const spec = getKernelSpec(meta.kernel?.name ?? '', { env, cwd: path.dirname(meta.notebook) });
+  return { spec, cwd: run.path, env: kernelEnv(run, meta, env) };
+}
+
 /**
  * Launches the kernel of a run (spawned at once, ready later), so a caller
  * can overlap the kernel's start with other preparation.
  */
 export function launchRunKernel(run: RunDir, env: NodeJS.ProcessEnv): Promise<KernelManager> {
-  const meta = run.readMeta();
-  const spec = getKernelSpec(meta.kernel?.name ?? '', { env, cwd: path.dirname(meta.notebook) });
+  return startRunKernel(run, runKernelParts(run, env));
+}
+
+function startRunKernel(run: RunDir, parts: IWarmKeyParts): Promise<KernelManager> {
   // Readable too: a kernel that lost a port says so there (see KernelManager.start).
   const log = fs.openSync(run.kernelLogPath, 'a+');
-  const started = KernelManager.start({
-    spec,
-    cwd: run.path,
-    env: kernelEnv(run, meta, env),
-    output: log
-  });
+  const started = KernelManager.start({ ...parts, output: log });
   // The kernel holds its own copy of the descriptor.
   void started.then(
     () => fs.closeSync(log),
     () => fs.closeSync(log)
   );
   return started;
+}
+
+/**
+ * Starts the kernel of a prepared run ahead, warm in `pool`, for `executeRun` with the same
+ * pool to take: it is taken only if the run's kernel would start with the same kernelspec,
+ * directory and environment then (see warm-pool.ts); a run that cannot start gets none.
+ */
+export function prestartRunKernel(run: RunDir, env: NodeJS.ProcessEnv, pool: WarmKernels): void {
+  let parts: IWarmKeyParts;
+  try {
+    parts = runKernelParts(run, env);
+  } catch {
+    return;
+  }
+  pool.prestart(warmKey(parts), () => startRunKernel(run, parts));
+}
+
+/** The warm kernel `pool` holds for `run` as it would start now, or null. */
+async function takeWarmKernel(
+  run: RunDir,
+  env: NodeJS.ProcessEnv,
+  pool: WarmKernels | undefined
+): Promise<KernelManager | null> {
+  if (pool === undefined) {
+    return null;
+  }
+  try {
+    return await pool.take(warmKey(runKernelParts(run, env)));
+  } catch {
+    return null;
+  }
 }
 
 /** The kernel's environment: ours, the run's identity, and the GPUs chosen. */
@@ -131,6 +169,7 @@ async function executeReserved(
     stopped: null,
     exitCode: null,
     kernelPid: null,
+    kernelWarm: undefined,
     progress: { cells: 0, done: 0, current: null },
     error: null,
     traceback: undefined
@@ -190,11 +229,13 @@ async function executeReserved(
         }))
       );
     });
-    kernel = await (options.kernel ?? launchRunKernel(run, env));
+    const warm = options.kernel ? null : await takeWarmKernel(run, env, options.warm);
+    kernel = warm ?? (await (options.kernel ?? launchRunKernel(run, env)));
     const info = kernel.info.language_info as { name?: string; version?: string } | undefined;
     meta = run.updateMeta(m => ({
       ...m,
       kernelPid: kernel?.process.pid ?? null,
+      kernelWarm: warm !== null,
       runtime: {
         node: process.versions.node,
         language: info?.name ?? null,

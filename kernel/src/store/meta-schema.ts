@@ -119,6 +119,7 @@ export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
     pid: orNull<number>({ type: 'number' }),
     pidStart: orNull<string>({ type: 'string' }),
     kernelPid: orNull<number>({ type: 'number' }),
+    kernelWarm: { type: 'boolean', nullable: true },
     host: { type: 'string', default: '' },
     user: { type: 'string', default: '' },
     gpus: orNull<string>({ type: 'string' }),
