@@ -9,6 +9,7 @@ import { benchSweep } from './sweep';
 import { benchLab } from './lab';
 import { benchPath } from './path';
 import { benchCells, benchFlood } from './stress';
+import { benchWarm } from './warm';
 
 const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<boolean> }> = {
   exec: {
@@ -38,6 +39,10 @@ const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<
   lab: {
     about: 'service kernel start vs ipykernel; Runs panel first rows with 10,000 runs (browser)',
     run: benchLab
+  },
+  warm: {
+    about: 'tslab start (code cache) and warm-kernel sweeps vs nbconvert from a plain venv',
+    run: benchWarm
   },
   path: {
     about: '`nbx runs` as typed after `source .venv/bin/activate`, 10,000 runs, vs node -e 0',

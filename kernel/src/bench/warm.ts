@@ -1,0 +1,213 @@
+/**
+ * `npm run bench -- warm [--runs N] [--trials N]`: the kernel start, side by side in one run,
+ * against `jupyter nbconvert --execute` from a plain venv (nbconvert and ipykernel only,
+ * created once in the per-user cache; the project's venv also holds JupyterLab, whose entry
+ * points make nbconvert about 2× slower to start) running tslab as `tslab install` sets it up.
+ *
+ * 1. A trivial tslab notebook, interleaved rounds: nbconvert (the anchor), `nbx run` with the
+ *    kernelspec nbx installs (tslab behind the code cache), and `nbx run` with tslab's own
+ *    command line (before the cache). Target: nbx ≤ 0.5× nbconvert.
+ * 2. A 20-trial tslab sweep, `--parallel 2` with warm kernels, against the same trials run
+ *    one after another cold (`nbx run NB x=<i>`, each a fresh CLI process); the same sweep
+ *    with `NBX_WARM_KERNELS=0` for information. Target: ≤ 0.35× the sequential time.
+ * 3. Launch → first cell executing on a warm kernel, from the sweep's records: a trial's
+ *    `started` (its runner takes it from the queue) to its first cell's `iopub.status.busy`
+ *    (the kernel says it began executing), median over the trials that used a warm kernel
+ *    (and, for comparison, over cold ones). Target: ≤ 300 ms. This is the launch level: the
+ *    service's Run button adds the request and a detached runner's start before `started`.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readNotebook } from '../notebook/io';
+import type { RunMeta } from '../store/meta';
+import { listRuns } from '../store/runs';
+import { code, notebook } from '../testing/fixtures';
+import { intOption, median, ms, timeCommand } from './measure';
+import { NBX_CLI, PACKAGE_ROOT } from '../base/paths';
+
+const TARGET_START_RATIO = 0.5;
+const TARGET_SWEEP_RATIO = 0.35;
+const TARGET_FIRST_CELL_MS = 300;
+
+const TRIVIAL = notebook('tslab', [code('const x: number = 41;'), code('console.log(x + 1);')]);
+const SWEEP_NB = notebook('tslab', [code('const x = 0;', ['parameters']), code('console.log(x);')]);
+
+/** A venv with nbconvert and ipykernel only, made once under the per-user cache. */
+function anchorVenv(): string {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const venv = path.join(cache, 'nbx', 'bench', 'nbconvert-venv');
+  const jupyter = path.join(venv, 'bin', 'jupyter');
+  if (fs.existsSync(path.join(venv, '.complete'))) {
+    return jupyter;
+  }
+  process.stdout.write(`  creating the anchor venv (nbconvert, ipykernel) in ${venv}\n`);
+  const run = (argv: string[]): void => {
+    const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) {
+      throw new Error(`${argv.join(' ')} failed`);
+    }
+  };
+  run(['python3', '-m', 'venv', '--clear', venv]);
+  run([path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '-q', 'nbconvert', 'ipykernel']);
+  fs.writeFileSync(path.join(venv, '.complete'), '');
+  return jupyter;
+}
+
+/** A Jupyter data dir holding a `tslab` kernelspec running `program` as tslab's installer does. */
+function tslabSpecDir(dir: string, program: string): string {
+  const spec = path.join(dir, 'kernels', 'tslab');
+  fs.mkdirSync(spec, { recursive: true });
+  fs.writeFileSync(
+    path.join(spec, 'kernel.json'),
+    JSON.stringify({
+      argv: [program, 'kernel', '--config-path', '{connection_file}'],
+      display_name: 'TypeScript',
+      language: 'typescript'
+    })
+  );
+  return dir;
+}
+
+/** Start of a trial's first cell (ms since the epoch), from its executed notebook. */
+function firstCellBusy(home: string, meta: RunMeta): number | null {
+  try {
+    const nb = readNotebook(path.join(home, 'runs', meta.id, 'executed.ipynb'));
+    for (const cell of nb.cells) {
+      const execution = (cell.metadata as { execution?: Record<string, string> }).execution;
+      if (cell.cell_type === 'code' && execution?.['iopub.status.busy']) {
+        return Date.parse(execution['iopub.status.busy']);
+      }
+    }
+  } catch {
+    // no executed notebook: left out
+  }
+  return null;
+}
+
+function sweepTrials(home: string): RunMeta[] {
+  const runs = listRuns(home);
+  const batch = runs
+    .filter(r => r.kind === 'batch')
+    .sort((a, b) => (a.created < b.created ? 1 : -1))[0];
+  if (batch === undefined) {
+    throw new Error('no batch recorded');
+  }
+  const trials = runs.filter(r => r.parent === batch.id);
+  const failed = trials.filter(r => r.status !== 'completed');
+  if (failed.length > 0) {
+    throw new Error(`${failed.length} trials did not complete: ${failed[0].error ?? ''}`);
+  }
+  return trials;
+}
+
+export async function benchWarm(args: string[]): Promise<boolean> {
+  const runs = intOption(args, '--runs', 5);
+  const trials = intOption(args, '--trials', 20);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-bench-warm-'));
+  const home = path.join(dir, 'home');
+  const env: NodeJS.ProcessEnv = { ...process.env, NBX_HOME: home };
+  delete env.NBX_RUN_ID;
+  delete env.NBX_RUN_DIR;
+  const row = (label: string, value: string, note = ''): string =>
+    `  ${label.padEnd(34)}${value.padStart(10)}${note ? `   ${note}` : ''}\n`;
+  try {
+    process.stdout.write(`warm: kernel starts and warm kernels (${os.cpus().length} CPUs)\n`);
+    const jupyter = anchorVenv();
+    const nbPath = path.join(dir, 'trivial.ipynb');
+    fs.writeFileSync(nbPath, JSON.stringify(TRIVIAL));
+    const tslabBin = path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'tslab');
+    // tslab as its own installer sets it up, first in the kernelspec search.
+    const plainEnv = { ...env, JUPYTER_PATH: tslabSpecDir(path.join(dir, 'plain'), tslabBin) };
+    const t = { nbconvert: [] as number[], cached: [] as number[], uncached: [] as number[] };
+    const nbxRun = [process.execPath, NBX_CLI, 'run', nbPath, '-q'];
+    await timeCommand(nbxRun, { env, cwd: dir }); // the code cache exists from here on
+    for (let i = 0; i < runs; i++) {
+      t.nbconvert.push(
+        await timeCommand(
+          [jupyter, 'nbconvert', '--to', 'notebook', '--execute', '--output-dir', dir, nbPath],
+          { env: plainEnv, cwd: dir }
+        )
+      );
+      t.cached.push(await timeCommand(nbxRun, { env, cwd: dir }));
+      t.uncached.push(await timeCommand(nbxRun, { env: plainEnv, cwd: dir }));
+      process.stdout.write(`  start round ${i + 1}/${runs} done\n`);
+    }
+
+    const sweepNb = path.join(dir, 'sweep.ipynb');
+    fs.writeFileSync(sweepNb, JSON.stringify(SWEEP_NB));
+    const values = Array.from({ length: trials }, (_, i) => i);
+    const sweep = [process.execPath, NBX_CLI, 'run', sweepNb, `x=[${values.join(',')}]`];
+    const sweepArgs = [...sweep, '--parallel', '2', '-q'];
+    const warmWall = await timeCommand(sweepArgs, { env, cwd: dir });
+    const warmTrials = sweepTrials(home);
+    process.stdout.write(`  sweep with warm kernels done: ${ms(warmWall)}\n`);
+    const coldSweepWall = await timeCommand(sweepArgs, {
+      env: { ...env, NBX_WARM_KERNELS: '0' },
+      cwd: dir
+    });
+    process.stdout.write(`  sweep without warm kernels done: ${ms(coldSweepWall)}\n`);
+    const seqStart = process.hrtime.bigint();
+    for (const i of values) {
+      await timeCommand([process.execPath, NBX_CLI, 'run', sweepNb, `x=${i}`, '-q'], {
+        env,
+        cwd: dir
+      });
+    }
+    const seqWall = Number(process.hrtime.bigint() - seqStart) / 1e6;
+    process.stdout.write(`  ${trials} runs one by one done: ${ms(seqWall)}\n`);
+
+    const toFirstCell = (warm: boolean): number[] =>
+      warmTrials
+        .filter(m => (m.kernelWarm === true) === warm && m.started !== null)
+        .map(m => {
+          const busy = firstCellBusy(home, m);
+          return busy === null ? NaN : busy - Date.parse(m.started as string);
+        })
+        .filter(Number.isFinite);
+    const warmFirst = toFirstCell(true);
+    const coldFirst = toFirstCell(false);
+
+    const conv = median(t.nbconvert);
+    const cached = median(t.cached);
+    const uncached = median(t.uncached);
+    const startRatio = cached / conv;
+    const sweepRatio = warmWall / seqWall;
+    const firstCell = warmFirst.length ? median(warmFirst) : NaN;
+    const startOk = startRatio <= TARGET_START_RATIO;
+    const sweepOk = sweepRatio <= TARGET_SWEEP_RATIO;
+    const firstOk = firstCell <= TARGET_FIRST_CELL_MS;
+    process.stdout.write(
+      `\ntrivial tslab notebook, median of ${runs}:\n` +
+        row('nbconvert --execute (plain venv)', ms(conv)) +
+        row('nbx run, tslab without code cache', ms(uncached), `${(uncached / conv).toFixed(2)}x`) +
+        row(
+          'nbx run, tslab with code cache',
+          ms(cached),
+          `${startRatio.toFixed(2)}x; target <= ${TARGET_START_RATIO}x: ${startOk ? 'met' : 'MISSED'}`
+        ) +
+        `\n${trials}-trial tslab sweep:\n` +
+        row('--parallel 2, warm kernels', ms(warmWall)) +
+        row('--parallel 2, NBX_WARM_KERNELS=0', ms(coldSweepWall)) +
+        row(`${trials}× nbx run one by one (cold)`, ms(seqWall)) +
+        row(
+          'warm sweep / one by one',
+          `${sweepRatio.toFixed(2)}x`,
+          `target <= ${TARGET_SWEEP_RATIO}x: ${sweepOk ? 'met' : 'MISSED'}`
+        ) +
+        row('cold sweep / one by one', `${(coldSweepWall / seqWall).toFixed(2)}x`) +
+        row('trials on a warm kernel', `${warmFirst.length}/${warmTrials.length}`) +
+        '\nlaunch -> first cell executing (trial started -> iopub busy of its first cell):\n' +
+        row(
+          'warm kernel, median',
+          Number.isFinite(firstCell) ? ms(firstCell) : 'n/a',
+          `target <= ${TARGET_FIRST_CELL_MS} ms: ${firstOk ? 'met' : 'MISSED'}`
+        ) +
+        row('cold kernel, median', coldFirst.length ? ms(median(coldFirst)) : 'n/a')
+    );
+    return startOk && sweepOk && firstOk;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
