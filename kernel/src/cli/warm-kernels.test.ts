@@ -161,13 +161,15 @@ describe('warm kernels', () => {
 
   it('a warm kernel that dies before its trial takes it gives way to a cold start', () => {
     const { dir, home, env } = cliProject();
-    // Trial 0 kills the kernel started for trial 1 (found by its NBX_RUN_ID) as soon as it
-    // has come up, then trial 1 must still run, on a kernel of its own.
+    // Trial 0 kills the kernel started for trial 1 (an ipykernel of this runs root, found
+    // by its NBX_HOME, with another NBX_RUN_ID) as soon as it has come up, then trial 1 must
+    // still run, on a kernel of its own. Kernels of other runs roots are never touched.
     const killer = [
       'import os, signal, time',
       'killed = None',
       'if x == 0:',
       '    me = os.environ["NBX_RUN_ID"].encode()',
+      '    home = b"NBX_HOME=" + os.environ["NBX_HOME"].encode()',
       '    deadline = time.time() + 60',
       '    while killed is None and time.time() < deadline:',
       '        for pid in filter(str.isdigit, os.listdir("/proc")):',
@@ -177,7 +179,8 @@ describe('warm kernels', () => {
       '            except OSError:',
       '                continue',
       '            ids = [e for e in environ if e.startswith(b"NBX_RUN_ID=")]',
-      '            if b"ipykernel" in cmdline and ids and ids[0] != b"NBX_RUN_ID=" + me:',
+      '            ours = home in environ and b"ipykernel" in cmdline',
+      '            if ours and ids and ids[0] != b"NBX_RUN_ID=" + me:',
       '                os.kill(int(pid), signal.SIGKILL)',
       '                killed = int(pid)',
       '        time.sleep(0.05)',
