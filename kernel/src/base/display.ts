@@ -47,6 +47,18 @@ export function formatElapsed(ms: number): string {
   return ms < 60_000 ? `${Math.max(0, Math.floor(ms / 1000))}s` : formatClock(ms);
 }
 
+/** `2026-11-22 14:03:07` in local time, or `-`. */
+export function formatTime(iso: string | null): string {
+  if (!iso) {
+    return '-';
+  }
+  const d = new Date(iso);
+  return (
+    `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  );
+}
+
 function two(n: number): string {
   return String(n).padStart(2, '0');
 }

@@ -1,9 +1,11 @@
 /**
- * How the CLI prints runs: aligned tables, short ids, local times (numbers and durations
- * follow base/display).
+ * How the CLI prints runs: aligned tables, short ids, local times (numbers, durations and
+ * times follow base/display).
  */
 import * as path from 'path';
 import { formatDuration } from '../base/display';
+
+export { formatTime } from '../base/display';
 import type { RunMeta } from '../store/meta';
 
 export function printJson(value: unknown): void {
@@ -17,19 +19,6 @@ export function runJson(meta: RunMeta, dir: string): RunMeta & { dir: string } {
 
 export function shortId(id: string): string {
   return id.slice(0, 8);
-}
-
-/** `2026-11-22 14:03:07` in local time, or `-`. */
-export function formatTime(iso: string | null): string {
-  if (!iso) {
-    return '-';
-  }
-  const d = new Date(iso);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-  );
 }
 
 /** How long the run ran (so far, if it still runs). */

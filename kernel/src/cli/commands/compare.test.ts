@@ -13,7 +13,8 @@ import type { IScalarSummary, RunMeta } from '../../store/meta';
 import { createRun } from '../../store/run-dir';
 import { tempDir } from '../../testing/fixtures';
 import { formatNumber } from '../../base/display';
-import { addCompareCommand, formatCell } from './compare';
+import { formatCell } from '../../store/compare-text';
+import { addCompareCommand } from './compare';
 
 function summary(last: number, min = last): IScalarSummary {
   return { first: 1, last, min, max: 1, count: 2, lastStep: 1 };

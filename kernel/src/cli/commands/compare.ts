@@ -5,70 +5,12 @@
 import type { Command } from 'commander';
 import { UserError } from '../../base/errors';
 import { writeFileAtomicSync } from '../../base/atomic-write';
-import {
-  compareArrow,
-  compareCsv,
-  compareRows,
-  selectCompare,
-  type ICompareTable
-} from '../../store/compare';
+import { compareArrow, compareCsv, compareRows, selectCompare } from '../../store/compare';
+import { formatCompareTable } from '../../store/compare-text';
 import { loadRunsIndex } from '../../store/index';
 import { arrow } from '../../store/index-arrow';
-import type { CellValue, ColumnKind } from '../../store/index-columns';
 import { runsRootHere } from '../root';
-import { formatDuration, formatNumber } from '../../base/display';
-import { formatTime, printJson, shortId } from '../format';
-
-/** Longest label shown in the text table (longer ones end with `…`). */
-const LABEL_WIDTH = 40;
-
-/** One cell of the text table. */
-export function formatCell(cell: CellValue, kind: ColumnKind, column: string): string {
-  if (cell === null) {
-    return '-';
-  }
-  if (column === 'duration' && typeof cell === 'number') {
-    return formatDuration(cell * 1000);
-  }
-  if (kind === 'time' && typeof cell === 'number') {
-    return formatTime(new Date(cell).toISOString());
-  }
-  if (typeof cell === 'number') {
-    return formatNumber(cell);
-  }
-  if (Array.isArray(cell)) {
-    return cell.length ? cell.join(',') : '-';
-  }
-  const text = String(cell);
-  if (column === 'label' && text.length > LABEL_WIDTH) {
-    return `${text.slice(0, LABEL_WIDTH - 1)}…`;
-  }
-  return text === '' ? '-' : text;
-}
-
-/**
- * The comparison as an aligned table: a header of column names (`run` for the short id),
- * numbers right-aligned, `-` for missing values.
- */
-export function formatCompareTable(t: ICompareTable): string {
-  const readers = t.columns.map(c => t.index.reader(c.name));
-  const header = t.columns.map(c => (c.name === 'id' ? 'run' : c.name));
-  const body = t.rows.map(row =>
-    t.columns.map((c, i) =>
-      c.name === 'id'
-        ? shortId(String(readers[i](row)))
-        : formatCell(readers[i](row), c.kind, c.name)
-    )
-  );
-  const right = t.columns.map(c => c.kind === 'number');
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map(r => r[i].length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...body.map(line)].join('\n');
-}
+import { printJson } from '../format';
 
 interface ICompareCliOptions {
   columns?: string;
