@@ -1,6 +1,6 @@
 /**
  * `nbx compare`: which runs and which columns, and the machine-readable forms of the
- * result (CSV, JSON rows, Arrow). The aligned text table is the CLI's (cli/commands/compare).
+ * result (CSV, JSON rows, Arrow). The aligned text table is in compare-text.
  *
  * Column spec (`--columns`): a comma list of `=flag`, `#key` (`#key:min`, `#key:max`,
  * `#key:last`), `.name` (a core column such as `.duration`, or an attribute), bare names
@@ -37,6 +37,10 @@ export interface ICompareOptions {
   sort?: string;
   /** At most this many rows (after sorting). */
   limit?: number;
+  /** Index rows to compare, in order (instead of `refs`; `where` still filters them). */
+  rows?: readonly number[];
+  /** How errors name the options: `--where` (the CLI's, the default) or `where` (the API's). */
+  optionStyle?: 'cli' | 'api';
 }
 
 /** One column of a comparison. */
@@ -153,28 +157,31 @@ export function defaultColumns(index: RunsIndex, rows: readonly number[]): strin
 
 /** Selects the runs and columns to compare (see `ICompareOptions`). */
 export function selectCompare(index: RunsIndex, options: ICompareOptions = {}): ICompareTable {
+  const option = (name: string): string => (options.optionStyle === 'api' ? name : `--${name}`);
   let rows: number[];
-  if (options.refs && options.refs.length) {
-    rows = resolveIndexRefs(index, options.refs);
+  const given =
+    options.rows ?? (options.refs?.length ? resolveIndexRefs(index, options.refs) : null);
+  if (given !== null) {
+    rows = [...given];
     if (options.where !== undefined) {
-      const keep = compileWhere(index, options.where);
+      const keep = compileWhere(index, options.where, option('where'));
       rows = rows.filter(row => keep(row));
     }
   } else {
     rows = filterRows(index, { where: options.where });
   }
   if (options.sort !== undefined && index.numRows > 0) {
-    rows = sortRows(index, rows, parseSort(index, options.sort));
+    rows = sortRows(index, rows, parseSort(index, options.sort, option('sort')));
   }
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 0) {
-      throw new UserError(`invalid --limit '${options.limit}' — give a whole number`);
+      throw new UserError(`invalid ${option('limit')} '${options.limit}' — give a whole number`);
     }
     rows = rows.slice(0, options.limit);
   }
   const names =
     options.columns !== undefined && index.numRows > 0
-      ? parseColumnSpec(index, options.columns)
+      ? parseColumnSpec(index, options.columns, option('columns'))
       : defaultColumns(index, rows);
   const columns = ['id', ...names]
     .filter(name => index.column(name))
