@@ -116,3 +116,42 @@ export function bestBy<T>(
   }
   return best;
 }
+
+/** Words that mark a quantity to minimise, matched as whole words of a metric's key. */
+const LOWER_IS_BETTER = new Set([
+  'loss',
+  'error',
+  'err',
+  'errors',
+  'mse',
+  'mae',
+  'rmse',
+  'mape',
+  'nll',
+  'perplexity',
+  'ppl',
+  'cost',
+  'regret',
+  'wer',
+  'cer',
+  'fid',
+  'latency',
+  'duration',
+  'elapsed'
+]);
+
+/**
+ * True when a column's key looks like a quantity to minimise (`#loss`, `#val/loss:min`,
+ * `#eval_error_rate`, `#wer`): its best value is the lowest; for other metrics the highest.
+ * The sigil (`#`, `=`, `.`) and the `:min`/`:max`/`:last` statistic are ignored; words are
+ * split at anything that is not a letter or digit and at camelCase humps; a word ending in
+ * `loss` counts too (`valloss`, `trainLoss`).
+ */
+export function lowerIsBetter(column: string): boolean {
+  const key = column.replace(/^[#=.]/, '').replace(/:(min|max|last)$/, '');
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/);
+  return words.some(word => LOWER_IS_BETTER.has(word) || word.endsWith('loss'));
+}
