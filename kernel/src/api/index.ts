@@ -19,20 +19,29 @@
  * `nbx.sweep(notebook, flags, options)` starts a batch of headless trials from a cell and
  * shows their progress in the cell's output (see `sweep.ts`).
  *
+ * `nbx.runs(where?)` returns the runs index as an Arrow table, `nbx.scalars(run, key?)` a
+ * run's points, and `nbx.compare(runs?, options?)` shows runs side by side in the cell's
+ * output (see `runs.ts`, `compare.ts`). The API is TypeScript/JavaScript only (tslab); a
+ * Python notebook uses the CLI (`!nbx runs --json`, `!nbx compare --csv`).
+ *
  * Loads only node:fs, node:path and the scalar log format: importing it costs nothing
- * (`sweep` loads its modules on first call).
+ * (`sweep`, `runs`, `scalars` and `compare` load their modules on first call).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JSONValue } from '../base/json';
 import type { ISweepOptions, SweepFlagValue } from './sweep-args';
 import type { Sweep } from './sweep';
+import type { CompareRuns, ICompareOptions } from './compare';
+import type { INbxTable } from './notebook-table';
 import { apiScalarLogName, scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 
 export type { JSONValue } from '../base/json';
 export type { ISweepOptions, SweepFlagValue } from './sweep-args';
 export type { ISweepStatus, ISweepTrialStatus, Sweep } from './sweep';
 export type { ISweepColumn, ISweepTable, SweepCell, SweepRow } from './sweep-table';
+export type { CompareRuns, ICompareOptions, IRunsTableLike } from './compare';
+export type { INbxTable, ITableColumn, TableCell, TableRow } from './notebook-table';
 
 /** Unwritten points are written at most this long after the first of them (ms). */
 const FLUSH_INTERVAL_MS = 1000;
@@ -242,4 +251,43 @@ export function sweep(
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const impl = require('./sweep') as typeof import('./sweep');
   return impl.sweep(notebook, flags, options);
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use: importing nbx must stay cheap */
+
+/**
+ * The runs index as an Arrow table (the `apache-arrow` the notebook imports, else nbx's),
+ * latest first; only the runs matching `where` (the `nbx runs --where` language) when given:
+ *
+ * ```ts
+ * const t = nbx.runs('status = completed and #acc > 0.9');
+ * console.table(t.toArray().map(r => ({ id: r.id, lr: r['=lr'], acc: r['#acc'] })));
+ * ```
+ *
+ * Columns: `id`, `notebook`, `status`, `label`, `tags`, `created`/`started`/`stopped`
+ * (ms since the epoch), `duration` (s), `kind`, `parent`, `=flag`, `.attr`, `#key` (last
+ * value), `#key:min`, `#key:max`. The runs root is the CLI's from the kernel's working
+ * directory (`$NBX_HOME`, else the project's `.nbx/`); inside a run, the run's own.
+ */
+export function runs(where?: string): INbxTable {
+  return (require('./runs') as typeof import('./runs')).runs(where);
+}
+
+/**
+ * Every point of a run (an id, id prefix or position from `nbx runs`) as an Arrow table:
+ * `key`, `step`, `time` (ms since the epoch), `value`; only `key`'s points when given
+ * (`nbx.scalars(id, 'loss').getChild('value').toArray()`).
+ */
+export function scalars(run: string, key?: string): INbxTable {
+  return (require('./runs') as typeof import('./runs')).scalars(run, key);
+}
+
+/**
+ * Shows runs side by side in the cell's output, as `nbx compare` does, the best value of
+ * each metric marked: `nbx.compare()` (the latest 20), `nbx.compare(['3f2a', '9c1b'])`,
+ * `nbx.compare(nbx.runs('lr > 0.001'), { objective: '-#acc' })` (sorted best first,
+ * highest acc best). Options: `where`, `columns`, `sort`, `objective`, `limit` (rows shown).
+ */
+export function compare(runs?: CompareRuns | null, options?: ICompareOptions): void {
+  (require('./compare') as typeof import('./compare')).compare(runs, options);
 }
