@@ -7,7 +7,6 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Arrow from 'apache-arrow';
 
@@ -17,6 +16,7 @@ import { loadRunsIndex } from '../store/index';
 import type { IScalarSummary, RunMeta } from '../store/meta';
 import { createRun } from '../store/run-dir';
 import { scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
+import { ownArrowCopy } from '../testing/arrow-copy';
 import { tempDir } from '../testing/fixtures';
 import { renderCompareHtml, renderCompareText } from './compare-html';
 import { selectView, type CompareRuns, type ICompareOptions } from './compare';
@@ -328,7 +328,8 @@ describe('nbx.runs and nbx.scalars', () => {
 
   it("reads tables back with the notebook's own apache-arrow, else nbx's", () => {
     const project = tempDir();
-    const own = ownArrowCopy(project);
+    ownArrowCopy(project);
+    const own = notebookArrow(project);
     const table = loadRunsIndex(threeRuns().home).table;
     const mine = notebookTable(table, project);
     // Arrow 21's instanceof also answers true across copies (by a marker); the class tells.
@@ -339,26 +340,3 @@ describe('nbx.runs and nbx.scalars', () => {
     assert.deepEqual(notebookTable(table, tempDir()).getChild('#loss')?.toJSON(), [0.9, 0.2, 0.5]);
   });
 });
-
-/** A copy of apache-arrow in `<project>/node_modules` (its dependencies linked), loaded. */
-function ownArrowCopy(project: string): typeof Arrow {
-  const nm = path.join(project, 'node_modules');
-  const source = path.join(PACKAGE_ROOT, 'node_modules', 'apache-arrow');
-  fs.cpSync(source, path.join(nm, 'apache-arrow'), {
-    recursive: true,
-    filter: f =>
-      !/\.(map|ts|mjs)$/.test(f) &&
-      !f.includes(`${path.sep}node_modules${path.sep}apache-arrow${path.sep}node_modules`)
-  });
-  const deps = Object.keys(
-    (
-      JSON.parse(fs.readFileSync(path.join(source, 'package.json'), 'utf8')) as {
-        dependencies: Record<string, string>;
-      }
-    ).dependencies
-  ).filter(d => !d.startsWith('@types/'));
-  for (const dep of deps) {
-    fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules', dep), path.join(nm, dep));
-  }
-  return notebookArrow(project);
-}
