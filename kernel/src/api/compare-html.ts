@@ -90,9 +90,12 @@ export function renderCompareText(view: ICompareView): string {
   return [...lines, ...allNotes(view)].join('\n');
 }
 
-const CELL = 'padding:2px 8px;text-align:left;white-space:nowrap';
-const NUM_CELL =
-  'padding:2px 8px;text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums';
+// Short inline styles (every cell carries one): nowrap and tabular digits are inherited
+// from the table; padding and alignment are not.
+const TABLE =
+  'border-collapse:collapse;font-size:0.95em;white-space:nowrap;font-variant-numeric:tabular-nums';
+const CELL = 'padding:2px 8px';
+const NUM_CELL = 'padding:2px 8px;text-align:right';
 const HEAD = 'position:sticky;top:0;background:var(--jp-layout-color1, inherit)';
 const BEST = 'background:rgba(67,160,71,0.2)';
 const MUTED = 'opacity:0.7';
@@ -104,7 +107,7 @@ export function renderCompareHtml(view: ICompareView): string {
   const readers = t.columns.map(c => t.index.reader(c.name));
   const th = t.columns
     .map(c => {
-      const style = c.kind === 'number' ? NUM_CELL : CELL;
+      const style = c.kind === 'number' ? NUM_CELL : `${CELL};text-align:left`;
       const title = best.has(c.name)
         ? ` title="${highestIsBest(c.name, view.objective) ? 'highest' : 'lowest'} is best"`
         : '';
@@ -137,7 +140,7 @@ export function renderCompareHtml(view: ICompareView): string {
   const table =
     t.rows.length === 0
       ? ''
-      : `<div style="overflow:auto;max-height:40em"><table style="border-collapse:collapse;font-size:0.95em">` +
+      : `<div style="overflow:auto;max-height:40em"><table style="${TABLE}">` +
         `<thead><tr>${th}</tr></thead><tbody>${body}</tbody></table></div>`;
   return (
     `<div class="nbx-compare"><div style="margin-bottom:4px"><b>${escapeHtml(headerLine(view))}</b></div>` +
