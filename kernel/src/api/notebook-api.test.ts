@@ -10,6 +10,7 @@ import * as path from 'node:path';
 
 import { generateRuns } from '../bench/gen-runs';
 import type { JSONObject } from '../base/json';
+import { PACKAGE_ROOT } from '../base/paths';
 import type { ICodeCell, INotebook, Output } from '../notebook/nbformat';
 import { listRuns } from '../store/runs';
 import { ownArrowCopy } from '../testing/arrow-copy';
@@ -133,6 +134,38 @@ describe('the notebook API in a tslab run', () => {
     assert.equal(
       error.trim(),
       "[NbxApiError: nbx.runs: invalid where 'lr >> 1': unexpected '>' at column 5 (expected a value)]"
+    );
+  });
+
+  it('runs examples/compare.ipynb as written', async () => {
+    const home = path.join(tempDir(), 'home');
+    const examples = path.join(PACKAGE_ROOT, 'examples');
+    const run = await nbxAsync(['run', 'compare.ipynb'], { cwd: examples, env: cliEnv(home) }).done;
+    assert.equal(run.status, 0, run.stderr);
+    const meta = listRuns(home).find(m => m.notebookName === 'compare.ipynb');
+    assert.ok(meta);
+    const nb = JSON.parse(
+      fs.readFileSync(path.join(home, 'runs', meta.id, 'executed.ipynb'), 'utf8')
+    ) as INotebook;
+    const cell = (id: string): ICodeCell => nb.cells.find(c => c.id === id) as ICodeCell;
+    assert.match(streams(cell('index'), 'stdout'), /^3 completed runs of train\.ipynb\n/);
+    const [shown] = displays(cell('compare'));
+    const plain = text(shown['text/plain']).split('\n');
+    assert.match(plain[0], /^3 runs × \d+ columns · objective #loss$/);
+    assert.match(plain[1], /^run +notebook +status +label +=lr +#loss +#acc$/);
+    const losses = plain.slice(2, 5).map(line => Number(line.trim().split(/ +/).at(-2)));
+    assert.deepEqual(
+      losses,
+      [...losses].sort((a, b) => a - b),
+      'best loss first'
+    );
+    assert.match(
+      text(shown['text/html']),
+      new RegExp(`<b>${plain[2].trim().split(/ +/).at(-2)}</b>`)
+    );
+    assert.match(
+      streams(cell('scalars'), 'stdout'),
+      /^trial \d \(lr=0\.\d+\): loss by step \[( [\d.]+,){4} [\d.]+ \]\n$/
     );
   });
 });
