@@ -21,7 +21,7 @@ import { tempDir } from '../testing/fixtures';
 import { renderCompareHtml, renderCompareText } from './compare-html';
 import { selectView, type CompareRuns, type ICompareOptions } from './compare';
 import * as nbx from './index';
-import { notebookArrow, notebookTable } from './notebook-table';
+import { notebookArrow, notebookTable } from './notebook-arrow';
 
 function summary(last: number): IScalarSummary {
   return { first: last, last, min: last, max: last, count: 1, lastStep: 0 };

@@ -10,37 +10,18 @@ import { selectCompare, type ICompareTable } from '../store/compare';
 import type { RunsIndex } from '../store/index';
 import { resolveIndexRefs } from '../store/index-refs';
 import { apiCall, NbxApiError } from './api-error';
+import type { CompareRuns, ICompareOptions, IRunsTableLike } from './compare-options';
 import { renderCompareHtml, renderCompareText } from './compare-html';
 import { loadIndex, whereRows } from './runs';
 import { openSweepOutput } from './sweep-display';
+
+export type { CompareRuns, ICompareOptions, IRunsTableLike } from './compare-options';
 
 /** Runs compared when none are given: the latest. */
 export const DEFAULT_RUNS = 20;
 
 /** Rows shown when no `limit` is given. */
 export const DEFAULT_LIMIT = 50;
-
-/** Options of `nbx.compare`. */
-export interface ICompareOptions {
-  /** Only the runs matching this `--where` expression (`'status = completed'`). */
-  where?: string;
-  /** Columns instead of the defaults, as `nbx compare --columns` (`'=lr,#loss:min,.duration'`). */
-  columns?: string;
-  /** Sort, as `--sort` (`'-#acc,=lr'`); default: the objective's order, else the order given. */
-  sort?: string;
-  /** The metric that ranks runs: `'#loss'` (lowest best) or `'-#acc'` (highest best). */
-  objective?: string;
-  /** Rows shown at most (default 50); the rest are counted in a note. */
-  limit?: number;
-}
-
-/** A table of runs (`nbx.runs()`, `sweep.done()`): anything with an `id` column. */
-export interface IRunsTableLike {
-  getChild(name: string): { length: number; get(index: number): unknown } | null;
-}
-
-/** Which runs to compare. */
-export type CompareRuns = string | readonly string[] | IRunsTableLike;
 
 function isTableLike(value: unknown): value is IRunsTableLike {
   return (

@@ -32,7 +32,7 @@ import * as path from 'node:path';
 import type { JSONValue } from '../base/json';
 import type { ISweepOptions, SweepFlagValue } from './sweep-args';
 import type { Sweep } from './sweep';
-import type { CompareRuns, ICompareOptions } from './compare';
+import type { CompareRuns, ICompareOptions } from './compare-options';
 import type { INbxTable } from './notebook-table';
 import { apiScalarLogName, scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 
@@ -40,7 +40,7 @@ export type { JSONValue } from '../base/json';
 export type { ISweepOptions, SweepFlagValue } from './sweep-args';
 export type { ISweepStatus, ISweepTrialStatus, Sweep } from './sweep';
 export type { ISweepColumn, ISweepTable, SweepCell, SweepRow } from './sweep-table';
-export type { CompareRuns, ICompareOptions, IRunsTableLike } from './compare';
+export type { CompareRuns, ICompareOptions, IRunsTableLike } from './compare-options';
 export type { INbxTable, ITableColumn, TableCell, TableRow } from './notebook-table';
 
 /** Unwritten points are written at most this long after the first of them (ms). */

@@ -13,7 +13,8 @@ import { resolveRunsRoot } from '../store/root';
 import { resolveRunRef } from '../store/runs';
 import { readScalarColumns } from '../tracking/scalars';
 import { apiCall, NbxApiError } from './api-error';
-import { notebookTable, type INbxTable } from './notebook-table';
+import { notebookTable } from './notebook-arrow';
+import type { INbxTable } from './notebook-table';
 
 function warn(message: string): void {
   process.stderr.write(`nbx: warning: ${message}\n`);
