@@ -35,7 +35,7 @@ function isTableLike(value: unknown): value is IRunsTableLike {
  * Index rows of `runs` (see `CompareRuns`), in the order given, and a note saying what the
  * default picked. Unknown ids or bad references throw one line.
  */
-export function compareRows(
+export function pickRuns(
   index: RunsIndex,
   runs: CompareRuns | undefined | null
 ): { rows: number[]; note: string | null } {
@@ -153,7 +153,7 @@ export function selectView(
 ): { table: ICompareTable; objective: IObjective | null; notes: string[]; limit: number } {
   const options = checkOptions(rawOptions);
   const objective = objectiveOf(index, options.objective);
-  const picked = compareRows(index, runs);
+  const picked = pickRuns(index, runs);
   const wanted = new Set(whereRows(index, options.where, 'compare'));
   const rows = picked.rows.filter(row => wanted.has(row));
   let table = apiCall('compare', () =>

@@ -32,8 +32,8 @@ export function loadIndex(): RunsIndex {
 
 /**
  * The rows of `index` matching `where` (the `--where` language), latest first; every row
- * without one. A bad expression throws one line naming the problem and its column, as
- * `option` (`where`).
+ * without one. A bad expression throws one line naming the problem and its column, as an
+ * error of `nbx.<call>`.
  */
 export function whereRows(index: RunsIndex, where: string | undefined, call: string): number[] {
   const all = Array.from({ length: index.numRows }, (_, row) => row);
