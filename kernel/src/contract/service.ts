@@ -65,6 +65,8 @@ export interface IListRunsParams extends IRootParams {
   format?: 'arrow' | 'json';
   /** An expression in the `--where` language of `nbx runs`. */
   where?: string;
+  /** Only these runs (ids or unique prefixes; e.g. the runs compared), in list order. */
+  ids?: string[];
   /** A status or a list of them (any of them). */
   status?: RunStatus | RunStatus[];
   /** A `--sort` spec (`-#acc,started`); latest first without one. */

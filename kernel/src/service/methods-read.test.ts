@@ -88,6 +88,19 @@ describe('listRunsMethod', () => {
     assert.equal(none.json.runs, 4);
   });
 
+  it('keeps only the runs named by id or prefix, with where and sort', () => {
+    const compared = list({ ids: [ids[0], ids[2].slice(0, 10), ids[3]] });
+    assert.deepEqual(compared.ids, [ids[3], ids[2], ids[0]]);
+    assert.equal(compared.json.matched, 3);
+    assert.equal(compared.json.runs, 4);
+    assert.deepEqual(list({ ids: [ids[0], ids[2], ids[3]], where: 'lr > 0.0015' }).ids, [
+      ids[3],
+      ids[2]
+    ]);
+    assert.deepEqual(list({ ids: [ids[0], ids[1]], sort: '#loss' }).ids, [ids[1], ids[0]]);
+    assert.throws(() => list({ ids: ['ffffffffff'] }), /ffffffffff/);
+  });
+
   it('sorts and limits', () => {
     assert.deepEqual(list({ sort: 'label' }).ids, ids);
     // Reordered rows are rebuilt columns; the dictionary-encoded status must survive that.

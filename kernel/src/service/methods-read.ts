@@ -10,6 +10,7 @@ import { readExecutedNotebook } from '../executor/journal';
 import type { JSONObject, JSONValue } from '../base/json';
 import { arrow } from '../store/index-arrow';
 import { loadRunsIndex, type RunsIndex } from '../store/index';
+import { resolveIndexRefs } from '../store/index-refs';
 import type { RunMeta } from '../store/meta';
 import {
   compileWhere,
@@ -50,6 +51,8 @@ export function runOf(params: Params, context: IServiceContext, name = 'id'): Ru
 export interface IListRunsQuery {
   /** A `--where` expression, or undefined. */
   where?: string;
+  /** Only these runs (ids or unique prefixes), or undefined for all. */
+  ids?: string[];
   /** Statuses to keep (any of them), or undefined for all. */
   status?: string[];
   /** A `--sort` spec (`-#acc,started`), or undefined for latest first. */
@@ -79,6 +82,7 @@ export function listRunsQuery(params: Params): IListRunsQuery {
   }
   return {
     where: where !== undefined && where.trim() !== '' ? where : undefined,
+    ids: optionalStringList(params, 'ids'),
     status: statuses && statuses.length > 0 ? statuses : undefined,
     sort: sort !== undefined && sort.trim() !== '' ? sort : undefined,
     limit,
@@ -119,6 +123,10 @@ export interface IRunsSelection {
  */
 export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelection {
   let rows = filterRows(index, { status: query.status });
+  if (query.ids !== undefined) {
+    const wanted = new Set(resolveIndexRefs(index, query.ids));
+    rows = rows.filter(row => wanted.has(row));
+  }
   if (query.where !== undefined) {
     if (index.numRows > 0) {
       const test = compileWhere(index, query.where, 'where');
@@ -150,12 +158,13 @@ export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelect
 }
 
 /**
- * `listRuns({ root?, format?, where?, status?, sort?, limit?, columns?, keyMetric? })`:
+ * `listRuns({ root?, format?, where?, ids?, status?, sort?, limit?, columns?, keyMetric? })`:
  * the runs, latest first, or as `sort` orders them.
  *
  * Filters (all optional, every given one must hold): `where`, an expression in the
- * `--where` language of `nbx runs` (`lr > 0.001 and #acc >= 0.9`); `status`, a status or
- * a list of them. `sort` is a `--sort` spec (`-#acc,started`); `limit` keeps the first
+ * `--where` language of `nbx runs` (`lr > 0.001 and #acc >= 0.9`); `ids`, the runs to
+ * keep (ids or unique prefixes, as `nbx compare` takes them; an unknown one is a one-line
+ * error); `status`, a status or a list of them. `sort` is a `--sort` spec (`-#acc,started`); `limit` keeps the first
  * rows. A bad `where` or `sort` is an error reply with one line, e.g.
  * `invalid where 'lr >> 1': unexpected '>' at column 5 (expected a value)`.
  *
@@ -179,6 +188,7 @@ export function listRunsMethod(
   const query = listRunsQuery(params);
   const filtered =
     query.where !== undefined ||
+    query.ids !== undefined ||
     query.status !== undefined ||
     query.sort !== undefined ||
     query.limit !== undefined;
