@@ -18,6 +18,7 @@ export class CompareDataModel extends DataModel {
   constructor(model: CompareModel) {
     super();
     this._model = model;
+    this._rows = model.rowCount;
     model.changed.connect(this._onChanged, this);
   }
 
@@ -77,11 +78,24 @@ export class CompareDataModel extends DataModel {
 
   private _onChanged(_sender: CompareModel, change: CompareModel.Change): void {
     if (change === 'columns') {
+      this._rows = this._model.rowCount;
       this.emitChanged({ type: 'model-reset' });
       return;
     }
-    // A new row order: every body cell and the headers' sort marks change; column widths
-    // the user set are kept (a model reset would drop them).
+    // A new row order (or rows filtered out by a brushed range): the row count follows,
+    // every body cell and the headers' sort marks change; column widths the user set are
+    // kept (a model reset would drop them).
+    const rows = this._model.rowCount;
+    if (rows !== this._rows) {
+      const more = rows > this._rows;
+      this.emitChanged({
+        type: more ? 'rows-inserted' : 'rows-removed',
+        region: 'body',
+        index: Math.min(rows, this._rows),
+        span: Math.abs(rows - this._rows)
+      });
+      this._rows = rows;
+    }
     const columnSpan = this.columnCount('body');
     this.emitChanged({
       type: 'cells-changed',
@@ -102,4 +116,5 @@ export class CompareDataModel extends DataModel {
   }
 
   private readonly _model: CompareModel;
+  private _rows: number;
 }

@@ -3,8 +3,9 @@
  * compare --arrow` and the runs index write it) read column by column, with the columns
  * shown (a chooser searched by name, "only columns that differ"), a multi-column sort kept
  * as a row permutation, the sort direction per column, the best value of each metric
- * column, and CSV of what is shown. Filtering rows is the service's job (`--where`):
- * a filtered comparison arrives as a new table.
+ * column, and CSV of what is shown. Filtering rows by `--where` is the service's job (a
+ * filtered comparison arrives as a new table); ranges brushed on a chart's axes filter
+ * the rows shown here, by the columns' sort keys.
  */
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
@@ -18,6 +19,15 @@ import { sortPermutation } from './sort';
 export interface ISortKey {
   column: string;
   direction: SortDirection;
+}
+
+/**
+ * Rows kept by one column: those whose sort key (see `IColumnReader.sortKeys`: the
+ * number, time, 0/1, or the rank of a string) lies in one of the ranges, ends included.
+ */
+export interface IRangeFilter {
+  column: string;
+  ranges: readonly (readonly [number, number])[];
 }
 
 /** A column offered by the chooser. */
@@ -54,9 +64,9 @@ export class CompareModel implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Number of rows. */
+  /** Number of rows shown (those the range filters keep). */
   get rowCount(): number {
-    return this.table.numRows;
+    return this._order.length;
   }
 
   /** Every column of the table, in table order. */
@@ -136,9 +146,10 @@ export class CompareModel implements IDisposable {
       const reader = this._reader(column);
       const same = (cell: CellValue): CellValue =>
         Array.isArray(cell) ? JSON.stringify(cell) : cell;
-      const first = this.rowCount > 0 ? same(reader.cell(0)) : null;
+      const n = this.table.numRows;
+      const first = n > 0 ? same(reader.cell(0)) : null;
       differs = false;
-      for (let row = 1; row < this.rowCount && !differs; row++) {
+      for (let row = 1; row < n && !differs; row++) {
         differs = same(reader.cell(row)) !== first;
       }
       this._differs.set(column, differs);
@@ -165,14 +176,26 @@ export class CompareModel implements IDisposable {
   /** Sorts by `keys` (an empty list: table order). */
   setSort(keys: readonly ISortKey[]): void {
     this._sort = keys.filter(key => this._columns.includes(key.column));
-    this._order = sortPermutation(
-      this.rowCount,
-      this._sort.map(key => ({
-        keys: this._reader(key.column).sortKeys(),
-        descending: key.direction === 'descending'
-      }))
-    );
-    this._changed.emit('rows');
+    this._reorder();
+  }
+
+  /** The range filters in effect, one per column. */
+  get rangeFilters(): readonly IRangeFilter[] {
+    return this._filters;
+  }
+
+  /** Shows only the rows every filter keeps (a filter without ranges keeps every row). */
+  setRangeFilters(filters: readonly IRangeFilter[]): void {
+    this._filters = filters.filter(f => this._columns.includes(f.column) && f.ranges.length);
+    this._reorder();
+  }
+
+  /**
+   * The sort keys of a column, one per table row (see `IColumnReader.sortKeys`): what
+   * charts plot and range filters compare.
+   */
+  keys(column: string): Float64Array {
+    return this._reader(column).sortKeys();
   }
 
   /**
@@ -204,6 +227,11 @@ export class CompareModel implements IDisposable {
   /** The table row shown at `row`. */
   tableRow(row: number): number {
     return this._order[row];
+  }
+
+  /** The cell of table row `row` (shown or not) of `column`. */
+  tableCell(row: number, column: string): CellValue {
+    return this._reader(column).cell(row);
   }
 
   /** The cell shown at `row` of `column`. */
@@ -275,6 +303,25 @@ export class CompareModel implements IDisposable {
     return reader;
   }
 
+  private _reorder(): void {
+    const order = sortPermutation(
+      this.table.numRows,
+      this._sort.map(key => ({
+        keys: this._reader(key.column).sortKeys(),
+        descending: key.direction === 'descending'
+      }))
+    );
+    const filters = this._filters.map(f => ({ keys: this.keys(f.column), ranges: f.ranges }));
+    this._order = filters.length
+      ? order.filter(row =>
+          filters.every(({ keys, ranges }) =>
+            ranges.some(([lo, hi]) => keys[row] >= lo && keys[row] <= hi)
+          )
+        )
+      : order;
+    this._changed.emit('rows');
+  }
+
   private _columnsChanged(): void {
     this._visible = null;
     this._changed.emit('columns');
@@ -291,6 +338,7 @@ export class CompareModel implements IDisposable {
   private _visible: string[] | null = null;
   private _onlyDiffering = false;
   private _sort: ISortKey[] = [];
+  private _filters: IRangeFilter[] = [];
   private _order: Uint32Array;
   private _isDisposed = false;
 }
