@@ -62,3 +62,13 @@ export interface IOpenRunArgs {
   /** The notebook to show: the executed one (default) or the snapshot as launched. */
   which?: 'executed' | 'snapshot';
 }
+
+/** Arguments of `nbx:compare`; without any, every run of the runs root is compared. */
+export interface ICompareArgs {
+  /** The runs to compare (ids or unique prefixes). */
+  ids?: string[];
+  /** A batch whose trials to compare. */
+  batch?: string;
+  /** The `--where` filter to start with. */
+  where?: string;
+}

@@ -3,6 +3,7 @@
  * service kernel over Jupyter comms (client/); nothing here touches the filesystem.
  */
 import { aboutPlugin } from './about/plugin';
+import { comparePlugin } from './compare/plugin';
 import { kernelSpecsPlugin, kernelsPlugin } from './client/hidden-kernels';
 import { servicePlugin } from './client/plugin';
 import { runExperimentPlugin } from './run-dialog/plugin';
@@ -14,6 +15,7 @@ export default [
   aboutPlugin,
   runsPlugin,
   runViewPlugin,
+  comparePlugin,
   runExperimentPlugin,
   kernelSpecsPlugin,
   kernelsPlugin
