@@ -9,7 +9,7 @@
  * `error`) and `data-nbx-row-count` (rows shown); `session.model` is public.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Message } from '@lumino/messaging';
+import { MessageLoop, type Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import type { CompareCharts } from './charts';
 import type { CompareGrid } from './grid';
@@ -46,6 +46,14 @@ export class ComparePanel extends Panel {
     this._chartsHost.addClass('nbx-Compare-chartsHost');
     this._chartsHost.hide();
     this.addWidget(this._chartsHost);
+    // The grid's host is sized by CSS (flex), which Lumino does not see: tell the grid
+    // when its space changes (charts shown, the toolbar wrapping, the tab resized).
+    this._resizeObserver = new ResizeObserver(() => {
+      if (this._grid) {
+        MessageLoop.sendMessage(this._grid, Widget.ResizeMessage.UnknownSize);
+      }
+    });
+    this._resizeObserver.observe(this._gridHost.node);
 
     this._filter.value = this.session.where;
     this.session.changed.connect(this._onSession, this);
@@ -91,6 +99,7 @@ export class ComparePanel extends Panel {
     if (this.isDisposed) {
       return;
     }
+    this._resizeObserver.disconnect();
     this.session.dispose();
     super.dispose();
   }
@@ -358,6 +367,7 @@ export class ComparePanel extends Panel {
   private readonly _toolbar: Widget;
   private readonly _gridHost: Panel;
   private readonly _chartsHost: Panel;
+  private readonly _resizeObserver: ResizeObserver;
   private _filter!: HTMLInputElement;
   private _differ!: HTMLInputElement;
   private _status!: HTMLSpanElement;
