@@ -69,6 +69,11 @@ export interface ICompareArgs {
   ids?: string[];
   /** A batch whose trials to compare. */
   batch?: string;
+  /**
+   * A run seen in its view: a batch's trials are compared, a plain run beside the other
+   * runs of its notebook.
+   */
+  run?: string;
   /** The `--where` filter to start with. */
   where?: string;
 }

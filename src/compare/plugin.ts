@@ -1,8 +1,8 @@
 /**
  * `jupyterlab-nbx:compare`: the `nbx:compare` command, which opens runs side by side in
  * the Compare panel (main area): the runs given (`{ ids }`, e.g. the Runs panel's
- * selection), a batch's trials (`{ batch }`), or every run (the palette's "Compare
- * Runs"). Panels are tracked and restored with the layout; saved views are kept in the
+ * selection), a batch's trials (`{ batch }`), a run from its view (`{ run }`: a batch's
+ * trials, else the runs of its notebook), or every run (the palette's "Compare Runs"). Panels are tracked and restored with the layout; saved views are kept in the
  * state database per runs root.
  */
 import {
@@ -13,6 +13,7 @@ import {
 import { ICommandPalette, IThemeManager, WidgetTracker } from '@jupyterlab/apputils';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { tableRowsIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CommandIDs, PALETTE_CATEGORY, type ICompareArgs } from '../commands';
 import { errorMessage } from '../errors';
@@ -51,6 +52,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.compare, {
       label: args =>
         Private.argsOf(args).batch ? trans.__('Compare Trials') : trans.__('Compare Runs'),
+      icon: args => (Private.argsOf(args).run ? tableRowsIcon : undefined),
       caption: trans.__('Open runs side by side in the Compare panel'),
       describedBy: {
         args: {
@@ -58,18 +60,35 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
           properties: {
             ids: { type: 'array', items: { type: 'string' }, description: 'Runs to compare' },
             batch: { type: 'string', description: 'A batch whose trials to compare' },
+            run: {
+              type: 'string',
+              description: "A run: a batch's trials, else the runs of its notebook"
+            },
             where: { type: 'string', description: 'A --where filter to start with' }
           }
         }
       },
       execute: async args => {
-        const { ids, batch, where } = Private.argsOf(args);
+        const { ids, run, where } = Private.argsOf(args);
+        let { batch } = Private.argsOf(args);
         let runs = ids;
+        let notebook: string | null = null;
+        if (run) {
+          const { result } = await service.request('getRun', { id: run });
+          if (result.kind === 'batch') {
+            batch = result.id;
+          } else {
+            notebook = result.notebookName;
+          }
+        }
         if (batch) {
           const { result } = await service.request('getRun', { id: batch });
           runs = result.trials;
         }
-        const id = Private.widgetId(runs, batch);
+        // The runs of a notebook: the --where filter the panel starts with (and shows).
+        const start = notebook !== null ? `notebook = ${JSON.stringify(notebook)}` : where;
+        const id =
+          notebook !== null ? `nbx-compare-notebook-${notebook}` : Private.widgetId(runs, batch);
         const open = tracker.find(panel => panel.id === id);
         if (open) {
           app.shell.activateById(id);
@@ -80,14 +99,16 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
           import('./session'),
           import('./widget')
         ]);
-        const session = new CompareSession({ service, ids: runs, where });
+        const session = new CompareSession({ service, ids: runs, where: start });
         const label = batch
           ? trans.__('Trials of %1', shortId(batch))
-          : runs
-            ? trans._n('Compare %1 run', 'Compare %1 runs', runs.length)
-            : trans.__('Compare Runs');
+          : notebook !== null
+            ? trans.__('Runs of %1', notebook)
+            : runs
+              ? trans._n('Compare %1 run', 'Compare %1 runs', runs.length)
+              : trans.__('Compare Runs');
         const panel = new ComparePanel({ session, trans, views: views(), id, label });
-        Private.restoreArgs.set(panel, { ids, batch, where });
+        Private.restoreArgs.set(panel, { ids, batch, run, where });
         void tracker.add(panel);
         app.shell.add(panel, 'main');
         app.shell.activateById(id);
@@ -121,6 +142,7 @@ namespace Private {
     return {
       ids: ids && ids.length ? ids : undefined,
       batch: typeof args.batch === 'string' ? args.batch : undefined,
+      run: typeof args.run === 'string' ? args.run : undefined,
       where: typeof args.where === 'string' ? args.where : undefined
     };
   }

@@ -7,6 +7,7 @@ import { MainAreaWidget, Notification, type WidgetTracker } from '@jupyterlab/ap
 import type { IEditorServices } from '@jupyterlab/codeeditor';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { CommandToolbarButton } from '@jupyterlab/ui-components';
 import type { RunMeta } from '../../kernel/src/contract/run';
 import { CommandIDs } from '../commands';
 import type { INbxService } from '../tokens';
@@ -60,6 +61,13 @@ export function addOpenRunCommand(app: JupyterFrontEnd, options: IOpenRunOptions
         return existing;
       }
       const widget = await openRunView(id, which, options, actions);
+      if (commands.hasCommand(CommandIDs.compare)) {
+        // A batch's trials, or the runs of the same notebook, in the Compare panel.
+        widget.toolbar.addItem(
+          'compare',
+          new CommandToolbarButton({ commands, id: CommandIDs.compare, args: { run: id } })
+        );
+      }
       void tracker.add(widget);
       shell.add(widget, 'main');
       shell.activateById(widget.id);
