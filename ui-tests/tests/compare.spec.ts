@@ -384,7 +384,7 @@ test('sorts, multi-sorts, filters and chooses the columns of 202 runs', async ({
   await expect(ofNotebook.locator('.nbx-Compare-filter')).toHaveValue('notebook = "real.ipynb"');
 });
 
-test('a brush on the parallel coordinates filters the grid', async ({
+test('a saved view is recalled; a brush on the parallel coordinates filters the grid', async ({
   page,
   tmpPath
 }, testInfo) => {
@@ -392,6 +392,25 @@ test('a brush on the parallel coordinates filters the grid', async ({
   const records = await makeRuns(page, tmpPath);
   await compareAllFromRunsPanel(page, records.length);
   const panel = page.locator('.nbx-Compare');
+
+  // A saved view: named, then recalled after the sort changed.
+  let point = await headerPoint(page, '#loss');
+  await page.mouse.click(point.x, point.y);
+  await panel.locator('.nbx-Compare-saveView').click();
+  const name = page.locator('.jp-Dialog input');
+  await name.fill('by loss');
+  await name.press('Enter');
+  await expect(panel.locator('.nbx-Compare-views')).toHaveValue('by loss');
+  point = await headerPoint(page, '#loss');
+  await page.mouse.click(point.x, point.y);
+  await expect
+    .poll(async () => (await compareState(page, []))?.sort)
+    .toEqual([{ column: '#loss', direction: 'descending' }]);
+  await panel.locator('.nbx-Compare-views').selectOption('');
+  await panel.locator('.nbx-Compare-views').selectOption('by loss');
+  await expect
+    .poll(async () => (await compareState(page, []))?.sort)
+    .toEqual([{ column: '#loss', direction: 'ascending' }]);
 
   await panel.locator('.nbx-Compare-chartsButton').click();
   const charts = panel.locator('.nbx-CompareCharts');
