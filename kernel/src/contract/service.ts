@@ -265,6 +265,92 @@ export interface IRestartRunParams extends IRunParams {
   gpus?: GpusParam;
 }
 
+/** Params of `scalarKeys`. */
+export interface IScalarKeysParams extends IRootParams {
+  /** Runs: full ids, unique prefixes or 1-based indexes. */
+  ids: string[];
+}
+
+/** A scalar key of some of the runs asked about, with its points per run. */
+export interface IScalarKeyCount {
+  key: string;
+  /** Points of the key per run id (runs without it are left out). */
+  points: { [id: string]: number };
+}
+
+/** What `scalarKeys` answers. */
+export interface IScalarKeysResult {
+  /** The records of the runs, in the order of `ids`, with their effective status. */
+  runs: RunMeta[];
+  /** Every key any of the runs has, sorted by name. */
+  keys: IScalarKeyCount[];
+}
+
+/** An x range of a run's points, both ends included. */
+export interface IScalarWindow {
+  /**
+   * `step`; `time`: wall time in ms since the epoch; `relative`: ms since the run's first
+   * point (`start` of its series).
+   */
+  axis: 'step' | 'time' | 'relative';
+  from: number;
+  to: number;
+}
+
+/** Params of `scalarPoints`. */
+export interface IScalarPointsParams extends IRootParams {
+  /** Runs: full ids, unique prefixes or 1-based indexes. */
+  ids: string[];
+  keys: string[];
+  /** At most this many points per run and key (default 1500, at least 5). */
+  maxPoints?: number;
+  /** Only the points in this x range (full resolution when it holds few enough). */
+  window?: IScalarWindow;
+}
+
+/** One run's points of one key, as `scalarPoints` sends them. */
+export interface IScalarSeriesInfo {
+  /** The full run id. */
+  id: string;
+  key: string;
+  /** Points of the key in the window before downsampling. */
+  total: number;
+  /** Points sent. */
+  points: number;
+  /** True when a narrower window would show points that were left out. */
+  downsampled: boolean;
+  /** Wall time of the run's first point (any key), ms since the epoch; NaN without points. */
+  start: number;
+}
+
+/**
+ * What `scalarPoints` answers: one series per run and key (runs in the order of `ids`,
+ * keys in the order of `keys`). Buffer `i` holds series `i` as an Arrow IPC stream with
+ * Float64 columns `step`, `time` and `value`.
+ */
+export interface IScalarPointsResult {
+  series: IScalarSeriesInfo[];
+}
+
+/** Params of `watchScalars`. */
+export interface IWatchScalarsParams extends IRootParams {
+  /** Runs whose new points are pushed (`scalars-appended`) until `unwatchScalars`. */
+  ids: string[];
+}
+
+/** What `watchScalars` answers. */
+export interface IWatchScalarsResult {
+  /** Names this watch for `unwatchScalars`. */
+  watch: number;
+  /** The full ids of the runs watched. */
+  ids: string[];
+}
+
+/** Params of `unwatchScalars`. */
+export interface IUnwatchScalarsParams extends IRootParams {
+  watch: number;
+}
+
 /** Every method of the service: its params and its JSON result. */
 export interface IServiceMethods {
   /** The service's runs root, directory, version and pid. */
@@ -295,6 +381,13 @@ export interface IServiceMethods {
   startRun: { params: IStartRunParams; result: IStartRunResult };
   /** Runs a finished run again in its own directory; the record, now queued. */
   restartRun: { params: IRestartRunParams; result: RunMeta };
+  /** The scalar keys of runs, with their points per run, and the runs' records. */
+  scalarKeys: { params: IScalarKeysParams; result: IScalarKeysResult };
+  /** Runs' points of keys, downsampled per series, as Arrow IPC buffers. */
+  scalarPoints: { params: IScalarPointsParams; result: IScalarPointsResult };
+  /** Pushes the points runs append (`scalars-appended`) until `unwatchScalars`. */
+  watchScalars: { params: IWatchScalarsParams; result: IWatchScalarsResult };
+  unwatchScalars: { params: IUnwatchScalarsParams; result: null };
 }
 
 /** The name of a service method. */
@@ -342,5 +435,18 @@ export interface IRunsChangedEvent {
   ids: string[];
 }
 
+/**
+ * Pushed while a run's scalars are watched (`watchScalars`): the points its logs gained
+ * since the last push, coalesced. Buffer `i` holds the new points of `keys[i]` as an Arrow
+ * IPC stream (as `scalarPoints` sends them, not downsampled).
+ */
+export interface IScalarsAppendedEvent {
+  event: 'scalars-appended';
+  root: string;
+  /** The full run id. */
+  id: string;
+  keys: string[];
+}
+
 /** Every event the service pushes. */
-export type ServiceEvent = IRunsChangedEvent;
+export type ServiceEvent = IRunsChangedEvent | IScalarsAppendedEvent;

@@ -5,6 +5,7 @@
 import type { IServiceContext } from './protocol';
 import { optionalString, type Params } from './params';
 import { defaultRoot, servedRoot } from './roots';
+import type { ScalarsWatch } from './scalars-watch';
 
 /** Options of `createContext`. */
 export interface IContextOptions {
@@ -13,6 +14,8 @@ export interface IContextOptions {
   log: (line: string) => void;
   /** Told about every runs root a request used (so it can be watched). */
   onRoot?: (root: string) => void;
+  /** The live scalars of the service. */
+  scalars?: ScalarsWatch;
 }
 
 /**
@@ -25,6 +28,7 @@ export function createContext(options: IContextOptions): IServiceContext {
     cwd: options.cwd,
     env: options.env,
     log: options.log,
+    scalars: options.scalars,
     rootFor(params: Params): string {
       const given = optionalString(params, 'root');
       const root =

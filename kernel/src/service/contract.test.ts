@@ -46,7 +46,11 @@ describe('the service contract', () => {
       'flags',
       'previewTrials',
       'startRun',
-      'restartRun'
+      'restartRun',
+      'scalarKeys',
+      'scalarPoints',
+      'watchScalars',
+      'unwatchScalars'
     ];
     assert.deepEqual(Object.keys(SERVICE_METHODS).sort(), [...names].sort());
     assert.ok([readsUndeclared, wrongResult, missing].every(value => value !== null));

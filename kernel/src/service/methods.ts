@@ -19,6 +19,12 @@ import {
   restartRunMethod,
   startRunMethod
 } from './methods-start';
+import {
+  scalarKeysMethod,
+  scalarPointsMethod,
+  unwatchScalarsMethod,
+  watchScalarsMethod
+} from './methods-scalars';
 import { deleteRunsMethod, setLabelMethod, setTagsMethod, stopRunsMethod } from './methods-write';
 
 /** The methods the `nbx` comm answers: each as the contract (contract/service.ts) declares it. */
@@ -37,5 +43,9 @@ export const SERVICE_METHODS: ServiceMethodTable = {
   flags: flagsMethod,
   previewTrials: previewTrialsMethod,
   startRun: startRunMethod,
-  restartRun: restartRunMethod
+  restartRun: restartRunMethod,
+  scalarKeys: scalarKeysMethod,
+  scalarPoints: scalarPointsMethod,
+  watchScalars: watchScalarsMethod,
+  unwatchScalars: unwatchScalarsMethod
 };

@@ -19,6 +19,7 @@ import type {
 } from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
 import { isObject, ParamError, type Params } from './params';
+import type { ScalarsWatch } from './scalars-watch';
 
 /** The name of the comm target the frontend opens. */
 export const COMM_TARGET: CommTarget = 'nbx';
@@ -66,6 +67,8 @@ export interface IServiceContext {
   rootFor(params: Params): string;
   /** Diagnostics, one line each. */
   log(line: string): void;
+  /** The live scalars pushed to the frontend (the service kernel has them). */
+  scalars?: ScalarsWatch;
 }
 
 /** A method of the service, as the dispatcher calls it. */

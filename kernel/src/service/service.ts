@@ -6,13 +6,10 @@ import type { Content, IMessage } from '../protocol/messages';
 import type { Comm, KernelServer } from '../protocol/server';
 import { createContext } from './context';
 import { defaultRoot } from './roots';
-import {
-  COMM_TARGET,
-  Dispatcher,
-  oneLine,
-  type IRunsChangedEvent,
-  type ServiceMethod
-} from './protocol';
+import { COMM_TARGET, Dispatcher, oneLine, type ServiceMethod } from './protocol';
+import type { ServiceEvent } from '../contract';
+import type { BinaryBuffer } from '../protocol/server';
+import { ScalarsWatch } from './scalars-watch';
 import { RunsWatcher } from './watch';
 
 /** Options of `NbxService`. */
@@ -53,6 +50,7 @@ export class NbxService {
   close(): void {
     this._comms.clear();
     this._unwatchAll();
+    this._scalars.close();
   }
 
   private _open(comm: Comm, _openMsg: IMessage): void {
@@ -62,6 +60,8 @@ export class NbxService {
       this._comms.delete(comm);
       if (this._comms.size === 0) {
         this._unwatchAll();
+        // No panel is left to push points to (watches die with the frontends).
+        this._scalars.close();
       }
     };
     this._watch(defaultRoot(this._cwd, this._env));
@@ -90,6 +90,7 @@ export class NbxService {
         cwd: this._cwd,
         env: this._env,
         log: this._log,
+        scalars: this._scalars,
         onRoot: root => {
           if (this._comms.size > 0) {
             this._watch(root);
@@ -121,9 +122,9 @@ export class NbxService {
     this._watchers.clear();
   }
 
-  private _push(event: IRunsChangedEvent): void {
+  private _push(event: ServiceEvent, buffers: BinaryBuffer[] = []): void {
     for (const comm of this._comms) {
-      void comm.send(event);
+      void comm.send(event, buffers);
     }
   }
 
@@ -134,5 +135,9 @@ export class NbxService {
   private readonly _loadMethods: () => Promise<Readonly<Record<string, ServiceMethod>>>;
   private readonly _comms = new Set<Comm>();
   private readonly _watchers = new Map<string, RunsWatcher>();
+  private readonly _scalars = new ScalarsWatch({
+    onAppended: (event, buffers) => this._push(event, buffers),
+    log: line => this._log(line)
+  });
   private _dispatch: Promise<Dispatcher> | null = null;
 }
