@@ -16,6 +16,15 @@ export interface IServiceReply<T> {
   buffers: DataView[];
 }
 
+/** Points runs appended to their scalar logs (pushed while `watchScalars` watches them). */
+export interface IScalarsAppended {
+  /** The full run id. */
+  id: string;
+  keys: string[];
+  /** Buffer `i`: the new points of `keys[i]`, an Arrow IPC stream (`step`, `time`, `value`). */
+  buffers: DataView[];
+}
+
 /** The params of a request for method `M`: optional when every param is. */
 export type RequestParams<M extends ServiceMethodName> =
   object extends ServiceParams<M> ? [params?: ServiceParams<M>] : [params: ServiceParams<M>];
@@ -33,6 +42,8 @@ export interface INbxConnection {
   ): Promise<IServiceReply<ServiceResult<M>>>;
   /** Ids of runs whose records changed (pushed by the service, debounced). */
   readonly runsChanged: ISignal<INbxConnection, string[]>;
+  /** New points of the runs `watchScalars` watches (pushed by the service, coalesced). */
+  readonly scalarsAppended: ISignal<INbxConnection, IScalarsAppended>;
 }
 
 /**

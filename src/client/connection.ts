@@ -22,7 +22,7 @@ import type {
   ServiceReply,
   ServiceResult
 } from '../../kernel/src/contract/service';
-import type { INbxConnection, IServiceReply, RequestParams } from '../tokens';
+import type { INbxConnection, IScalarsAppended, IServiceReply, RequestParams } from '../tokens';
 
 // Both names are literal types of the contract: a spelling the service does not use
 // does not compile.
@@ -40,6 +40,10 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
 
   get runsChanged(): ISignal<this, string[]> {
     return this._runsChanged;
+  }
+
+  get scalarsAppended(): ISignal<this, IScalarsAppended> {
+    return this._scalarsAppended;
   }
 
   get isDisposed(): boolean {
@@ -132,6 +136,12 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
       if (data.event === 'runs-changed') {
         const ids = Array.isArray(data.ids) ? data.ids.filter(i => typeof i === 'string') : [];
         this._runsChanged.emit(ids);
+      } else if (data.event === 'scalars-appended') {
+        this._scalarsAppended.emit({
+          id: data.id,
+          keys: data.keys,
+          buffers: dataViews(msg.buffers)
+        });
       }
       return;
     }
@@ -142,10 +152,7 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
     }
     this._pending.delete(id);
     if (data.ok === true) {
-      const buffers = (msg.buffers ?? []).map(b =>
-        b instanceof DataView ? b : new DataView(b instanceof ArrayBuffer ? b : b.buffer)
-      );
-      pending.delegate.resolve({ result: data.result, buffers });
+      pending.delegate.resolve({ result: data.result, buffers: dataViews(msg.buffers) });
     } else {
       pending.delegate.reject(new Error(String(data.error ?? 'the nbx service failed')));
     }
@@ -171,4 +178,12 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
   private _lastId = 0;
   private _disposed = false;
   private _runsChanged = new Signal<this, string[]>(this);
+  private _scalarsAppended = new Signal<this, IScalarsAppended>(this);
+}
+
+/** A comm message's binary buffers as views. */
+function dataViews(buffers: KernelMessage.ICommMsgMsg['buffers']): DataView[] {
+  return (buffers ?? []).map(b =>
+    b instanceof DataView ? b : new DataView(b instanceof ArrayBuffer ? b : b.buffer)
+  );
 }

@@ -19,6 +19,10 @@ export class RootedService implements INbxService {
     return this._connection.runsChanged;
   }
 
+  get scalarsAppended(): INbxConnection['scalarsAppended'] {
+    return this._connection.scalarsAppended;
+  }
+
   async request<M extends ServiceMethodName>(
     method: M,
     ...[params]: RequestParams<M>

@@ -13,7 +13,8 @@ import type { ServiceMethodName, ServiceResult } from '../../kernel/src/contract
 import { createContext } from '../../kernel/lib/service/context';
 import { SERVICE_METHODS } from '../../kernel/lib/service/methods';
 import { Dispatcher } from '../../kernel/lib/service/protocol';
-import type { INbxConnection, IServiceReply, RequestParams } from '../tokens';
+import { ScalarsWatch } from '../../kernel/lib/service/scalars-watch';
+import type { INbxConnection, IScalarsAppended, IServiceReply, RequestParams } from '../tokens';
 
 /** A project directory with its runs root, removed when the process exits. */
 export interface IProject {
@@ -38,14 +39,26 @@ export class LocalConnection implements INbxConnection {
   constructor(project: IProject) {
     this._dispatcher = new Dispatcher(
       SERVICE_METHODS,
-      createContext({ cwd: project.dir, env: project.env, log: () => undefined })
+      createContext({
+        cwd: project.dir,
+        env: project.env,
+        log: () => undefined,
+        scalars: this._scalars
+      })
     );
+  }
+
+  /** Stops the live scalars' watches. */
+  dispose(): void {
+    this._scalars.close();
   }
 
   /** The requests made so far, by method name. */
   readonly requests: ServiceMethodName[] = [];
 
   readonly runsChanged: Signal<INbxConnection, string[]> = new Signal(this);
+
+  readonly scalarsAppended: Signal<INbxConnection, IScalarsAppended> = new Signal(this);
 
   async request<M extends ServiceMethodName>(
     method: M,
@@ -59,11 +72,26 @@ export class LocalConnection implements INbxConnection {
     }
     return {
       result: JSON.parse(JSON.stringify(reply.result)) as ServiceResult<M>,
-      buffers: buffers.map(b =>
-        ArrayBuffer.isView(b) ? new DataView(b.buffer, b.byteOffset, b.byteLength) : new DataView(b)
-      )
+      buffers: buffers.map(dataView)
     };
   }
 
   private _dispatcher: Dispatcher;
+  // Pushes as the service kernel does, without the comm (buffers as the comm delivers them).
+  private _scalars = new ScalarsWatch({
+    delayMs: 20,
+    onAppended: (event, buffers) =>
+      this.scalarsAppended.emit({
+        id: event.id,
+        keys: event.keys,
+        buffers: buffers.map(dataView)
+      })
+  });
+}
+
+/** A binary buffer as the comm delivers it. */
+function dataView(b: ArrayBuffer | ArrayBufferView): DataView {
+  return ArrayBuffer.isView(b)
+    ? new DataView(b.buffer, b.byteOffset, b.byteLength)
+    : new DataView(b);
 }
