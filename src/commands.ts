@@ -27,6 +27,10 @@ export namespace CommandIDs {
   export const compareRuns = 'nbx:compare-runs';
   /** Opens the Compare panel on `{ ids }` (when the compare plugin is installed). */
   export const compare = 'nbx:compare';
+  /** Opens the Scalars panel on `{ ids }` (without them, shows it as it is). */
+  export const scalars = 'nbx:scalars';
+  /** Charts the scalars of the selected runs (or `{ ids }`), through `scalars`. */
+  export const scalarsRuns = 'nbx:scalars-runs';
 }
 
 /** The palette category of nbx's commands. */

@@ -9,6 +9,7 @@ import { servicePlugin } from './client/plugin';
 import { runExperimentPlugin } from './run-dialog/plugin';
 import { runViewPlugin } from './run-view/plugin';
 import { runsPlugin } from './runs/plugin';
+import { scalarsPlugin } from './scalars/plugin';
 
 export default [
   servicePlugin,
@@ -17,6 +18,7 @@ export default [
   runViewPlugin,
   comparePlugin,
   runExperimentPlugin,
+  scalarsPlugin,
   kernelSpecsPlugin,
   kernelsPlugin
 ];

@@ -72,6 +72,7 @@ export interface IAppended {
   key: string;
   runId: string;
   x: Float64Array;
+  step: Float64Array;
   raw: Float64Array;
   smoothed: Float64Array;
 }
@@ -481,6 +482,7 @@ export class ScalarsModel implements IDisposable {
         key,
         runId: meta.id,
         x: this._xOf(grown).subarray(from),
+        step: grown.step.subarray(from),
         raw: grown.value.subarray(from),
         smoothed: smoothed.subarray(from)
       });
