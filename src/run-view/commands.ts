@@ -133,7 +133,9 @@ function runViewActions(app: JupyterFrontEnd, service: INbxService): IRunViewAct
     },
     error: message => {
       Notification.error(message, { autoClose: 8000 });
-    }
+    },
+    canShowScalars: () => commands.hasCommand(CommandIDs.scalars),
+    showScalars: id => void commands.execute(CommandIDs.scalars, { ids: [id] })
   };
 }
 

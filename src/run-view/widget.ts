@@ -31,6 +31,10 @@ export interface IRunViewActions {
   rerun(record: RunMeta): Promise<void>;
   /** Shows an error to the person. */
   error(message: string): void;
+  /** True when the Scalars panel exists (`nbx:scalars`). */
+  canShowScalars(): boolean;
+  /** Charts the run's scalars in the Scalars panel. */
+  showScalars(id: string): void;
 }
 
 /** The content of a run's main-area widget. */
@@ -303,6 +307,14 @@ export class RunView extends Panel {
       );
       node.appendChild(message);
       return;
+    }
+    if (this._actions.canShowScalars()) {
+      const charts = document.createElement('button');
+      charts.className = 'jp-mod-styled nbx-RunView-showScalars';
+      charts.textContent = trans.__('Show charts');
+      charts.title = trans.__("Chart this run's scalars in the Scalars panel");
+      charts.addEventListener('click', () => this._actions.showScalars(this.model.id));
+      node.appendChild(charts);
     }
     const table = document.createElement('table');
     table.className = 'nbx-RunView-scalarsTable';

@@ -16,6 +16,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CommandIDs } from '../commands';
 import { shortId } from '../format';
 import { isLive } from '../run-status';
+import { scalarsIcon } from '../scalars/icon';
 import { runsIcon } from '../status-icons';
 import type { INbxService } from '../tokens';
 import type { RunsModel } from './model';
@@ -28,6 +29,7 @@ export const TOOLBAR_COMMANDS = [
   CommandIDs.deleteRuns,
   CommandIDs.tagRuns,
   CommandIDs.compareRuns,
+  CommandIDs.scalarsRuns,
   CommandIDs.refreshRuns
 ];
 
@@ -201,11 +203,27 @@ export function addRunsCommands(app: JupyterFrontEnd, options: IRunsCommandsOpti
     }
   });
 
+  commands.addCommand(CommandIDs.scalarsRuns, {
+    label: trans.__('Show Scalars'),
+    caption: trans.__("Chart the selected runs' scalars"),
+    icon: scalarsIcon,
+    describedBy: { args: IDS_ARGS },
+    isVisible: () => commands.hasCommand(CommandIDs.scalars),
+    isEnabled: args => commands.hasCommand(CommandIDs.scalars) && idsOf(args).length > 0,
+    execute: async args => {
+      const ids = idsOf(args);
+      if (commands.hasCommand(CommandIDs.scalars) && ids.length > 0) {
+        await commands.execute(CommandIDs.scalars, { ids });
+      }
+    }
+  });
+
   const selectionCommands = [
     CommandIDs.stopRuns,
     CommandIDs.deleteRuns,
     CommandIDs.tagRuns,
-    CommandIDs.compareRuns
+    CommandIDs.compareRuns,
+    CommandIDs.scalarsRuns
   ];
   const notify = (): void => {
     for (const id of selectionCommands) {
@@ -218,6 +236,9 @@ export function addRunsCommands(app: JupyterFrontEnd, options: IRunsCommandsOpti
   commands.commandChanged.connect((_sender, args) => {
     if (args.id === CommandIDs.compare) {
       commands.notifyCommandChanged(CommandIDs.compareRuns);
+    }
+    if (args.id === CommandIDs.scalars) {
+      commands.notifyCommandChanged(CommandIDs.scalarsRuns);
     }
   });
 }

@@ -93,6 +93,7 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, RUNS_PANEL_ID);
     palette?.addItem({ command: CommandIDs.showRuns, category: PALETTE_CATEGORY });
     palette?.addItem({ command: CommandIDs.refreshRuns, category: PALETTE_CATEGORY });
+    palette?.addItem({ command: CommandIDs.scalarsRuns, category: PALETTE_CATEGORY });
   }
 };
 
