@@ -382,7 +382,18 @@ export class ScalarsModel implements IDisposable {
         return;
       }
       for (const key of missing) {
-        this._points.set(key, fetched.get(key) ?? new Map());
+        const byRun = fetched.get(key) ?? new Map<string, ISeries>();
+        // Points pushed while the fetch was under way (those it read too are skipped).
+        for (const [id, more] of this._pushedWhileLoading.get(key) ?? []) {
+          const series = byRun.get(id);
+          byRun.set(
+            id,
+            series
+              ? { ...series, ...appendPoints(series, more) }
+              : { ...more, start: more.time[0] ?? NaN, downsampled: false }
+          );
+        }
+        this._points.set(key, byRun);
       }
       this._error = null;
     } catch (err) {
@@ -390,7 +401,10 @@ export class ScalarsModel implements IDisposable {
         this._error = errorMessage(err);
       }
     } finally {
-      missing.forEach(key => this._loading.delete(key));
+      missing.forEach(key => {
+        this._loading.delete(key);
+        this._pushedWhileLoading.delete(key);
+      });
     }
     this._changed.emit();
   }
@@ -457,6 +471,12 @@ export class ScalarsModel implements IDisposable {
       }
       const byRun = this._points.get(key);
       if (!byRun) {
+        if (this._loading.has(key)) {
+          const pushed = this._pushedWhileLoading.get(key) ?? new Map<string, IPoints>();
+          const earlier = pushed.get(meta.id);
+          pushed.set(meta.id, earlier ? appendPoints(earlier, more) : more);
+          this._pushedWhileLoading.set(key, pushed);
+        }
         return;
       }
       const before = byRun.get(meta.id);
@@ -504,6 +524,7 @@ export class ScalarsModel implements IDisposable {
   private _points = new Map<string, Map<string, ISeries>>();
   private _zoomed = new Map<string, { window: [number, number]; series: Map<string, ISeries> }>();
   private _loading = new Set<string>();
+  private _pushedWhileLoading = new Map<string, Map<string, IPoints>>();
   private _folds = new Map<string, boolean>();
   private _xAxis: XAxis = 'step';
   private _smoothing = 0.6;

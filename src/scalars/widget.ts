@@ -267,6 +267,8 @@ export class ScalarsPanel extends Widget {
     for (const trace of chart.traces) {
       card.traces.set(trace.runId, [data.length, data.length + 1]);
       const smoothed = trace.smoothed !== trace.raw;
+      // On both traces, so live points extend both alike (extendTraces needs the attribute).
+      const customdata = Private.customData(trace.step, trace.raw);
       data.push({
         type: 'scatter',
         mode: 'lines',
@@ -276,6 +278,7 @@ export class ScalarsPanel extends Widget {
         legendgroup: trace.runId,
         showlegend: false,
         hoverinfo: 'skip',
+        customdata,
         // Faint behind the smoothed line; without smoothing the two are the same line.
         visible: smoothed,
         opacity: 0.3,
@@ -288,7 +291,7 @@ export class ScalarsPanel extends Widget {
         mode: 'lines',
         x: trace.x,
         y: trace.smoothed,
-        customdata: Private.customData(trace.step, trace.raw),
+        customdata,
         name: trace.name,
         legendgroup: trace.runId,
         line: { color: trace.color, width: 1.6 },
