@@ -56,7 +56,8 @@ export function writeScalarPoints(
   for (let step = 0; step < points; step++) {
     const time = start + step * 1000;
     const progress = step / Math.max(1, points - 1);
-    const loss = scale * 2.3 * Math.exp(-3 * progress) + 0.15 * (rand() - 0.5);
+    // Multiplicative noise: a loss stays positive (log scale), noisier as it falls.
+    const loss = scale * 2.3 * Math.exp(-3 * progress) * (1 + 0.3 * (rand() - 0.5));
     writer.point('loss', step, time, loss);
     writer.point('acc', step, time, 1 - Math.exp(-4 * progress) * 0.9 + 0.05 * (rand() - 0.5));
     writer.point('lr', step, time, 0.001 * scale * (1 - progress));
