@@ -358,8 +358,10 @@ export class ScalarsPanel extends Widget {
         void this.model.zoom(key, null);
         return;
       }
-      const from = Private.axisValue(e['xaxis.range[0]']);
-      const to = Private.axisValue(e['xaxis.range[1]']);
+      // A drag sends the ends apart; Plotly.relayout with `xaxis.range` sends the pair.
+      const range = Array.isArray(e['xaxis.range']) ? (e['xaxis.range'] as unknown[]) : null;
+      const from = Private.axisValue(range ? range[0] : e['xaxis.range[0]']);
+      const to = Private.axisValue(range ? range[1] : e['xaxis.range[1]']);
       if (from !== null && to !== null) {
         void this.model.zoom(key, [from, to]);
       }

@@ -1,6 +1,6 @@
 /**
- * The Scalars panel in a real JupyterLab: charts of three runs (two generated with a
- * thousand steps of scalars, one real run of a notebook printing `step=N loss=…`), the
+ * The Scalars panel in a real JupyterLab: charts of three runs (two generated with 3000
+ * steps of scalars, downsampled by the service, one real run of a notebook printing `step=N loss=…`), the
  * smoothing slider (the smoothed traces are checked against the debiased EMA computed
  * here), the x axis (step, relative and wall time) and the log scale; and a real run's
  * chart growing while it runs, from the points the service pushes. Screenshots of the
@@ -145,6 +145,33 @@ function chartData(
   }, key);
 }
 
+/** Whether the y axis of the chart of `key` ranges itself. */
+function yAutorange(page: Page, key: string): Promise<boolean> {
+  return page.evaluate(key => {
+    const plot = document.querySelector(`.nbx-Scalars-card[data-key="${key}"] .js-plotly-plot`);
+    return (plot as unknown as { _fullLayout: { yaxis: { autorange: boolean } } })._fullLayout.yaxis
+      .autorange;
+  }, key);
+}
+
+/**
+ * Zooms the chart of `key` by dragging the mouse across its plot area, from `from` to `to`
+ * (fractions of its width): a horizontal drag zooms the x axis.
+ */
+async function zoom(page: Page, key: string, from: number, to: number): Promise<void> {
+  const area = page.locator(`.nbx-Scalars-card[data-key="${key}"] .nsewdrag`).first();
+  const box = await area.boundingBox();
+  if (!box) {
+    throw new Error(`the chart of ${key} has no plot area`);
+  }
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * from, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * ((from + to) / 2), y, { steps: 4 });
+  await page.mouse.move(box.x + box.width * to, y, { steps: 4 });
+  await page.mouse.up();
+}
+
 /** TensorBoard's debiased EMA, written out here independently of the extension. */
 function debiasedEma(values: number[], weight: number): number[] {
   let last = 0;
@@ -166,7 +193,7 @@ test('charts three runs: smoothing, x axis and log scale', async ({ page, tmpPat
   const generated = generateRuns(runsRoot, { count: 2, seed: 7 });
   const start = Date.now() - 3_600_000;
   generated.forEach((id, i) =>
-    writeScalarPoints(runsRoot, id, { points: 1000, seed: i + 1, start })
+    writeScalarPoints(runsRoot, id, { points: 3000, seed: i + 1, start })
   );
   await page.contents.uploadContent(printingNotebook(8, 0.05), 'text', `${tmpPath}/print.ipynb`);
   const real = await startRun(page, `${tmpPath}/print.ipynb`, 'printing run');
@@ -181,6 +208,17 @@ test('charts three runs: smoothing, x axis and log scale', async ({ page, tmpPat
   expect(new Set(initial?.traces.map(t => t.run))).toEqual(new Set([...generated, real]));
   const realTrace = initial?.traces.find(t => t.run === real && t.series === 'raw');
   expect(realTrace?.x).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  // Long series come downsampled (at most 1500 points, the first and last kept).
+  const long = initial?.traces.find(t => t.run === generated[0] && t.series === 'raw');
+  expect(long?.x.length).toBeLessThanOrEqual(1500);
+  expect([long?.x[0], long?.x[(long?.x.length ?? 0) - 1]]).toEqual([0, 2999]);
+  // The hover names the run, step and value, and the flags that differ.
+  const hover = await page.evaluate(() => {
+    const plot = document.querySelector('.nbx-Scalars-card[data-key="loss"] .js-plotly-plot');
+    return (plot as unknown as { data: { hovertemplate?: string }[] }).data[1].hovertemplate;
+  });
+  expect(hover).toContain('%{customdata[0]}');
+  expect(hover).toMatch(/<br>lr=/);
 
   // The smoothing slider: every smoothed trace is the EMA of its raw trace.
   const slider = page.locator('.nbx-Scalars-smoothing');
@@ -211,9 +249,11 @@ test('charts three runs: smoothing, x axis and log scale', async ({ page, tmpPat
   await expect
     .poll(async () => {
       const trace = (await chartData(page, 'loss'))?.traces.find(t => t.run === generated[0]);
-      return trace?.x.slice(0, 3);
+      return trace?.x.slice(-1)[0];
     })
-    .toEqual([0, 1, 2]);
+    .toBe(2999);
+  const relative = (await chartData(page, 'loss'))?.traces.find(t => t.run === generated[0]);
+  expect(relative?.x[0]).toBe(0);
   await page.locator('.nbx-Scalars-xAxis').selectOption('time');
   await expect.poll(async () => (await chartData(page, 'loss'))?.xType).toBe('date');
   const wall = (await chartData(page, 'loss'))?.traces.find(t => t.run === generated[0]);
@@ -223,6 +263,27 @@ test('charts three runs: smoothing, x axis and log scale', async ({ page, tmpPat
   await page.locator('.nbx-Scalars-logY').check();
   await expect.poll(async () => (await chartData(page, 'loss'))?.yType).toBe('log');
   await page.locator('.nbx-Scalars-xAxis').selectOption('step');
+
+  // Ignore outliers: the y range is set, no longer plotly's autorange.
+  await page.locator('.nbx-Scalars-outliers').check();
+  await expect.poll(() => yAutorange(page, 'loss')).toBe(false);
+  await page.locator('.nbx-Scalars-outliers').uncheck();
+  await expect.poll(() => yAutorange(page, 'loss')).toBe(true);
+
+  // Zooming in fetches the window at full resolution.
+  await zoom(page, 'loss', 0.4, 0.45);
+  // About 5% of 3000 steps, every one of them (downsampled, they were about half).
+  await expect
+    .poll(async () => {
+      const trace = (await chartData(page, 'loss'))?.traces.find(t => t.run === generated[0]);
+      const x = trace?.x ?? [];
+      const contiguous = x.every((step, i) => i === 0 || step === x[i - 1] + 1);
+      return contiguous && x.length > 80 && x.length < 250;
+    })
+    .toBe(true);
+  // A double click goes back to the whole series, of every run.
+  await page.locator('.nbx-Scalars-card[data-key="loss"] .nsewdrag').first().dblclick();
+  await expect.poll(async () => (await chartData(page, 'loss'))?.traces.length).toBe(6);
 
   // Unfolding the system metrics charts them too.
   await page.locator('.nbx-Scalars-group[data-prefix="sys"] summary').click();
