@@ -1,7 +1,8 @@
 /**
  * The service kernel as a real process, started from its installed kernelspec and
  * driven by the real client over comms: the kernel requests, every service method
- * against a temporary runs root, pushed `runs-changed` events, real detached runs of
+ * against a temporary runs root, pushed `runs-changed` and `scalars-appended` events (the
+ * latter from a run directory that had no scalars yet), real detached runs of
  * a python3 notebook (completed, and stopped), a forged message, and shutdown.
  */
 import assert from 'node:assert/strict';
@@ -36,6 +37,8 @@ import {
   writeNotebook
 } from '../testing/fixtures';
 import { installServiceKernelspec, SERVICE_MAIN } from './install';
+import type { IScalarsAppendedEvent } from '../contract';
+import { apiScalarLogName, scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 import type { IRunsChangedEvent, ServiceReply } from './protocol';
 
 const RUNTIME_DIR = tempDir('nbx-runtime-');
@@ -54,6 +57,8 @@ interface ICallResult {
 class ServiceComm {
   readonly commId = randomUUID();
   readonly events: IRunsChangedEvent[] = [];
+  /** `scalars-appended` pushes, with their buffers. */
+  readonly scalars: { event: IScalarsAppendedEvent; buffers: Buffer[] }[] = [];
 
   constructor(private readonly _client: KernelClient) {}
 
@@ -69,6 +74,12 @@ class ServiceComm {
         const data = msg.content.data as Content | undefined;
         if (msg.header.msg_type === 'comm_msg' && data?.event === 'runs-changed') {
           this.events.push(data as unknown as IRunsChangedEvent);
+        }
+        if (msg.header.msg_type === 'comm_msg' && data?.event === 'scalars-appended') {
+          this.scalars.push({
+            event: data as unknown as IScalarsAppendedEvent,
+            buffers: msg.buffers
+          });
         }
         if (msg.header.msg_type === 'status' && str(msg.content, 'execution_state') === 'idle') {
           idle();
@@ -557,6 +568,38 @@ describe('service kernel process', () => {
     const naming = comm.events.slice(since).filter(e => e.ids.includes(run.id));
     assert.ok(naming.length <= 2, `8 quick changes gave ${naming.length} events`);
     assert.equal(naming[0].root, home);
+    removeRun(home, run.id);
+  });
+
+  it("pushes the points a watched run's logs gain, until unwatched", async () => {
+    // Any run can be watched; the panel watches the live ones.
+    const run = makeRun();
+    const { watch } = await comm.ok<{ watch: number }>('watchScalars', { ids: [run.id] });
+    // No scalars directory yet: the watch waits for it.
+    const writer = new ScalarLogWriter(path.join(scalarsDir(run.path), apiScalarLogName(42)));
+    const t0 = Date.now();
+    for (let step = 0; step < 5; step++) {
+      writer.point('loss', step, t0 + step, 1 / (step + 1));
+    }
+    writer.flush();
+    const steps = (): number[] =>
+      comm.scalars
+        .filter(p => p.event.id === run.id)
+        .flatMap(p => [
+          ...(tableFromIPC(p.buffers[p.event.keys.indexOf('loss')]).getChild('step')?.toArray() ??
+            [])
+        ]);
+    await waitFor(() => (steps().length === 5 ? true : undefined), 5000, 'the first points');
+    writer.point('loss', 5, t0 + 5, 0.1);
+    writer.flush();
+    await waitFor(() => (steps().length === 6 ? true : undefined), 5000, 'a later point');
+    assert.deepEqual(steps(), [0, 1, 2, 3, 4, 5]);
+    await comm.ok('unwatchScalars', { watch });
+    const pushes = comm.scalars.length;
+    writer.point('loss', 6, t0 + 6, 0.05);
+    writer.close();
+    await sleep(500);
+    assert.equal(comm.scalars.length, pushes, 'nothing pushed once unwatched');
     removeRun(home, run.id);
   });
 
