@@ -11,9 +11,10 @@ import { resolveRunRef, withEffectiveStatus } from '../store/runs';
 import type { RunDir } from '../store/run-dir';
 import { MIN_POINTS, type IXWindow } from '../tracking/downsample';
 import { readScalarColumns } from '../tracking/scalars';
-import { scalarPointsTable, seriesByKey } from '../tracking/scalars-points';
+import { scalarPointsTable } from '../tracking/scalars-points';
 import { readMetaOf } from './methods-read';
 import type { IMethodReply, IServiceContext, RequestOf } from './protocol';
+import { SeriesCache } from './scalars-cache';
 import {
   optionalNumber,
   optionalObject,
@@ -26,6 +27,9 @@ import {
 export const DEFAULT_MAX_POINTS = 1500;
 /** The largest `maxPoints` (larger values are capped). */
 export const MAX_MAX_POINTS = 100_000;
+
+/** The series read lately (a zoom, an axis switch or a CSV asks for them again). */
+const recentSeries = new SeriesCache();
 
 /** The runs of an `ids` param, in order, each once. */
 function runsOf(params: Params, context: IServiceContext): RunDir[] {
@@ -86,7 +90,8 @@ function absoluteWindow(window: IScalarWindow, start: number): IXWindow {
 
 /**
  * `scalarPoints({ ids, keys, maxPoints?, window? })`: per run and key, the points to draw
- * (see tracking/scalars-points), one Arrow IPC buffer each; each run's logs are read once.
+ * (see tracking/scalars-points), one Arrow IPC buffer each; each run's logs are read once,
+ * and not again while they are unchanged (see scalars-cache).
  */
 export function scalarPointsMethod(
   params: RequestOf<'scalarPoints'>,
@@ -102,12 +107,9 @@ export function scalarPointsMethod(
   const series: IScalarSeriesInfo[] = [];
   const buffers: Uint8Array[] = [];
   for (const run of runs) {
-    const warnings: string[] = [];
-    const columns = readScalarColumns(run.path, { onWarning: w => warnings.push(w) });
-    warnings.forEach(w => context.log(`nbx service: ${w}`));
-    // Merged by wall time, so the first point is the earliest.
-    const start = columns.length > 0 ? columns.time[0] : NaN;
-    const byKey = seriesByKey(columns, keys);
+    const { start, series: byKey } = recentSeries.get(run.path, keys, () =>
+      readScalarColumns(run.path, { onWarning: w => context.log(`nbx service: ${w}`) })
+    );
     for (const key of keys) {
       const options = {
         maxPoints,
