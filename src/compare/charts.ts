@@ -9,10 +9,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import type * as PlotlyModule from 'plotly.js';
+import { loadPlotly, type Plotly } from '../plotly';
 import { brushFilters, parcoordsAxes, scatterPoints, type IAxis } from './chart-data';
 import type { CompareModel } from './model';
-
-type Plotly = typeof PlotlyModule;
 
 /** The most flag axes chosen by default (the flags that differ, in column order). */
 const DEFAULT_FLAG_AXES = 6;
@@ -157,12 +156,7 @@ export class CompareCharts extends Widget {
   }
 
   private async _loadPlotly(): Promise<Plotly> {
-    if (!this._plotly) {
-      const module = (await import('plotly.js-dist-min')) as unknown as Plotly & {
-        default?: Plotly;
-      };
-      this._plotly = module.default ?? module;
-    }
+    this._plotly ??= await loadPlotly();
     return this._plotly;
   }
 

@@ -6,10 +6,9 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import type { Config, Data, Layout, PlotlyHTMLElement } from 'plotly.js-dist-min';
+import type { Config, Data, Layout, PlotlyHTMLElement } from 'plotly.js';
+import { loadPlotly, type Plotly } from '../plotly';
 import type { IAppended, IChart, ScalarsModel, XAxis } from './model';
-
-type Plotly = typeof import('plotly.js-dist-min').default;
 
 /** One key's card: its title, buttons and plot. */
 interface ICard {
@@ -414,7 +413,7 @@ export class ScalarsPanel extends Widget {
 
   private async _loadPlotly(): Promise<Plotly> {
     // Its own chunk: the extension's first load does not carry it.
-    this._plotly ??= (await import('plotly.js-dist-min')).default;
+    this._plotly ??= await loadPlotly();
     return this._plotly;
   }
 
