@@ -12,7 +12,8 @@
  */
 import type { JSONObject, JSONValue } from '../base/json';
 import type { FlagLanguage, IFlagDef, IGpuQuery, IKernelInfo } from './flags';
-import type { RunMeta, RunStatus } from './run';
+import type { IObjective } from '../base/display';
+import type { IRunBatch, RunMeta, RunStatus } from './run';
 
 /** The comm target the frontend opens and the service registers. */
 export type CommTarget = 'nbx';
@@ -247,6 +248,8 @@ export interface IStartRunParams extends INotebookParams {
   seed?: number;
   /** Sweeps: GPUs each trial gets. */
   gpusPerTrial?: number;
+  /** Sweeps: the scalar that ranks trials, `#loss` (lowest best) or `-#acc` (highest best). */
+  objective?: string;
 }
 
 /** What `startRun` answers: the run, or for a sweep the batch run. */
@@ -351,6 +354,56 @@ export interface IUnwatchScalarsParams extends IRootParams {
   watch: number;
 }
 
+/** Params of `sweepStatus`. */
+export interface ISweepStatusParams extends IRootParams {
+  /** Batch runs: full ids or unique prefixes. */
+  ids: string[];
+}
+
+/** One trial of a sweep, as `sweepStatus` sends it. */
+export interface ISweepTrial {
+  /** 1-based position in the batch. */
+  index: number;
+  id: string;
+  /** Its effective status (one that will never start reads `terminated`). */
+  status: RunStatus;
+  /** The values of the flags the sweep varies (`ISweepStatus.flagNames`). */
+  flags: { [name: string]: JSONValue };
+  /** The objective's last value, or null (no objective, or not logged yet). */
+  value: number | null;
+  /** What went wrong, one line, or null. */
+  error: string | null;
+}
+
+/** Where a sweep stands: its settings, counts by status, best trial and trials. */
+export interface ISweepStatus {
+  /** The batch run's id. */
+  id: string;
+  notebookName: string;
+  /** How the batch runs its trials (grid/random/file, parallel, objective). */
+  settings: IRunBatch | null;
+  /** The objective as parsed, or null when the sweep has none. */
+  objective: IObjective | null;
+  /** Trials by status. */
+  counts: Record<RunStatus, number>;
+  /** Trials in the batch. */
+  total: number;
+  /** Trials with a final status. */
+  done: number;
+  /** The best trial by the objective (its last value), or null. */
+  best: { id: string; value: number } | null;
+  /** The flags the trials vary, in flag order. */
+  flagNames: string[];
+  trials: ISweepTrial[];
+  /** True when every trial has a final status. */
+  finished: boolean;
+}
+
+/** What `sweepStatus` answers: one status per batch found, in the order of `ids`. */
+export interface ISweepStatusResult {
+  sweeps: ISweepStatus[];
+}
+
 /** Every method of the service: its params and its JSON result. */
 export interface IServiceMethods {
   /** The service's runs root, directory, version and pid. */
@@ -388,6 +441,8 @@ export interface IServiceMethods {
   /** Pushes the points runs append (`scalars-appended`) until `unwatchScalars`. */
   watchScalars: { params: IWatchScalarsParams; result: IWatchScalarsResult };
   unwatchScalars: { params: IUnwatchScalarsParams; result: null };
+  /** Sweeps' progress, best trial and trial table (ids that name no batch are left out). */
+  sweepStatus: { params: ISweepStatusParams; result: ISweepStatusResult };
 }
 
 /** The name of a service method. */

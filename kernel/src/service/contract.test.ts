@@ -50,7 +50,8 @@ describe('the service contract', () => {
       'scalarKeys',
       'scalarPoints',
       'watchScalars',
-      'unwatchScalars'
+      'unwatchScalars',
+      'sweepStatus'
     ];
     assert.deepEqual(Object.keys(SERVICE_METHODS).sort(), [...names].sort());
     assert.ok([readsUndeclared, wrongResult, missing].every(value => value !== null));

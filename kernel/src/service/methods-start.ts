@@ -223,7 +223,7 @@ function gpusText(params: Params): string | undefined {
 
 /**
  * `startRun({ path, content?, kernel?, gpus?, timeout?, allowErrors?, label?, tags?, flags?,
- * parallel?, maxTrials?, seed?, gpusPerTrial?, root? })`: snapshots the
+ * parallel?, maxTrials?, seed?, gpusPerTrial?, objective?, root? })`: snapshots the
  * notebook (`content`, the editor's unsaved state, when given; else the file at `path`,
  * relative to the service's directory) and starts it detached in the service's runs root.
  *
@@ -257,6 +257,7 @@ export async function startRunMethod(
     maxTrials: optionalPositiveInteger(params, 'maxTrials'),
     seed: optionalNumber(params, 'seed'),
     gpusPerTrial: optionalPositiveInteger(params, 'gpusPerTrial'),
+    objective: optionalString(params, 'objective')?.trim() || undefined,
     mode: 'detach',
     oneTrialAsRun: true,
     cwd: context.cwd,

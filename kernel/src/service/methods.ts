@@ -25,6 +25,7 @@ import {
   unwatchScalarsMethod,
   watchScalarsMethod
 } from './methods-scalars';
+import { sweepStatusMethod } from './methods-sweep';
 import { deleteRunsMethod, setLabelMethod, setTagsMethod, stopRunsMethod } from './methods-write';
 
 /** The methods the `nbx` comm answers: each as the contract (contract/service.ts) declares it. */
@@ -47,5 +48,6 @@ export const SERVICE_METHODS: ServiceMethodTable = {
   scalarKeys: scalarKeysMethod,
   scalarPoints: scalarPointsMethod,
   watchScalars: watchScalarsMethod,
-  unwatchScalars: unwatchScalarsMethod
+  unwatchScalars: unwatchScalarsMethod,
+  sweepStatus: sweepStatusMethod
 };
