@@ -78,6 +78,11 @@ export function formatNumber(value: number | null): string {
   return value === null || Number.isNaN(value) ? '' : display.formatNumber(value);
 }
 
+/** A flag value in a cell or a trial's name: strings as they are, other values as JSON. */
+export function formatFlagValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value ?? null);
+}
+
 /** A size in bytes: `512 B`, `64 KiB`, `1.5 MiB`. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) {

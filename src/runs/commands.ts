@@ -188,15 +188,20 @@ export function addRunsCommands(app: JupyterFrontEnd, options: IRunsCommandsOpti
     }
   });
 
+  // The selected runs, else every run the panel lists (as filtered).
+  const compareIds = (args: ReadonlyPartialJSONObject): string[] => {
+    const ids = idsOf(args);
+    return ids.length > 0 || Array.isArray(args.ids) ? ids : model.listedIds;
+  };
   commands.addCommand(CommandIDs.compareRuns, {
     label: trans.__('Compare Runs'),
-    caption: trans.__('Compare the selected runs'),
+    caption: trans.__('Compare the selected runs (or all the listed ones) in the main area'),
     icon: tableRowsIcon,
     describedBy: { args: IDS_ARGS },
     isVisible: () => commands.hasCommand(CommandIDs.compare),
-    isEnabled: args => commands.hasCommand(CommandIDs.compare) && idsOf(args).length > 0,
+    isEnabled: args => commands.hasCommand(CommandIDs.compare) && compareIds(args).length > 0,
     execute: async args => {
-      const ids = idsOf(args);
+      const ids = compareIds(args);
       if (commands.hasCommand(CommandIDs.compare) && ids.length > 0) {
         await commands.execute(CommandIDs.compare, { ids });
       }

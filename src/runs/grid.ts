@@ -20,20 +20,22 @@ import {
   TextRenderer
 } from '@lumino/datagrid';
 import { Platform } from '@lumino/domutils';
-import { formatDuration, formatNumber, formatWhen, shortId } from '../format';
+import { type Message, MessageLoop } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+import { formatDuration, formatFlagValue, formatNumber, formatWhen } from '../format';
 import type { RunsModel, SelectMode } from './model';
 import type { RunStatus } from '../../kernel/src/contract/run';
+import type { ColumnKind } from '../compare/columns';
 
-/** The columns of the grid, in order. */
-export const GRID_COLUMNS = [
-  'status',
-  'id',
-  'notebook',
-  'label',
-  'started',
-  'elapsed',
-  'metric'
-] as const;
+/**
+ * The columns of the grid, in order: what a sidebar-wide panel must show first (status,
+ * the run's name: its label, else its notebook; elapsed time; the key metric), then the
+ * start time and the notebook beyond the right edge. The run id is in the name's tooltip.
+ */
+export const GRID_COLUMNS = ['status', 'name', 'elapsed', 'metric', 'started', 'notebook'] as const;
+
+/** The columns kept in view at the panel's width (the name column takes what is left). */
+export const FITTED_COLUMNS: readonly GridColumn[] = ['status', 'name', 'elapsed', 'metric'];
 
 /** A column of the grid. */
 export type GridColumn = (typeof GRID_COLUMNS)[number];
@@ -41,6 +43,8 @@ export type GridColumn = (typeof GRID_COLUMNS)[number];
 /** The index column a grid column sorts by (the metric column's own name for `metric`). */
 export function sortColumnOf(column: GridColumn, model: RunsModel): string | null {
   switch (column) {
+    case 'name':
+      return 'label';
     case 'elapsed':
       return 'duration';
     case 'metric':
@@ -49,6 +53,28 @@ export function sortColumnOf(column: GridColumn, model: RunsModel): string | nul
       return column;
   }
 }
+
+/** What a grid column holds, for the direction its header sorts first. */
+export function kindOf(column: GridColumn): ColumnKind {
+  switch (column) {
+    case 'elapsed':
+    case 'metric':
+      return 'number';
+    case 'started':
+      return 'time';
+    default:
+      return 'string';
+  }
+}
+
+/** The indent of a trial's name under its batch. */
+const NAME_INDENT = '\u2003\u2002';
+
+/**
+ * The width at the left of a batch's name cell where a click opens or closes it (the
+ * disclosure triangle and its padding), px.
+ */
+export const DISCLOSURE_WIDTH = 20;
 
 /** Colours and fonts of the grid, from the theme. */
 export interface IGridTheme {
@@ -65,7 +91,6 @@ export interface IGridTheme {
   cursorBorder: string;
   font: string;
   headerFont: string;
-  monoFont: string;
   running: string;
   completed: string;
   error: string;
@@ -83,7 +108,6 @@ export function readGridTheme(node: HTMLElement): IGridTheme {
   const size = value('--jp-ui-font-size1', '13px');
   // A generic family last, so a missing font falls back to its kind, not to serif.
   const family = `${value('--jp-ui-font-family', 'system-ui')}, sans-serif`;
-  const mono = `${value('--jp-code-font-family', 'monospace')}, monospace`;
   return {
     background: value('--jp-layout-color1', '#fff'),
     alternateBackground: value('--jp-layout-color2', '#eee'),
@@ -98,7 +122,6 @@ export function readGridTheme(node: HTMLElement): IGridTheme {
     cursorBorder: value('--jp-brand-color2', '#64b5f6'),
     font: `${size} ${family}`,
     headerFont: `600 ${size} ${family}`,
-    monoFont: `${size} ${mono}`,
     running: value('--jp-brand-color1', '#1976d2'),
     completed: value('--jp-success-color1', '#388e3c'),
     error: value('--jp-error-color1', '#d32f2f'),
@@ -151,18 +174,16 @@ export class RunsDataModel extends DataModel {
     switch (name) {
       case 'status':
         return model.status(row);
-      case 'id':
-        return shortId(model.id(row));
+      case 'name':
+        return this._name(row);
       case 'notebook':
         return model.notebook(row);
-      case 'label':
-        return model.label(row);
       case 'started':
         return formatWhen(model.started(row));
       case 'elapsed':
         return formatDuration(model.elapsed(row));
       case 'metric':
-        return formatNumber(model.metric(row));
+        return this._metric(row);
     }
   }
 
@@ -183,6 +204,53 @@ export class RunsDataModel extends DataModel {
     });
   }
 
+  /**
+   * A run's name: its label, else its notebook. A batch's starts with its disclosure
+   * triangle and ends with its progress; a trial under its batch is indented and named by
+   * its number and the values of the flags the sweep varies.
+   */
+  private _name(row: number): string {
+    const model = this._model;
+    const trans = this._trans;
+    const name = model.label(row) || model.notebook(row);
+    if (model.depth(row) > 0) {
+      const trial = model.trial(row);
+      if (trial === null) {
+        return `${NAME_INDENT}${name}`;
+      }
+      const flags = trial.sweep.flagNames
+        .map(flag => `${flag}=${formatFlagValue(trial.trial.flags[flag])}`)
+        .join(' ');
+      return `${NAME_INDENT}#${trial.trial.index} ${flags}`.trimEnd();
+    }
+    if (!model.isBatch(row)) {
+      return name;
+    }
+    const id = model.id(row);
+    const triangle = model.isExpanded(id) ? '▾' : '▸';
+    const sweep = model.sweep(id);
+    if (sweep === null) {
+      return `${triangle} ${name}`;
+    }
+    const running = sweep.counts.running;
+    const progress = running
+      ? trans.__('%1/%2, %3 running', sweep.done, sweep.total, running)
+      : trans.__('%1/%2', sweep.done, sweep.total);
+    return `${triangle} ${name} · ${progress}`;
+  }
+
+  /** The metric; a batch shows its best objective value, its best trial a star. */
+  private _metric(row: number): string {
+    const model = this._model;
+    if (model.isBatch(row)) {
+      const best = model.sweep(model.id(row))?.best;
+      return best ? `★ ${formatNumber(best.value)}` : '';
+    }
+    const value = formatNumber(model.metric(row));
+    const trial = model.trial(row);
+    return trial && trial.sweep.best?.id === trial.trial.id ? `★ ${value}` : value;
+  }
+
   private _header(name: GridColumn): string {
     const trans = this._trans;
     let text: string;
@@ -190,14 +258,11 @@ export class RunsDataModel extends DataModel {
       case 'status':
         text = '';
         break;
-      case 'id':
+      case 'name':
         text = trans.__('Run');
         break;
       case 'notebook':
         text = trans.__('Notebook');
-        break;
-      case 'label':
-        text = trans.__('Label');
         break;
       case 'started':
         text = trans.__('Started');
@@ -313,8 +378,12 @@ export interface IGridActions {
   open(row: number): void;
   /** A column header was clicked (not on a resize handle). */
   sortBy(column: number): void;
+  /** A batch row's disclosure triangle was clicked. */
+  toggle(row: number): void;
   /** The tooltip of a body cell ('' for none). */
   tooltip(row: number, column: number): string;
+  /** True when `row` is a batch (it expands to its trials). */
+  isBatch(row: number): boolean;
 }
 
 /**
@@ -328,6 +397,15 @@ export class RunsMouseHandler extends BasicMouseHandler {
 
   onMouseDown(grid: DataGrid, event: MouseEvent): void {
     const hit = grid.hitTest(event.clientX, event.clientY);
+    if (
+      hit.region === 'body' &&
+      GRID_COLUMNS[hit.column] === 'name' &&
+      hit.x < DISCLOSURE_WIDTH &&
+      this._actions.isBatch(hit.row)
+    ) {
+      this._actions.toggle(hit.row);
+      return;
+    }
     if (hit.region === 'body') {
       const accel = Platform.accelKey(event);
       const mode: SelectMode = event.shiftKey
@@ -368,7 +446,8 @@ export class RunsMouseHandler extends BasicMouseHandler {
 
 /**
  * Keys on the focused grid: arrows, Page Up/Down, Home/End move the cursor (with shift,
- * extend the selection), ctrl/cmd+A selects all, ctrl/cmd+C copies the selected run ids,
+ * extend the selection), right and left open and close a batch (left on a trial goes to
+ * its batch), ctrl/cmd+A selects all, ctrl/cmd+C copies the selected run ids,
  * Escape clears, Enter opens.
  */
 export class RunsKeyHandler implements DataGrid.IKeyHandler {
@@ -407,6 +486,23 @@ export class RunsKeyHandler implements DataGrid.IKeyHandler {
       case 'Home':
         target = 0;
         break;
+      case 'ArrowRight':
+      case 'ArrowLeft': {
+        // A batch opens (right) and closes (left); left on a trial goes to its batch.
+        if (cursor < 0) {
+          return;
+        }
+        if (model.isBatch(cursor)) {
+          model.setExpanded(model.id(cursor), event.key === 'ArrowRight');
+          grid.scrollToRow(model.cursorRow);
+        } else if (event.key === 'ArrowLeft' && model.depth(cursor) > 0) {
+          const parent = model.parent(cursor);
+          target = parent === null ? null : model.rowOf(parent);
+        } else {
+          return;
+        }
+        break;
+      }
       case 'End':
         target = count - 1;
         break;
@@ -512,11 +608,6 @@ export class RunsGrid extends DataGrid {
       textColor: color(theme.text),
       horizontalPadding: 6
     });
-    const mono = new TextRenderer({
-      font: theme.monoFont,
-      textColor: color(theme.secondaryText),
-      horizontalPadding: 6
-    });
     const numbers = new TextRenderer({
       font: theme.font,
       textColor: color(theme.text),
@@ -524,7 +615,7 @@ export class RunsGrid extends DataGrid {
       horizontalPadding: 6
     });
     // Measured now (each costs a forced layout of the page), not in the first paint of rows.
-    for (const font of [theme.font, theme.headerFont, theme.monoFont]) {
+    for (const font of [theme.font, theme.headerFont]) {
       TextRenderer.measureFontHeight(font);
     }
     const status = new StatusRenderer(theme, row => runs.isSelected(row));
@@ -539,8 +630,6 @@ export class RunsGrid extends DataGrid {
         switch (GRID_COLUMNS[config.column]) {
           case 'status':
             return status;
-          case 'id':
-            return mono;
           case 'elapsed':
           case 'metric':
             return numbers;
@@ -549,6 +638,27 @@ export class RunsGrid extends DataGrid {
         }
       }
     });
+  }
+
+  /**
+   * Makes the name column take the width the other fitted columns (status, elapsed,
+   * metric) leave in the viewport, so that they show without scrolling; the columns
+   * after them stay reachable by the horizontal scroll bar.
+   */
+  fitColumns(): void {
+    const width = this.viewport.node.clientWidth;
+    if (width <= 0) {
+      return;
+    }
+    const others = FITTED_COLUMNS.filter(column => column !== 'name').reduce(
+      (sum, column) => sum + this.columnSize('body', GRID_COLUMNS.indexOf(column)),
+      0
+    );
+    const name = Math.max(RunsGrid.MIN_NAME_WIDTH, Math.floor(width - others));
+    const index = GRID_COLUMNS.indexOf('name');
+    if (this.columnSize('body', index) !== name) {
+      this.resizeColumn('body', index, name);
+    }
   }
 
   /** The first and last body rows on screen ([0, -1] when none). */
@@ -580,6 +690,30 @@ export class RunsGrid extends DataGrid {
     this.repaintContent();
   }
 
+  /**
+   * Fits the columns to the new width; then the scroll bars are synced to it (the
+   * grid's own handler), so the horizontal one is drawn whenever columns overflow.
+   */
+  protected onResize(msg: Widget.ResizeMessage): void {
+    this.fitColumns();
+    super.onResize(msg);
+  }
+
+  /**
+   * The sidebar lays the grid out without a resize message when it is first shown: ask
+   * for one once the grid's own layout has sized its viewport, so the columns fit and
+   * the scroll bars are drawn at the first paint, not at the first manual resize.
+   */
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    MessageLoop.postMessage(this, Widget.ResizeMessage.UnknownSize);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    MessageLoop.postMessage(this, Widget.ResizeMessage.UnknownSize);
+  }
+
   private _runs: RunsModel;
 }
 
@@ -599,16 +733,18 @@ export namespace RunsGrid {
   /** Height of the header, px. */
   export const HEADER_HEIGHT = 26;
 
-  /** Initial column widths, px. */
+  /** Initial column widths, px (the name column's is the space the others leave). */
   export const COLUMN_WIDTHS: Readonly<Record<GridColumn, number>> = {
     status: 26,
-    id: 76,
-    notebook: 120,
-    label: 100,
-    started: 100,
-    elapsed: 72,
-    metric: 80
+    name: 120,
+    elapsed: 58,
+    metric: 68,
+    started: 110,
+    notebook: 140
   };
+
+  /** The narrowest the name column is made to fit the panel, px. */
+  export const MIN_NAME_WIDTH = 72;
 }
 
 namespace Private {

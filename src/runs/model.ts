@@ -2,13 +2,22 @@
  * The state of the Runs panel, without DOM: the runs table (Apache Arrow, as the service
  * sends it) with the filter and sort that produced it, the selection (by run id, so it
  * survives re-fetches) and the last error.
+ *
+ * Sweeps: a batch's trials are listed under its row, hidden until it is expanded (rows are
+ * the visible ones: the model maps each to its table row), and each batch listed carries
+ * its status from the service (progress, best trial by its objective).
  */
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { Table, Vector } from 'apache-arrow';
 import type { INbxService } from '../tokens';
 import type { RunStatus } from '../../kernel/src/contract/run';
-import type { IListRunsArrowResult, IListRunsParams } from '../../kernel/src/contract/service';
+import type {
+  IListRunsArrowResult,
+  IListRunsParams,
+  ISweepStatus,
+  ISweepTrial
+} from '../../kernel/src/contract/service';
 import { isLive, isRunStatus } from '../run-status';
 import { errorMessage } from '../errors';
 
@@ -21,7 +30,9 @@ export const PANEL_COLUMNS = [
   'tags',
   'created',
   'started',
-  'duration'
+  'duration',
+  'kind',
+  'parent'
 ];
 
 /** Performance marks of each fetch (the lab benchmark reads them). */
@@ -70,9 +81,9 @@ export class RunsModel implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Rows in the table. */
+  /** Rows shown: the runs of the table, less the trials of collapsed batches. */
   get rowCount(): number {
-    return this._table?.numRows ?? 0;
+    return this._order.length;
   }
 
   /** Every run under the runs root (filtered out ones too). */
@@ -161,28 +172,81 @@ export class RunsModel implements IDisposable {
 
   /** The run id of `row`. */
   id(row: number): string {
-    return String(this._vectors.id?.get(row) ?? '');
+    return Private.text(this._vectors.id, this._tableRow(row));
   }
 
   /** The status of `row`, or null. */
   status(row: number): RunStatus | null {
-    const value: unknown = this._vectors.status?.get(row);
-    return isRunStatus(value) ? value : null;
+    return Private.status(this._vectors.status, this._tableRow(row));
   }
 
   /** The notebook name of `row`. */
   notebook(row: number): string {
-    return Private.text(this._vectors.notebook, row);
+    return Private.text(this._vectors.notebook, this._tableRow(row));
   }
 
   /** The label of `row` ('' for none). */
   label(row: number): string {
-    return Private.text(this._vectors.label, row);
+    return Private.text(this._vectors.label, this._tableRow(row));
+  }
+
+  /** True when `row` is a sweep's batch run (its trials are listed under it). */
+  isBatch(row: number): boolean {
+    return Private.text(this._vectors.kind, this._tableRow(row)) === 'batch';
+  }
+
+  /** 1 for a trial listed under its batch, else 0. */
+  depth(row: number): number {
+    return this._depth[row] ?? 0;
+  }
+
+  /** The batch `row` is a trial of, or null. */
+  parent(row: number): string | null {
+    return Private.text(this._vectors.parent, this._tableRow(row)) || null;
+  }
+
+  /** True when batch `id` lists its trials under it. */
+  isExpanded(id: string): boolean {
+    return this._expanded.has(id);
+  }
+
+  /** Shows or hides the trials of batch `id`. */
+  setExpanded(id: string, expanded: boolean): void {
+    if (expanded === this._expanded.has(id)) {
+      return;
+    }
+    if (expanded) {
+      this._expanded.add(id);
+    } else {
+      this._expanded.delete(id);
+    }
+    if (this._table) {
+      this._layout();
+      this._pruneSelection();
+      this._changed.emit();
+      this._selectionChanged.emit();
+    }
+  }
+
+  /** Where batch `id` stands (progress, best trial), or null when not known. */
+  sweep(id: string): ISweepStatus | null {
+    return this._sweeps.get(id) ?? null;
+  }
+
+  /** The trial `row` is, with its sweep's status, or null (not a trial, or not known). */
+  trial(row: number): { sweep: ISweepStatus; trial: ISweepTrial } | null {
+    return this._trials.get(this.id(row)) ?? null;
+  }
+
+  /** The ids of the rows shown, in order. */
+  get listedIds(): string[] {
+    return Array.from({ length: this.rowCount }, (_, row) => this.id(row));
   }
 
   /** The tags of `row`. */
   tags(row: number): string[] {
-    const value: unknown = this._vectors.tags?.get(row);
+    const t = this._tableRow(row);
+    const value: unknown = t < 0 ? null : this._vectors.tags?.get(t);
     if (value && typeof value === 'object' && Symbol.iterator in value) {
       return Array.from(value as Iterable<unknown>, String);
     }
@@ -191,7 +255,8 @@ export class RunsModel implements IDisposable {
 
   /** When `row` started (ms since the epoch), else when it was created, or null. */
   started(row: number): number | null {
-    return Private.time(this._vectors.started, row) ?? Private.time(this._vectors.created, row);
+    const t = this._tableRow(row);
+    return Private.time(this._vectors.started, t) ?? Private.time(this._vectors.created, t);
   }
 
   /**
@@ -200,16 +265,17 @@ export class RunsModel implements IDisposable {
    */
   elapsed(row: number, now = Date.now()): number | null {
     const status = this.status(row);
+    const t = this._tableRow(row);
     if (status === 'running') {
-      const started = Private.time(this._vectors.started, row);
+      const started = Private.time(this._vectors.started, t);
       return started === null ? null : Math.max(0, (now - started) / 1000);
     }
-    return Private.number(this._vectors.duration, row);
+    return Private.number(this._vectors.duration, t);
   }
 
   /** The metric of `row`, or null. */
   metric(row: number): number | null {
-    return Private.number(this._vectors.metric, row);
+    return Private.number(this._vectors.metric, this._tableRow(row));
   }
 
   /** The row of run `id`, or -1. */
@@ -353,6 +419,7 @@ export class RunsModel implements IDisposable {
     this._isDisposed = true;
     this._table = null;
     this._vectors = {};
+    this._order = [];
     Signal.clearData(this);
   }
 
@@ -398,7 +465,11 @@ export class RunsModel implements IDisposable {
       if (reply.result.format !== 'arrow') {
         throw new Error('the nbx service sent no runs table');
       }
-      this._setTable(table, reply.result);
+      const sweeps = await this._fetchSweeps(table);
+      if (this._isDisposed) {
+        return;
+      }
+      this._setTable(table, reply.result, sweeps);
     } catch (err) {
       error = errorMessage(err);
     }
@@ -411,7 +482,39 @@ export class RunsModel implements IDisposable {
     }
   }
 
-  private _setTable(table: Table, result: IListRunsArrowResult): void {
+  /**
+   * The status of every batch in `table` (one request; none when it has no batch). A
+   * failure leaves the batches without progress rather than the panel without runs.
+   */
+  private async _fetchSweeps(table: Table): Promise<Map<string, ISweepStatus>> {
+    const sweeps = new Map<string, ISweepStatus>();
+    const kind = table.getChild('kind');
+    const id = table.getChild('id');
+    const ids: string[] = [];
+    for (let row = 0; kind && id && row < table.numRows; row++) {
+      if (kind.get(row) === 'batch') {
+        ids.push(String(id.get(row)));
+      }
+    }
+    if (ids.length === 0) {
+      return sweeps;
+    }
+    try {
+      const reply = await this._service.request('sweepStatus', { ids });
+      for (const sweep of reply.result.sweeps) {
+        sweeps.set(sweep.id, sweep);
+      }
+    } catch {
+      // Shown without progress; the next fetch asks again.
+    }
+    return sweeps;
+  }
+
+  private _setTable(
+    table: Table,
+    result: IListRunsArrowResult,
+    sweeps: Map<string, ISweepStatus>
+  ): void {
     const metric = this._metricSetting
       ? Private.metricName(this._metricSetting, table)
       : result.keyMetric;
@@ -427,17 +530,83 @@ export class RunsModel implements IDisposable {
       created: table.getChild('created'),
       started: table.getChild('started'),
       duration: table.getChild('duration'),
+      kind: table.getChild('kind'),
+      parent: table.getChild('parent'),
       metric: this._metricColumn ? table.getChild(this._metricColumn) : null
     };
-    this._rowById = null;
-    this._selectedRows = null;
+    this._sweeps = sweeps;
+    this._trials = new Map();
+    for (const sweep of sweeps.values()) {
+      for (const trial of sweep.trials) {
+        this._trials.set(trial.id, { sweep, trial });
+      }
+    }
     this._liveRows = 0;
     for (let row = 0; row < table.numRows; row++) {
-      if (isLive(this.status(row))) {
+      if (isLive(Private.status(this._vectors.status, row))) {
         this._liveRows++;
       }
     }
-    // Runs gone from the table (deleted, filtered out) leave the selection.
+    this._layout();
+    const pruned = this._pruneSelection();
+    this._changed.emit();
+    if (pruned) {
+      this._selectionChanged.emit();
+    }
+  }
+
+  /**
+   * Orders the rows shown: the table's rows in its order, each trial of a batch in the
+   * table moved under its batch (in the table's order too), and shown only when that
+   * batch is expanded. A trial whose batch is filtered out is listed on its own.
+   */
+  private _layout(): void {
+    const table = this._table;
+    const count = table?.numRows ?? 0;
+    const id = this._vectors.id;
+    const parent = this._vectors.parent;
+    const rowOfBatch = new Map<string, number>();
+    for (let row = 0; row < count; row++) {
+      if (Private.text(this._vectors.kind, row) === 'batch') {
+        rowOfBatch.set(Private.text(id, row), row);
+      }
+    }
+    const trials = new Map<string, number[]>();
+    const top: number[] = [];
+    for (let row = 0; row < count; row++) {
+      const batch = Private.text(parent, row);
+      if (batch !== '' && rowOfBatch.has(batch)) {
+        const list = trials.get(batch);
+        if (list) {
+          list.push(row);
+        } else {
+          trials.set(batch, [row]);
+        }
+      } else {
+        top.push(row);
+      }
+    }
+    const order: number[] = [];
+    const depth: number[] = [];
+    for (const row of top) {
+      order.push(row);
+      depth.push(0);
+      const batchId = Private.text(id, row);
+      if (this._expanded.has(batchId) && rowOfBatch.get(batchId) === row) {
+        for (const trial of trials.get(batchId) ?? []) {
+          order.push(trial);
+          depth.push(1);
+        }
+      }
+    }
+    this._order = order;
+    this._depth = depth;
+    this._rowById = null;
+    this._selectedRows = null;
+  }
+
+  /** Drops from the selection and the cursor the runs no longer shown; true if any. */
+  private _pruneSelection(): boolean {
     let pruned = false;
     for (const id of this._selection) {
       if (this.rowOf(id) < 0) {
@@ -449,10 +618,15 @@ export class RunsModel implements IDisposable {
       this._cursor = null;
       pruned = true;
     }
-    this._changed.emit();
     if (pruned) {
-      this._selectionChanged.emit();
+      this._selectedRows = null;
     }
+    return pruned;
+  }
+
+  /** The table row of shown row `row`, or -1. */
+  private _tableRow(row: number): number {
+    return this._order[row] ?? -1;
   }
 
   private readonly _service: INbxService;
@@ -460,6 +634,11 @@ export class RunsModel implements IDisposable {
   private _result: IListRunsArrowResult | null = null;
   private _vectors: Private.IVectors = {};
   private _rowById: Map<string, number> | null = null;
+  private _order: number[] = [];
+  private _depth: number[] = [];
+  private _expanded = new Set<string>();
+  private _sweeps = new Map<string, ISweepStatus>();
+  private _trials = new Map<string, { sweep: ISweepStatus; trial: ISweepTrial }>();
   private _liveRows = 0;
   private _metricColumn: string | null = null;
   private _metricSetting: string;
@@ -499,6 +678,8 @@ namespace Private {
     created?: Vector | null;
     started?: Vector | null;
     duration?: Vector | null;
+    kind?: Vector | null;
+    parent?: Vector | null;
     metric?: Vector | null;
   }
 
@@ -514,15 +695,26 @@ namespace Private {
     return arrowModule;
   }
 
+  /** The cell of table row `row` (-1: none). */
+  function cell(vector: Vector | null | undefined, row: number): unknown {
+    return row < 0 ? null : vector?.get(row);
+  }
+
   /** A text cell ('' for null). */
   export function text(vector: Vector | null | undefined, row: number): string {
-    const value: unknown = vector?.get(row);
+    const value = cell(vector, row);
     return value === null || value === undefined ? '' : String(value);
+  }
+
+  /** A status cell, or null. */
+  export function status(vector: Vector | null | undefined, row: number): RunStatus | null {
+    const value = cell(vector, row);
+    return isRunStatus(value) ? value : null;
   }
 
   /** A number cell (null for null, NaN or a missing column). */
   export function number(vector: Vector | null | undefined, row: number): number | null {
-    const value: unknown = vector?.get(row);
+    const value = cell(vector, row);
     if (typeof value === 'number') {
       return Number.isNaN(value) ? null : value;
     }
@@ -531,7 +723,7 @@ namespace Private {
 
   /** A time cell as ms since the epoch (Arrow gives numbers; older versions Dates). */
   export function time(vector: Vector | null | undefined, row: number): number | null {
-    const value: unknown = vector?.get(row);
+    const value = cell(vector, row);
     if (value instanceof Date) {
       return value.getTime();
     }

@@ -14,8 +14,10 @@ import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import type { GridColumn, RunsDataModel, RunsGrid } from './grid';
 import type { RunsModel, SelectMode } from './model';
+import { defaultDirection } from '../compare/direction';
 import { runsIcon, statusLabel } from '../status-icons';
 import { errorMessage } from '../errors';
+import { formatNumber } from '../format';
 
 /** The panel's id in the shell (its sidebar tab). */
 export const RUNS_PANEL_ID = 'nbx-runs';
@@ -213,6 +215,8 @@ export class RunsPanel extends Panel {
         select: (row: number, mode: SelectMode) => this._model.select(row, mode),
         open: (row: number) => this._open(row),
         sortBy: (column: number) => this._sortBy(dataModel.column(column)),
+        toggle: (row: number) => this._toggle(row),
+        isBatch: (row: number) => this._model.isBatch(row),
         tooltip: (row: number, column: number) => this._tooltip(row, dataModel.column(column))
       }
     });
@@ -223,6 +227,14 @@ export class RunsPanel extends Panel {
     this._markFirstRows();
   }
 
+  /** Opens or closes a batch row (its trials listed under it); the cursor goes to it. */
+  private _toggle(row: number): void {
+    const model = this._model;
+    const id = model.id(row);
+    model.select(row, 'replace');
+    model.setExpanded(id, !model.isExpanded(id));
+  }
+
   private _open(row: number): void {
     const id = this._model.id(row);
     if (id) {
@@ -230,16 +242,19 @@ export class RunsPanel extends Panel {
     }
   }
 
-  /** Header clicks: ascending, descending, then back to latest first. */
+  /**
+   * Header clicks: first in the column's natural direction (the display rules: lower
+   * first for losses, errors and durations, higher first for other metrics, newest first
+   * for times, A to Z for text), then the other way, then back to latest first.
+   */
   private _sortBy(column: GridColumn): void {
     const module = this._gridModule;
     const name = module ? module.sortColumnOf(column, this._model) : null;
-    if (name === null) {
+    if (module === null || name === null) {
       return;
     }
     const current = this._model.sort;
-    // Times, durations and metrics read best largest first.
-    const firstDescending = column === 'started' || column === 'elapsed' || column === 'metric';
+    const firstDescending = defaultDirection(name, module.kindOf(column)) === 'descending';
     if (!current || current.column !== name) {
       this._model.sort = { column: name, descending: firstDescending };
     } else if (current.descending === firstDescending) {
@@ -257,12 +272,43 @@ export class RunsPanel extends Panel {
         const status = model.status(row);
         return status ? statusLabel(trans, status) : '';
       }
-      case 'id':
-        return trans.__('Run %1 (double-click or Enter to open)', model.id(row));
-      case 'label': {
-        const tags = model.tags(row);
+      case 'name': {
+        const lines = [trans.__('Run %1 (double-click or Enter to open)', model.id(row))];
         const label = model.label(row);
-        return tags.length ? `${label} [${tags.join(', ')}]` : label;
+        if (label) {
+          lines.push(trans.__('Label: %1', label));
+        }
+        lines.push(trans.__('Notebook: %1', model.notebook(row)));
+        const tags = model.tags(row);
+        if (tags.length) {
+          lines.push(trans.__('Tags: %1', tags.join(', ')));
+        }
+        const sweep = model.isBatch(row) ? model.sweep(model.id(row)) : null;
+        if (sweep) {
+          lines.push(
+            trans.__(
+              'Sweep: %1 of %2 trials done, %3 running (right arrow or the triangle lists them)',
+              sweep.done,
+              sweep.total,
+              sweep.counts.running
+            )
+          );
+        }
+        return lines.join('\n');
+      }
+      case 'metric': {
+        const sweep = model.isBatch(row) ? model.sweep(model.id(row)) : model.trial(row)?.sweep;
+        const best = sweep?.best;
+        if (!sweep?.objective || !best) {
+          return '';
+        }
+        const index = sweep.trials.find(trial => trial.id === best.id)?.index ?? 0;
+        return trans.__(
+          'Best %1 of the sweep: %2 (trial #%3)',
+          sweep.objective.text,
+          formatNumber(best.value),
+          index
+        );
       }
       case 'started': {
         const ms = model.started(row);
