@@ -118,6 +118,7 @@ function runViewActions(app: JupyterFrontEnd, service: INbxService): IRunViewAct
   let serviceCwd: Promise<string | null> | null = null;
   return {
     openSnapshot: id => void commands.execute(CommandIDs.openRun, { id, which: 'snapshot' }),
+    openRun: id => void commands.execute(CommandIDs.openRun, { id }),
     canRerun: () => commands.hasCommand(CommandIDs.runExperiment),
     rerun: async (record: RunMeta) => {
       serviceCwd ??= Private.serviceCwd(service);

@@ -132,7 +132,7 @@ export class RunHeader extends Widget {
       add(trans.__('Batch'), shortId(record.parent));
     }
     if (record.trials && record.trials.length) {
-      add(trans.__('Trials'), record.trials.map(shortId).join(' '));
+      add(trans.__('Trials'), String(record.trials.length));
     }
     add(trans.__('Notebook path'), record.notebook, 'nbx-mod-wide nbx-RunView-path');
     node.appendChild(fields);

@@ -1,6 +1,7 @@
 /**
  * The state of a run view, without DOM: the run's record, its notebook (executed, or the
- * snapshot as launched) and the tail of its output, fetched together from the service;
+ * snapshot as launched) and the tail of its output, fetched together from the service
+ * (for a sweep's batch run: where the sweep stands, its trials and the best one);
  * what the view derives from them (duration, the cell executing now, the scalars in
  * order); and the actions on the run (stop, restart).
  */
@@ -8,7 +9,7 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { IScalarSummary, RunMeta } from '../../kernel/src/contract/run';
-import type { ILogTail } from '../../kernel/src/contract/service';
+import type { ILogTail, ISweepStatus } from '../../kernel/src/contract/service';
 import { isLive } from '../run-status';
 import type { INbxService } from '../tokens';
 import { viewableNotebook } from './notebook-content';
@@ -75,6 +76,16 @@ export class RunViewModel implements IDisposable {
     return this._notebookError;
   }
 
+  /** True when the run is a sweep's batch run (it executes no notebook itself). */
+  get isBatch(): boolean {
+    return this._record?.kind === 'batch';
+  }
+
+  /** A batch run's sweep: settings, progress, trials and best trial; else null. */
+  get sweep(): ISweepStatus | null {
+    return this._sweep;
+  }
+
   /** The end of the run's output, once fetched. */
   get log(): ILogTail | null {
     return this._log;
@@ -122,7 +133,10 @@ export class RunViewModel implements IDisposable {
   /** True when a change of runs `ids` (pushed by the service) concerns this run. */
   concerns(ids: string[]): boolean {
     const id = this.id;
-    return ids.some(changed => changed === id || changed.startsWith(this.runId));
+    const trials = new Set(this._record?.trials ?? []);
+    return ids.some(
+      changed => changed === id || changed.startsWith(this.runId) || trials.has(changed)
+    );
   }
 
   /**
@@ -212,6 +226,17 @@ export class RunViewModel implements IDisposable {
     if (log.status === 'fulfilled') {
       this._log = log.value.result;
     }
+    if (this._record?.kind === 'batch') {
+      try {
+        const reply = await this._service.request('sweepStatus', { ids: [this._record.id] });
+        this._sweep = reply.result.sweeps[0] ?? null;
+      } catch {
+        // The last status stays; the next fetch asks again.
+      }
+      if (this._isDisposed) {
+        return;
+      }
+    }
     this._changed.emit();
   }
 
@@ -226,6 +251,7 @@ export class RunViewModel implements IDisposable {
   private _notebookText = '';
   private _notebookError: string | null = null;
   private _log: ILogTail | null = null;
+  private _sweep: ISweepStatus | null = null;
   private _inflight: Promise<void> | null = null;
   private _again = false;
   private _isDisposed = false;

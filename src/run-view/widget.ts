@@ -19,12 +19,15 @@ import { statusIcon, statusLabel } from '../status-icons';
 import type { RunMeta } from '../../kernel/src/contract/run';
 import type { ILogTail } from '../../kernel/src/contract/service';
 import { RunHeader } from './header';
+import { SweepTrials } from './trials';
 import type { RunNotebook, RunViewModel } from './model';
 
 /** What the view asks of the rest of the extension. */
 export interface IRunViewActions {
   /** Opens the same run's snapshot notebook in its own view. */
   openSnapshot(id: string): void;
+  /** Opens another run's view (a trial of the sweep shown). */
+  openRun(id: string): void;
   /** True when "Run as experiment" exists (`nbx:run-experiment`). */
   canRerun(): boolean;
   /** Opens "Run as experiment" prefilled with the run's notebook and flags. */
@@ -186,6 +189,9 @@ export class RunView extends Panel {
     const model = this.model;
     this._renderHeader();
     this._updateButtons();
+    if (model.isBatch) {
+      this._showSweep();
+    }
     if (model.notebook !== null) {
       this._showNotebook(model.notebook);
     } else if (model.notebookError !== null) {
@@ -196,6 +202,24 @@ export class RunView extends Panel {
     }
     this._renderScalars();
     this._updateTimers();
+  }
+
+  /**
+   * A batch run executes no notebook: its view leads with the sweep's trial table, and
+   * has no notebook or scalars tab of its own (its output tab is the batch runner's).
+   */
+  private _showSweep(): void {
+    if (this._trials === null) {
+      this._trials = new SweepTrials({
+        trans: this._trans,
+        openRun: id => this._actions.openRun(id)
+      });
+      this._tabs.insertWidget(0, this._trials);
+      this._tabs.currentIndex = 0;
+      this._notebookHost.parent = null;
+      this._scalars.parent = null;
+    }
+    this._trials.render(this.model.sweep);
   }
 
   private _renderHeader(): void {
@@ -449,6 +473,7 @@ export class RunView extends Panel {
   private _header: RunHeader;
   private _tabs: TabPanel;
   private _notebookHost: Panel;
+  private _trials: SweepTrials | null = null;
   private _notebookMessage: HTMLElement;
   private _notebook: StaticNotebook;
   private _notebookModel: NotebookModel | null = null;
