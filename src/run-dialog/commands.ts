@@ -262,7 +262,7 @@ namespace Private {
       }
       Notification.success(startedMessage(started, name, trans), {
         autoClose: 8000,
-        actions: openRunActions(app, started.id, trans)
+        actions: openRunActions(app, started.id, started.meta.kind === 'batch', trans)
       });
       model.dispose();
       return;
@@ -318,10 +318,14 @@ namespace Private {
       : trans.__('Started run %1 of %2', id, name);
   }
 
-  /** "Open run", when the run view's command is there. */
+  /**
+   * "Open run" (for a sweep "Open sweep": its batch's view, with the trial table), when
+   * the run view's command is there.
+   */
   function openRunActions(
     app: JupyterFrontEnd,
     id: string,
+    sweep: boolean,
     trans: TranslationBundle
   ): Notification.IAction[] {
     if (!app.commands.hasCommand(CommandIDs.openRun)) {
@@ -329,8 +333,10 @@ namespace Private {
     }
     return [
       {
-        label: trans.__('Open run'),
-        caption: trans.__('Show the run: its flags, status, notebook and output'),
+        label: sweep ? trans.__('Open sweep') : trans.__('Open run'),
+        caption: sweep
+          ? trans.__('Show the sweep: its trials, their progress and the best one')
+          : trans.__('Show the run: its flags, status, notebook and output'),
         displayType: 'link',
         callback: () => {
           void app.commands.execute(CommandIDs.openRun, { id });

@@ -17,6 +17,7 @@ import type {
 } from '../../kernel/src/contract/service';
 import type { INbxService } from '../tokens';
 import { errorMessage } from '../errors';
+import { parseObjective } from '../../kernel/lib/base/display';
 
 /** The notebook to run: its path and, for an open notebook, the editor's content. */
 export interface IRunTarget {
@@ -28,7 +29,7 @@ export interface IRunTarget {
 
 /** The fields of the dialog other than the flags, as the keys of `errors`. */
 export type OptionField =
-  'kernel' | 'gpus' | 'tags' | 'parallel' | 'maxTrials' | 'seed' | 'gpusPerTrial';
+  'kernel' | 'gpus' | 'tags' | 'parallel' | 'maxTrials' | 'seed' | 'gpusPerTrial' | 'objective';
 
 /** The text a value is edited as: what `nbx run NAME=VALUE` takes for it. */
 export function valueText(value: JSONValue): string {
@@ -211,6 +212,17 @@ export class RunDialogModel implements IDisposable {
     this._schedulePreview();
   }
 
+  /** The sweep's objective as typed: `#loss` (lowest best) or `-#acc` (highest best). */
+  get objective(): string {
+    return this._objective;
+  }
+
+  setObjective(text: string): void {
+    this._objective = text;
+    this._checkOptions();
+    this._emit();
+  }
+
   get seed(): string {
     return this._seed;
   }
@@ -345,6 +357,10 @@ export class RunDialogModel implements IDisposable {
       if (seed !== null) {
         params.seed = seed;
       }
+      const objective = parseObjective(this._objective);
+      if (objective !== null) {
+        params.objective = objective.text;
+      }
       const perTrial = Private.integer(this._gpusPerTrial);
       if (perTrial !== null && this.gpus.length > 0) {
         params.gpusPerTrial = perTrial;
@@ -401,6 +417,7 @@ export class RunDialogModel implements IDisposable {
     this._parallel = initial.parallel ?? this._parallel;
     this._maxTrials = initial.maxTrials ?? '';
     this._seed = initial.seed ?? '';
+    this._objective = initial.objective ?? '';
     this._gpusPerTrial = initial.gpusPerTrial ?? '';
     this._submitError = initial.submitError ?? null;
   }
@@ -416,6 +433,7 @@ export class RunDialogModel implements IDisposable {
       parallel: this._parallel,
       maxTrials: this._maxTrials,
       seed: this._seed,
+      objective: this._objective,
       gpusPerTrial: this._gpusPerTrial,
       submitError: this._submitError ?? undefined
     };
@@ -437,6 +455,11 @@ export class RunDialogModel implements IDisposable {
     }
     if (this._maxTrials.trim() !== '' && !Private.atLeast(this._maxTrials, 1)) {
       errors.maxTrials = trans.__('Give a whole number of trials, at least 1.');
+    }
+    if (this._objective.trim() !== '' && parseObjective(this._objective) === null) {
+      errors.objective = trans.__(
+        "Give one scalar key: '#loss' ranks lowest best, '-#acc' highest best."
+      );
     }
     if (this._seed.trim() !== '' && !Private.atLeast(this._seed, 0)) {
       errors.seed = trans.__('Give a whole number, 0 or more.');
@@ -513,6 +536,7 @@ export class RunDialogModel implements IDisposable {
   private _tags = '';
   private _parallel: string;
   private _maxTrials = '';
+  private _objective = '';
   private _seed = '';
   private _gpusPerTrial = '';
   private _optionErrors: Partial<Record<OptionField, string>> = {};
@@ -556,6 +580,7 @@ export namespace RunDialogModel {
     parallel?: string;
     maxTrials?: string;
     seed?: string;
+    objective?: string;
     gpusPerTrial?: string;
     submitError?: string;
   }

@@ -164,6 +164,21 @@ export class RunDialogBody extends Widget implements Dialog.IBodyWidget<RunDialo
       option.append(label, this._field(field, input).row);
       batchRow.appendChild(option);
     }
+    // The objective ranks the trials (the batch view marks the best one).
+    const objectiveHelp = trans.__(
+      "The scalar that ranks trials: '#loss' lowest best, '-#acc' highest best (empty: none)"
+    );
+    const objective = Private.input('objective', 'text');
+    objective.placeholder = trans.__('#loss');
+    objective.spellcheck = false;
+    objective.value = model.objective;
+    objective.title = objectiveHelp;
+    objective.addEventListener('input', () => model.setObjective(objective.value));
+    const objectiveOption = Private.div('nbx-RunDialog-option');
+    const objectiveLabel = Private.label(objective, trans.__('Objective'));
+    objectiveLabel.title = objectiveHelp;
+    objectiveOption.append(objectiveLabel, this._field('objective', objective).row);
+    batchRow.appendChild(objectiveOption);
     this._batch.appendChild(batchRow);
     node.appendChild(this._batch);
 
