@@ -239,12 +239,21 @@ export class RunsDataModel extends DataModel {
     return `${triangle} ${name} · ${progress}`;
   }
 
-  /** The metric; a batch shows its best objective value, its best trial a star. */
+  /**
+   * The metric; a batch shows its best objective value (named when the objective is not
+   * the column's metric), its best trial a star.
+   */
   private _metric(row: number): string {
     const model = this._model;
     if (model.isBatch(row)) {
-      const best = model.sweep(model.id(row))?.best;
-      return best ? `★ ${formatNumber(best.value)}` : '';
+      const sweep = model.sweep(model.id(row));
+      if (!sweep?.best || !sweep.objective) {
+        return '';
+      }
+      const value = formatNumber(sweep.best.value);
+      return model.metricColumn === `#${sweep.objective.key}`
+        ? `★ ${value}`
+        : `★ ${sweep.objective.key} ${value}`;
     }
     const value = formatNumber(model.metric(row));
     const trial = model.trial(row);
