@@ -397,7 +397,8 @@ namespace Private {
     'parallel',
     'maxTrials',
     'seed',
-    'gpusPerTrial'
+    'gpusPerTrial',
+    'objective'
   ];
 
   export function isOption(key: string): key is OptionField {

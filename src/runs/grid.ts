@@ -206,7 +206,7 @@ export class RunsDataModel extends DataModel {
 
   /**
    * A run's name: its label, else its notebook. A batch's starts with its disclosure
-   * triangle and ends with its progress; a trial under its batch is indented and named by
+   * triangle and its progress; a trial under its batch is indented and named by
    * its number and the values of the flags the sweep varies.
    */
   private _name(row: number): string {
@@ -236,7 +236,8 @@ export class RunsDataModel extends DataModel {
     const progress = running
       ? trans.__('%1/%2, %3 running', sweep.done, sweep.total, running)
       : trans.__('%1/%2', sweep.done, sweep.total);
-    return `${triangle} ${name} · ${progress}`;
+    // Progress first: the name may be cut at the sidebar's width (the tooltip has it).
+    return `${triangle} ${progress} · ${name}`;
   }
 
   /**
@@ -574,14 +575,24 @@ export class RunsGrid extends DataGrid {
     this.dataModel = options.dataModel;
     this.mouseHandler = new RunsMouseHandler(options.actions);
     this.keyHandler = new RunsKeyHandler(options.model, options.actions);
-    this.node.tabIndex = 0;
-    this.node.setAttribute('role', 'grid');
-    this.node.setAttribute('aria-label', options.trans.__('Runs'));
-    this.node.setAttribute('aria-multiselectable', 'true');
+    // The grid listens for keys on its viewport (which a click focuses): Tab stops there.
+    const viewport = this.viewport.node;
+    viewport.tabIndex = 0;
+    viewport.setAttribute('role', 'grid');
+    viewport.setAttribute('aria-label', options.trans.__('Runs'));
+    viewport.setAttribute('aria-multiselectable', 'true');
     for (const [column, width] of Object.entries(RunsGrid.COLUMN_WIDTHS)) {
       this.resizeColumn('body', GRID_COLUMNS.indexOf(column as GridColumn), width);
     }
     this.applyTheme(options.theme);
+    // The viewport narrows without the grid resizing when the vertical scroll bar
+    // appears (rows arrived): fit the columns to the viewport's own size.
+    MessageLoop.installMessageHook(this.viewport, (_handler, msg) => {
+      if (msg instanceof Widget.ResizeMessage) {
+        this.fitColumns(msg.width >= 0 ? msg.width : undefined);
+      }
+      return true;
+    });
   }
 
   /** Sets colours, fonts and renderers from a theme. */
@@ -654,8 +665,7 @@ export class RunsGrid extends DataGrid {
    * metric) leave in the viewport, so that they show without scrolling; the columns
    * after them stay reachable by the horizontal scroll bar.
    */
-  fitColumns(): void {
-    const width = this.viewport.node.clientWidth;
+  fitColumns(width = this.viewport.node.clientWidth): void {
     if (width <= 0) {
       return;
     }
@@ -700,18 +710,10 @@ export class RunsGrid extends DataGrid {
   }
 
   /**
-   * Fits the columns to the new width; then the scroll bars are synced to it (the
-   * grid's own handler), so the horizontal one is drawn whenever columns overflow.
-   */
-  protected onResize(msg: Widget.ResizeMessage): void {
-    this.fitColumns();
-    super.onResize(msg);
-  }
-
-  /**
-   * The sidebar lays the grid out without a resize message when it is first shown: ask
-   * for one once the grid's own layout has sized its viewport, so the columns fit and
-   * the scroll bars are drawn at the first paint, not at the first manual resize.
+   * The sidebar lays the grid out without sending it a resize message when it is first
+   * shown, and the grid syncs its scroll bars only on one: post one once its layout has
+   * sized the viewport, so the scroll bars are drawn at the first paint, not at the
+   * first manual resize.
    */
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);

@@ -340,7 +340,7 @@ export class RunsPanel extends Panel {
       this._applyFilter();
     } else if (event.key === 'ArrowDown' && this._grid) {
       event.preventDefault();
-      this._grid.node.focus();
+      this._grid.activate();
       if (this._model.cursorRow < 0 && this._model.rowCount > 0) {
         this._model.select(0, 'replace');
       }
