@@ -78,3 +78,49 @@ export function nbxSettings(runsRoot: string): { runsRoot: string } {
   fs.writeFileSync(path.join(dir, 'nbx', 'plugin.jupyterlab-settings'), JSON.stringify(settings));
   return settings;
 }
+
+/**
+ * Calls a method of the nbx service over a comm of its own (the panel started the
+ * service kernel already), as the extension does.
+ */
+export function callService<T>(
+  page: Page,
+  method: string,
+  params: Record<string, unknown>
+): Promise<T> {
+  return page.evaluate(
+    async ({ method, params }) => {
+      const manager = window.jupyterapp.serviceManager;
+      const response = await fetch(`${manager.serverSettings.baseUrl}api/kernels`);
+      const models = (await response.json()) as { id: string; name: string }[];
+      const model = models.find(k => k.name === 'nbx-service');
+      if (!model) {
+        throw new Error('the nbx service kernel is not running');
+      }
+      const kernel = manager.kernels.connectTo({ model, handleComms: true });
+      try {
+        const comm = kernel.createComm('nbx');
+        const reply = new Promise<Record<string, unknown>>(resolve => {
+          comm.onMsg = msg => {
+            const data = msg.content.data as Record<string, unknown>;
+            // Pushed events (runs-changed) come on every comm; the reply carries our id.
+            if (data.id === 1) {
+              resolve(data);
+            }
+          };
+        });
+        await comm.open({}).done;
+        comm.send({ id: 1, method, params: JSON.parse(JSON.stringify(params)) });
+        const data = await reply;
+        comm.close();
+        if (data.ok !== true) {
+          throw new Error(String(data.error));
+        }
+        return data.result as T;
+      } finally {
+        kernel.dispose();
+      }
+    },
+    { method, params }
+  );
+}

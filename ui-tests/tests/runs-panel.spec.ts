@@ -11,6 +11,7 @@
  */
 import { expect, galata, test } from '@jupyterlab/galata';
 import {
+  callService,
   nbxSettings,
   openRunsPanel,
   panelRows,
@@ -60,48 +61,6 @@ test.beforeEach(async ({ page, tmpPath }) => {
   await page.contents.uploadContent(LONG, 'text', `${tmpPath}/long.ipynb`);
 });
 
-/**
- * Calls a method of the nbx service over a comm of its own (the panel started the
- * service kernel already), as the extension does.
- */
-function callService<T>(page: Page, method: string, params: Record<string, unknown>): Promise<T> {
-  return page.evaluate(
-    async ({ method, params }) => {
-      const manager = window.jupyterapp.serviceManager;
-      const response = await fetch(`${manager.serverSettings.baseUrl}api/kernels`);
-      const models = (await response.json()) as { id: string; name: string }[];
-      const model = models.find(k => k.name === 'nbx-service');
-      if (!model) {
-        throw new Error('the nbx service kernel is not running');
-      }
-      const kernel = manager.kernels.connectTo({ model, handleComms: true });
-      try {
-        const comm = kernel.createComm('nbx');
-        const reply = new Promise<Record<string, unknown>>(resolve => {
-          comm.onMsg = msg => {
-            const data = msg.content.data as Record<string, unknown>;
-            // Pushed events (runs-changed) come on every comm; the reply carries our id.
-            if (data.id === 1) {
-              resolve(data);
-            }
-          };
-        });
-        await comm.open({}).done;
-        comm.send({ id: 1, method, params: JSON.parse(JSON.stringify(params)) });
-        const data = await reply;
-        comm.close();
-        if (data.ok !== true) {
-          throw new Error(String(data.error));
-        }
-        return data.result as T;
-      } finally {
-        kernel.dispose();
-      }
-    },
-    { method, params }
-  );
-}
-
 /** Starts a run of `notebook` in the test's runs root; resolves with its id. */
 async function startRun(page: Page, tmpPath: string, notebook: string, label: string) {
   const result = await callService<{ id: string }>(page, 'startRun', {
@@ -113,8 +72,8 @@ async function startRun(page: Page, tmpPath: string, notebook: string, label: st
 }
 
 /**
- * Page coordinates of the middle of body row `row` of the grid, in its Notebook column
- * (-1: the header; 80 px to the left is the Run column).
+ * Page coordinates of the middle of body row `row` of the grid, 140 px from its left
+ * (-1: the header; 80 px to the left is in the Run column, the runs' names).
  */
 async function rowPoint(page: Page, row: number): Promise<{ x: number; y: number }> {
   const sizes = await page.evaluate(() => {
@@ -190,15 +149,15 @@ test('lists runs live, filters them, and opens one in the run view', async ({
   expect((await panelRows(page)).map(row => row.id)).toEqual([second, first]);
   await expect(panel.locator('.nbx-RunsPanel-footer')).toHaveText('2 of 3 runs');
 
-  // A click on a column header sorts by it: the Run column, ascending, then descending.
+  // A click on a column header sorts by it: the Run column (labels), A to Z, then Z to A.
   const header = await rowPoint(page, -1);
-  const byId = [first, second].sort();
+  const byLabel = [first, second]; // 'quick one', 'quick two'
   await page.mouse.click(header.x - 80, header.y);
-  await expect.poll(async () => (await panelRows(page)).map(row => row.id)).toEqual(byId);
+  await expect.poll(async () => (await panelRows(page)).map(row => row.id)).toEqual(byLabel);
   await page.mouse.click(header.x - 80, header.y);
   await expect
     .poll(async () => (await panelRows(page)).map(row => row.id))
-    .toEqual([...byId].reverse());
+    .toEqual([...byLabel].reverse());
   const row = (await panelRows(page)).findIndex(run => run.id === first);
 
   // Selection: a click selects one row, shift-click extends, ctrl-click toggles.
