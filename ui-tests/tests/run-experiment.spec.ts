@@ -224,6 +224,18 @@ test('opens from the file browser (dark theme), and the service kernel stays hid
   expect(batchMeta.tags).toEqual(['sweep', 'dark']);
   expect(batchMeta.trials).toHaveLength(4);
   await openRunsPanel(page);
+  // The trials are listed under their batch once it is expanded.
+  await expect.poll(() => panelStatus(page, batch), { timeout: 60_000 }).not.toBeNull();
+  await page.evaluate(id => {
+    for (const widget of window.jupyterapp.shell.widgets('left')) {
+      if (widget.id === 'nbx-runs') {
+        const { model } = widget as unknown as {
+          model: { setExpanded(id: string, expanded: boolean): void };
+        };
+        model.setExpanded(id, true);
+      }
+    }
+  }, batch);
   await expect
     .poll(async () => {
       const listed = new Set((await panelRows(page)).map(row => row.id));
