@@ -152,6 +152,15 @@ describe('startRunMethod', () => {
     assert.equal(trial.parent, id);
   });
 
+  it("records a sweep's objective as the display rules write it, and refuses a bad one", async () => {
+    const { meta } = await start({ flags: { x: '[1, 2]' }, objective: ' - #acc ' });
+    assert.equal(meta.batch?.objective, '-#acc');
+    await assert.rejects(
+      start({ flags: { x: '[1, 2]' }, objective: '# #' }),
+      /invalid --objective '# #'/
+    );
+  });
+
   it('restarts a finished run in place with a changed flag, and refuses a live one', async () => {
     const { id } = await start({ flags: { x: '3' } });
     const run = new RunDir(root, id);
