@@ -709,23 +709,33 @@ export class RunsGrid extends DataGrid {
     this.repaintContent();
   }
 
-  /**
-   * The sidebar lays the grid out without sending it a resize message when it is first
-   * shown, and the grid syncs its scroll bars only on one: post one once its layout has
-   * sized the viewport, so the scroll bars are drawn at the first paint, not at the
-   * first manual resize.
-   */
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    MessageLoop.postMessage(this, Widget.ResizeMessage.UnknownSize);
+  dispose(): void {
+    this._resizeObserver.disconnect();
+    super.dispose();
   }
 
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    MessageLoop.postMessage(this, Widget.ResizeMessage.UnknownSize);
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._resizeObserver.observe(this.node);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._resizeObserver.unobserve(this.node);
+    super.onBeforeDetach(msg);
   }
 
   private _runs: RunsModel;
+  /**
+   * The panel resizes the grid by CSS (its footer and error line come and go, the
+   * sidebar first lays it out) without sending it resize messages, and the grid lays out
+   * its scroll bars and syncs them only on one: send one whenever its box changes, so
+   * the horizontal scroll bar is drawn, in place, from the first paint.
+   */
+  private _resizeObserver = new ResizeObserver(() => {
+    if (!this.isDisposed && this.isVisible) {
+      MessageLoop.sendMessage(this, Widget.ResizeMessage.UnknownSize);
+    }
+  });
 }
 
 /** The statics of `RunsGrid`. */

@@ -34,6 +34,8 @@ interface IGridState {
   /** The horizontal scroll bar's box, or null when it is hidden. */
   hScrollBar: { x: number; y: number; width: number; height: number } | null;
   panelBox: { x: number; y: number; width: number; height: number };
+  /** The top of the panel's footer (the count line), px from the page's top. */
+  footerTop: number;
 }
 
 /** The grid's column boxes and scroll bar (the grid paints on a canvas). */
@@ -70,7 +72,9 @@ function gridState(page: Page): Promise<IGridState> {
         viewportWidth: grid.viewport.node.clientWidth,
         columns,
         hScrollBar: bar && !bar.classList.contains('lm-mod-hidden') ? box(bar) : null,
-        panelBox: box(widget.node)
+        panelBox: box(widget.node),
+        footerTop:
+          widget.node.querySelector('.nbx-RunsPanel-footer')?.getBoundingClientRect().y ?? NaN
       };
     }
     throw new Error('no Runs panel');
@@ -206,6 +210,8 @@ test('the Runs panel fits its default width, with the scroll bar to the rest', a
     );
   }
   expect(state.columns[1].right - state.columns[1].left).toBeGreaterThanOrEqual(72);
+  // The name takes the rest: the metric column ends at the viewport's right edge.
+  expect(state.columns[3].right).toBeGreaterThanOrEqual(state.viewportWidth - 1);
   // The columns after them (Started, Notebook) are reached by the horizontal scroll bar,
   // drawn from the first paint, inside the panel.
   expect(state.columns.at(-1)?.right ?? 0).toBeGreaterThan(state.viewportWidth);
@@ -214,7 +220,8 @@ test('the Runs panel fits its default width, with the scroll bar to the rest', a
   expect(bar.height).toBeGreaterThan(0);
   expect(bar.x).toBeGreaterThanOrEqual(state.panelBox.x - 1);
   expect(bar.x + bar.width).toBeLessThanOrEqual(state.panelBox.x + state.panelBox.width + 1);
-  expect(bar.y + bar.height).toBeLessThanOrEqual(state.panelBox.y + state.panelBox.height + 1);
+  // Above the count line, not hidden under it.
+  expect(bar.y + bar.height).toBeLessThanOrEqual(state.footerTop + 1);
 
   // The name's tooltip gives the run id.
   const first = await panelRows(page);
@@ -246,8 +253,12 @@ test('the Runs panel fits its default width, with the scroll bar to the rest', a
   await page.mouse.click(name.x, metric.y);
   await expect.poll(() => panelModel(page, 'sort')).toEqual({ column: 'label', descending: false });
 
-  // Still there after the sorts replaced the rows.
+  // Still there, above the count line, after the sorts replaced the rows.
   await expect(hScrollBar(page)).toBeVisible();
+  const after = await gridState(page);
+  expect((after.hScrollBar?.y ?? Infinity) + (after.hScrollBar?.height ?? 0)).toBeLessThanOrEqual(
+    after.footerTop + 1
+  );
   await attachLightAndDark(
     page,
     panel,
@@ -358,6 +369,13 @@ test('a sweep started with an objective expands in the panel and marks its best 
   await expect.poll(async () => (await panelRows(page)).length).toBe(1);
   await page.keyboard.press('ArrowRight');
   await expect.poll(async () => (await panelRows(page)).length).toBe(4);
+  // Fitted to the viewport here too (no vertical scroll bar with 4 rows).
+  await expect
+    .poll(async () => {
+      const { columns, viewportWidth } = await gridState(page);
+      return columns[3].right === viewportWidth && viewportWidth >= 248;
+    })
+    .toBe(true);
   await attachLightAndDark(
     page,
     page.locator('#nbx-runs'),
