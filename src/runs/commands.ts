@@ -188,10 +188,12 @@ export function addRunsCommands(app: JupyterFrontEnd, options: IRunsCommandsOpti
     }
   });
 
-  // The selected runs, else every run the panel lists (as filtered).
+  // The selected runs, else every run the panel lists (as filtered); a sweep's batch
+  // stands for its trials (the batch itself records no metrics).
   const compareIds = (args: ReadonlyPartialJSONObject): string[] => {
-    const ids = idsOf(args);
-    return ids.length > 0 || Array.isArray(args.ids) ? ids : model.listedIds;
+    const given = idsOf(args);
+    const ids = given.length > 0 || Array.isArray(args.ids) ? given : model.listedIds;
+    return [...new Set(ids.flatMap(id => model.sweep(id)?.trials.map(trial => trial.id) ?? [id]))];
   };
   commands.addCommand(CommandIDs.compareRuns, {
     label: trans.__('Compare Runs'),
