@@ -80,8 +80,8 @@ export function nbxSettings(runsRoot: string): { runsRoot: string } {
 }
 
 /**
- * Calls a method of the nbx service over a comm of its own (the panel started the
- * service kernel already), as the extension does.
+ * Calls a method of the nbx service over a comm of its own, as the extension does, once
+ * the service kernel the extension starts is listed (bounded wait).
  */
 export function callService<T>(
   page: Page,
@@ -91,11 +91,19 @@ export function callService<T>(
   return page.evaluate(
     async ({ method, params }) => {
       const manager = window.jupyterapp.serviceManager;
-      const response = await fetch(`${manager.serverSettings.baseUrl}api/kernels`);
-      const models = (await response.json()) as { id: string; name: string }[];
-      const model = models.find(k => k.name === 'nbx-service');
+      // Started by the extension on load; listed by the server (the kernel manager hides it).
+      let model: { id: string; name: string } | undefined;
+      for (let i = 0; i < 600 && !model; i++) {
+        const response = await fetch(`${manager.serverSettings.baseUrl}api/kernels`);
+        model = ((await response.json()) as { id: string; name: string }[]).find(
+          k => k.name === 'nbx-service'
+        );
+        if (!model) {
+          await new Promise(resolve => setTimeout(resolve, 100));
+        }
+      }
       if (!model) {
-        throw new Error('the nbx service kernel is not running');
+        throw new Error('the nbx service kernel did not start');
       }
       const kernel = manager.kernels.connectTo({ model, handleComms: true });
       try {

@@ -15,7 +15,7 @@ import * as path from 'path';
 import { expect, galata, test } from '@jupyterlab/galata';
 import { writeScalarPoints } from '../../kernel/lib/bench/gen-scalars';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
-import { nbxSettings, type Page } from './runs-helpers';
+import { callService, nbxSettings, type Page } from './runs-helpers';
 
 const runsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-ui-scalars-'));
 
@@ -40,52 +40,6 @@ function printingNotebook(steps: number, pause: number): string {
 test.use({
   mockSettings: { ...galata.DEFAULT_SETTINGS, 'jupyterlab-nbx:plugin': nbxSettings(runsRoot) }
 });
-
-/** Calls a method of the nbx service through the extension's own connection. */
-function callService<T>(page: Page, method: string, params: Record<string, unknown>): Promise<T> {
-  return page.evaluate(
-    async ({ method, params }) => {
-      const manager = window.jupyterapp.serviceManager;
-      // Started by the extension on load; listed by the server (the kernel manager hides it).
-      let model: { id: string; name: string } | undefined;
-      for (let i = 0; i < 600 && !model; i++) {
-        const response = await fetch(`${manager.serverSettings.baseUrl}api/kernels`);
-        model = ((await response.json()) as { id: string; name: string }[]).find(
-          k => k.name === 'nbx-service'
-        );
-        if (!model) {
-          await new Promise(resolve => setTimeout(resolve, 100));
-        }
-      }
-      if (!model) {
-        throw new Error('the nbx service kernel did not start');
-      }
-      const kernel = manager.kernels.connectTo({ model, handleComms: true });
-      try {
-        const comm = kernel.createComm('nbx');
-        const reply = new Promise<Record<string, unknown>>(resolve => {
-          comm.onMsg = msg => {
-            const data = msg.content.data as Record<string, unknown>;
-            if (data.id === 1) {
-              resolve(data);
-            }
-          };
-        });
-        await comm.open({}).done;
-        comm.send({ id: 1, method, params: JSON.parse(JSON.stringify(params)) });
-        const data = await reply;
-        comm.close();
-        if (data.ok !== true) {
-          throw new Error(String(data.error));
-        }
-        return data.result as T;
-      } finally {
-        kernel.dispose();
-      }
-    },
-    { method, params }
-  );
-}
 
 /** Starts a run of the notebook at `notebook` (server path); its id. */
 async function startRun(page: Page, notebook: string, label: string): Promise<string> {
