@@ -6,6 +6,8 @@
 
 import * as fs from 'node:fs';
 
+import { procStatFields } from '../base/proc-stat';
+
 /** The fields of `/proc/<pid>/stat` the liveness check uses. */
 export interface IProcStat {
   /** One-letter state: R, S, D, Z (zombie), X (dead), ... */
@@ -14,26 +16,15 @@ export interface IProcStat {
   startTime: string;
 }
 
-/**
- * Parses the text of `/proc/<pid>/stat`, or returns null when it is malformed. The second
- * field (the command name) is in parentheses and may itself contain spaces and
- * parentheses, so the remaining fields start after the LAST ')'.
- */
+/** Parses the text of `/proc/<pid>/stat`, or returns null when it is malformed. */
 export function parseProcStat(text: string): IProcStat | null {
-  const close = text.lastIndexOf(')');
-  if (close < 0) {
+  const field = procStatFields(text);
+  const state = field?.(3);
+  const startTime = field?.(22);
+  if (state === undefined || startTime === undefined || !/^\d+$/.test(startTime)) {
     return null;
   }
-  // Fields 3.. follow ") "; field n is at index n - 3.
-  const fields = text
-    .slice(close + 2)
-    .trim()
-    .split(' ');
-  const startTime = fields[22 - 3];
-  if (fields[0] === undefined || startTime === undefined || !/^\d+$/.test(startTime)) {
-    return null;
-  }
-  return { state: fields[0], startTime };
+  return { state, startTime };
 }
 
 /** Reads `/proc/<pid>/stat`: 'missing' when absent, null when unreadable or malformed. */

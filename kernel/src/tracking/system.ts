@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 
+import { procStatFields } from '../base/proc-stat';
 import { NVIDIA_SMI_NOT_FOUND, queryGpus, type GpuInfo } from './gpus';
 
 /** One measurement. */
@@ -241,29 +242,19 @@ export interface IProcStat {
   rssPages: number;
 }
 
-/**
- * Parses a `/proc/<pid>/stat` line; null when it is not one. The command name (in
- * parentheses) may hold spaces and parentheses, so fields are counted after the last `)`.
- */
+/** Parses a `/proc/<pid>/stat` line; null when it is not one. */
 export function parseProcStat(text: string): IProcStat | null {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) {
+  const field = procStatFields(text);
+  if (!field) {
     return null;
   }
-  const pid = Number(text.slice(0, open).trim());
-  // After ")": state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17) ... rss(24).
-  const f = text
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/);
-  const at = (field: number): number => Number(f[field - 3]);
-  const values = [pid, at(4), at(14), at(15), at(16), at(17), at(24)];
+  const at = (n: number): number => Number(field(n) ?? NaN);
+  const values = [at(1), at(4), at(14), at(15), at(16), at(17), at(24)];
   if (values.some(v => !Number.isFinite(v))) {
     return null;
   }
   return {
-    pid,
+    pid: at(1),
     ppid: at(4),
     ticks: at(14) + at(15) + at(16) + at(17),
     rssPages: at(24)
