@@ -149,6 +149,7 @@ ensure_build() {
   mkdir -p kernel/lib
   touch "$build_stamp.next"
   npm run --silent build:kernel
+  bash scripts/prune-build.sh kernel/lib kernel/src
   mv -f "$build_stamp.next" "$build_stamp"
 }
 
@@ -165,6 +166,7 @@ ensure_labextension() {
   mkdir -p lib
   touch lib/.labextension-stamp.next
   npm run --silent build:lib
+  bash scripts/prune-build.sh lib src
   npm run --silent build:labextension
   mv -f lib/.labextension-stamp.next "$lab_build_stamp"
 }
