@@ -18,6 +18,7 @@ type Registrar = (program: Command) => void;
  */
 const MODULES: Record<string, () => Promise<Registrar>> = {
   run: async () => (await import('./commands/run')).addRunCommands,
+  pipelines: async () => (await import('./commands/pipelines')).addPipelinesCommand,
   flags: async () => (await import('./commands/flags')).addFlagsCommand,
   inspect: async () => (await import('./commands/inspect')).addInspectCommands,
   compare: async () => (await import('./commands/compare')).addCompareCommand,
@@ -34,6 +35,7 @@ const COMMAND_MODULE: Record<string, string> = {
   run: 'run',
   _runner: 'run',
   _batch: 'run',
+  pipelines: 'pipelines',
   flags: 'flags',
   runs: 'inspect',
   show: 'inspect',

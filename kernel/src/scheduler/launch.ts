@@ -13,13 +13,14 @@
 import * as fs from 'fs';
 import type { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
-import type { RunDir } from '../store/run-dir';
+import { RunDir } from '../store/run-dir';
 import type { IBatchPlan } from './batch';
 import { createBatch, planBatch, type IBatchRequest } from './batch-run';
 import { startDetached } from './control';
 import { assignmentText, maySweep, type FlagAssignment } from './flag-input';
 import { parseGpuList, resolveGpus } from './gpu-list';
 import { createRunDir, materializeRun, planRun, type IRunPlan } from './prepare';
+import { findIdenticalRun } from './needed';
 import { launchRunKernel } from './runner';
 
 export type { FlagAssignment } from './flag-input';
@@ -34,9 +35,14 @@ export type LaunchMode = 'stage' | 'detach' | 'foreground';
 /** A request to start work: every option a run or a sweep takes, typed. */
 export interface ILaunchRequest extends Omit<
   IBatchRequest,
-  'command' | 'status' | 'values' | 'defaults' | 'parent'
+  'command' | 'status' | 'values' | 'defaults'
 > {
   mode: LaunchMode;
+  /**
+   * Reuse a completed run of the same notebook (same source digest) and flags instead of
+   * starting a new one (`ILaunchedRun.reused`). Not for batches.
+   */
+  needed?: boolean;
   /** A batch of one trial (`lr=[0.01]`) becomes one run with that trial's values. */
   oneTrialAsRun?: boolean;
   /** The command line that asked, recorded as is; default: the equivalent `nbx run`. */
@@ -50,8 +56,12 @@ export interface ILaunchedRun {
   meta: RunMeta;
   /** Lines to show the person (e.g. the source snapshot hit its cap). */
   warnings: string[];
+  /** How its dependencies were resolved (`Using run <id> for prepare.ipynb`). */
+  notes: string[];
   /** `foreground`: the run's kernel, starting. */
   kernel?: Promise<KernelManager>;
+  /** `needed`: an identical completed run, reused; nothing new was made. */
+  reused?: boolean;
 }
 
 /** A batch `launch` made: its record lists its trials. */
@@ -60,6 +70,7 @@ export interface ILaunchedBatch {
   run: RunDir;
   meta: RunMeta;
   warnings: string[];
+  notes: string[];
 }
 
 /** What `launch` made. */
@@ -100,12 +111,12 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     status: req.mode === 'stage' ? 'staged' : 'queued'
   };
   if (!mayBeBatch(req)) {
-    return startRun(planRun(request), req.mode, []);
+    return startRun(planRun(request), req.mode, [], { needed: req.needed });
   }
   const planned = await planBatch(request);
   const { trials } = planned;
   if (trials.kind === 'single') {
-    return startRun(planned.plan, req.mode, trials.warnings);
+    return startRun(planned.plan, req.mode, trials.warnings, { needed: req.needed });
   }
   if (req.oneTrialAsRun && trials.trials.length === 1) {
     const flags: FlagAssignment[] = Object.entries(trials.trials[0]).map(([name, value]) => ({
@@ -114,7 +125,8 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     }));
     const one = { ...request, flags: [], values: trials.trials[0] };
     one.command = req.command ?? commandLine({ ...req, flags });
-    return startRun({ ...planned.plan, assignments: [], req: one }, req.mode, trials.warnings);
+    const plan = { ...planned.plan, assignments: [], req: one };
+    return startRun(plan, req.mode, trials.warnings, { needed: req.needed });
   }
   const created = await createBatch(planned, { stage: req.mode === 'stage' });
   if (req.mode === 'detach') {
@@ -124,7 +136,8 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     kind: 'batch',
     run: created.batch,
     meta: created.meta,
-    warnings: created.warnings
+    warnings: created.warnings,
+    notes: planned.plan.deps.notes
   };
 }
 
@@ -138,15 +151,20 @@ export async function previewLaunch(req: ILaunchRequest): Promise<IBatchPlan> {
 /**
  * Writes a planned run and starts it as `mode` says. In the foreground the kernel boots
  * while the flags are injected and the sources copied; if that fails, the kernel is
- * killed and the run directory removed before the error is thrown.
+ * killed and the run directory removed before the error is thrown. With `needed`, the
+ * run is written first and, when an identical completed run exists, removed again and
+ * that run returned (`reused`); its kernel starts only when it is not.
  */
 export async function startRun(
   plan: IRunPlan,
   mode: LaunchMode,
-  warnings: readonly string[]
+  warnings: readonly string[],
+  options: { needed?: boolean } = {}
 ): Promise<ILaunchedRun> {
   const run = createRunDir(plan);
-  const kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
+  const early = mode === 'foreground' && options.needed !== true;
+  let kernel = early ? launchRunKernel(run, plan.env) : undefined;
+  const notes = plan.deps.notes;
   let meta: RunMeta;
   let more: string[];
   try {
@@ -159,15 +177,27 @@ export async function startRun(
     fs.rmSync(run.path, { recursive: true, force: true });
     throw err;
   }
+  if (options.needed === true) {
+    const same = findIdenticalRun(run.root, meta);
+    if (same !== null) {
+      fs.rmSync(run.path, { recursive: true, force: true });
+      const reused = new RunDir(run.root, same.id);
+      return { kind: 'run', run: reused, meta: same, warnings: [...warnings], notes, reused: true };
+    }
+    kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
+  }
   if (mode === 'detach') {
     startDetached(run, plan.env);
   }
-  return { kind: 'run', run, meta, warnings: [...warnings, ...more], kernel };
+  return { kind: 'run', run, meta, warnings: [...warnings, ...more], notes, kernel };
 }
 
 /** The `nbx run` command line that asks for what `req` asks (recorded in the run). */
 export function commandLine(req: ILaunchRequest): string[] {
   const args = ['nbx', 'run', req.notebook, ...(req.flags ?? []).map(assignmentText)];
+  for (const [notebook, run] of Object.entries(req.pins ?? {})) {
+    args.push(`${notebook}=${run}`);
+  }
   if (req.mode !== 'foreground') {
     args.push(`--${req.mode}`);
   }
@@ -192,7 +222,9 @@ export function commandLine(req: ILaunchRequest): string[] {
   }
   for (const [option, on] of [
     ['--allow-errors', req.allowErrors],
-    ['--force-flags', req.forceFlags]
+    ['--force-flags', req.forceFlags],
+    ['--needed', req.needed],
+    ['--copy-deps', req.copyDeps]
   ] as const) {
     if (on === true) {
       args.push(option);

@@ -19,9 +19,11 @@ import {
   RUN_STATUSES,
   type IRunAttempt,
   type IRunBatch,
+  type IRunDependency,
   type IRunGit,
   type IRunKernel,
   type IRunRuntime,
+  type IRunStep,
   type IScalarSummary,
   type RunMeta
 } from './meta';
@@ -94,6 +96,24 @@ const ATTEMPT: JSONSchemaType<IRunAttempt> = {
     'scalars',
     'attrs'
   ]
+};
+
+const STEP: JSONSchemaType<IRunStep> = {
+  type: 'object',
+  properties: { name: { type: 'string' }, run: { type: 'string' } },
+  required: ['name', 'run']
+};
+
+const DEPENDENCY: JSONSchemaType<IRunDependency> = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: ['file', 'run'] },
+    source: { type: 'string' },
+    run: orNull<string>({ type: 'string' }),
+    files: STRINGS,
+    copied: { type: 'boolean', default: false }
+  },
+  required: ['kind', 'source', 'run', 'files', 'copied']
 };
 
 /** The schema of a whole record. */
@@ -185,11 +205,13 @@ export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
       },
       required: ['node', 'language', 'languageVersion']
     }),
-    kind: { type: 'string', enum: ['run', 'batch'], default: 'run' },
+    kind: { type: 'string', enum: ['run', 'batch', 'pipeline'], default: 'run' },
     parent: orNull<string>({ type: 'string' }),
     trials: STRINGS,
     batch: orNull(BATCH),
-    attempts: { type: 'array', items: ATTEMPT, nullable: true, default: [] }
+    attempts: { type: 'array', items: ATTEMPT, nullable: true, default: [] },
+    steps: { type: 'array', items: STEP, nullable: true, default: [] },
+    deps: { type: 'array', items: DEPENDENCY, nullable: true, default: [] }
   },
   // `id` and `status` first: a record without them is named by what it lacks first.
   required: [

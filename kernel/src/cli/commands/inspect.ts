@@ -196,7 +196,11 @@ function printRunList(opts: IRunsOptions): void {
     const cells = [
       trial ? `  ${trial.last ? '\u2514' : '\u251c'} [${row + 1}]` : `[${row + 1}]`,
       shortId(index.id(row)),
-      trial ? `trial ${trial.number}/${trial.of}` : text(row, 'notebook'),
+      trial?.step !== undefined
+        ? `${trial.step}: ${text(row, 'notebook')}`
+        : trial
+          ? `trial ${trial.number}/${trial.of}`
+          : text(row, 'notebook'),
       typeof started === 'number' ? formatTime(new Date(started).toISOString()) : '-',
       typeof duration === 'number' ? formatDuration(duration * 1000) : '-',
       text(row, 'status')
@@ -221,10 +225,13 @@ function printRunList(opts: IRunsOptions): void {
   }
 }
 
-/** A row of the listing; a trial shown under its batch says which trial it is. */
+/**
+ * A row of the listing; a trial shown under its batch says which trial it is, a step
+ * under its pipeline which step (its link's name).
+ */
 interface IListEntry {
   row: number;
-  trial?: { number: number; of: number; last: boolean };
+  trial?: { number: number; of: number; last: boolean; step?: string };
 }
 
 /**
@@ -258,11 +265,17 @@ function groupTrials(index: RunsIndex, rows: number[]): IListEntry[] {
   return entries;
 }
 
-/** The trials of a batch in trial order (from the batch's record), numbered. */
+/**
+ * The trials of a batch in trial order (from the batch's record), numbered; the steps of a
+ * pipeline in the order they ran, named.
+ */
 function trialEntries(index: RunsIndex, batchId: string, rows: number[]): IListEntry[] {
   let order: string[] = [];
+  let steps: string[] | null = null;
   try {
-    order = new RunDir(index.root, batchId).readMeta().trials;
+    const meta = new RunDir(index.root, batchId).readMeta();
+    order = meta.kind === 'pipeline' ? (meta.steps ?? []).map(s => s.run) : meta.trials;
+    steps = meta.kind === 'pipeline' ? (meta.steps ?? []).map(s => s.name) : null;
   } catch {
     // no record: oldest first
   }
@@ -274,7 +287,12 @@ function trialEntries(index: RunsIndex, batchId: string, rows: number[]): IListE
   const of = Math.max(order.length, rows.length);
   return sorted.map((row, i) => ({
     row,
-    trial: { number: position(row) + 1, of, last: i === sorted.length - 1 }
+    trial: {
+      number: position(row) + 1,
+      of,
+      last: i === sorted.length - 1,
+      step: steps?.[position(row)]
+    }
   }));
 }
 
