@@ -47,7 +47,9 @@ export function formatStepData(data: JSONValue): string {
     return `[${data.map(formatStepData).join(', ')}]`;
   }
   if (data !== null && typeof data === 'object') {
-    const entries = Object.entries(data).map(([k, v]) => `${JSON.stringify(k)}: ${formatStepData(v)}`);
+    const entries = Object.entries(data).map(
+      ([k, v]) => `${JSON.stringify(k)}: ${formatStepData(v)}`
+    );
     return `{${entries.join(', ')}}`;
   }
   return JSON.stringify(data);

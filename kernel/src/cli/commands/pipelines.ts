@@ -153,7 +153,9 @@ export async function pipelineInForeground(
 ): Promise<number> {
   const refused = NOT_FOR_PIPELINES.find(([key]) => opts[key] !== undefined && opts[key] !== false);
   if (refused !== undefined) {
-    throw new UserError(`${refused[1]} is not for pipelines: ${name} runs its steps here, in order`);
+    throw new UserError(
+      `${refused[1]} is not for pipelines: ${name} runs its steps here, in order`
+    );
   }
   const plan = planPipeline({
     name,
