@@ -178,7 +178,24 @@ describe('pipelines with dependencies (the seed: steps and scalars)', () => {
       fs.realpathSync(linked),
       fs.realpathSync(path.join(home, 'runs', prepare.id, 'data', 'train.csv'))
     );
-    // The scalars roll up: the pipeline has its steps' loss and acc.
+    // nbx show: the pipeline's steps, a step's pipeline and dependencies.
+    const shown = run(home, 'show', pipeline.id).stdout;
+    assert.match(shown, /^pipeline: +end-to-end \(.*nbx\.json\)$/m);
+    assert.match(
+      shown,
+      /^steps:\n {2}prepare +[0-9a-f]{8} +prepare\.ipynb +completed.*\n {2}train .*\n {2}eval +[0-9a-f]{8} +evaluate\.ipynb/m
+    );
+    const step = run(home, 'show', train.id).stdout;
+    assert.match(step, new RegExp(`^parent: +${pipeline.id} \\(step train of end-to-end\\)$`, 'm'));
+    assert.match(
+      step,
+      new RegExp(
+        `^dependencies:\n {2}prepare\\.ipynb +run ${prepare.id.slice(0, 8)} +data/train\\.csv \\(linked\\)$`,
+        'm'
+      )
+    );
+    // The scalars roll up: the pipeline has its steps' loss and acc (not their system metrics).
+    assert.deepEqual(Object.keys(pipeline.scalars).sort(), ['acc', 'loss']);
     assert.equal(pipeline.scalars.loss.last, 1);
     assert.equal(pipeline.scalars.acc.last, 0.5);
     const compared = run(home, 'compare', '--columns', 'notebook,status,#acc,#loss', '--csv');

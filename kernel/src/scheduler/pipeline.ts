@@ -265,6 +265,8 @@ async function runStep(
       launched.kernel
     );
   }
-  pipeline.updateMeta(m => ({ ...m, scalars: { ...m.scalars, ...final.scalars } }));
+  // A step's system metrics describe its kernel, not the pipeline's.
+  const measured = Object.entries(final.scalars).filter(([key]) => !key.startsWith('sys/'));
+  pipeline.updateMeta(m => ({ ...m, scalars: { ...m.scalars, ...Object.fromEntries(measured) } }));
   return final;
 }

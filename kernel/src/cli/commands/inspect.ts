@@ -15,6 +15,7 @@ import { filterRows, parseSort, parseStatuses, sortRows, whereColumns } from '..
 import { runsRootHere } from '../root';
 import { formatTime, printJson, runDuration, runJson, shortId, table } from '../format';
 import { runSections } from '../show-run';
+import { stepsTable } from '../show-pipeline';
 import { listRunFiles } from '../../store/run-files';
 import { readTrials } from '../../scheduler/sweep-status';
 import { formatDuration, formatNumber } from '../../base/display';
@@ -328,6 +329,7 @@ function durationCell(meta: RunMeta): string {
 function describeRun(run: RunDir, m: RunMeta): string {
   const isBatch = m.kind === 'batch';
   const trials = isBatch ? readTrials(run.root, m) : [];
+  const isPipeline = m.kind === 'pipeline';
   const what: [string, string][] = isBatch
     ? [
         ['batch', m.batch ? batchSettingsText(m.batch) : '-'],
@@ -346,7 +348,9 @@ function describeRun(run: RunDir, m: RunMeta): string {
     ['started', formatTime(m.started)],
     ['stopped', formatTime(m.stopped)],
     ['duration', durationCell(m)],
-    ...(isBatch ? [] : [['cells', `${m.progress.done}/${m.progress.cells}`] as [string, string]]),
+    ...(m.kind === 'run'
+      ? [['cells', `${m.progress.done}/${m.progress.cells}`] as [string, string]]
+      : []),
     ['gpus', m.gpus === null ? 'inherited' : m.gpus === '' ? 'none' : m.gpus],
     ['host', `${m.user}@${m.host}`],
     ['pid', m.pid === null ? '-' : String(m.pid)],
@@ -365,7 +369,17 @@ function describeRun(run: RunDir, m: RunMeta): string {
   if (m.sourceDigest) {
     rows.push(['source', m.sourceDigest]);
   }
-  const text = table(rows.map(([k, v]) => [`${k}:`, v]));
+  // A pipeline runs no notebook: it is named by its project file.
+  const shown: [string, string][] = isPipeline
+    ? rows
+        .filter(([k]) => k !== 'kernel')
+        .map(([k, v]) => (k === 'notebook' ? ['pipeline', `${m.notebookName} (${v})`] : [k, v]))
+    : rows;
+  const text = table(shown.map(([k, v]) => [`${k}:`, v]));
+  if (isPipeline) {
+    const steps = stepsTable(run.root, m).replace(/^/gm, '  ');
+    return `${text}\n\nsteps:\n${steps}`;
+  }
   return isBatch ? `${text}\n\n${trialsTable(m, trials)}` : text;
 }
 
