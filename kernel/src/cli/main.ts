@@ -80,6 +80,8 @@ Examples:
                                             a sweep of 2 trials, both at once, one GPU each
   nbx restart 1 --gpus 1                    run it again in place, on GPU 1
   nbx rerun 1 lr=0.1                        a new run from its snapshot, lr changed
+  nbx pipelines                             the pipelines nbx.json declares
+  nbx run end-to-end lr=0.1                 run one: its steps in order, each a run
   nbx install --sys-prefix                  add the kernels and the JupyterLab extension
                                             to the active Python environment's Jupyter
 

@@ -13,7 +13,16 @@ import * as path from 'path';
 import type { INotebook } from '../notebook/nbformat';
 import type { RunMeta } from '../store/meta';
 import { readMeta, runIds } from '../testing/cli-project';
-import { cliEnv, code, nbx, notebook, tempDir, writeNotebook } from '../testing/fixtures';
+import {
+  cliEnv,
+  code,
+  nbx,
+  nbxAsync,
+  notebook,
+  tempDir,
+  waitFor,
+  writeNotebook
+} from '../testing/fixtures';
 
 /** A Python notebook with flags `flags` (a parameters cell) that runs `source`. */
 function py(source: string, flags?: string): INotebook {
@@ -30,6 +39,11 @@ function stepsProject(): string {
   writeNotebook(dir, 'm1/step-1.ipynb', py("print('hello step-1')"));
   writeNotebook(dir, 'm1/step-2.ipynb', py("print('hello step-2')"));
   writeNotebook(dir, 'op.ipynb', py('print(msg)', "msg = 'hi from op'"));
+  writeNotebook(
+    dir,
+    'sleepy.ipynb',
+    py("import time\nprint('sleeping', flush=True)\ntime.sleep(60)")
+  );
   const pipelines = {
     'steps-basic': { steps: ['m1/step-1.ipynb', 'm1/step-2.ipynb'] },
     'steps-named': {
@@ -56,7 +70,8 @@ function stepsProject(): string {
     'bad-opspec-4': { steps: [{}] },
     'bad-op': { steps: ['not-defined.ipynb'] },
     'ignored-params': { steps: ['m1/hello.ipynb --gpus 0 --stage'] },
-    'm5-steps': { steps: ['op.ipynb'] }
+    'm5-steps': { steps: ['op.ipynb'] },
+    'sleep-then-step': { steps: ['sleepy.ipynb', 'm1/step-1.ipynb'] }
   };
   fs.writeFileSync(path.join(dir, 'nbx.json'), JSON.stringify({ pipelines }, null, 2));
   return dir;
@@ -93,6 +108,15 @@ function links(home: string, parent: RunMeta): Record<string, string> {
     out[name] = fs.realpathSync(path.join(dir, name));
   }
   return out;
+}
+
+/** What `read` returns, or undefined when it throws. */
+function attempt<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
 }
 
 const runPath = (home: string, id: string): string => fs.realpathSync(path.join(home, 'runs', id));
@@ -294,5 +318,35 @@ describe('pipeline steps (the seed: Guild operation steps)', () => {
       refused.stderr,
       /nbx\.json: invalid at \/pipelines\/p\/steps: expected a value of type array/
     );
+  });
+
+  test('nbx stop PIPELINE stops its running step; no step after it runs', async () => {
+    const home = tempDir();
+    const started = nbxAsync(['run', 'sleep-then-step'], { cwd: project, env: cliEnv(home) });
+    // A run directory may be there before its record: looked at again 50 ms later.
+    const sleeping = await waitFor(
+      () =>
+        attempt(() => metas(home))?.find(
+          m =>
+            m.notebookName === 'sleepy.ipynb' &&
+            fs.existsSync(path.join(home, 'runs', m.id, 'output.log')) &&
+            fs
+              .readFileSync(path.join(home, 'runs', m.id, 'output.log'), 'utf8')
+              .includes('sleeping')
+        ),
+      60_000,
+      'the sleeping step'
+    );
+    const stopped = run(home, 'stop', sleeping.parent ?? '');
+    assert.equal(stopped.status, 0, stopped.stderr);
+    const r = await started.done;
+    assert.equal(r.status, 1, r.stderr);
+    const { parent, steps } = pipelineOf(home);
+    assert.equal(parent.status, 'terminated');
+    assert.deepEqual(
+      steps.map(s => [s.notebookName, s.status]),
+      [['sleepy.ipynb', 'terminated']]
+    );
+    assert.equal(metas(home).length, 2);
   });
 });

@@ -29,7 +29,7 @@ import {
 } from './pipeline-steps';
 import { checkTags } from './prepare';
 import { executeRun } from './runner';
-import { registerStoppable, stopActive } from './stop-requests';
+import { registerStoppable, requestStop, stopActive } from './stop-requests';
 
 /** `nbx run PIPELINE ...`: what to run and the options every step gets. */
 export interface IPipelineRequest {
@@ -190,7 +190,13 @@ export async function runPipeline(
       if (stopReason !== null) {
         break;
       }
-      const meta = await runStep(plan, pipeline, step, links[i], events, id => (current = id));
+      const meta = await runStep(plan, pipeline, step, links[i], events, run => {
+        current = run.id;
+        // Stopped while the step was being prepared: it stops as soon as it starts.
+        if (stopReason !== null) {
+          requestStop(run, stopReason);
+        }
+      });
       current = null;
       if (meta.status !== 'completed') {
         error = `step ${links[i]} ${meta.status === 'terminated' ? 'stopped' : 'failed'}`;
@@ -219,7 +225,7 @@ async function runStep(
   step: IPipelineStep,
   link: string,
   events: IPipelineEvents,
-  onStarted: (id: string) => void
+  onStarted: (run: RunDir) => void
 ): Promise<RunMeta> {
   const { req } = plan;
   step.warnings.forEach(w => events.onWarning?.(w));
@@ -259,7 +265,7 @@ async function runStep(
     events.onInfo?.(`Skipped ${step.name}: run ${launched.run.id} is identical and completed`);
     final = launched.meta;
   } else {
-    onStarted(launched.run.id);
+    onStarted(launched.run);
     final = await (events.execute ?? ((run, kernel) => executeRun(run, { kernel })))(
       launched.run,
       launched.kernel
