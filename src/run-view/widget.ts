@@ -440,10 +440,13 @@ export class RunView extends Panel {
 
   private _updateButtons(): void {
     const { isLive, record } = this.model;
-    const { stop, restart, rerun } = this._buttons;
+    const { stop, restart, rerun, snapshot } = this._buttons;
+    // A pipeline executes no notebook: its steps are what restart, rerun and have snapshots.
+    const pipeline = record?.kind === 'pipeline';
     stop.setHidden(!isLive);
-    rerun.setHidden(!this._actions.canRerun());
-    restart.setHidden(record === null || isLive);
+    rerun.setHidden(pipeline || !this._actions.canRerun());
+    restart.setHidden(record === null || isLive || pipeline);
+    snapshot.setHidden(this.which === 'snapshot' || pipeline);
   }
 
   private async _stop(): Promise<void> {

@@ -3,8 +3,10 @@
  * flag values, the sweep options, kernel, GPUs, label, tags — becomes a run or a batch of
  * trials, staged, started detached, or made ready to execute in this process (or only
  * previewed: `previewLaunch`).
- * `nbx run`, the service's `startRun` and `nbx.sweep()` are adapters over it; a detached
- * runner is its own process, spawned by `control.ts`.
+ * `nbx run`, the service's `startRun`, `nbx.sweep()` and a pipeline's steps (pipeline.ts)
+ * are adapters over it; a detached runner is its own process, spawned by `control.ts`.
+ * What the notebook requires is resolved while planning (dependencies.ts), before any
+ * kernel starts.
  *
  * A request whose flags cannot make a sweep (`maySweep`) is planned as a plain run, so a
  * foreground run starts its kernel while the flags are parsed; any other is planned as a
