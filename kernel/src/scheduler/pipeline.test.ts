@@ -310,6 +310,12 @@ describe('pipeline steps (the seed: Guild operation steps)', () => {
       flags: {},
       steps: ['m1/step-1.ipynb', 'm1/step-2.ipynb']
     });
+    const unknown = run(home, 'run', 'no-such-pipeline');
+    assert.equal(unknown.status, 2);
+    assert.match(
+      unknown.stderr,
+      /^nbx: no such notebook or pipeline: no-such-pipeline \(nbx pipelines lists those of .*nbx\.json\)\n$/
+    );
     const bad = tempDir();
     fs.writeFileSync(path.join(bad, 'nbx.json'), '{"pipelines": {"p": {"steps": "a.ipynb"}}}');
     const refused = nbx(['pipelines'], { cwd: bad, env: cliEnv(home) });

@@ -86,7 +86,8 @@ notebook run (a string, or an object with run, name and flags):
 
 /**
  * The project file declaring pipeline `name` when `name` is one (not a notebook path, and
- * declared in the nbx.json found from the working directory up), else null.
+ * declared in the nbx.json found from the working directory up), else null. A name that
+ * is neither a file nor a pipeline of that nbx.json is a `UserError` naming both.
  */
 export function pipelineProject(name: string): IProjectFile | null {
   if (name.toLowerCase().endsWith('.ipynb') || fs.existsSync(name)) {
@@ -97,7 +98,12 @@ export function pipelineProject(name: string): IProjectFile | null {
     return null;
   }
   const project = readProjectFile(file);
-  return Object.prototype.hasOwnProperty.call(project.pipelines, name) ? project : null;
+  if (!Object.prototype.hasOwnProperty.call(project.pipelines, name)) {
+    throw new UserError(
+      `no such notebook or pipeline: ${name} (nbx pipelines lists those of ${file})`
+    );
+  }
+  return project;
 }
 
 /** `nbx run` options a pipeline does not take (its steps are plain runs, in the foreground). */
