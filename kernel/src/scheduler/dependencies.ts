@@ -12,6 +12,7 @@ import * as path from 'path';
 import ignore from 'ignore';
 import { UserError } from '../base/errors';
 import type { INotebook } from '../notebook/nbformat';
+import { latestCompletedRun } from '../store/completed-runs';
 import type { IRunDependency } from '../store/meta';
 import {
   findProjectFile,
@@ -22,7 +23,7 @@ import {
 } from '../store/project-file';
 import { listRunFiles } from '../store/run-files';
 import { RunDir } from '../store/run-dir';
-import { listRuns, resolveRunRef } from '../store/runs';
+import { resolveRunRef } from '../store/runs';
 
 /** A requirement resolved: where each file comes from and where it goes in the run. */
 export interface IResolvedDependency {
@@ -142,10 +143,8 @@ function resolveRun(
     }
     id = meta.id;
   } else {
-    const latest = listRuns(options.root).find(
-      m => m.kind === 'run' && m.notebook === upstream && m.status === 'completed'
-    );
-    if (latest === undefined) {
+    const latest = latestCompletedRun(options.root, upstream);
+    if (latest === null) {
       throw new UserError(
         `missing dependency of ${path.basename(options.notebookPath)}: no completed run of ` +
           `${ref} (run it first, or name one with ${ref}=RUNID)`

@@ -4,7 +4,7 @@
  */
 import type { JSONValue } from '../base/json';
 import type { RunMeta } from '../store/meta';
-import { listRuns } from '../store/runs';
+import { latestCompletedRun } from '../store/completed-runs';
 
 /** JSON text with object keys sorted: equal values give equal text. */
 function canonical(value: JSONValue): string {
@@ -21,16 +21,13 @@ function canonical(value: JSONValue): string {
 /** The latest completed run identical to `meta` (a run just prepared), or null. */
 export function findIdenticalRun(root: string, meta: RunMeta): RunMeta | null {
   const flags = canonical(meta.flags);
-  return (
-    listRuns(root).find(
-      m =>
-        m.id !== meta.id &&
-        m.kind === 'run' &&
-        m.status === 'completed' &&
-        m.notebook === meta.notebook &&
-        m.sourceDigest !== null &&
-        m.sourceDigest === meta.sourceDigest &&
-        canonical(m.flags) === flags
-    ) ?? null
+  return latestCompletedRun(
+    root,
+    meta.notebook,
+    m =>
+      m.id !== meta.id &&
+      m.sourceDigest !== null &&
+      m.sourceDigest === meta.sourceDigest &&
+      canonical(m.flags) === flags
   );
 }

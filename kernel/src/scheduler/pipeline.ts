@@ -108,7 +108,9 @@ export function planPipeline(req: IPipelineRequest): IPipelinePlan {
   const qualified = (req.flags ?? []).filter(a => a.name.includes(':'));
   const plain = (req.flags ?? []).filter(a => !a.name.includes(':'));
   if (req.forceFlags !== true) {
-    const unknown = [...qualified, ...plain].find(a => !(a.name in def.flags));
+    const declared = (name: string): boolean =>
+      Object.prototype.hasOwnProperty.call(def.flags, name);
+    const unknown = [...qualified, ...plain].find(a => !declared(a.name));
     if (unknown !== undefined) {
       throw new UserError(
         `unsupported flag '${unknown.name}' for pipeline ${name}: see nbx pipelines for its ` +
