@@ -71,7 +71,8 @@ function stepsProject(): string {
     'bad-op': { steps: ['not-defined.ipynb'] },
     'ignored-params': { steps: ['m1/hello.ipynb --gpus 0 --stage'] },
     'm5-steps': { steps: ['op.ipynb'] },
-    'sleep-then-step': { steps: ['sleepy.ipynb', 'm1/step-1.ipynb'] }
+    'sleep-then-step': { steps: ['sleepy.ipynb', 'm1/step-1.ipynb'] },
+    'sweep-step': { steps: ['m1/hello.ipynb msg=[a,b]', 'm1/step-1.ipynb'] }
   };
   fs.writeFileSync(path.join(dir, 'nbx.json'), JSON.stringify({ pipelines }, null, 2));
   return dir;
@@ -354,5 +355,28 @@ describe('pipeline steps (the seed: Guild operation steps)', () => {
       [['sleepy.ipynb', 'terminated']]
     );
     assert.equal(metas(home).length, 2);
+  });
+
+  test('a step with list values is a sweep: its batch is the step', () => {
+    const home = tempDir();
+    const r = run(home, 'run', 'sweep-step');
+    assert.equal(r.status, 0, r.stderr);
+    const { parent, steps } = pipelineOf(home);
+    assert.deepEqual(
+      steps.map(s => [s.kind, s.status, s.parent]),
+      [
+        ['batch', 'completed', parent.id],
+        ['run', 'completed', parent.id]
+      ]
+    );
+    assert.deepEqual(Object.keys(links(home, parent)), ['hello', 'step-1']);
+    const trials = steps[0].trials.map(id => readMeta(home, id));
+    assert.deepEqual(
+      trials.map(t => [t.flags.msg, t.status]),
+      [
+        ['a', 'completed'],
+        ['b', 'completed']
+      ]
+    );
   });
 });

@@ -4,7 +4,8 @@
  * `launch` with `parent` set. The parent's directory links each step's run by the step's
  * name (`_2`, `_3` on repeats); its record lists the steps and carries their scalars
  * (later steps' values win), so comparing pipelines compares what their steps measured.
- * A step that fails, or cannot start, fails the pipeline and nothing after it runs.
+ * A step that fails, or cannot start, fails the pipeline and nothing after it runs. A
+ * step given list values is a sweep: its batch is the step.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -28,6 +29,7 @@ import {
   type IPipelineStep
 } from './pipeline-steps';
 import { checkTags } from './prepare';
+import { runBatch } from './queue';
 import { executeRun } from './runner';
 import { registerStoppable, requestStop, stopActive } from './stop-requests';
 
@@ -252,9 +254,6 @@ async function runStep(
     env: req.env
   };
   const launched = await launch(launchReq);
-  if (launched.kind !== 'run') {
-    throw new UserError(`step ${link} makes a batch: a step runs one notebook once`);
-  }
   launched.warnings.forEach(w => events.onWarning?.(w));
   launched.notes.forEach(line => events.onInfo?.(line));
   fs.symlinkSync(path.join('..', launched.run.id), path.join(pipeline.path, link));
@@ -263,7 +262,11 @@ async function runStep(
     steps: [...(m.steps ?? []), { name: link, run: launched.run.id }]
   }));
   let final: RunMeta;
-  if (launched.reused === true) {
+  if (launched.kind === 'batch') {
+    // A step with list values is a sweep: its batch runs here, its trials one by one.
+    onStarted(launched.run);
+    final = await runBatch(launched.run, { env: req.env });
+  } else if (launched.reused === true) {
     events.onInfo?.(`Skipped ${step.name}: run ${launched.run.id} is identical and completed`);
     final = launched.meta;
   } else {
