@@ -56,7 +56,7 @@ export function formatStepData(data: JSONValue): string {
 }
 
 /** Splits a step string into words as a shell would: blanks separate, quotes group. */
-export function splitWords(text: string): string[] {
+function splitWords(text: string): string[] {
   const words: string[] = [];
   let word: string | null = null;
   let quote: string | null = null;

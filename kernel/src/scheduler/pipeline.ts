@@ -76,11 +76,6 @@ export interface IPipelineEvents {
   execute?: (run: RunDir, kernel?: Promise<KernelManager>) => Promise<RunMeta>;
 }
 
-/** The pipelines of the project file, by name. */
-export function pipelineNames(project: IProjectFile): string[] {
-  return Object.keys(project.pipelines);
-}
-
 /** A pipeline flag's definition, typed by its default. */
 function flagDefOf(name: string, value: JSONValue): IFlagDef {
   const type = Array.isArray(value)
