@@ -35,6 +35,7 @@ const COMMAND_MODULE: Record<string, string> = {
   run: 'run',
   _runner: 'run',
   _batch: 'run',
+  _pipeline: 'run',
   pipelines: 'pipelines',
   flags: 'flags',
   runs: 'inspect',

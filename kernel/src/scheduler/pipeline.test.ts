@@ -379,4 +379,33 @@ describe('pipeline steps (the seed: Guild operation steps)', () => {
       ]
     );
   });
+
+  test('--detach: a runner of its own runs the pipeline; its id is printed at once', async () => {
+    const home = tempDir();
+    const r = run(home, 'run', 'steps-basic', '--detach', '--label', 'bg');
+    assert.equal(r.status, 0, r.stderr);
+    const id = r.stdout.trim();
+    const done = await waitFor(
+      () => {
+        const meta = attempt(() => readMeta(home, id));
+        return meta && ['completed', 'error', 'terminated'].includes(meta.status)
+          ? meta
+          : undefined;
+      },
+      90_000,
+      'the detached pipeline'
+    );
+    assert.equal(done.status, 'completed', done.error ?? '');
+    assert.equal(done.kind, 'pipeline');
+    const { steps } = pipelineOf(home);
+    assert.deepEqual(
+      steps.map(s => [s.notebookName, s.status, s.label]),
+      [
+        ['step-1.ipynb', 'completed', 'bg'],
+        ['step-2.ipynb', 'completed', 'bg']
+      ]
+    );
+    // Besides the links: the runner's output and the request it read back.
+    assert.deepEqual(Object.keys(links(home, done)), ['.nbx', 'kernel.log', 'step-1', 'step-2']);
+  });
 });

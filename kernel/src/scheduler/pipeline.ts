@@ -15,7 +15,7 @@ import type { JSONValue } from '../base/json';
 import { flagDefaults, resolveFlagValues, type IFlagDef } from '../notebook/flags';
 import type { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
-import type { IPipelineDef, IProjectFile } from '../store/project-file';
+import { readProjectFile, type IPipelineDef, type IProjectFile } from '../store/project-file';
 import { processStartToken } from '../store/process';
 import { resolveRunsRoot } from '../store/root';
 import { createRun, type RunDir } from '../store/run-dir';
@@ -131,6 +131,27 @@ export function planPipeline(req: IPipelineRequest): IPipelinePlan {
     defaults,
     forced: qualified
   };
+}
+
+/** Where a pipeline's run keeps its request, for a detached runner to read back. */
+const REQUEST_FILE = 'pipeline.json';
+
+/** Keeps `req` with `pipeline`'s run (its private directory) for `readPipelineRequest`. */
+export function writePipelineRequest(pipeline: RunDir, req: IPipelineRequest): void {
+  const { project, env, ...rest } = req;
+  void env; // the runner has its own, inherited from whoever started it
+  fs.mkdirSync(pipeline.privateDir, { recursive: true });
+  const saved = { ...rest, projectFile: project.path };
+  fs.writeFileSync(path.join(pipeline.privateDir, REQUEST_FILE), `${JSON.stringify(saved)}\n`);
+}
+
+/** The request `writePipelineRequest` kept, its project file read again. */
+export function readPipelineRequest(pipeline: RunDir): IPipelineRequest {
+  const text = fs.readFileSync(path.join(pipeline.privateDir, REQUEST_FILE), 'utf8');
+  const { projectFile, ...rest } = JSON.parse(text) as Omit<IPipelineRequest, 'project'> & {
+    projectFile: string;
+  };
+  return { ...rest, project: readProjectFile(projectFile) };
 }
 
 /** Writes the pipeline's parent run, `queued`. */

@@ -6,10 +6,16 @@ import * as fs from 'fs';
 import type { Command } from 'commander';
 import { UserError } from '../../base/errors';
 import type { JSONValue } from '../../base/json';
-import { createPipelineRun, planPipeline, runPipeline } from '../../scheduler/pipeline';
+import { startDetached } from '../../scheduler/control';
+import {
+  createPipelineRun,
+  planPipeline,
+  runPipeline,
+  writePipelineRequest
+} from '../../scheduler/pipeline';
 import { flagText, formatStepData, parseStep } from '../../scheduler/pipeline-steps';
 import { findProjectFile, readProjectFile, type IProjectFile } from '../../store/project-file';
-import { gpusText, parseTimeout, printWarnings, runInForeground } from '../execute';
+import { gpusText, parseTimeout, printWarnings, reportDetached, runInForeground } from '../execute';
 import { printJson, runJson, runSummary } from '../format';
 
 /** The project file found from the working directory up; a `UserError` when there is none. */
@@ -106,9 +112,8 @@ export function pipelineProject(name: string): IProjectFile | null {
   return project;
 }
 
-/** `nbx run` options a pipeline does not take (its steps are plain runs, in the foreground). */
+/** `nbx run` options a pipeline does not take (its steps are plain runs, run in order). */
 const NOT_FOR_PIPELINES: [keyof IPipelineRunOptions, string][] = [
-  ['detach', '--detach'],
   ['stage', '--stage'],
   ['preview', '--preview'],
   ['kernel', '--kernel'],
@@ -149,6 +154,7 @@ export interface IPipelineRunOptions {
 /**
  * Runs pipeline `name` here: each step's output echoed (unless `quiet` or `json`) with its
  * summary line, then the pipeline's. Returns the exit status (0 when every step completed).
+ * With `detach`, a runner process of its own runs it, and its id is printed.
  */
 export async function pipelineInForeground(
   name: string,
@@ -179,6 +185,11 @@ export async function pipelineInForeground(
     command: ['nbx', ...process.argv.slice(2)]
   });
   const pipeline = createPipelineRun(plan);
+  if (opts.detach) {
+    writePipelineRequest(pipeline, plan.req);
+    startDetached(pipeline);
+    return reportDetached(pipeline, opts);
+  }
   const quiet = opts.quiet === true || opts.json === true;
   const final = await runPipeline(plan, pipeline, {
     onInfo: line => process.stderr.write(`${line}\n`),

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { Option, type Command } from 'commander';
 import { previewTrials } from '../../scheduler/batch-preview';
 import { launch, previewLaunch, type ILaunchRequest } from '../../scheduler/launch';
+import { planPipeline, readPipelineRequest, runPipeline } from '../../scheduler/pipeline';
 import { runBatch } from '../../scheduler/queue';
 import { executeRun } from '../../scheduler/runner';
 import { RunDir } from '../../store/run-dir';
@@ -144,6 +145,20 @@ was stopped, 2 for bad input.`
         return;
       }
       const meta = await executeRun(run);
+      process.exitCode = meta.status === 'completed' ? 0 : 1;
+    });
+
+  program
+    .command('_pipeline', { hidden: true })
+    .argument('<rundir>')
+    .action(async (runDir: string) => {
+      const pipeline = runDirOf(runDir);
+      if (pipeline.readMeta().status !== 'queued') {
+        process.exitCode = 1; // stopped before it started
+        return;
+      }
+      const plan = planPipeline(readPipelineRequest(pipeline));
+      const meta = await runPipeline(plan, pipeline);
       process.exitCode = meta.status === 'completed' ? 0 : 1;
     });
 
