@@ -250,6 +250,11 @@ export interface IStartRunParams extends INotebookParams {
   gpusPerTrial?: number;
   /** Sweeps: the scalar that ranks trials, `#loss` (lowest best) or `-#acc` (highest best). */
   objective?: string;
+  /**
+   * Keep a standby kernel (default true): the next run of this kernelspec and GPUs starts on
+   * a kernel started ahead. False discards the one held.
+   */
+  standby?: boolean;
 }
 
 /** What `startRun` answers: the run, or for a sweep the batch run. */

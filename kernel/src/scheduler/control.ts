@@ -3,6 +3,7 @@
  */
 import * as fs from 'fs';
 import { spawn } from 'child_process';
+import type { Stream } from 'stream';
 import { UserError } from '../base/errors';
 import { NBX_CLI } from '../base/paths';
 import { FINAL_STATUSES, type RunKind, type RunMeta } from '../store/meta';
@@ -19,12 +20,18 @@ type Runner = '_runner' | '_batch' | '_pipeline';
  * new session, no terminal on its standard streams (they go to the run's kernel.log).
  * Throws if the process could not be created.
  */
-function spawnDetached(run: RunDir, command: Runner, env: NodeJS.ProcessEnv): number {
+function spawnDetached(
+  run: RunDir,
+  command: Runner,
+  env: NodeJS.ProcessEnv,
+  handover?: Stream
+): number {
   const out = fs.openSync(run.kernelLogPath, 'a');
   try {
     const child = spawn(process.execPath, [NBX_CLI, command, run.path], {
       detached: true,
-      stdio: ['ignore', out, out],
+      // A standby kernel's watchdog pipe, as the fourth entry (see scheduler/standby.ts).
+      stdio: handover ? ['ignore', out, out, handover] : ['ignore', out, out],
       cwd: run.path,
       env
     });
@@ -45,10 +52,15 @@ function spawnDetached(run: RunDir, command: Runner, env: NodeJS.ProcessEnv): nu
  * Starts the runner of a prepared run, of a batch (its queue of trials), or of a pipeline
  * (its steps), in the
  * background (see `spawnDetached`), with the environment `env` (its kernels inherit it):
- * the one place a detached runner is spawned.
+ * the one place a detached runner is spawned. `handover`: the watchdog pipe of a standby
+ * kernel the runner takes over.
  */
-export function startDetached(run: RunDir, env: NodeJS.ProcessEnv = process.env): number {
-  return spawnDetached(run, RUNNERS[run.readMeta().kind], env);
+export function startDetached(
+  run: RunDir,
+  env: NodeJS.ProcessEnv = process.env,
+  handover?: Stream
+): number {
+  return spawnDetached(run, RUNNERS[run.readMeta().kind], env, handover);
 }
 
 /** The hidden `nbx` command that executes each kind of run in a process of its own. */

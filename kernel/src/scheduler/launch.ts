@@ -21,9 +21,10 @@ import { createBatch, planBatch, type IBatchRequest } from './batch-run';
 import { startDetached } from './control';
 import { assignmentText, maySweep, type FlagAssignment } from './flag-input';
 import { parseGpuList, resolveGpus } from './gpu-list';
-import { createRunDir, materializeRun, planRun, type IRunPlan } from './prepare';
+import { claimRunDir, createRunDir, materializeRun, planRun, type IRunPlan } from './prepare';
 import { findIdenticalRun } from './needed';
-import { launchRunKernel } from './runner';
+import { launchRunKernel } from './run-kernel';
+import { handOverStandby, type IStandbyTarget, type StandbyKernel } from './standby';
 
 export type { FlagAssignment } from './flag-input';
 
@@ -49,6 +50,8 @@ export interface ILaunchRequest extends Omit<
   oneTrialAsRun?: boolean;
   /** The command line that asked, recorded as is; default: the equivalent `nbx run`. */
   command?: string[];
+  /** `detach`: a standby kernel a single run takes when it is for exactly that run. */
+  standby?: StandbyKernel;
 }
 
 /** A run `launch` made. */
@@ -113,12 +116,15 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     status: req.mode === 'stage' ? 'staged' : 'queued'
   };
   if (!mayBeBatch(req)) {
-    return startRun(planRun(request), req.mode, [], { needed: req.needed });
+    return startRun(planRun(request), req.mode, [], { needed: req.needed, standby: req.standby });
   }
   const planned = await planBatch(request);
   const { trials } = planned;
   if (trials.kind === 'single') {
-    return startRun(planned.plan, req.mode, trials.warnings, { needed: req.needed });
+    return startRun(planned.plan, req.mode, trials.warnings, {
+      needed: req.needed,
+      standby: req.standby
+    });
   }
   if (req.oneTrialAsRun && trials.trials.length === 1) {
     const flags: FlagAssignment[] = Object.entries(trials.trials[0]).map(([name, value]) => ({
@@ -128,7 +134,7 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     const one = { ...request, flags: [], values: trials.trials[0] };
     one.command = req.command ?? commandLine({ ...req, flags });
     const plan = { ...planned.plan, assignments: [], req: one };
-    return startRun(plan, req.mode, trials.warnings, { needed: req.needed });
+    return startRun(plan, req.mode, trials.warnings, { needed: req.needed, standby: req.standby });
   }
   const created = await createBatch(planned, { stage: req.mode === 'stage' });
   if (req.mode === 'detach') {
@@ -161,9 +167,10 @@ export async function startRun(
   plan: IRunPlan,
   mode: LaunchMode,
   warnings: readonly string[],
-  options: { needed?: boolean } = {}
+  options: { needed?: boolean; standby?: StandbyKernel } = {}
 ): Promise<ILaunchedRun> {
-  const run = createRunDir(plan);
+  const standby = mode === 'detach' ? (options.standby?.take(standbyTarget(plan)) ?? null) : null;
+  const run = standby ? claimRunDir(plan, standby.run) : createRunDir(plan);
   const early = mode === 'foreground' && options.needed !== true;
   let kernel = early ? launchRunKernel(run, plan.env) : undefined;
   const notes = plan.deps.notes;
@@ -176,22 +183,37 @@ export async function startRun(
       k => k.kill(),
       () => undefined
     );
+    await standby?.kernel.then(k => k?.kill());
     fs.rmSync(run.path, { recursive: true, force: true });
     throw err;
   }
   if (options.needed === true) {
     const same = findIdenticalRun(run.root, meta);
     if (same !== null) {
+      await standby?.kernel.then(k => k?.kill());
       fs.rmSync(run.path, { recursive: true, force: true });
       const reused = new RunDir(run.root, same.id);
       return { kind: 'run', run: reused, meta: same, warnings: [...warnings], notes, reused: true };
     }
     kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
   }
-  if (mode === 'detach') {
+  if (standby) {
+    await handOverStandby(standby, pipe => startDetached(run, plan.env, pipe));
+  } else if (mode === 'detach') {
     startDetached(run, plan.env);
   }
   return { kind: 'run', run, meta, warnings: [...warnings, ...more], notes, kernel };
+}
+
+/** What a standby kernel for a run of `plan` is started for (see standby.ts). */
+export function standbyTarget(plan: IRunPlan): IStandbyTarget {
+  return {
+    root: plan.root,
+    notebook: plan.notebookPath,
+    kernel: plan.spec.name,
+    gpus: plan.req.gpus ?? null,
+    env: plan.env
+  };
 }
 
 /** The `nbx run` command line that asks for what `req` asks (recorded in the run). */

@@ -32,7 +32,7 @@ import { getKernelSpec, type IKernelSpec } from '../protocol/kernelspec';
 import { isTslabSpec, tslabPackageDir, tslabReadsShorthand } from '../protocol/tslab';
 import type { IRunGit, RunMeta } from '../store/meta';
 import { resolveRunsRoot } from '../store/root';
-import { createRun, type RunDir } from '../store/run-dir';
+import { claimRun, createRun, type RunDir, type RunInit } from '../store/run-dir';
 import { gitInfo } from '../tracking/git';
 import { defaultLabel, expandLabel } from './label';
 import { snapshotSource } from '../tracking/source';
@@ -171,8 +171,17 @@ function chooseKernel(
 
 /** Creates the run directory with its first record (status `queued`, or `staged`). */
 export function createRunDir(plan: IRunPlan): RunDir {
+  return createRun(plan.root, runInit(plan));
+}
+
+/** Makes the run of `plan` in `reserved`, a directory reserved for it (see store/run-dir). */
+export function claimRunDir(plan: IRunPlan, reserved: RunDir): RunDir {
+  return claimRun(reserved, runInit(plan));
+}
+
+function runInit(plan: IRunPlan): RunInit {
   const { req, spec } = plan;
-  return createRun(plan.root, {
+  return {
     notebook: plan.notebookPath,
     notebookName: path.basename(plan.notebookPath),
     kernel: { name: spec.name, displayName: spec.displayName, language: spec.language },
@@ -184,7 +193,7 @@ export function createRunDir(plan: IRunPlan): RunDir {
     label: req.label ?? null,
     tags: [...new Set(req.tags ?? [])],
     settings: { timeoutS: req.timeoutS ?? null, allowErrors: req.allowErrors ?? false }
-  });
+  };
 }
 
 /**

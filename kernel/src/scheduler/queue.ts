@@ -20,7 +20,8 @@ import { RunDir } from '../store/run-dir';
 import { resolveGpus } from './gpu-list';
 import { gpuHolder, releaseGpus, waitForGpus } from './gpu-pool';
 import { WarmKernels, warmKernelsEnabled } from '../protocol/warm-pool';
-import { executeRun, prestartRunKernel } from './runner';
+import { prestartRunKernel } from './run-kernel';
+import { executeRun } from './runner';
 import { registerStoppable, stopActive } from './stop-requests';
 
 /** The error of trials cancelled because their batch was stopped. */

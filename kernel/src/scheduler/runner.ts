@@ -14,13 +14,8 @@ import { NotebookExecutor, type IExecuteResult, type IProgress } from '../execut
 import { NotebookPersister } from '../executor/persist';
 import { readNotebook } from '../notebook/io';
 import type { INotebook } from '../notebook/nbformat';
-import { getKernelSpec } from '../protocol/kernelspec';
-import { PACKAGE_ROOT } from '../base/paths';
-
-/** Holds the `nbx` command (a shim running kernel/bin/nbx.js). */
-const NBX_BIN_PATH = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path');
-import { KernelManager } from '../protocol/manager';
-import { warmKey, type IWarmKeyParts, type WarmKernels } from '../protocol/warm-pool';
+import type { KernelManager } from '../protocol/manager';
+import type { WarmKernels } from '../protocol/warm-pool';
 import type { RunMeta } from '../store/meta';
 import { startHeartbeat } from '../store/dead-runner';
 import { processStartToken } from '../store/process';
@@ -30,6 +25,8 @@ import { scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
 import { RunScalars } from '../tracking/scalars-run';
 import { SystemSampler } from '../tracking/system';
 import { reserveRunGpus } from './run-gpus';
+import { launchRunKernel, takeWarmKernel } from './run-kernel';
+import { adoptStandbyKernel } from './standby-adopt';
 import { registerStoppable } from './stop-requests';
 
 export interface IExecuteRunOptions {
@@ -54,81 +51,6 @@ export interface IExecuteRunOptions {
   gpusReserved?: boolean;
   /** Told, in one line, when the run waits for GPUs another run has. */
   onGpuWait?: (line: string) => void;
-}
-
-/** What the kernel of a run starts with: its kernelspec, the run directory, its environment. */
-function runKernelParts(run: RunDir, env: NodeJS.ProcessEnv): IWarmKeyParts {
-  const meta = run.readMeta();
-  const spec = getKernelSpec(meta.kernel?.name ?? '', { env, cwd: path.dirname(meta.notebook) });
-  return { spec, cwd: run.path, env: kernelEnv(run, meta, env) };
-}
-
-/**
- * Launches the kernel of a run (spawned at once, ready later), so a caller
- * can overlap the kernel's start with other preparation.
- */
-export function launchRunKernel(run: RunDir, env: NodeJS.ProcessEnv): Promise<KernelManager> {
-  return startRunKernel(run, runKernelParts(run, env));
-}
-
-function startRunKernel(run: RunDir, parts: IWarmKeyParts): Promise<KernelManager> {
-  // Readable too: a kernel that lost a port says so there (see KernelManager.start).
-  const log = fs.openSync(run.kernelLogPath, 'a+');
-  const started = KernelManager.start({ ...parts, output: log });
-  // The kernel holds its own copy of the descriptor.
-  void started.then(
-    () => fs.closeSync(log),
-    () => fs.closeSync(log)
-  );
-  return started;
-}
-
-/**
- * Starts the kernel of a prepared run ahead, warm in `pool`, for `executeRun` with the same
- * pool to take: it is taken only if the run's kernel would start with the same kernelspec,
- * directory and environment then (see warm-pool.ts); a run that cannot start gets none.
- */
-export function prestartRunKernel(run: RunDir, env: NodeJS.ProcessEnv, pool: WarmKernels): void {
-  let parts: IWarmKeyParts;
-  try {
-    parts = runKernelParts(run, env);
-  } catch {
-    return;
-  }
-  pool.prestart(warmKey(parts), () => startRunKernel(run, parts));
-}
-
-/** The warm kernel `pool` holds for `run` as it would start now, or null. */
-async function takeWarmKernel(
-  run: RunDir,
-  env: NodeJS.ProcessEnv,
-  pool: WarmKernels | undefined
-): Promise<KernelManager | null> {
-  if (pool === undefined) {
-    return null;
-  }
-  try {
-    return await pool.take(warmKey(runKernelParts(run, env)));
-  } catch {
-    return null;
-  }
-}
-
-/** The kernel's environment: ours, the run's identity, and the GPUs chosen. */
-function kernelEnv(run: RunDir, meta: RunMeta, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...base,
-    NBX_RUN_ID: run.id,
-    NBX_RUN_DIR: run.path,
-    NBX_HOME: run.root,
-    // `!nbx ...` in a Python notebook, and the node `nbx` itself runs on.
-    PATH: [NBX_BIN_PATH, base.PATH].filter(Boolean).join(path.delimiter),
-    NBX_NODE: process.execPath
-  };
-  if (meta.gpus !== null) {
-    env.CUDA_VISIBLE_DEVICES = meta.gpus;
-  }
-  return env;
 }
 
 /**
@@ -229,7 +151,9 @@ async function executeReserved(
         }))
       );
     });
-    const warm = options.kernel ? null : await takeWarmKernel(run, env, options.warm);
+    const warm = options.kernel
+      ? null
+      : ((await adoptStandbyKernel(run, env)) ?? (await takeWarmKernel(run, env, options.warm)));
     kernel = warm ?? (await (options.kernel ?? launchRunKernel(run, env)));
     const info = kernel.info.language_info as { name?: string; version?: string } | undefined;
     meta = run.updateMeta(m => ({

@@ -6,6 +6,7 @@ import type { IServiceContext } from './protocol';
 import { optionalString, type Params } from './params';
 import { defaultRoot, servedRoot } from './roots';
 import type { ScalarsWatch } from './scalars-watch';
+import type { ServiceStandby } from './standby';
 
 /** Options of `createContext`. */
 export interface IContextOptions {
@@ -16,6 +17,7 @@ export interface IContextOptions {
   onRoot?: (root: string) => void;
   /** The live scalars of the service. */
   scalars?: ScalarsWatch;
+  standby?: ServiceStandby;
 }
 
 /**
@@ -29,6 +31,7 @@ export function createContext(options: IContextOptions): IServiceContext {
     env: options.env,
     log: options.log,
     scalars: options.scalars,
+    standby: options.standby,
     rootFor(params: Params): string {
       const given = optionalString(params, 'root');
       const root =

@@ -9,6 +9,7 @@
 import { readConnectionFile } from '../protocol/connection';
 import { KernelServer } from '../protocol/server';
 import { NbxService } from './service';
+import { ServiceStandby } from './standby';
 
 const USAGE = 'usage: node kernel/lib/service/main.js -f CONNECTION_FILE';
 
@@ -45,7 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     log(`nbx service: cannot start with ${file}: ${(err as Error).message}`);
     return 1;
   }
-  const service = new NbxService(server, { log });
+  const standby = new ServiceStandby();
+  const service = new NbxService(server, { log, standby });
   const stop = (): void => server.close();
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
@@ -55,6 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('unhandledRejection', err => log(`nbx service: unhandled: ${String(err)}`));
   await server.closed;
   service.close();
+  await standby.close();
   return 0;
 }
 

@@ -240,6 +240,11 @@ export async function startRunMethod(
   const notebook = path.resolve(context.cwd, requireString(params, 'path'));
   const root = context.rootFor(params);
   const content = optionalObject(params, 'content');
+  const env = { ...context.env, NBX_HOME: root };
+  const standby =
+    optionalBoolean(params, 'standby') === false
+      ? await context.standby?.discard()
+      : await context.standby?.get();
   const launched = await launch({
     notebook,
     content:
@@ -262,9 +267,15 @@ export async function startRunMethod(
     oneTrialAsRun: true,
     cwd: context.cwd,
     // Runs started from JupyterLab go where the Runs panel looks.
-    env: { ...context.env, NBX_HOME: root }
+    env,
+    standby
   });
   const { run, meta } = launched;
+  if (standby !== undefined && launched.kind === 'run' && meta.kernel !== null) {
+    // The next run of this notebook, kernelspec and GPUs starts on a kernel ready now.
+    const target = { root, notebook: meta.notebook, kernel: meta.kernel.name, gpus: meta.gpus };
+    standby.prepare({ ...target, env });
+  }
   return { json: { id: run.id, path: run.path, meta: withEffectiveStatus(meta) } };
 }
 

@@ -20,6 +20,7 @@ import type {
 import type { BinaryBuffer } from '../protocol/server';
 import { isObject, ParamError, type Params } from './params';
 import type { ScalarsWatch } from './scalars-watch';
+import type { ServiceStandby } from './standby';
 
 /** The name of the comm target the frontend opens. */
 export const COMM_TARGET: CommTarget = 'nbx';
@@ -69,6 +70,8 @@ export interface IServiceContext {
   log(line: string): void;
   /** The live scalars pushed to the frontend (the service kernel has them). */
   scalars?: ScalarsWatch;
+  /** The standby kernel runs started from JupyterLab take (see service/standby.ts). */
+  standby?: ServiceStandby;
 }
 
 /** A method of the service, as the dispatcher calls it. */

@@ -10,6 +10,7 @@ import { COMM_TARGET, Dispatcher, oneLine, type ServiceMethod } from './protocol
 import type { ServiceEvent } from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
 import { ScalarsWatch } from './scalars-watch';
+import type { ServiceStandby } from './standby';
 import { RunsWatcher } from './watch';
 
 /** Options of `NbxService`. */
@@ -26,6 +27,8 @@ export interface INbxServiceOptions {
    * `kernel_info` before the engine modules are loaded).
    */
   loadMethods?: () => Promise<Readonly<Record<string, ServiceMethod>>>;
+  /** The standby kernel runs started from JupyterLab take (none when absent). */
+  standby?: ServiceStandby;
 }
 
 /** Serves the `nbx` comm target of `server`. */
@@ -34,6 +37,7 @@ export class NbxService {
     this._cwd = options.cwd ?? process.cwd();
     this._env = options.env ?? process.env;
     this._log = options.log ?? (line => process.stderr.write(`${line}\n`));
+    this._standby = options.standby;
     this._debounceMs = options.debounceMs;
     // Loaded lazily: the engine modules are heavier than the kernel itself.
     this._loadMethods =
@@ -91,6 +95,7 @@ export class NbxService {
         env: this._env,
         log: this._log,
         scalars: this._scalars,
+        standby: this._standby,
         onRoot: root => {
           if (this._comms.size > 0) {
             this._watch(root);
@@ -131,6 +136,7 @@ export class NbxService {
   private readonly _cwd: string;
   private readonly _env: NodeJS.ProcessEnv;
   private readonly _log: (line: string) => void;
+  private readonly _standby: ServiceStandby | undefined;
   private readonly _debounceMs: number | undefined;
   private readonly _loadMethods: () => Promise<Readonly<Record<string, ServiceMethod>>>;
   private readonly _comms = new Set<Comm>();

@@ -18,7 +18,7 @@ import {
   type IMetaStat,
   type ISkippedRun
 } from './index-build';
-import { RUN_FILES, isValidRunId } from './run-dir';
+import { RUN_FILES, isStandbyReserved, isValidRunId } from './run-dir';
 import { runsDir } from './root';
 
 /** Directory of caches inside the runs root. */
@@ -110,7 +110,10 @@ export function isRunDir(entry: string, err: unknown): boolean {
     return false;
   }
   if (code === 'ENOENT') {
-    return fs.statSync(entry, { throwIfNoEntry: false })?.isDirectory() === true;
+    return (
+      fs.statSync(entry, { throwIfNoEntry: false })?.isDirectory() === true &&
+      !isStandbyReserved(entry)
+    );
   }
   return true;
 }

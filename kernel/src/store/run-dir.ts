@@ -56,6 +56,18 @@ export function isReservedRunFile(name: string): boolean {
   return RESERVED_RUN_FILES.includes(name) || isAtomicTempName(name);
 }
 
+/**
+ * A run directory reserved ahead for a standby kernel (the service's, started in it before
+ * the run exists) holds `.nbx/standby.json` and no meta.json until a run claims it
+ * (`claimRun`): not a run to list or warn about.
+ */
+export const STANDBY_FILE = 'standby.json';
+
+/** True for a run directory reserved for a standby kernel and not claimed yet. */
+export function isStandbyReserved(runPath: string): boolean {
+  return fs.existsSync(path.join(runPath, RUN_FILES.private, STANDBY_FILE));
+}
+
 /** A new run id: 32 lowercase hex characters (a random UUID without dashes). */
 export function newRunId(): string {
   return randomUUID().replace(/-/g, '');
@@ -126,6 +138,11 @@ export class RunDir {
   /** `.nbx/`: engine-private files. */
   get privateDir(): string {
     return this.file(RUN_FILES.private);
+  }
+
+  /** `.nbx/standby.json`: see `STANDBY_FILE`. */
+  get standbyPath(): string {
+    return path.join(this.privateDir, STANDBY_FILE);
   }
 
   /** `.nbx/sources.txt`: the sources copied into the run at launch, one path a line. */
@@ -247,6 +264,12 @@ export function newRunMeta(id: string, init: RunInit): RunMeta {
  * atomically; if that fails (a full disk: `DiskFullError`), the directory is removed.
  * Unset fields get defaults (see `newRunMeta`); `notebook` is made absolute.
  */
+/** Makes the run of `init` in a directory reserved for it (see `STANDBY_FILE`). */
+export function claimRun(dir: RunDir, init: RunInit): RunDir {
+  dir.writeMeta(newRunMeta(dir.id, init));
+  return dir;
+}
+
 export function createRun(root: string, init: RunInit): RunDir {
   try {
     fs.mkdirSync(runsDir(root), { recursive: true });

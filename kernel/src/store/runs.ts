@@ -11,7 +11,7 @@ import { UserError } from '../base/errors';
 import { CorruptMetaError, type RunMeta, type RunStatus } from './meta';
 import { parseMeta } from './meta-schema';
 import { runnerDied, settleDeadRunner } from './dead-runner';
-import { isValidRunId, RUN_FILES, RunDir } from './run-dir';
+import { isStandbyReserved, isValidRunId, RUN_FILES, RunDir } from './run-dir';
 import { runsDir } from './root';
 
 /**
@@ -77,6 +77,9 @@ export function listRuns(root: string, options: IListRunsOptions = {}): RunMeta[
       text = fs.readFileSync(metaPath, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && isStandbyReserved(runPath)) {
+        continue;
+      }
       const why = code === 'ENOENT' ? 'no meta.json' : `cannot read meta.json (${code ?? 'error'})`;
       options.onWarning?.(`skipping run ${runPath}: ${why}`);
       continue;
