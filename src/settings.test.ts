@@ -24,6 +24,14 @@ describe('readPreferences', () => {
   });
 });
 
+describe('readPreferences standbyKernel', () => {
+  it('says false only when the standby kernel is turned off', () => {
+    assert.equal(readPreferences({ standbyKernel: false }).standbyKernel, false);
+    assert.equal(readPreferences({ standbyKernel: true }).standbyKernel, undefined);
+    assert.equal(readPreferences({}).standbyKernel, undefined);
+  });
+});
+
 describe('NbxSettings', () => {
   it('is ready with the defaults without a setting registry', async () => {
     const settings = new NbxSettings(null);

@@ -20,6 +20,8 @@ export interface INbxPreferences {
   readonly defaultGpus: string;
   /** Trials of a sweep run at once, unless changed in the dialog. */
   readonly defaultParallel: number;
+  /** False when the `standbyKernel` setting is off (absent: on, the default). */
+  readonly standbyKernel?: false;
 }
 
 /** The preferences when there are no settings. */
@@ -32,8 +34,9 @@ export const DEFAULT_PREFERENCES: INbxPreferences = {
 
 /** The preferences a settings object holds (its composite). */
 export function readPreferences(composite: ReadonlyPartialJSONObject): INbxPreferences {
-  const { runsRoot, refresh, defaultGpus, defaultParallel } = composite;
+  const { runsRoot, refresh, defaultGpus, defaultParallel, standbyKernel } = composite;
   return {
+    ...(standbyKernel === false ? { standbyKernel } : {}),
     runsRoot: typeof runsRoot === 'string' ? runsRoot.trim() : DEFAULT_PREFERENCES.runsRoot,
     live: refresh !== 'manual',
     defaultGpus: typeof defaultGpus === 'string' ? defaultGpus : DEFAULT_PREFERENCES.defaultGpus,

@@ -1,6 +1,7 @@
 /**
  * The nbx service with nbx's settings: every request carries the runs root of the
- * settings (`runsRoot`, where "Run as Experiment" starts runs and the panels look).
+ * settings (`runsRoot`, where "Run as Experiment" starts runs and the panels look), and
+ * `startRun` whether the service keeps a standby kernel (`standbyKernel`).
  */
 import type { ServiceMethodName, ServiceResult } from '../../kernel/src/contract/service';
 import type { INbxSettings } from '../settings';
@@ -28,9 +29,13 @@ export class RootedService implements INbxService {
     ...[params]: RequestParams<M>
   ): Promise<IServiceReply<ServiceResult<M>>> {
     await this.settings.ready;
-    const root = this.settings.current.runsRoot;
-    // Every method takes `root` (the contract's IRootParams).
-    const rooted = (root !== '' ? { root, ...params } : (params ?? {})) as RequestParams<M>[0];
+    const { runsRoot: root, standbyKernel } = this.settings.current;
+    // Every method takes `root` (the contract's IRootParams); `startRun` takes `standby`.
+    const added = {
+      ...(root !== '' ? { root } : {}),
+      ...(method === 'startRun' && standbyKernel === false ? { standby: false } : {})
+    };
+    const rooted = { ...added, ...params } as RequestParams<M>[0];
     return this._connection.request<M>(method, ...([rooted] as RequestParams<M>));
   }
 
