@@ -21,7 +21,9 @@
  * 4. Click → first cell executing through the service: `startRun` as JupyterLab sends it
  *    (the service's method with its standby kernel) until the first cell's
  *    `iopub.status.busy`, with a standby kernel ready versus with it off (cold), interleaved,
- *    medians. Target: ≤ 300 ms with the standby. `--standby-only` runs this part alone.
+ *    medians; with the standby, when `startRun` answered and when the detached runner
+ *    recorded `started`. Target: ≤ 300 ms with the standby. `--standby-only` runs this part
+ *    alone.
  *
  * Also the kernel start alone (`KernelManager.start` until ready), with and without the
  * code cache: its wall time and the kernel process's CPU time, which shared machines blur less.
@@ -144,7 +146,7 @@ async function serviceClicks(
   home: string,
   env: NodeJS.ProcessEnv,
   rounds: number
-): Promise<[number[], number[]]> {
+): Promise<[number[], number[], { reply: number[]; started: number[] }]> {
   const nbPath = path.join(dir, 'click.ipynb');
   fs.writeFileSync(nbPath, JSON.stringify(TRIVIAL));
   const standby = new ServiceStandby();
@@ -152,14 +154,20 @@ async function serviceClicks(
   const click = async (on: boolean, warm = on): Promise<number> => {
     const t0 = Date.now();
     const reply = await startRunMethod({ path: nbPath, standby: on }, context);
+    const replied = Date.now() - t0;
     const id = (reply.json as { id: string }).id;
     const meta = await waitForEnd(home, id);
     const busy = firstCellBusy(home, meta);
     if (meta.status !== 'completed' || busy === null || meta.kernelWarm !== warm) {
       throw new Error(`run ${id}: ${meta.status}, kernelWarm ${String(meta.kernelWarm)}`);
     }
+    if (on && warm) {
+      steps.reply.push(replied);
+      steps.started.push(Date.parse(meta.started as string) - t0);
+    }
     return busy - t0;
   };
+  const steps = { reply: [] as number[], started: [] as number[] };
   const warm: number[] = [];
   const cold: number[] = [];
   try {
@@ -173,7 +181,7 @@ async function serviceClicks(
   } finally {
     await standby.close();
   }
-  return [warm, cold];
+  return [warm, cold, steps];
 }
 
 /** The record of run `id` once it has ended. */
@@ -200,7 +208,7 @@ export async function benchWarm(args: string[]): Promise<boolean> {
   try {
     process.stdout.write(`warm: kernel starts and warm kernels (${os.cpus().length} CPUs)\n`);
     const serviceRuns = args.includes('--standby-only') ? runs : Math.min(runs, 3);
-    const [standbyClicks, coldClicks] = await serviceClicks(dir, home, env, serviceRuns);
+    const [standbyClicks, coldClicks, steps] = await serviceClicks(dir, home, env, serviceRuns);
     const click = median(standbyClicks);
     const clickOk = click <= TARGET_FIRST_CELL_MS;
     const clickRows =
@@ -209,6 +217,11 @@ export async function benchWarm(args: string[]): Promise<boolean> {
         'standby kernel ready',
         ms(click),
         `target <= ${TARGET_FIRST_CELL_MS} ms: ${clickOk ? 'met' : 'MISSED'}`
+      ) +
+      row(
+        '  of which: startRun answered',
+        ms(median(steps.reply)),
+        `runner started: ${ms(median(steps.started))}`
       ) +
       row('standby off (cold)', ms(median(coldClicks)));
     if (args.includes('--standby-only')) {

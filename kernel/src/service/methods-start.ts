@@ -223,7 +223,7 @@ function gpusText(params: Params): string | undefined {
 
 /**
  * `startRun({ path, content?, kernel?, gpus?, timeout?, allowErrors?, label?, tags?, flags?,
- * parallel?, maxTrials?, seed?, gpusPerTrial?, objective?, root? })`: snapshots the
+ * parallel?, maxTrials?, seed?, gpusPerTrial?, objective?, root?, standby? })`: snapshots the
  * notebook (`content`, the editor's unsaved state, when given; else the file at `path`,
  * relative to the service's directory) and starts it detached in the service's runs root.
  *
@@ -232,6 +232,10 @@ function gpusText(params: Params): string | undefined {
  * when they make several (lists, sequences, distributions with `maxTrials`) a batch and
  * its runner. Result `{ id, path, meta }` (for a sweep: the batch run, whose `meta.trials`
  * lists its trials' ids). Bad input fails with the one line `nbx run` prints.
+ *
+ * A single run takes the service's standby kernel when one is held for exactly it, and
+ * leaves one for the next run of its kernelspec and GPUs (see scheduler/standby.ts);
+ * `standby: false` (the setting off) discards the one held and leaves none.
  */
 export async function startRunMethod(
   params: RequestOf<'startRun'>,
