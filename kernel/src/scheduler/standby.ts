@@ -169,6 +169,9 @@ export async function handOverStandby(
     } catch {
       // It died meanwhile (handOver killed what was left): start cold.
     }
+  } else {
+    // Dead before it was taken: free its sockets and connection file.
+    await kernel?.kill();
   }
   fs.rmSync(standby.run.standbyPath, { force: true });
   startRunner();
