@@ -153,6 +153,46 @@ export interface RunMeta {
   batch: IRunBatch | null;
   /** Earlier executions, oldest first (empty until the run is restarted). */
   attempts?: IRunAttempt[];
+  /** The Slurm job the run (or batch) was submitted as; null or absent when it ran here. */
+  slurm?: IRunSlurm | null;
+}
+
+/**
+ * What a run asks of Slurm (`nbx run --on slurm`, the Run as Experiment dialog, `nbx.json`'s
+ * `"slurm"`); absent fields are the cluster's defaults.
+ */
+export interface ISlurmPlacement {
+  partition?: string;
+  /** `--time`: minutes, or Slurm's `MM:SS`, `HH:MM:SS`, `D-HH[:MM[:SS]]`. */
+  time?: string;
+  /** GPUs per run (per trial of an array): `--gres=gpu:N`. */
+  gpus?: number;
+  /** `--cpus-per-task`. */
+  cpus?: number;
+  /** `--mem`: megabytes, or `500M`, `4G`. */
+  mem?: string;
+  /** An sbatch script with placeholders around `{command}` (see the README). */
+  template?: string;
+}
+
+/** Where a run executes: on this machine (the default), or submitted to Slurm. */
+export type RunPlacement = { on: 'local' } | ({ on: 'slurm' } & ISlurmPlacement);
+
+/** A run's Slurm job, as recorded at submission and reconciled with Slurm's view. */
+export interface IRunSlurm {
+  /** `<id>`, or `<array id>_<index>` for a trial of a job array (a batch records the array's id). */
+  jobId: string;
+  /** The partition asked for ('' for the cluster's default until Slurm names it). */
+  partition: string;
+  /** The node the job runs or ran on; '' while it is pending. */
+  node: string;
+  /** What was asked (a restart on Slurm asks the same). */
+  placement: ISlurmPlacement;
+  /**
+   * Slurm's final state word (`COMPLETED`, `TIMEOUT`, …) once nbx has reconciled the ended
+   * job with the record, '' when Slurm had forgotten the job; absent while it may still run.
+   */
+  state?: string;
 }
 
 /** A batch's settings (`nbx run` with list values, distributions or a batch file). */

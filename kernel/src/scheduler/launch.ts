@@ -9,8 +9,14 @@
  * A request whose flags cannot make a sweep (`maySweep`) is planned as a plain run, so a
  * foreground run starts its kernel while the flags are parsed; any other is planned as a
  * batch first. Either way the flags cell is parsed once (through the runs root's cache).
+ *
+ * Where it runs is the request's `placement`: this machine, or Slurm (the run prepared
+ * exactly as here, then its runner submitted with sbatch; a batch's trials as one job array).
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { UserError } from '../base/errors';
+import type { RunPlacement } from '../contract/run';
 import type { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
 import type { RunDir } from '../store/run-dir';
@@ -21,6 +27,8 @@ import { assignmentText, maySweep, type FlagAssignment } from './flag-input';
 import { parseGpuList, resolveGpus } from './gpu-list';
 import { createRunDir, materializeRun, planRun, type IRunPlan } from './prepare';
 import { launchRunKernel } from './runner';
+import { resolvePlacement, type ISlurmPlacement } from './slurm/placement';
+import { submitBatch, submitRun } from './slurm/submit';
 
 export type { FlagAssignment } from './flag-input';
 
@@ -41,6 +49,8 @@ export interface ILaunchRequest extends Omit<
   oneTrialAsRun?: boolean;
   /** The command line that asked, recorded as is; default: the equivalent `nbx run`. */
   command?: string[];
+  /** Where it runs: this machine (default), or submitted to Slurm (always detached). */
+  placement?: RunPlacement;
 }
 
 /** A run `launch` made. */
@@ -93,19 +103,23 @@ function mayBeBatch(req: ILaunchRequest): boolean {
  * `UserError` for bad input, before anything is written.
  */
 export async function launch(req: ILaunchRequest): Promise<Launched> {
+  const slurm = slurmPlacement(req);
+  const mode = slurm && req.mode === 'foreground' ? 'detach' : req.mode;
   const request: IBatchRequest = {
     ...req,
+    // On Slurm, a trial's GPUs are the job's (`placement.gpus`), not from a local pool.
+    gpusPerTrial: slurm ? undefined : req.gpusPerTrial,
     gpus: await checkedGpus(req),
     command: req.command ?? commandLine(req),
-    status: req.mode === 'stage' ? 'staged' : 'queued'
+    status: mode === 'stage' ? 'staged' : 'queued'
   };
   if (!mayBeBatch(req)) {
-    return startRun(planRun(request), req.mode, []);
+    return startRun(planRun(request), mode, [], slurm);
   }
   const planned = await planBatch(request);
   const { trials } = planned;
   if (trials.kind === 'single') {
-    return startRun(planned.plan, req.mode, trials.warnings);
+    return startRun(planned.plan, mode, trials.warnings, slurm);
   }
   if (req.oneTrialAsRun && trials.trials.length === 1) {
     const flags: FlagAssignment[] = Object.entries(trials.trials[0]).map(([name, value]) => ({
@@ -114,18 +128,57 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     }));
     const one = { ...request, flags: [], values: trials.trials[0] };
     one.command = req.command ?? commandLine({ ...req, flags });
-    return startRun({ ...planned.plan, assignments: [], req: one }, req.mode, trials.warnings);
+    return startRun({ ...planned.plan, assignments: [], req: one }, mode, trials.warnings, slurm);
   }
-  const created = await createBatch(planned, { stage: req.mode === 'stage' });
-  if (req.mode === 'detach') {
+  const created = await createBatch(planned, { stage: mode === 'stage' });
+  let meta = created.meta;
+  if (slurm) {
+    meta = await placed([created.batch, ...created.trials], () =>
+      submitBatch(created.batch, created.trials, slurm, { env: planned.plan.env })
+    );
+  } else if (mode === 'detach') {
     startDetached(created.batch, planned.plan.env);
   }
-  return {
-    kind: 'batch',
-    run: created.batch,
-    meta: created.meta,
-    warnings: created.warnings
-  };
+  return { kind: 'batch', run: created.batch, meta, warnings: created.warnings };
+}
+
+/**
+ * The request's Slurm placement over the project's defaults, checked; null to run here.
+ * Slurm takes GPUs by count (`placement.gpus`, per trial with `--gpus-per-trial`).
+ */
+function slurmPlacement(req: ILaunchRequest): ISlurmPlacement | null {
+  if (req.placement?.on !== 'slurm') {
+    return null;
+  }
+  if (req.mode === 'stage') {
+    throw new UserError('a run on Slurm is submitted at once: --stage is for runs on this machine');
+  }
+  if (req.gpus !== undefined) {
+    throw new UserError(
+      'on Slurm, give the number of GPUs (--gpus N, --gpus-per-trial N), not a list to use'
+    );
+  }
+  const { on: _on, ...given } = req.placement;
+  const cwd = req.cwd ?? process.cwd();
+  return resolvePlacement(
+    { ...given, gpus: req.gpusPerTrial ?? given.gpus },
+    { projectStart: path.dirname(path.resolve(cwd, req.notebook)), cwd }
+  );
+}
+
+/**
+ * Submits prepared runs with `submit`; if sbatch fails (Slurm unreachable, an option it
+ * refuses) the runs are removed again, so nothing is left that no job will ever run.
+ */
+async function placed(runs: readonly RunDir[], submit: () => Promise<RunMeta>): Promise<RunMeta> {
+  try {
+    return await submit();
+  } catch (err) {
+    for (const run of runs) {
+      fs.rmSync(run.path, { recursive: true, force: true });
+    }
+    throw err;
+  }
 }
 
 /** The trials `req` makes (`nbx run --preview`), checked as `launch` checks; writes nothing. */
@@ -143,7 +196,8 @@ export async function previewLaunch(req: ILaunchRequest): Promise<IBatchPlan> {
 export async function startRun(
   plan: IRunPlan,
   mode: LaunchMode,
-  warnings: readonly string[]
+  warnings: readonly string[],
+  slurm: ISlurmPlacement | null = null
 ): Promise<ILaunchedRun> {
   const run = createRunDir(plan);
   const kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
@@ -159,7 +213,9 @@ export async function startRun(
     fs.rmSync(run.path, { recursive: true, force: true });
     throw err;
   }
-  if (mode === 'detach') {
+  if (slurm) {
+    meta = await placed([run], () => submitRun(run, slurm, { env: plan.env }));
+  } else if (mode === 'detach') {
     startDetached(run, plan.env);
   }
   return { kind: 'run', run, meta, warnings: [...warnings, ...more], kernel };
@@ -200,6 +256,22 @@ export function commandLine(req: ILaunchRequest): string[] {
   }
   for (const tag of req.tags ?? []) {
     args.push('--tag', tag);
+  }
+  if (req.placement?.on === 'slurm') {
+    const { partition, time, gpus, cpus, mem, template } = req.placement;
+    args.push('--on', 'slurm');
+    for (const [option, value] of [
+      ['--partition', partition],
+      ['--time', time],
+      ['--gpus', gpus],
+      ['--cpus', cpus],
+      ['--mem', mem],
+      ['--template', template]
+    ] as const) {
+      if (value !== undefined && value !== '') {
+        args.push(option, String(value));
+      }
+    }
   }
   return args;
 }

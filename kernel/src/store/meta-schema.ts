@@ -22,7 +22,9 @@ import {
   type IRunGit,
   type IRunKernel,
   type IRunRuntime,
+  type IRunSlurm,
   type IScalarSummary,
+  type ISlurmPlacement,
   type RunMeta
 } from './meta';
 
@@ -94,6 +96,32 @@ const ATTEMPT: JSONSchemaType<IRunAttempt> = {
     'scalars',
     'attrs'
   ]
+};
+
+const SLURM_PLACEMENT: JSONSchemaType<ISlurmPlacement> = {
+  type: 'object',
+  properties: {
+    partition: { type: 'string', nullable: true },
+    time: { type: 'string', nullable: true },
+    gpus: { type: 'number', nullable: true },
+    cpus: { type: 'number', nullable: true },
+    mem: { type: 'string', nullable: true },
+    template: { type: 'string', nullable: true }
+  },
+  required: [],
+  default: {}
+};
+
+const SLURM: JSONSchemaType<IRunSlurm> = {
+  type: 'object',
+  properties: {
+    jobId: { type: 'string' },
+    partition: { type: 'string', default: '' },
+    node: { type: 'string', default: '' },
+    placement: SLURM_PLACEMENT,
+    state: { type: 'string', nullable: true }
+  },
+  required: ['jobId', 'partition', 'node', 'placement']
 };
 
 /** The schema of a whole record. */
@@ -189,7 +217,8 @@ export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
     parent: orNull<string>({ type: 'string' }),
     trials: STRINGS,
     batch: orNull(BATCH),
-    attempts: { type: 'array', items: ATTEMPT, nullable: true, default: [] }
+    attempts: { type: 'array', items: ATTEMPT, nullable: true, default: [] },
+    slurm: { ...SLURM, nullable: true }
   },
   // `id` and `status` first: a record without them is named by what it lacks first.
   required: [
