@@ -91,5 +91,10 @@ export async function submitBatch(
   });
   markActive(batch.root, [batch.id, ...trials.map(t => t.id)]);
   // The batch runs nothing itself: it is running while its array is.
-  return batch.updateMeta(m => ({ ...m, status: 'running', slurm: recorded(arrayId, placement) }));
+  return batch.updateMeta(m => ({
+    ...m,
+    status: 'running',
+    started: new Date().toISOString(),
+    slurm: recorded(arrayId, placement)
+  }));
 }
