@@ -13,7 +13,7 @@
 import type { JSONObject, JSONValue } from '../base/json';
 import type { FlagLanguage, IFlagDef, IGpuQuery, IKernelInfo } from './flags';
 import type { IObjective } from '../base/display';
-import type { IRunBatch, RunMeta, RunStatus } from './run';
+import type { IRunBatch, RunMeta, RunPlacement, RunStatus } from './run';
 
 /** The comm target the frontend opens and the service registers. */
 export type CommTarget = 'nbx';
@@ -250,6 +250,8 @@ export interface IStartRunParams extends INotebookParams {
   gpusPerTrial?: number;
   /** Sweeps: the scalar that ranks trials, `#loss` (lowest best) or `-#acc` (highest best). */
   objective?: string;
+  /** Where it runs: here (absent), or submitted to Slurm (a sweep as one job array). */
+  placement?: RunPlacement;
 }
 
 /** What `startRun` answers: the run, or for a sweep the batch run. */
