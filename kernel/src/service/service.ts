@@ -10,7 +10,7 @@ import { COMM_TARGET, Dispatcher, oneLine, type ServiceMethod } from './protocol
 import type { ServiceEvent } from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
 import { ScalarsWatch } from './scalars-watch';
-import { SlurmPoll } from './slurm-poll';
+import { SlurmPoll } from '../scheduler/slurm/poll';
 import { RunsWatcher } from './watch';
 
 /** Options of `NbxService`. */

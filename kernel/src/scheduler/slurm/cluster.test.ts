@@ -25,6 +25,8 @@ import {
 } from '../../testing/cli-project';
 import { code, nbxAsync, notebook, writeNotebook, type ICliResult } from '../../testing/fixtures';
 import { cancelJob } from './cancel';
+import { launch } from '../launch';
+import { SlurmPoll } from './poll';
 import { reconcileSlurmRuns } from './reconcile';
 import { SlurmCommandError, SlurmUnreachableError, runSlurm } from './command';
 import { submit } from './sbatch';
@@ -464,6 +466,40 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
         await delay(250);
       }
     }
+
+    test('a sweep launched on Slurm (as the service does) is seen live by the poll', async () => {
+      const p = project(['n = 0', 'print(f"loss: {n}")']);
+      const { meta: batch } = await launch({
+        notebook: p.nb,
+        flags: [{ name: 'n', raw: '[1,2]' }],
+        parallel: 2,
+        placement: { on: 'slurm', time: '5' },
+        mode: 'detach',
+        cwd: p.dir,
+        env: p.env
+      });
+      assert.match(batch.slurm?.jobId ?? '', /^\d+$/);
+      const seen = new Set<string>();
+      const poll = new SlurmPoll({
+        root: p.home,
+        intervalMs: 200,
+        onChange: ids => ids.forEach(id => seen.add(id))
+      });
+      try {
+        const deadline = Date.now() + 60_000;
+        while (readMeta(p.home, batch.id).status !== 'completed') {
+          assert.ok(Date.now() < deadline, `batch still ${readMeta(p.home, batch.id).status}`);
+          await delay(200);
+        }
+      } finally {
+        poll.close();
+      }
+      assert.deepEqual([...seen].sort(), [batch.id, ...batch.trials].sort());
+      assert.deepEqual(
+        batch.trials.map(id => readMeta(p.home, id).scalars.loss.last),
+        [1, 2]
+      );
+    });
 
     test('Slurm unreachable: one line and nothing written; records stay as they were', async () => {
       const p = project(['n = 0', 'import time\ntime.sleep(600)']);

@@ -1,5 +1,5 @@
 /**
- * Runs on Slurm seen live: their runners write `meta.json` on other nodes, through a
+ * Runs on Slurm seen live (the service's watcher uses this beside its inotify watches): their runners write `meta.json` on other nodes, through a
  * shared filesystem whose changes inotify does not report (NFS), and what Slurm alone
  * knows (a job cancelled while pending, killed at its time limit) is in no file until nbx
  * reconciles it. So while a runs root has runs on Slurm in flight (scheduler/slurm/
@@ -7,8 +7,8 @@
  * whose `meta.json` changed, as the watcher reports local changes.
  */
 import * as fs from 'fs';
-import { activeRuns } from '../scheduler/slurm/active';
-import { RunDir } from '../store/run-dir';
+import { RunDir } from '../../store/run-dir';
+import { activeRuns } from './active';
 
 export interface ISlurmPollOptions {
   root: string;
@@ -44,10 +44,10 @@ export class SlurmPoll {
     this._busy = true;
     try {
       // Loaded only once a root has runs on Slurm: most never do.
-      const { reconcileSlurmRuns } = await import('../scheduler/slurm/reconcile');
+      const { reconcileSlurmRuns } = await import('./reconcile');
       await reconcileSlurmRuns(root);
     } catch (err) {
-      this._options.log?.(`nbx service: runs on Slurm not reconciled: ${(err as Error).message}`);
+      this._options.log?.(`nbx: runs on Slurm not reconciled: ${(err as Error).message}`);
     } finally {
       this._busy = false;
     }
