@@ -153,6 +153,13 @@ export interface RunMeta {
   batch: IRunBatch | null;
   /** Earlier executions, oldest first (empty until the run is restarted). */
   attempts?: IRunAttempt[];
+  /**
+   * A replicate (`nbx run --repeat N`): which run of its configuration this is, from 0;
+   * absent for runs that are no replicate.
+   */
+  repeat?: number | null;
+  /** The configuration a replicate repeats: the same key for every run of it (`--repeat`). */
+  config?: string | null;
   /** The Slurm job the run (or batch) was submitted as; null or absent when it ran here. */
   slurm?: IRunSlurm | null;
 }
@@ -208,4 +215,6 @@ export interface IRunBatch {
   gpusPerTrial: number;
   /** `-#loss` minimises loss, `#acc` maximises acc; null for none. */
   objective: string | null;
+  /** Runs of each configuration (`--repeat`; absent: 1). */
+  repeat?: number;
 }

@@ -92,9 +92,15 @@ async function checkedGpus(req: ILaunchRequest): Promise<string | undefined> {
 function mayBeBatch(req: ILaunchRequest): boolean {
   return (
     (req.flags ?? []).some(maySweep) ||
-    [req.batchFile, req.maxTrials, req.seed, req.parallel, req.gpusPerTrial, req.objective].some(
-      option => option !== undefined
-    )
+    [
+      req.batchFile,
+      req.maxTrials,
+      req.seed,
+      req.parallel,
+      req.gpusPerTrial,
+      req.objective,
+      req.repeat
+    ].some(option => option !== undefined)
   );
 }
 
@@ -236,7 +242,8 @@ export function commandLine(req: ILaunchRequest): string[] {
     ['--batch-file', req.batchFile],
     ['--parallel', req.parallel],
     ['--gpus-per-trial', req.gpusPerTrial],
-    ['--objective', req.objective]
+    ['--objective', req.objective],
+    ['--repeat', req.repeat]
   ];
   for (const [option, value] of valued) {
     if (value !== undefined && value !== null && value !== '') {

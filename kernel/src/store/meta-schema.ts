@@ -64,7 +64,8 @@ const BATCH: JSONSchemaType<IRunBatch> = {
     parallel: { type: 'number', default: 1 },
     gpus: orNull<string[]>({ type: 'array', items: { type: 'string' } }),
     gpusPerTrial: { type: 'number', default: 0 },
-    objective: orNull<string>({ type: 'string' })
+    objective: orNull<string>({ type: 'string' }),
+    repeat: { type: 'number', nullable: true }
   },
   required: ['kind', 'seed', 'parallel', 'gpus', 'gpusPerTrial', 'objective']
 };
@@ -218,6 +219,8 @@ export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
     trials: STRINGS,
     batch: orNull(BATCH),
     attempts: { type: 'array', items: ATTEMPT, nullable: true, default: [] },
+    repeat: { type: 'number', nullable: true },
+    config: { type: 'string', nullable: true },
     slurm: { ...SLURM, nullable: true }
   },
   // `id` and `status` first: a record without them is named by what it lacks first.

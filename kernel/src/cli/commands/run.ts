@@ -47,6 +47,7 @@ interface IRunOptions extends ISlurmCliOptions {
   parallel?: string;
   gpusPerTrial?: string;
   objective?: string;
+  repeat?: string;
   preview?: boolean;
   stage?: boolean;
   contentFile?: string;
@@ -80,6 +81,7 @@ export function addRunCommands(program: Command): void {
       'GPUs each trial gets from --gpus (default 1; without --gpus: all nvidia-smi finds)'
     )
     .option('--objective <key>', "as --sort: '#loss' minimises loss, '-#acc' maximises acc")
+    .option('--repeat <n>', 'run each configuration N times (replicates, compared as a group)')
     .option('--preview', 'print the trials of a batch without running or writing anything')
     .option('--stage', 'write the run (or batch) as staged; start it with nbx start');
   addSlurmOptions(run)
@@ -192,6 +194,7 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
     parallel: countOption('--parallel', opts.parallel),
     gpusPerTrial: countOption('--gpus-per-trial', opts.gpusPerTrial),
     objective: opts.objective,
+    repeat: countOption('--repeat', opts.repeat),
     content: opts.contentFile === undefined ? undefined : readNotebook(opts.contentFile),
     mode: opts.stage ? 'stage' : opts.detach ? 'detach' : 'foreground',
     placement: placementOption(opts, gpusText(opts.gpus))
