@@ -196,6 +196,11 @@ export interface IRunSlurm {
   /** What was asked (a restart on Slurm asks the same). */
   placement: ISlurmPlacement;
   /**
+   * While the job is pending: its place among the cluster's pending jobs (1: next, by
+   * priority) and why it waits (`Priority`, `Resources`, `JobArrayTaskLimit`).
+   */
+  queue?: { position: number; reason: string } | null;
+  /**
    * Slurm's final state word (`COMPLETED`, `TIMEOUT`, …) once nbx has reconciled the ended
    * job with the record, '' when Slurm had forgotten the job; absent while it may still run.
    */

@@ -120,6 +120,12 @@ const SLURM: JSONSchemaType<IRunSlurm> = {
     partition: { type: 'string', default: '' },
     node: { type: 'string', default: '' },
     placement: SLURM_PLACEMENT,
+    queue: {
+      type: 'object',
+      nullable: true,
+      properties: { position: { type: 'number' }, reason: { type: 'string' } },
+      required: ['position', 'reason']
+    },
     state: { type: 'string', nullable: true }
   },
   required: ['jobId', 'partition', 'node', 'placement']

@@ -397,6 +397,9 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
         `${batch.slurm?.jobId}_1`
       );
       assert.equal(pending?.status, 'queued');
+      const waiting = await untilRecord(p.home, second, m => m.slurm?.queue != null);
+      assert.equal(waiting.slurm?.queue?.reason, 'JobArrayTaskLimit');
+      assert.ok((waiting.slurm?.queue?.position ?? 0) >= 1);
 
       const stopPending = await p.run(['stop', second.slice(0, 8)]);
       assert.equal(stopPending.stdout, `${second.slice(0, 8)} terminated\n`, stopPending.stderr);

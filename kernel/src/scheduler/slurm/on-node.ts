@@ -19,7 +19,8 @@ export function recordNode(run: RunDir, env: NodeJS.ProcessEnv = process.env): v
           slurm: {
             ...m.slurm,
             node: env.SLURMD_NODENAME ?? os.hostname(),
-            partition: env.SLURM_JOB_PARTITION ?? m.slurm.partition
+            partition: env.SLURM_JOB_PARTITION ?? m.slurm.partition,
+            queue: null
           }
         }
       : m

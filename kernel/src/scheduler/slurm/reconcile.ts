@@ -12,6 +12,7 @@ import { RunDir } from '../../store/run-dir';
 import { batchOutcome } from '../queue';
 import { activeRuns, settleActive } from './active';
 import type { ISlurmEnv } from './command';
+import { pendingOrder } from './jobs';
 import { jobStatuses, type ISlurmStatus } from './status';
 
 const isFinal = (meta: RunMeta): boolean => FINAL_STATUSES.includes(meta.status);
@@ -49,9 +50,14 @@ export async function reconcileSlurmRuns(root: string, slurm: ISlurmEnv = {}): P
         slurm
       )
     : new Map<string, ISlurmStatus>();
+  const queued = [...statuses.values()].some(s => s.status === 'queued');
+  const order = queued ? await pendingOrder(slurm) : [];
   const changed: string[] = [];
   for (const { run, meta } of plain) {
-    const status = statuses.get(meta.slurm?.jobId ?? '') ?? { status: 'unknown' };
+    const jobId = meta.slurm?.jobId ?? '';
+    const found = statuses.get(jobId) ?? { status: 'unknown' };
+    const position = order.indexOf(jobId) + 1;
+    const status = position > 0 ? { ...found, position } : found;
     // Written only when it changes: an unchanged record keeps its mtime (and the index).
     if (reconciled(meta, status) === meta) {
       continue;
@@ -70,8 +76,11 @@ export async function reconcileSlurmRuns(root: string, slurm: ISlurmEnv = {}): P
   return changed;
 }
 
-/** `meta` as Slurm's view of its job says it is (the same object when nothing changes). */
-export function reconciled(meta: RunMeta, slurm: ISlurmStatus): RunMeta {
+/**
+ * `meta` as Slurm's view of its job says it is (the same object when nothing changes);
+ * `position` is the job's place among pending jobs, when it is pending.
+ */
+export function reconciled(meta: RunMeta, slurm: ISlurmStatus & { position?: number }): RunMeta {
   const job = meta.slurm;
   if (!job || job.state !== undefined) {
     return meta;
@@ -85,11 +94,17 @@ export function reconciled(meta: RunMeta, slurm: ISlurmStatus): RunMeta {
       : ended(meta, 'terminated', meta.error ?? VANISHED, { ...job, state: '' });
   }
   if (slurm.status === 'queued' || slurm.status === 'running') {
-    return node === job.node && partition === job.partition
-      ? meta
-      : { ...meta, slurm: { ...job, node, partition } };
+    const queue =
+      slurm.status === 'queued' && slurm.position !== undefined
+        ? { position: slurm.position, reason: slurm.reason ?? '' }
+        : null;
+    const same =
+      node === job.node &&
+      partition === job.partition &&
+      JSON.stringify(queue) === JSON.stringify(job.queue ?? null);
+    return same ? meta : { ...meta, slurm: { ...job, node, partition, queue } };
   }
-  const settled = { ...job, node, partition, state: slurm.job?.state ?? '' };
+  const settled = { ...job, node, partition, queue: null, state: slurm.job?.state ?? '' };
   if (!isFinal(meta)) {
     // The runner never wrote how it ended (cancelled while queued, killed, node lost).
     const error = slurm.status === 'terminated' ? (meta.error ?? 'cancelled in Slurm') : null;
