@@ -284,6 +284,9 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
       }
     }
     const ended = (m: RunMeta): boolean => !['queued', 'running'].includes(m.status);
+    // Ended, and reconciled with Slurm's final word (a runner killed at the time limit may
+    // write its record a moment before Slurm's state says TIMEOUT).
+    const settled = (m: RunMeta): boolean => ended(m) && m.slurm?.state !== undefined;
     const submittedJob = (stderr: string): string =>
       /as Slurm job (\d+)/.exec(stderr)?.[1] ?? assert.fail(`no job id in:\n${stderr}`);
 
@@ -313,7 +316,7 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
       const id = r.stdout.trim();
       const job = submittedJob(r.stderr);
       assert.match(r.stderr, new RegExp(`Slurm job ${job}: (queued|running)`));
-      const meta = await untilRecord(p.home, id, ended);
+      const meta = await untilRecord(p.home, id, settled);
       assert.equal(meta.status, 'completed', meta.error ?? '');
       assert.equal(meta.scalars.loss.last, 0.5);
       assert.match(executedText(p.home, id), noGpus ? /loss: 0\.5/ : /loss: 0\.5\ngpus [01]\n/);
@@ -376,11 +379,11 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
         const slow = await p.run(['run', p.nb, '--on', 'slurm', '--time', '1']);
         assert.equal(failing.status, 0, failing.stderr);
         assert.equal(slow.status, 0, slow.stderr);
-        const failed = await untilRecord(p.home, failing.stdout.trim(), ended);
+        const failed = await untilRecord(p.home, failing.stdout.trim(), settled);
         assert.equal(failed.status, 'error');
         assert.match(failed.error ?? '', /ValueError: boom/);
         // Slurm's smallest limit is a minute, enforced by a sweep every 30 s.
-        const timedOut = await untilRecord(p.home, slow.stdout.trim(), ended, 150_000);
+        const timedOut = await untilRecord(p.home, slow.stdout.trim(), settled, 150_000);
         assert.deepEqual([timedOut.status, timedOut.error], ['error', 'time limit']);
         assert.equal(timedOut.slurm?.state, 'TIMEOUT');
       }
@@ -462,7 +465,7 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
         const r = await p.run(['show', id, '--json']);
         assert.equal(r.status, 0, r.stderr);
         const meta = JSON.parse(r.stdout) as RunMeta;
-        if (ended(meta)) {
+        if (settled(meta)) {
           return meta;
         }
         assert.ok(Date.now() < deadline, `run ${id} still ${meta.status}`);

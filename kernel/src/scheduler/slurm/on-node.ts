@@ -4,6 +4,7 @@
  */
 import * as os from 'os';
 import { UserError } from '../../base/errors';
+import type { IRunSlurm } from '../../store/meta';
 import { RunDir } from '../../store/run-dir';
 
 /** Records the node (and host: the runner's liveness is checked on its host) in the run's record. */
@@ -17,14 +18,19 @@ export function recordNode(run: RunDir, env: NodeJS.ProcessEnv = process.env): v
           ...m,
           host: os.hostname(),
           slurm: {
-            ...m.slurm,
+            ...withoutQueue(m.slurm),
             node: env.SLURMD_NODENAME ?? os.hostname(),
-            partition: env.SLURM_JOB_PARTITION ?? m.slurm.partition,
-            queue: null
+            partition: env.SLURM_JOB_PARTITION ?? m.slurm.partition
           }
         }
       : m
   );
+}
+
+/** The job's record without its place in the queue (it has left the queue). */
+function withoutQueue(slurm: IRunSlurm): IRunSlurm {
+  const { queue: _queue, ...rest } = slurm;
+  return rest;
 }
 
 /** The trial of `batch` that this array task runs (`SLURM_ARRAY_TASK_ID`). */

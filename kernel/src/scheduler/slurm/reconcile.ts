@@ -104,7 +104,8 @@ export function reconciled(meta: RunMeta, slurm: ISlurmStatus & { position?: num
       JSON.stringify(queue) === JSON.stringify(job.queue ?? null);
     return same ? meta : { ...meta, slurm: { ...job, node, partition, queue } };
   }
-  const settled = { ...job, node, partition, queue: null, state: slurm.job?.state ?? '' };
+  const { queue: _queue, ...over } = job;
+  const settled = { ...over, node, partition, state: slurm.job?.state ?? '' };
   if (!isFinal(meta)) {
     // The runner never wrote how it ended (cancelled while queued, killed, node lost).
     const error = slurm.status === 'terminated' ? (meta.error ?? 'cancelled in Slurm') : null;
