@@ -400,7 +400,7 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
         `${batch.slurm?.jobId}_1`
       );
       assert.equal(pending?.status, 'queued');
-      const waiting = await untilRecord(p.home, second, m => m.slurm?.queue != null);
+      const waiting = await untilRecord(p.home, second, m => (m.slurm?.queue ?? null) !== null);
       assert.equal(waiting.slurm?.queue?.reason, 'JobArrayTaskLimit');
       assert.ok((waiting.slurm?.queue?.position ?? 0) >= 1);
 
