@@ -114,9 +114,11 @@ export function reconciled(meta: RunMeta, slurm: ISlurmStatus & { position?: num
   if (meta.status === 'completed') {
     return { ...meta, slurm: settled };
   }
-  // The runner heard a signal and wrote `terminated`; Slurm knows whose: its time limit.
-  if (slurm.status === 'error' && slurm.reason === 'time limit') {
-    return { ...meta, status: 'error', error: 'time limit', slurm: settled };
+  // Killed by the cluster (time limit, memory, a lost node): the runner wrote what it saw
+  // (`terminated` by a signal, `kernel died`), Slurm knows why. A plain failure (FAILED:
+  // the runner's non-zero exit) keeps the record's own error, which names the cell.
+  if (slurm.status === 'error' && slurm.job?.state !== 'FAILED') {
+    return { ...meta, status: 'error', error: slurm.reason ?? meta.error, slurm: settled };
   }
   // A cancel that killed the kernel before the runner heard of it reads as a stop.
   if (slurm.status === 'terminated' && meta.status === 'error') {
