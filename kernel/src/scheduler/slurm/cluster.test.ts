@@ -348,11 +348,22 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
       assert.equal(second.slurm?.placement.time, '5', 'the restart asks what the run asked');
     });
 
-    test("a TypeScript run completes on Slurm, with the project's nbx.json defaults", async () => {
-      const p = project(['const lr = 0.1;', 'console.log(`loss: ${lr * 3}`);'], 'tslab');
+    test("a TypeScript run completes on Slurm through the project's nbx.json defaults and template", async () => {
+      const p = project(
+        [
+          'const lr = 0.1;',
+          'console.log(`loss: ${lr * 3}`);\nconsole.log(`site ${process.env.SITE_RUN}`);'
+        ],
+        'tslab'
+      );
       fs.writeFileSync(
         path.join(p.dir, 'nbx.json'),
-        '{"slurm": {"partition": "debug", "time": 10}}'
+        '{"slurm": {"partition": "debug", "time": 10, "template": "site.sh"}}'
+      );
+      // A site template: what it sets up, the run's notebook sees.
+      fs.writeFileSync(
+        path.join(p.dir, 'site.sh'),
+        '#!/bin/bash\nexport SITE_RUN={run_id}\n{command}\n'
       );
       const r = await p.run(['run', p.nb, '--on', 'slurm', '--label', 'ts on slurm']);
       assert.equal(r.status, 0, r.stderr);
@@ -360,7 +371,12 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
       const meta = await untilRecord(p.home, id, ended, 120_000);
       assert.equal(meta.status, 'completed', meta.error ?? '');
       assert.ok(Math.abs(meta.scalars.loss.last - 0.3) < 1e-9);
-      assert.deepEqual(meta.slurm?.placement, { partition: 'debug', time: '10' });
+      assert.match(executedText(p.home, id), new RegExp(`site ${id}\n`));
+      assert.deepEqual(meta.slurm?.placement, {
+        partition: 'debug',
+        time: '10',
+        template: path.join(p.dir, 'site.sh')
+      });
       const job = (await jobStatuses([meta.slurm?.jobId ?? ''], slurm)).get(
         meta.slurm?.jobId ?? ''
       );
