@@ -283,6 +283,8 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
         await delay(250);
       }
     }
+    const activeMarked = (home: string, id: string): boolean =>
+      fs.existsSync(path.join(home, 'slurm', 'active', id));
     const ended = (m: RunMeta): boolean => !['queued', 'running'].includes(m.status);
     // Ended, and reconciled with Slurm's final word (a runner killed at the time limit may
     // write its record a moment before Slurm's state says TIMEOUT).
@@ -405,34 +407,53 @@ describe('on a real cluster', { skip: cluster.skip, concurrency: true }, () => {
       }
     );
 
-    test('nbx stop cancels a pending trial and interrupts a running one', async () => {
+    test('nbx stop cancels a pending trial, and a batch: its running trial interrupted, the rest cancelled', async () => {
       const p = project(['n = 0', 'import time\ntime.sleep(600)']);
-      const r = await p.run(['run', p.nb, 'n=[1,2]', '--on', 'slurm', '--parallel', '1', '--json']);
+      const r = await p.run([
+        'run',
+        p.nb,
+        'n=[1,2,3]',
+        '--on',
+        'slurm',
+        '--parallel',
+        '1',
+        '--json'
+      ]);
       assert.equal(r.status, 0, r.stderr);
       const batch = JSON.parse(r.stdout) as RunMeta;
-      const [first, second] = batch.trials;
+      const [first, second, third] = batch.trials;
       await untilRecord(p.home, first, m => m.status === 'running');
-      const pending = (await jobStatuses([`${batch.slurm?.jobId}_1`], slurm)).get(
-        `${batch.slurm?.jobId}_1`
+      const pending = (await jobStatuses([`${batch.slurm?.jobId}_2`], slurm)).get(
+        `${batch.slurm?.jobId}_2`
       );
       assert.equal(pending?.status, 'queued');
-      const waiting = await untilRecord(p.home, second, m => (m.slurm?.queue ?? null) !== null);
+      const waiting = await untilRecord(p.home, third, m => (m.slurm?.queue ?? null) !== null);
       assert.equal(waiting.slurm?.queue?.reason, 'JobArrayTaskLimit');
       assert.ok((waiting.slurm?.queue?.position ?? 0) >= 1);
 
-      const stopPending = await p.run(['stop', second.slice(0, 8)]);
-      assert.equal(stopPending.stdout, `${second.slice(0, 8)} terminated\n`, stopPending.stderr);
+      const stopPending = await p.run(['stop', third.slice(0, 8)]);
+      assert.equal(stopPending.stdout, `${third.slice(0, 8)} terminated\n`, stopPending.stderr);
+      assert.equal(readMeta(p.home, first).status, 'running', 'the others run on');
       const stopped = Date.now();
-      const stopRunning = await p.run(['stop', first.slice(0, 8)]);
-      assert.equal(stopRunning.stdout, `${first.slice(0, 8)} terminated\n`, stopRunning.stderr);
+      const stopBatch = await p.run(['stop', batch.id.slice(0, 8)]);
+      assert.equal(stopBatch.stdout, `${batch.id.slice(0, 8)} terminated\n`, stopBatch.stderr);
       assert.ok(
         Date.now() - stopped < 8_000,
         'the interrupt ended it without waiting out the grace'
       );
-      const [a, b] = [readMeta(p.home, first), readMeta(p.home, second)];
-      assert.deepEqual([a.status, b.status], ['terminated', 'terminated']);
-      assert.equal(b.started, null, 'the pending trial never started');
-      const parent = await untilRecord(p.home, batch.id, ended);
+      const trials = batch.trials.map(id => readMeta(p.home, id));
+      assert.deepEqual(
+        trials.map(t => t.status),
+        ['terminated', 'terminated', 'terminated']
+      );
+      assert.notEqual(trials[0].started, null);
+      assert.deepEqual([trials[1].started, trials[2].started], [null, null], 'never started');
+      assert.equal(readMeta(p.home, second).error, 'stopped by nbx stop');
+      const parent = await untilRecord(
+        p.home,
+        batch.id,
+        m => ended(m) && !activeMarked(p.home, batch.id)
+      );
       assert.equal(parent.status, 'terminated');
     });
 
