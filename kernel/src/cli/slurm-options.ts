@@ -117,7 +117,10 @@ export async function reconcileBeforeListing(root: string): Promise<void> {
   }
 }
 
-/** `job 123 on node n1 (partition debug)` for `nbx show`, or null for a run not on Slurm. */
+/**
+ * `job 123 on n1 (partition debug)`, `job 124 (partition debug) #2 in the queue (Priority)`
+ * for `nbx show`; null for a run not on Slurm.
+ */
 export function slurmText(meta: RunMeta): string | null {
   const job = meta.slurm;
   if (!job) {
@@ -129,6 +132,11 @@ export function slurmText(meta: RunMeta): string | null {
   }
   if (job.partition) {
     parts.push(`(partition ${job.partition})`);
+  }
+  if (meta.status === 'queued' && job.queue) {
+    parts.push(
+      `#${job.queue.position} in the queue${job.queue.reason ? ` (${job.queue.reason})` : ''}`
+    );
   }
   if (job.state) {
     parts.push(`ended ${job.state}`);
