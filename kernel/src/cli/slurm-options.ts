@@ -1,7 +1,7 @@
 /**
- * The Slurm options of `nbx run` and `nbx restart` (`--on slurm`, `--partition`, `--time`,
- * `--cpus`, `--mem`, `--template`; `--gpus N` is a count there), and what they print once
- * a run is submitted.
+ * Slurm in the CLI: the options of `nbx run` and `nbx restart` (`--on slurm`, `--partition`,
+ * `--time`, `--cpus`, `--mem`, `--template`; `--gpus N` is a count there), what they print
+ * once a run is submitted, and the reconciling and the job line of `nbx runs`/`nbx show`.
  */
 import type { Command } from 'commander';
 import { UserError } from '../base/errors';
