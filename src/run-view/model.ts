@@ -1,7 +1,8 @@
 /**
  * The state of a run view, without DOM: the run's record, its notebook (executed, or the
  * snapshot as launched) and the tail of its output, fetched together from the service
- * (for a sweep's batch run: where the sweep stands, its trials and the best one);
+ * (for a sweep's batch run: where the sweep stands, its trials and the best one; for a
+ * pipeline or a run with dependencies: the records of the runs its graph shows);
  * what the view derives from them (duration, the cell executing now, the scalars in
  * order); and the actions on the run (stop, restart).
  */
@@ -12,6 +13,7 @@ import type { IScalarSummary, RunMeta } from '../../kernel/src/contract/run';
 import type { ILogTail, ISweepStatus } from '../../kernel/src/contract/service';
 import { isLive } from '../run-status';
 import type { INbxService } from '../tokens';
+import { relatedIds, runGraph, type IRunGraph } from './graph';
 import { viewableNotebook } from './notebook-content';
 import { errorMessage } from '../errors';
 
@@ -86,6 +88,11 @@ export class RunViewModel implements IDisposable {
     return this._sweep;
   }
 
+  /** A pipeline's steps and the runs they used, or the runs a run used (graph.ts); else null. */
+  get graph(): IRunGraph | null {
+    return this._record ? runGraph(this._record, this._related) : null;
+  }
+
   /** The end of the run's output, once fetched. */
   get log(): ILogTail | null {
     return this._log;
@@ -133,7 +140,7 @@ export class RunViewModel implements IDisposable {
   /** True when a change of runs `ids` (pushed by the service) concerns this run. */
   concerns(ids: string[]): boolean {
     const id = this.id;
-    const trials = new Set(this._record?.trials ?? []);
+    const trials = new Set([...(this._record?.trials ?? []), ...this._related.keys()]);
     return ids.some(
       changed => changed === id || changed.startsWith(this.runId) || trials.has(changed)
     );
@@ -226,6 +233,13 @@ export class RunViewModel implements IDisposable {
     if (log.status === 'fulfilled') {
       this._log = log.value.result;
     }
+    const shown = this._record;
+    if (shown && (shown.kind === 'pipeline' || shown.deps?.length)) {
+      await this._fetchRelated(shown);
+      if (this._isDisposed) {
+        return;
+      }
+    }
     if (this._record?.kind === 'batch') {
       try {
         const reply = await this._service.request('sweepStatus', { ids: [this._record.id] });
@@ -240,6 +254,26 @@ export class RunViewModel implements IDisposable {
     this._changed.emit();
   }
 
+  /**
+   * The records of the runs the graph of `record` shows, in two rounds (a pipeline's
+   * steps, then the runs they used). A run that cannot be fetched shows without status.
+   */
+  private async _fetchRelated(record: RunMeta): Promise<void> {
+    const related = new Map<string, RunMeta>();
+    for (let round = 0; round < 2; round++) {
+      const missing = relatedIds(record, related).filter(id => !related.has(id));
+      const replies = await Promise.allSettled(
+        missing.map(id => this._service.request('getRun', { id }))
+      );
+      replies.forEach((reply, i) => {
+        if (reply.status === 'fulfilled') {
+          related.set(missing[i], reply.value.result);
+        }
+      });
+    }
+    this._related = related;
+  }
+
   /** Bytes of output a view shows at most. */
   static LOG_TAIL_BYTES = 64 * 1024;
 
@@ -252,6 +286,7 @@ export class RunViewModel implements IDisposable {
   private _notebookError: string | null = null;
   private _log: ILogTail | null = null;
   private _sweep: ISweepStatus | null = null;
+  private _related = new Map<string, RunMeta>();
   private _inflight: Promise<void> | null = null;
   private _again = false;
   private _isDisposed = false;

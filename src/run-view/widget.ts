@@ -19,6 +19,8 @@ import { statusIcon, statusLabel } from '../status-icons';
 import type { RunMeta } from '../../kernel/src/contract/run';
 import type { ILogTail } from '../../kernel/src/contract/service';
 import { RunHeader } from './header';
+import type { IRunGraph } from './graph';
+import { RunGraphView } from './pipeline';
 import { SweepTrials } from './trials';
 import type { RunNotebook, RunViewModel } from './model';
 
@@ -26,7 +28,7 @@ import type { RunNotebook, RunViewModel } from './model';
 export interface IRunViewActions {
   /** Opens the same run's snapshot notebook in its own view. */
   openSnapshot(id: string): void;
-  /** Opens another run's view (a trial of the sweep shown). */
+  /** Opens another run's view (a trial of the sweep, a step, a dependency shown). */
   openRun(id: string): void;
   /** True when "Run as experiment" exists (`nbx:run-experiment`). */
   canRerun(): boolean;
@@ -192,6 +194,10 @@ export class RunView extends Panel {
     if (model.isBatch) {
       this._showSweep();
     }
+    const graph = model.graph;
+    if (graph !== null) {
+      this._showGraph(graph);
+    }
     if (model.notebook !== null) {
       this._showNotebook(model.notebook);
     } else if (model.notebookError !== null) {
@@ -220,6 +226,29 @@ export class RunView extends Panel {
       this._scalars.parent = null;
     }
     this._trials.render(this.model.sweep);
+  }
+
+  /**
+   * A pipeline executes no notebook: its view leads with its steps' graph (and keeps the
+   * scalars its steps measured). A run that used other runs' files gets a tab with them.
+   */
+  private _showGraph(graph: IRunGraph): void {
+    if (this._graph === null) {
+      const pipeline = this.model.record?.kind === 'pipeline';
+      this._graph = new RunGraphView({
+        trans: this._trans,
+        pipeline,
+        openRun: id => this._actions.openRun(id)
+      });
+      if (pipeline) {
+        this._tabs.insertWidget(0, this._graph);
+        this._tabs.currentIndex = 0;
+        this._notebookHost.parent = null;
+      } else {
+        this._tabs.addWidget(this._graph);
+      }
+    }
+    this._graph.render(graph);
   }
 
   private _renderHeader(): void {
@@ -411,10 +440,13 @@ export class RunView extends Panel {
 
   private _updateButtons(): void {
     const { isLive, record } = this.model;
-    const { stop, restart, rerun } = this._buttons;
+    const { stop, restart, rerun, snapshot } = this._buttons;
+    // A pipeline executes no notebook: its steps are what restart, rerun and have snapshots.
+    const pipeline = record?.kind === 'pipeline';
     stop.setHidden(!isLive);
-    rerun.setHidden(!this._actions.canRerun());
-    restart.setHidden(record === null || isLive);
+    rerun.setHidden(pipeline || !this._actions.canRerun());
+    restart.setHidden(record === null || isLive || pipeline);
+    snapshot.setHidden(this.which === 'snapshot' || pipeline);
   }
 
   private async _stop(): Promise<void> {
@@ -474,6 +506,7 @@ export class RunView extends Panel {
   private _tabs: TabPanel;
   private _notebookHost: Panel;
   private _trials: SweepTrials | null = null;
+  private _graph: RunGraphView | null = null;
   private _notebookMessage: HTMLElement;
   private _notebook: StaticNotebook;
   private _notebookModel: NotebookModel | null = null;

@@ -206,8 +206,9 @@ export class RunsDataModel extends DataModel {
 
   /**
    * A run's name: its label, else its notebook. A batch's starts with its disclosure
-   * triangle and its progress; a trial under its batch is indented and named by
-   * its number and the values of the flags the sweep varies.
+   * triangle and its progress, a pipeline's with its triangle; a trial under its batch is
+   * indented and named by its number and the values of the flags the sweep varies, a step
+   * under its pipeline indented.
    */
   private _name(row: number): string {
     const model = this._model;
@@ -223,7 +224,7 @@ export class RunsDataModel extends DataModel {
         .join(' ');
       return `${NAME_INDENT}#${trial.trial.index} ${flags}`.trimEnd();
     }
-    if (!model.isBatch(row)) {
+    if (!model.isGroup(row)) {
       return name;
     }
     const id = model.id(row);
@@ -388,12 +389,12 @@ export interface IGridActions {
   open(row: number): void;
   /** A column header was clicked (not on a resize handle). */
   sortBy(column: number): void;
-  /** A batch row's disclosure triangle was clicked. */
+  /** A batch's (a pipeline's) disclosure triangle was clicked. */
   toggle(row: number): void;
   /** The tooltip of a body cell ('' for none). */
   tooltip(row: number, column: number): string;
-  /** True when `row` is a batch (it expands to its trials). */
-  isBatch(row: number): boolean;
+  /** True when `row` is a batch or a pipeline (it expands to its trials or steps). */
+  isGroup(row: number): boolean;
 }
 
 /**
@@ -411,7 +412,7 @@ export class RunsMouseHandler extends BasicMouseHandler {
       hit.region === 'body' &&
       GRID_COLUMNS[hit.column] === 'name' &&
       hit.x < DISCLOSURE_WIDTH &&
-      this._actions.isBatch(hit.row)
+      this._actions.isGroup(hit.row)
     ) {
       this._actions.toggle(hit.row);
       return;
@@ -498,11 +499,11 @@ export class RunsKeyHandler implements DataGrid.IKeyHandler {
         break;
       case 'ArrowRight':
       case 'ArrowLeft': {
-        // A batch opens (right) and closes (left); left on a trial goes to its batch.
+        // A batch (a pipeline) opens (right) and closes (left); left on a trial goes to its batch.
         if (cursor < 0) {
           return;
         }
-        if (model.isBatch(cursor)) {
+        if (model.isGroup(cursor)) {
           model.setExpanded(model.id(cursor), event.key === 'ArrowRight');
           grid.scrollToRow(model.cursorRow);
         } else if (event.key === 'ArrowLeft' && model.depth(cursor) > 0) {

@@ -3,9 +3,10 @@
  * sends it) with the filter and sort that produced it, the selection (by run id, so it
  * survives re-fetches) and the last error.
  *
- * Sweeps: a batch's trials are listed under its row, hidden until it is expanded (rows are
- * the visible ones: the model maps each to its table row), and each batch listed carries
- * its status from the service (progress, best trial by its objective).
+ * Sweeps and pipelines: a batch's trials (a pipeline's steps) are listed under its row,
+ * hidden until it is expanded (rows are the visible ones: the model maps each to its table
+ * row), and each batch listed carries its status from the service (progress, best trial by
+ * its objective).
  */
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
@@ -195,22 +196,27 @@ export class RunsModel implements IDisposable {
     return Private.text(this._vectors.kind, this._tableRow(row)) === 'batch';
   }
 
-  /** 1 for a trial listed under its batch, else 0. */
+  /** True when `row` expands to runs of its own: a sweep's batch or a pipeline. */
+  isGroup(row: number): boolean {
+    return Private.isGroup(Private.text(this._vectors.kind, this._tableRow(row)));
+  }
+
+  /** 1 for a trial (a step) listed under its batch (its pipeline), else 0. */
   depth(row: number): number {
     return this._depth[row] ?? 0;
   }
 
-  /** The batch `row` is a trial of, or null. */
+  /** The batch `row` is a trial of (the pipeline it is a step of), or null. */
   parent(row: number): string | null {
     return Private.text(this._vectors.parent, this._tableRow(row)) || null;
   }
 
-  /** True when batch `id` lists its trials under it. */
+  /** True when batch (or pipeline) `id` lists its trials (steps) under it. */
   isExpanded(id: string): boolean {
     return this._expanded.has(id);
   }
 
-  /** Shows or hides the trials of batch `id`. */
+  /** Shows or hides the trials of batch `id` (the steps of pipeline `id`). */
   setExpanded(id: string, expanded: boolean): void {
     if (expanded === this._expanded.has(id)) {
       return;
@@ -556,9 +562,10 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * Orders the rows shown: the table's rows in its order, each trial of a batch in the
-   * table moved under its batch (in the table's order too), and shown only when that
-   * batch is expanded. A trial whose batch is filtered out is listed on its own.
+   * Orders the rows shown: the table's rows in its order, each trial of a batch (step of
+   * a pipeline) in the table moved under its batch (in the table's order too), and shown
+   * only when that batch is expanded. A trial whose batch is filtered out is listed on
+   * its own.
    */
   private _layout(): void {
     const table = this._table;
@@ -567,7 +574,7 @@ export class RunsModel implements IDisposable {
     const parent = this._vectors.parent;
     const rowOfBatch = new Map<string, number>();
     for (let row = 0; row < count; row++) {
-      if (Private.text(this._vectors.kind, row) === 'batch') {
+      if (Private.isGroup(Private.text(this._vectors.kind, row))) {
         rowOfBatch.set(Private.text(id, row), row);
       }
     }
@@ -701,6 +708,11 @@ namespace Private {
   }
 
   /** A text cell ('' for null). */
+  /** True for the kinds of runs that list runs under them (`kind` column). */
+  export function isGroup(kind: string): boolean {
+    return kind === 'batch' || kind === 'pipeline';
+  }
+
   export function text(vector: Vector | null | undefined, row: number): string {
     const value = cell(vector, row);
     return value === null || value === undefined ? '' : String(value);

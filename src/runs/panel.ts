@@ -216,7 +216,7 @@ export class RunsPanel extends Panel {
         open: (row: number) => this._open(row),
         sortBy: (column: number) => this._sortBy(dataModel.column(column)),
         toggle: (row: number) => this._toggle(row),
-        isBatch: (row: number) => this._model.isBatch(row),
+        isGroup: (row: number) => this._model.isGroup(row),
         tooltip: (row: number, column: number) => this._tooltip(row, dataModel.column(column))
       }
     });
@@ -227,7 +227,7 @@ export class RunsPanel extends Panel {
     this._markFirstRows();
   }
 
-  /** Opens or closes a batch row (its trials listed under it); the cursor goes to it. */
+  /** Opens or closes a batch or pipeline row (its runs listed under it); the cursor goes to it. */
   private _toggle(row: number): void {
     const model = this._model;
     const id = model.id(row);

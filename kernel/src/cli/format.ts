@@ -52,7 +52,8 @@ export function table(rows: string[][]): string {
 export function runSummary(meta: RunMeta, runPath: string): string {
   const took = runDuration(meta);
   const where = path.relative(process.cwd(), runPath) || runPath;
-  const head = `run ${shortId(meta.id)} ${meta.status}${took === null ? '' : ` in ${formatDuration(took)}`}`;
+  const what = meta.kind === 'pipeline' ? 'pipeline' : 'run';
+  const head = `${what} ${shortId(meta.id)} ${meta.status}${took === null ? '' : ` in ${formatDuration(took)}`}`;
   const why = meta.error ? `: ${meta.error}` : '';
   return `${head}${why}\n  ${where.startsWith('..') ? runPath : where}`;
 }

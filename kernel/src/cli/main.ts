@@ -18,6 +18,7 @@ type Registrar = (program: Command) => void;
  */
 const MODULES: Record<string, () => Promise<Registrar>> = {
   run: async () => (await import('./commands/run')).addRunCommands,
+  pipelines: async () => (await import('./commands/pipelines')).addPipelinesCommand,
   flags: async () => (await import('./commands/flags')).addFlagsCommand,
   inspect: async () => (await import('./commands/inspect')).addInspectCommands,
   compare: async () => (await import('./commands/compare')).addCompareCommand,
@@ -34,6 +35,8 @@ const COMMAND_MODULE: Record<string, string> = {
   run: 'run',
   _runner: 'run',
   _batch: 'run',
+  _pipeline: 'run',
+  pipelines: 'pipelines',
   flags: 'flags',
   runs: 'inspect',
   show: 'inspect',
@@ -78,6 +81,8 @@ Examples:
                                             a sweep of 2 trials, both at once, one GPU each
   nbx restart 1 --gpus 1                    run it again in place, on GPU 1
   nbx rerun 1 lr=0.1                        a new run from its snapshot, lr changed
+  nbx pipelines                             the pipelines nbx.json declares
+  nbx run end-to-end lr=0.1                 run one: its steps in order, each a run
   nbx install --sys-prefix                  add the kernels and the JupyterLab extension
                                             to the active Python environment's Jupyter
 

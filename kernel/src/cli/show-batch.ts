@@ -89,7 +89,13 @@ export function parentText(root: string, trial: RunMeta): string {
   try {
     const batch = new RunDir(root, parent).readMeta();
     const at = batch.trials.indexOf(trial.id);
-    const position = at < 0 ? '' : `trial ${at + 1}/${batch.trials.length}`;
+    const step = batch.steps?.find(s => s.run === trial.id);
+    const position =
+      step !== undefined
+        ? `step ${step.name} of ${batch.notebookName}`
+        : at < 0
+          ? ''
+          : `trial ${at + 1}/${batch.trials.length}`;
     const details = [position, batch.label ?? ''].filter(text => text !== '').join(', ');
     return `${parent}${details ? ` (${details})` : ''}`;
   } catch {

@@ -7,6 +7,7 @@ import type { IRunAttempt, IScalarSummary, RunMeta } from '../store/meta';
 import type { IRunFile } from '../store/run-files';
 import { formatDuration, formatNumber } from '../base/display';
 import { formatTime, table } from './format';
+import { dependenciesText } from './show-pipeline';
 
 /** Output files listed by name; past this many, a count. */
 const MAX_FILES_SHOWN = 50;
@@ -86,6 +87,9 @@ export function filesText(files: IRunFile[]): string {
 /** The sections below a run's record: each a heading and an indented body, when there is one. */
 export function runSections(meta: RunMeta, files: IRunFile[]): string {
   const sections: [string, string][] = [];
+  if (meta.deps?.length) {
+    sections.push(['dependencies', dependenciesText(meta)]);
+  }
   if (Object.keys(meta.scalars).length) {
     sections.push(['scalars', scalarsTable(meta.scalars)]);
   }
@@ -99,7 +103,7 @@ export function runSections(meta: RunMeta, files: IRunFile[]): string {
   if (attempts.length) {
     sections.push(['earlier attempts', table(attempts.map(attemptRow))]);
   }
-  if (meta.kind !== 'batch') {
+  if (meta.kind === 'run') {
     sections.push(['files', filesText(files)]);
   }
   if (meta.traceback) {

@@ -143,9 +143,12 @@ export interface RunMeta {
   scalars: Record<string, IScalarSummary>;
   comments: IRunComment[];
   runtime: IRunRuntime | null;
-  /** `batch` for the parent run of a sweep (it executes no notebook itself). */
-  kind: 'run' | 'batch';
-  /** The batch this run is a trial of, or null. */
+  /**
+   * `batch` for the parent run of a sweep, `pipeline` for the parent run of a pipeline's
+   * steps (neither executes a notebook itself).
+   */
+  kind: RunKind;
+  /** The batch this run is a trial of, or the pipeline it is a step of; else null. */
   parent: string | null;
   /** A batch's trials, in trial order. */
   trials: string[];
@@ -162,6 +165,10 @@ export interface RunMeta {
   config?: string | null;
   /** The Slurm job the run (or batch) was submitted as; null or absent when it ran here. */
   slurm?: IRunSlurm | null;
+  /** A pipeline's steps in the order they ran (absent in records that predate pipelines). */
+  steps?: IRunStep[];
+  /** What the run needed from other runs and the project (`requires`), as resolved. */
+  deps?: IRunDependency[];
 }
 
 /**
@@ -205,6 +212,32 @@ export interface IRunSlurm {
    * job with the record, '' when Slurm had forgotten the job; absent while it may still run.
    */
   state?: string;
+}
+
+/** What a run is: a notebook run, a sweep's batch, or a pipeline. */
+export type RunKind = 'run' | 'batch' | 'pipeline';
+
+/** One step of a pipeline run: the link in the pipeline's directory and the step's run. */
+export interface IRunStep {
+  /** The link's name: the step's name (default: its notebook's stem), `_2`... on repeats. */
+  name: string;
+  run: string;
+}
+
+/**
+ * A dependency of a run as resolved at launch: a file of the project, or the files of
+ * another notebook's run, linked (or copied) into the run directory.
+ */
+export interface IRunDependency {
+  /** `file`: a project file; `run`: outputs of the latest (or named) run of a notebook. */
+  kind: 'file' | 'run';
+  /** As declared: `data/raw.csv`, `prepare.ipynb`. */
+  source: string;
+  /** The upstream run used, or null (a file, or unresolved in a staged run). */
+  run: string | null;
+  /** Paths, relative to the run directory, linked or copied in. */
+  files: string[];
+  copied: boolean;
 }
 
 /** A batch's settings (`nbx run` with list values, distributions or a batch file). */

@@ -198,6 +198,8 @@ export async function createBatch(
     kernel: { name: spec.name, displayName: spec.displayName, language: spec.language },
     status,
     kind: 'batch',
+    // The pipeline the sweep is a step of, if any.
+    parent: req.parent ?? null,
     batch: settings,
     gpus: settings.gpus === null ? (req.gpus ?? null) : settings.gpus.join(','),
     command: req.command,

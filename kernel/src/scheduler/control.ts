@@ -5,19 +5,22 @@ import * as fs from 'fs';
 import { spawn } from 'child_process';
 import { UserError } from '../base/errors';
 import { NBX_CLI } from '../base/paths';
-import { FINAL_STATUSES, type RunMeta } from '../store/meta';
+import { FINAL_STATUSES, type RunKind, type RunMeta } from '../store/meta';
 import { isProcessAlive } from '../store/process';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';
 import { cancelJob } from './slurm/cancel';
 import { requestStop, STOP_ONE_SIGNAL } from './stop-requests';
 
+/** A hidden `nbx` command executing runs detached. */
+type Runner = '_runner' | '_batch' | '_pipeline';
+
 /**
  * Starts `nbx <command> <rundir>` as a detached process that outlives the terminal: a
  * new session, no terminal on its standard streams (they go to the run's kernel.log).
  * Throws if the process could not be created.
  */
-function spawnDetached(run: RunDir, command: '_runner' | '_batch', env: NodeJS.ProcessEnv): number {
+function spawnDetached(run: RunDir, command: Runner, env: NodeJS.ProcessEnv): number {
   const out = fs.openSync(run.kernelLogPath, 'a');
   try {
     const child = spawn(process.execPath, [NBX_CLI, command, run.path], {
@@ -40,13 +43,17 @@ function spawnDetached(run: RunDir, command: '_runner' | '_batch', env: NodeJS.P
 }
 
 /**
- * Starts the runner of a prepared run, or of a batch (its queue of trials), in the
+ * Starts the runner of a prepared run, of a batch (its queue of trials), or of a pipeline
+ * (its steps), in the
  * background (see `spawnDetached`), with the environment `env` (its kernels inherit it):
  * the one place a detached runner is spawned.
  */
 export function startDetached(run: RunDir, env: NodeJS.ProcessEnv = process.env): number {
-  return spawnDetached(run, run.readMeta().kind === 'batch' ? '_batch' : '_runner', env);
+  return spawnDetached(run, RUNNERS[run.readMeta().kind], env);
 }
+
+/** The hidden `nbx` command that executes each kind of run in a process of its own. */
+const RUNNERS: Record<RunKind, Runner> = { run: '_runner', batch: '_batch', pipeline: '_pipeline' };
 
 const isFinal = (meta: RunMeta): boolean => FINAL_STATUSES.includes(meta.status);
 

@@ -3,8 +3,10 @@
  * flag values, the sweep options, kernel, GPUs, label, tags — becomes a run or a batch of
  * trials, staged, started detached, or made ready to execute in this process (or only
  * previewed: `previewLaunch`).
- * `nbx run`, the service's `startRun` and `nbx.sweep()` are adapters over it; a detached
- * runner is its own process, spawned by `control.ts`.
+ * `nbx run`, the service's `startRun`, `nbx.sweep()` and a pipeline's steps (pipeline.ts)
+ * are adapters over it; a detached runner is its own process, spawned by `control.ts`.
+ * What the notebook requires is resolved while planning (dependencies.ts), before any
+ * kernel starts.
  *
  * A request whose flags cannot make a sweep (`maySweep`) is planned as a plain run, so a
  * foreground run starts its kernel while the flags are parsed; any other is planned as a
@@ -19,13 +21,14 @@ import { UserError } from '../base/errors';
 import type { RunPlacement } from '../contract/run';
 import type { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
-import type { RunDir } from '../store/run-dir';
+import { RunDir } from '../store/run-dir';
 import type { IBatchPlan } from './batch';
 import { createBatch, planBatch, type IBatchRequest } from './batch-run';
 import { startDetached } from './control';
 import { assignmentText, maySweep, type FlagAssignment } from './flag-input';
 import { parseGpuList, resolveGpus } from './gpu-list';
 import { createRunDir, materializeRun, planRun, type IRunPlan } from './prepare';
+import { findIdenticalRun } from './needed';
 import { launchRunKernel } from './runner';
 import { resolvePlacement, type ISlurmPlacement } from './slurm/placement';
 import { submitBatch, submitRun } from './slurm/submit';
@@ -42,9 +45,14 @@ export type LaunchMode = 'stage' | 'detach' | 'foreground';
 /** A request to start work: every option a run or a sweep takes, typed. */
 export interface ILaunchRequest extends Omit<
   IBatchRequest,
-  'command' | 'status' | 'values' | 'defaults' | 'parent'
+  'command' | 'status' | 'values' | 'defaults'
 > {
   mode: LaunchMode;
+  /**
+   * Reuse a completed run of the same notebook (same source digest) and flags instead of
+   * starting a new one (`ILaunchedRun.reused`). Not for batches.
+   */
+  needed?: boolean;
   /** A batch of one trial (`lr=[0.01]`) becomes one run with that trial's values. */
   oneTrialAsRun?: boolean;
   /** The command line that asked, recorded as is; default: the equivalent `nbx run`. */
@@ -60,8 +68,12 @@ export interface ILaunchedRun {
   meta: RunMeta;
   /** Lines to show the person (e.g. the source snapshot hit its cap). */
   warnings: string[];
+  /** How its dependencies were resolved (`Using run <id> for prepare.ipynb`). */
+  notes: string[];
   /** `foreground`: the run's kernel, starting. */
   kernel?: Promise<KernelManager>;
+  /** `needed`: an identical completed run, reused; nothing new was made. */
+  reused?: boolean;
 }
 
 /** A batch `launch` made: its record lists its trials. */
@@ -70,6 +82,7 @@ export interface ILaunchedBatch {
   run: RunDir;
   meta: RunMeta;
   warnings: string[];
+  notes: string[];
 }
 
 /** What `launch` made. */
@@ -120,12 +133,12 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     status: mode === 'stage' ? 'staged' : 'queued'
   };
   if (!mayBeBatch(req)) {
-    return startRun(planRun(request), mode, [], slurm);
+    return startRun(planRun(request), mode, [], { needed: req.needed, slurm });
   }
   const planned = await planBatch(request);
   const { trials } = planned;
   if (trials.kind === 'single') {
-    return startRun(planned.plan, mode, trials.warnings, slurm);
+    return startRun(planned.plan, mode, trials.warnings, { needed: req.needed, slurm });
   }
   if (req.oneTrialAsRun && trials.trials.length === 1) {
     const flags: FlagAssignment[] = Object.entries(trials.trials[0]).map(([name, value]) => ({
@@ -134,7 +147,8 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     }));
     const one = { ...request, flags: [], values: trials.trials[0] };
     one.command = req.command ?? commandLine({ ...req, flags });
-    return startRun({ ...planned.plan, assignments: [], req: one }, mode, trials.warnings, slurm);
+    const plan = { ...planned.plan, assignments: [], req: one };
+    return startRun(plan, mode, trials.warnings, { needed: req.needed, slurm });
   }
   const created = await createBatch(planned, { stage: mode === 'stage' });
   let meta = created.meta;
@@ -145,7 +159,13 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
   } else if (mode === 'detach') {
     startDetached(created.batch, planned.plan.env);
   }
-  return { kind: 'batch', run: created.batch, meta, warnings: created.warnings };
+  return {
+    kind: 'batch',
+    run: created.batch,
+    meta,
+    warnings: created.warnings,
+    notes: planned.plan.deps.notes
+  };
 }
 
 /**
@@ -197,16 +217,20 @@ export async function previewLaunch(req: ILaunchRequest): Promise<IBatchPlan> {
 /**
  * Writes a planned run and starts it as `mode` says. In the foreground the kernel boots
  * while the flags are injected and the sources copied; if that fails, the kernel is
- * killed and the run directory removed before the error is thrown.
+ * killed and the run directory removed before the error is thrown. With `needed`, the
+ * run is written first and, when an identical completed run exists, removed again and
+ * that run returned (`reused`); its kernel starts only when it is not.
  */
 export async function startRun(
   plan: IRunPlan,
   mode: LaunchMode,
   warnings: readonly string[],
-  slurm: ISlurmPlacement | null = null
+  options: { needed?: boolean; slurm?: ISlurmPlacement | null } = {}
 ): Promise<ILaunchedRun> {
   const run = createRunDir(plan);
-  const kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
+  const early = mode === 'foreground' && options.needed !== true;
+  let kernel = early ? launchRunKernel(run, plan.env) : undefined;
+  const notes = plan.deps.notes;
   let meta: RunMeta;
   let more: string[];
   try {
@@ -219,17 +243,30 @@ export async function startRun(
     fs.rmSync(run.path, { recursive: true, force: true });
     throw err;
   }
+  if (options.needed === true) {
+    const same = findIdenticalRun(run.root, meta);
+    if (same !== null) {
+      fs.rmSync(run.path, { recursive: true, force: true });
+      const reused = new RunDir(run.root, same.id);
+      return { kind: 'run', run: reused, meta: same, warnings: [...warnings], notes, reused: true };
+    }
+    kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
+  }
+  const slurm = options.slurm;
   if (slurm) {
     meta = await placed([run], () => submitRun(run, slurm, { env: plan.env }));
   } else if (mode === 'detach') {
     startDetached(run, plan.env);
   }
-  return { kind: 'run', run, meta, warnings: [...warnings, ...more], kernel };
+  return { kind: 'run', run, meta, warnings: [...warnings, ...more], notes, kernel };
 }
 
 /** The `nbx run` command line that asks for what `req` asks (recorded in the run). */
 export function commandLine(req: ILaunchRequest): string[] {
   const args = ['nbx', 'run', req.notebook, ...(req.flags ?? []).map(assignmentText)];
+  for (const [notebook, run] of Object.entries(req.pins ?? {})) {
+    args.push(`${notebook}=${run}`);
+  }
   if (req.mode !== 'foreground') {
     args.push(`--${req.mode}`);
   }
@@ -255,7 +292,9 @@ export function commandLine(req: ILaunchRequest): string[] {
   }
   for (const [option, on] of [
     ['--allow-errors', req.allowErrors],
-    ['--force-flags', req.forceFlags]
+    ['--force-flags', req.forceFlags],
+    ['--needed', req.needed],
+    ['--copy-deps', req.copyDeps]
   ] as const) {
     if (on === true) {
       args.push(option);

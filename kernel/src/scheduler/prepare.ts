@@ -37,6 +37,12 @@ import { gitInfo } from '../tracking/git';
 import { defaultLabel, expandLabel } from './label';
 import { snapshotSource } from '../tracking/source';
 import { ensureNbxResolvable } from './nbx-package';
+import {
+  notebookRequirements,
+  placeDependencies,
+  resolveDependencies,
+  type IResolvedDependencies
+} from './dependencies';
 import { parseOutputScalarsConfig } from '../tracking/output-scan';
 
 export interface IRunRequest {
@@ -72,6 +78,10 @@ export interface IRunRequest {
   tags?: string[];
   /** The command line that asked for the run, recorded as is. */
   command: string[];
+  /** Upstream runs to use for the notebook's requirements: `prepare.ipynb` → a run ref. */
+  pins?: Record<string, string>;
+  /** Copy the files of dependencies into the run instead of linking them. */
+  copyDeps?: boolean;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -89,6 +99,8 @@ export interface IRunPlan {
   defs?: IFlagDef[];
   /** The git state, when looked up already (shared by the trials of a batch). */
   git?: Promise<IRunGit | null>;
+  /** What the notebook requires, resolved (see dependencies.ts). */
+  deps: IResolvedDependencies;
 }
 
 export interface IPreparedRun {
@@ -111,21 +123,26 @@ export function planRun(req: IRunRequest): IRunPlan {
   if (req.timeoutS !== undefined && req.timeoutS !== null && !(req.timeoutS > 0)) {
     throw new UserError(`invalid --timeout '${req.timeoutS}': give a number of seconds above 0`);
   }
-  for (const tag of req.tags ?? []) {
+  checkTags(req.tags ?? []);
+  parseOutputScalarsConfig(notebook.metadata);
+  const root = resolveRunsRoot({ notebookPath, cwd, env });
+  const deps = resolveDependencies(notebookRequirements(notebook, notebookPath), {
+    root,
+    notebookPath,
+    pins: req.pins,
+    stage: req.status === 'staged',
+    cwd
+  });
+  return { req, notebookPath, notebook, spec, root, assignments: req.flags ?? [], env, deps };
+}
+
+/** Refuses a tag with blanks or commas (`--tag`) with a one-line `UserError`. */
+export function checkTags(tags: readonly string[]): void {
+  for (const tag of tags) {
     if (tag.trim() === '' || /[\s,]/.test(tag)) {
       throw new UserError(`invalid --tag '${tag}': tags have no spaces or commas`);
     }
   }
-  parseOutputScalarsConfig(notebook.metadata);
-  return {
-    req,
-    notebookPath,
-    notebook,
-    spec,
-    root: resolveRunsRoot({ notebookPath, cwd, env }),
-    assignments: req.flags ?? [],
-    env
-  };
 }
 
 /** The kernel named on the command line, else the notebook's own. */
@@ -211,17 +228,19 @@ async function materialize(plan: IRunPlan, run: RunDir): Promise<IPreparedRun> {
     notebook: req.content ? serializeNotebook(req.content) : undefined
   });
   recordSources(run, source.files);
+  const deps = placeDependencies(run.path, plan.deps.deps, req.copyDeps === true);
   ensureNbxResolvable(run.path, path.dirname(notebookPath));
   const gitState = await git;
   const meta = run.updateMeta(m => ({
     ...m,
+    deps,
     flags,
     flagDefaults: defaults,
     label: label === '' ? null : label,
     sourceDigest: source.digest,
     git: gitState ?? m.git
   }));
-  return { run, meta, warnings: source.warnings };
+  return { run, meta, warnings: [...plan.deps.warnings, ...source.warnings] };
 }
 
 /**

@@ -87,6 +87,16 @@ function reinjectFlags(
   return { values, snapshot: injectFlags(nb, language, values, defs) };
 }
 
+/** A pipeline executes no notebook of its own: its steps are what runs again. */
+function refusePipeline(meta: RunMeta): void {
+  if (meta.kind === 'pipeline') {
+    throw new UserError(
+      `run ${short(meta.id)} is a pipeline: restart or rerun one of its steps, or run it ` +
+        `again with: ${meta.command.join(' ')}`
+    );
+  }
+}
+
 /**
  * Readies a finished run, or the unfinished trials of a finished batch, to execute again
  * in place: the last execution kept as an attempt (see store/attempts), status `queued`,
@@ -96,6 +106,7 @@ function reinjectFlags(
 export function prepareRestart(run: RunDir, req: IRestartRequest): RunMeta {
   const meta = run.readMeta();
   checkEnded(meta);
+  refusePipeline(meta);
   if (meta.kind === 'batch') {
     return prepareBatchRestart(run, meta, req);
   }
@@ -182,6 +193,7 @@ export interface IRerunOptions {
  */
 export function rerunRequest(run: RunDir, options: IRerunOptions): IRunRequest {
   const meta = run.readMeta();
+  refusePipeline(meta);
   if (meta.kind === 'batch') {
     throw new UserError(
       `run ${short(meta.id)} is a batch: rerun one of its trials, or start the sweep again ` +

@@ -4,8 +4,9 @@
  *
  * Columns: `id`, `notebook` (name), `status` (effective), `label`, `tags` (list of
  * strings), `created`/`started`/`stopped` (timestamp[ms]), `duration` (seconds, float,
- * null if not started; a run still going counts until now), `kind` (`run`, or `batch` for
- * the parent run of a sweep), `parent` (the batch of a trial, else null), `=<flag>` per flag (Float64,
+ * null if not started; a run still going counts until now), `kind` (`run`, `batch` for
+ * the parent run of a sweep, `pipeline` for a pipeline's), `parent` (the batch of a
+ * trial, the pipeline of a step, else null), `=<flag>` per flag (Float64,
  * Utf8, Bool; lists as JSON text; a flag with values of several types is Utf8), `.<attr>`
  * per `nbx.attr` value (typed like flags), and `#<key>`, `#<key>:min`, `#<key>:max`
  * (Float64) per scalar key. Every field carries its `ColumnKind` as metadata `nbx.kind`.
@@ -47,7 +48,7 @@ import { kindColumnName, restoreValue } from './index-typed';
 export type { IIndexColumn } from './index-public';
 export type { CellValue, ColumnFamily, ColumnKind } from './index-columns';
 import { parseIndexFields } from './index-meta';
-import { CorruptMetaError } from './meta';
+import { CorruptMetaError, type RunKind } from './meta';
 import { runsDir } from './root';
 
 /** Options of `loadRunsIndex`. */
@@ -97,13 +98,18 @@ export interface IRunsIndexRow {
   stopped: string | null;
   /** Seconds. */
   duration: number | null;
-  /** `run`, or `batch` for the parent run of a sweep. */
-  kind: 'run' | 'batch';
-  /** The batch of a trial, else null. */
+  /** `run`, `batch` for the parent run of a sweep, `pipeline` for a pipeline's. */
+  kind: RunKind;
+  /** The batch of a trial, the pipeline of a step, else null. */
   parent: string | null;
   flags: Record<string, JSONValue>;
   attrs: Record<string, JSONValue>;
   scalars: Record<string, { last: number | null; min: number | null; max: number | null }>;
+}
+
+/** The kind a `kind` cell names (`run` for none or an unknown one). */
+function runKind(text: string | null): RunKind {
+  return text === 'batch' || text === 'pipeline' ? text : 'run';
 }
 
 /** The loaded index: the public Arrow table and handy access to its rows. */
@@ -225,7 +231,7 @@ export class RunsIndex {
       started: iso('started'),
       stopped: iso('stopped'),
       duration: typeof duration === 'number' ? duration : null,
-      kind: text('kind') === 'batch' ? 'batch' : 'run',
+      kind: runKind(text('kind')),
       parent: text('parent'),
       flags: this.flags(row),
       attrs: this.attrs(row),

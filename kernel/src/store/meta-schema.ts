@@ -19,10 +19,12 @@ import {
   RUN_STATUSES,
   type IRunAttempt,
   type IRunBatch,
+  type IRunDependency,
   type IRunGit,
   type IRunKernel,
   type IRunRuntime,
   type IRunSlurm,
+  type IRunStep,
   type IScalarSummary,
   type ISlurmPlacement,
   type RunMeta
@@ -131,6 +133,24 @@ const SLURM: JSONSchemaType<IRunSlurm> = {
   required: ['jobId', 'partition', 'node', 'placement']
 };
 
+const STEP: JSONSchemaType<IRunStep> = {
+  type: 'object',
+  properties: { name: { type: 'string' }, run: { type: 'string' } },
+  required: ['name', 'run']
+};
+
+const DEPENDENCY: JSONSchemaType<IRunDependency> = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: ['file', 'run'] },
+    source: { type: 'string' },
+    run: orNull<string>({ type: 'string' }),
+    files: STRINGS,
+    copied: { type: 'boolean', default: false }
+  },
+  required: ['kind', 'source', 'run', 'files', 'copied']
+};
+
 /** The schema of a whole record. */
 export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
   type: 'object',
@@ -220,14 +240,16 @@ export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
       },
       required: ['node', 'language', 'languageVersion']
     }),
-    kind: { type: 'string', enum: ['run', 'batch'], default: 'run' },
+    kind: { type: 'string', enum: ['run', 'batch', 'pipeline'], default: 'run' },
     parent: orNull<string>({ type: 'string' }),
     trials: STRINGS,
     batch: orNull(BATCH),
     attempts: { type: 'array', items: ATTEMPT, nullable: true, default: [] },
     repeat: { type: 'number', nullable: true },
     config: { type: 'string', nullable: true },
-    slurm: { ...SLURM, nullable: true }
+    slurm: { ...SLURM, nullable: true },
+    steps: { type: 'array', items: STEP, nullable: true, default: [] },
+    deps: { type: 'array', items: DEPENDENCY, nullable: true, default: [] }
   },
   // `id` and `status` first: a record without them is named by what it lacks first.
   required: [

@@ -68,7 +68,7 @@ test('the meta.json schema is a valid JSON Schema, and a bad field is named with
     [{ tags: 'a' }, 'meta.json field tags must be array'],
     [{ pid: 'x' }, 'meta.json field pid must be number'],
     [{ progress: { cells: '3' } }, 'meta.json field progress.cells must be number'],
-    [{ kind: 'sweep' }, 'meta.json field kind must be one of run, batch'],
+    [{ kind: 'sweep' }, 'meta.json field kind must be one of run, batch, pipeline'],
     [{ kernel: { displayName: 'Python' } }, 'meta.json field kernel.name is missing']
   ];
   for (const [fields, reason] of cases) {

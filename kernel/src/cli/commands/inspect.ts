@@ -16,6 +16,7 @@ import { reconcileBeforeListing, slurmText } from '../slurm-options';
 import { runsRootHere } from '../root';
 import { formatTime, printJson, runDuration, runJson, shortId, table } from '../format';
 import { runSections } from '../show-run';
+import { stepsTable } from '../show-pipeline';
 import { listRunFiles } from '../../store/run-files';
 import { readTrials } from '../../scheduler/sweep-status';
 import { formatDuration, formatNumber } from '../../base/display';
@@ -199,7 +200,11 @@ function printRunList(opts: IRunsOptions): void {
     const cells = [
       trial ? `  ${trial.last ? '\u2514' : '\u251c'} [${row + 1}]` : `[${row + 1}]`,
       shortId(index.id(row)),
-      trial ? `trial ${trial.number}/${trial.of}` : text(row, 'notebook'),
+      trial?.step !== undefined
+        ? `${trial.step}: ${text(row, 'notebook')}`
+        : trial
+          ? `trial ${trial.number}/${trial.of}`
+          : text(row, 'notebook'),
       typeof started === 'number' ? formatTime(new Date(started).toISOString()) : '-',
       typeof duration === 'number' ? formatDuration(duration * 1000) : '-',
       text(row, 'status')
@@ -224,10 +229,13 @@ function printRunList(opts: IRunsOptions): void {
   }
 }
 
-/** A row of the listing; a trial shown under its batch says which trial it is. */
+/**
+ * A row of the listing; a trial shown under its batch says which trial it is, a step
+ * under its pipeline which step (its link's name).
+ */
 interface IListEntry {
   row: number;
-  trial?: { number: number; of: number; last: boolean };
+  trial?: { number: number; of: number; last: boolean; step?: string };
 }
 
 /**
@@ -261,11 +269,17 @@ function groupTrials(index: RunsIndex, rows: number[]): IListEntry[] {
   return entries;
 }
 
-/** The trials of a batch in trial order (from the batch's record), numbered. */
+/**
+ * The trials of a batch in trial order (from the batch's record), numbered; the steps of a
+ * pipeline in the order they ran, named.
+ */
 function trialEntries(index: RunsIndex, batchId: string, rows: number[]): IListEntry[] {
   let order: string[] = [];
+  let steps: string[] | null = null;
   try {
-    order = new RunDir(index.root, batchId).readMeta().trials;
+    const meta = new RunDir(index.root, batchId).readMeta();
+    order = meta.kind === 'pipeline' ? (meta.steps ?? []).map(s => s.run) : meta.trials;
+    steps = meta.kind === 'pipeline' ? (meta.steps ?? []).map(s => s.name) : null;
   } catch {
     // no record: oldest first
   }
@@ -277,7 +291,12 @@ function trialEntries(index: RunsIndex, batchId: string, rows: number[]): IListE
   const of = Math.max(order.length, rows.length);
   return sorted.map((row, i) => ({
     row,
-    trial: { number: position(row) + 1, of, last: i === sorted.length - 1 }
+    trial: {
+      number: position(row) + 1,
+      of,
+      last: i === sorted.length - 1,
+      step: steps?.[position(row)]
+    }
   }));
 }
 
@@ -313,6 +332,7 @@ function durationCell(meta: RunMeta): string {
 function describeRun(run: RunDir, m: RunMeta): string {
   const isBatch = m.kind === 'batch';
   const trials = isBatch ? readTrials(run.root, m) : [];
+  const isPipeline = m.kind === 'pipeline';
   const what: [string, string][] = isBatch
     ? [
         ['batch', m.batch ? batchSettingsText(m.batch) : '-'],
@@ -331,7 +351,9 @@ function describeRun(run: RunDir, m: RunMeta): string {
     ['started', formatTime(m.started)],
     ['stopped', formatTime(m.stopped)],
     ['duration', durationCell(m)],
-    ...(isBatch ? [] : [['cells', `${m.progress.done}/${m.progress.cells}`] as [string, string]]),
+    ...(m.kind === 'run'
+      ? [['cells', `${m.progress.done}/${m.progress.cells}`] as [string, string]]
+      : []),
     ['gpus', m.gpus === null ? 'inherited' : m.gpus === '' ? 'none' : m.gpus],
     ['host', `${m.user}@${m.host}`],
     ['pid', m.pid === null ? '-' : String(m.pid)],
@@ -354,7 +376,17 @@ function describeRun(run: RunDir, m: RunMeta): string {
   if (m.sourceDigest) {
     rows.push(['source', m.sourceDigest]);
   }
-  const text = table(rows.map(([k, v]) => [`${k}:`, v]));
+  // A pipeline runs no notebook: it is named by its project file.
+  const shown: [string, string][] = isPipeline
+    ? rows
+        .filter(([k]) => k !== 'kernel')
+        .map(([k, v]) => (k === 'notebook' ? ['pipeline', `${m.notebookName} (${v})`] : [k, v]))
+    : rows;
+  const text = table(shown.map(([k, v]) => [`${k}:`, v]));
+  if (isPipeline) {
+    const steps = stepsTable(run.root, m).replace(/^/gm, '  ');
+    return `${text}\n\nsteps:\n${steps}`;
+  }
   return isBatch ? `${text}\n\n${trialsTable(m, trials)}` : text;
 }
 

@@ -6,12 +6,15 @@ import * as path from 'path';
 import { Option, type Command } from 'commander';
 import { previewTrials } from '../../scheduler/batch-preview';
 import { launch, previewLaunch, type ILaunchRequest } from '../../scheduler/launch';
+import { planPipeline, readPipelineRequest, runPipeline } from '../../scheduler/pipeline';
 import { runBatch } from '../../scheduler/queue';
 import { executeRun } from '../../scheduler/runner';
+import { UserError } from '../../base/errors';
 import { RunDir } from '../../store/run-dir';
 import { parseAssignments } from '../../notebook/flags';
 import { readNotebook } from '../../notebook/io';
 import { printJson, runJson } from '../format';
+import { pipelineInForeground, pipelineProject } from './pipelines';
 import { recordNode, taskTrial } from '../../scheduler/slurm/on-node';
 import { TASK_COMMAND } from '../../scheduler/slurm/submit';
 import {
@@ -51,6 +54,8 @@ interface IRunOptions extends ISlurmCliOptions {
   preview?: boolean;
   stage?: boolean;
   contentFile?: string;
+  needed?: boolean;
+  copyDeps?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -59,8 +64,11 @@ export function addRunCommands(program: Command): void {
   const run = program
     .command('run')
     .description('run a notebook as a tracked experiment in a fresh kernel')
-    .argument('<notebook>', 'the .ipynb file to run')
-    .argument('[flags...]', 'flag values as NAME=VALUE (see nbx flags NOTEBOOK)')
+    .argument('<notebook>', 'the .ipynb file to run, or a pipeline of nbx.json')
+    .argument(
+      '[flags...]',
+      'flag values as NAME=VALUE (see nbx flags NOTEBOOK); NOTEBOOK.ipynb=RUN uses that run for a dependency'
+    )
     .option('-k, --kernel <name>', "kernel to use (default: the notebook's kernelspec)")
     .option('--gpus <list>', 'GPUs the kernel may use, e.g. 0,2 (sets CUDA_VISIBLE_DEVICES)')
     .option('--no-gpus', 'hide every GPU from the kernel (CUDA_VISIBLE_DEVICES empty)')
@@ -83,7 +91,9 @@ export function addRunCommands(program: Command): void {
     .option('--objective <key>', "as --sort: '#loss' minimises loss, '-#acc' maximises acc")
     .option('--repeat <n>', 'run each configuration N times (replicates, compared as a group)')
     .option('--preview', 'print the trials of a batch without running or writing anything')
-    .option('--stage', 'write the run (or batch) as staged; start it with nbx start');
+    .option('--stage', 'write the run (or batch) as staged; start it with nbx start')
+    .option('--needed', 'reuse a completed run of the same notebook and flags instead')
+    .option('--copy-deps', 'copy the files of dependencies into the run instead of linking');
   addSlurmOptions(run)
     .addOption(
       // The JupyterLab dialog runs what the editor holds, unsaved edits included.
@@ -112,6 +122,18 @@ choice[x,y] with --max-trials N make a random search:
 
 Each trial is a run of its own; the batch is a run that lists them. With --gpus
 each trial waits for a free GPU of the list (--gpus-per-trial, default 1).
+
+A pipeline declared in nbx.json (see nbx pipelines) runs its steps in order,
+each a run of its own under the pipeline's run:
+
+  nbx run end-to-end lr=0.1 --label try1
+  nbx run end-to-end train:epochs=3 --force-flags     a flag of step train
+
+What a notebook requires (metadata.nbx.requires, or its nbx.json entry) is
+linked into its run: { "file": "data/raw.csv" }, or the files of the latest
+completed run of a notebook, { "run": "prepare.ipynb", "select": "data/*.csv" }:
+
+  nbx run train.ipynb prepare.ipynb=3f2a1b9c          use that run of prepare.ipynb
 
 --on slurm submits the run with sbatch and returns (the run id on stdout, the
 job id and its status on stderr); a sweep is one job array, --parallel tasks
@@ -146,6 +168,20 @@ was stopped, 2 for bad input.`
     });
 
   program
+    .command('_pipeline', { hidden: true })
+    .argument('<rundir>')
+    .action(async (runDir: string) => {
+      const pipeline = runDirOf(runDir);
+      if (pipeline.readMeta().status !== 'queued') {
+        process.exitCode = 1; // stopped before it started
+        return;
+      }
+      const plan = planPipeline(readPipelineRequest(pipeline));
+      const meta = await runPipeline(plan, pipeline);
+      process.exitCode = meta.status === 'completed' ? 0 : 1;
+    });
+
+  program
     .command('_batch', { hidden: true })
     .argument('<rundir>')
     .action(async (runDir: string) => {
@@ -176,10 +212,53 @@ function runDirOf(dir: string): RunDir {
   return new RunDir(path.dirname(path.dirname(resolved)), path.basename(resolved));
 }
 
-async function runCommand(notebook: string, flags: string[], opts: IRunOptions): Promise<number> {
+/**
+ * The arguments after the notebook: `NOTEBOOK.ipynb=RUN` (a dependency's run),
+ * `STEP:FLAG=VALUE` (a pipeline step's flag), and flag assignments.
+ */
+function splitRunArgs(args: readonly string[]): {
+  pins: Record<string, string>;
+  flags: string[];
+  qualified: { name: string; raw: string }[];
+} {
+  const pins: Record<string, string> = {};
+  const flags: string[] = [];
+  const qualified: { name: string; raw: string }[] = [];
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    const name = arg.slice(0, Math.max(eq, 0)).trim();
+    if (eq > 0 && name.toLowerCase().endsWith('.ipynb')) {
+      pins[name] = arg.slice(eq + 1);
+    } else if (eq > 0 && name.includes(':')) {
+      qualified.push({ name, raw: arg.slice(eq + 1) });
+    } else {
+      flags.push(arg);
+    }
+  }
+  return { pins, flags, qualified };
+}
+
+async function runCommand(notebook: string, args: string[], opts: IRunOptions): Promise<number> {
+  const { pins, flags, qualified } = splitRunArgs(args);
+  const project = pipelineProject(notebook);
+  if (project !== null) {
+    if (opts.on !== undefined && opts.on !== 'local') {
+      throw new UserError(
+        `pipeline ${notebook} runs its steps here: --on ${opts.on} is for notebooks`
+      );
+    }
+    const assignments = [...parseAssignments(flags), ...qualified];
+    return pipelineInForeground(notebook, project, assignments, pins, opts);
+  }
+  if (qualified.length) {
+    parseAssignments([`${qualified[0].name}=${qualified[0].raw}`]); // refuses the name
+  }
   const req: ILaunchRequest = {
     notebook,
     flags: parseAssignments(flags),
+    pins,
+    needed: opts.needed,
+    copyDeps: opts.copyDeps,
     forceFlags: opts.forceFlags,
     kernel: opts.kernel,
     gpus: gpusText(opts.gpus),
@@ -215,6 +294,10 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
   }
   const launched = await launch(req);
   printWarnings(launched.warnings);
+  launched.notes.forEach(line => process.stderr.write(`${line}\n`));
+  if (launched.kind === 'run' && launched.reused === true) {
+    return reportReused(launched.run, opts);
+  }
   if (opts.stage) {
     return reportStaged(
       launched.run,
@@ -236,6 +319,19 @@ async function runCommand(notebook: string, flags: string[], opts: IRunOptions):
   return launched.kind === 'batch'
     ? batchInForeground(launched.run, opts)
     : runInForeground(launched.run, opts, launched.kernel);
+}
+
+/** `--needed` found the run done already: says which (or prints its record). */
+function reportReused(run: RunDir, opts: IRunOptions): number {
+  if (opts.json) {
+    printJson(runJson(run.readMeta(), run.path));
+  } else {
+    process.stdout.write(`${run.id}\n`);
+  }
+  process.stderr.write(
+    `Skipped: run ${run.id.slice(0, 8)} is identical (same notebook and flags) and completed\n`
+  );
+  return 0;
 }
 
 /** Prints a staged run's id (or record), and on stderr how to start it. */

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { UserError } from '../../base/errors';
 import type { JSONValue } from '../../base/json';
 import type { ISlurmPlacement } from '../../contract/run';
-import { readProjectFile } from '../../store/project-file';
+import { findProjectFile, readProjectFile } from '../../store/project-file';
 import { sbatchArgs, type ISbatchOptions } from './sbatch';
 
 export type { ISlurmPlacement } from '../../contract/run';
@@ -23,7 +23,8 @@ export function resolvePlacement(
   given: ISlurmPlacement,
   options: { projectStart: string; cwd: string }
 ): ISlurmPlacement {
-  const project = readProjectFile(options.projectStart);
+  const file = findProjectFile(options.projectStart);
+  const project = file === null ? null : readProjectFile(file, options.cwd);
   const defaults = project ? projectDefaults(project.path, project.value.slurm) : {};
   const merged: ISlurmPlacement = { ...defaults };
   for (const key of KEYS) {
