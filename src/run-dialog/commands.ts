@@ -303,6 +303,19 @@ namespace Private {
   ): string {
     const id = started.id.slice(0, 8);
     const trials = started.meta.kind === 'batch' ? (started.meta.trials?.length ?? 0) : 0;
+    const job = started.meta.slurm?.jobId;
+    if (job !== undefined) {
+      return trials > 0
+        ? trans._n(
+            'Submitted a sweep of %1 trial of %2 to Slurm (batch %3, job array %4)',
+            'Submitted a sweep of %1 trials of %2 to Slurm (batch %3, job array %4)',
+            trials,
+            name,
+            id,
+            job
+          )
+        : trans.__('Submitted run %1 of %2 to Slurm (job %3)', id, name, job);
+    }
     if (trials > 0) {
       return trans._n(
         'Started a sweep of %1 trial of %2 (batch %3)',

@@ -157,6 +157,32 @@ describe('RunDialogModel', () => {
     assert.equal(model.optionError('parallel'), null);
   });
 
+  it('runs on Slurm: its fields checked, a placement asked instead of GPUs', async () => {
+    const model = open();
+    model.setValue('lr', '[0.1,0.2]');
+    model.setSlurmValue('time', 'soon');
+    assert.equal(model.optionError('time'), null, 'Slurm fields count only on Slurm');
+    model.setRunOn('slurm');
+    assert.match(model.optionError('time') ?? '', /minutes/);
+    model.setSlurmValue('time', '1:30:00');
+    model.setSlurmValue('partition', 'gpu');
+    model.setSlurmValue('slurmGpus', '1');
+    model.setSlurmValue('mem', '4G');
+    await model.settled();
+    assert.equal(model.canRun, true);
+    const params = model.startParams();
+    assert.deepEqual(params.placement, {
+      on: 'slurm',
+      partition: 'gpu',
+      time: '1:30:00',
+      gpus: 1,
+      mem: '4G'
+    });
+    assert.equal(params.gpus, undefined);
+    assert.equal(params.gpusPerTrial, undefined);
+    assert.deepEqual(open({ initial: model.snapshot() }).startParams().placement, params.placement);
+  });
+
   it('comes back as it was from a snapshot', async () => {
     const model = open();
     model.setValue('optimizer', 'sgd');

@@ -18,6 +18,14 @@ import type {
 import type { INbxService } from '../tokens';
 import { errorMessage } from '../errors';
 import { parseObjective } from '../../kernel/lib/base/display';
+import {
+  EMPTY_SLURM_FORM,
+  slurmErrors,
+  slurmPlacement,
+  type RunOn,
+  type SlurmField,
+  type SlurmForm
+} from './placement';
 
 /** The notebook to run: its path and, for an open notebook, the editor's content. */
 export interface IRunTarget {
@@ -29,7 +37,15 @@ export interface IRunTarget {
 
 /** The fields of the dialog other than the flags, as the keys of `errors`. */
 export type OptionField =
-  'kernel' | 'gpus' | 'tags' | 'parallel' | 'maxTrials' | 'seed' | 'gpusPerTrial' | 'objective';
+  | 'kernel'
+  | 'gpus'
+  | 'tags'
+  | 'parallel'
+  | 'maxTrials'
+  | 'seed'
+  | 'gpusPerTrial'
+  | 'objective'
+  | SlurmField;
 
 /** The text a value is edited as: what `nbx run NAME=VALUE` takes for it. */
 export function valueText(value: JSONValue): string {
@@ -243,6 +259,28 @@ export class RunDialogModel implements IDisposable {
     this._emit();
   }
 
+  /** Where the run executes: this machine, or submitted to Slurm. */
+  get runOn(): RunOn {
+    return this._runOn;
+  }
+
+  setRunOn(on: RunOn): void {
+    this._runOn = on;
+    this._checkOptions();
+    this._emit();
+  }
+
+  /** A Slurm field as typed. */
+  slurmValue(field: SlurmField): string {
+    return this._slurm[field];
+  }
+
+  setSlurmValue(field: SlurmField, text: string): void {
+    this._slurm = { ...this._slurm, [field]: text };
+    this._checkOptions();
+    this._emit();
+  }
+
   /** The error of a flag's value, or null. */
   flagError(name: string): string | null {
     return this._preview?.errors[name] ?? null;
@@ -336,7 +374,11 @@ export class RunDialogModel implements IDisposable {
     if (this._kernel !== '') {
       params.kernel = this._kernel;
     }
-    if (this.gpus.length > 0) {
+    const onSlurm = this._runOn === 'slurm';
+    if (onSlurm) {
+      // GPUs there are the job's (per trial of a sweep), not this machine's.
+      params.placement = slurmPlacement(this._slurm);
+    } else if (this.gpus.length > 0) {
       params.gpus = this.gpus.filter(g => this._selectedGpus.has(g.index)).map(g => g.index);
     }
     const label = this._label.trim();
@@ -362,7 +404,7 @@ export class RunDialogModel implements IDisposable {
         params.objective = objective.text;
       }
       const perTrial = Private.integer(this._gpusPerTrial);
-      if (perTrial !== null && this.gpus.length > 0) {
+      if (perTrial !== null && this.gpus.length > 0 && !onSlurm) {
         params.gpusPerTrial = perTrial;
       }
     }
@@ -419,6 +461,8 @@ export class RunDialogModel implements IDisposable {
     this._seed = initial.seed ?? '';
     this._objective = initial.objective ?? '';
     this._gpusPerTrial = initial.gpusPerTrial ?? '';
+    this._runOn = initial.runOn ?? this._runOn;
+    this._slurm = { ...this._slurm, ...initial.slurm };
     this._submitError = initial.submitError ?? null;
   }
 
@@ -435,6 +479,8 @@ export class RunDialogModel implements IDisposable {
       seed: this._seed,
       objective: this._objective,
       gpusPerTrial: this._gpusPerTrial,
+      runOn: this._runOn,
+      slurm: this._slurm,
       submitError: this._submitError ?? undefined
     };
   }
@@ -467,7 +513,8 @@ export class RunDialogModel implements IDisposable {
     if (this._gpusPerTrial.trim() !== '' && !Private.atLeast(this._gpusPerTrial, 1)) {
       errors.gpusPerTrial = trans.__('Give a whole number of GPUs, at least 1.');
     }
-    this._optionErrors = errors;
+    this._optionErrors =
+      this._runOn === 'slurm' ? { ...errors, ...slurmErrors(this._slurm, trans) } : errors;
   }
 
   private _schedulePreview(): void {
@@ -539,6 +586,8 @@ export class RunDialogModel implements IDisposable {
   private _objective = '';
   private _seed = '';
   private _gpusPerTrial = '';
+  private _runOn: RunOn = 'local';
+  private _slurm: SlurmForm = EMPTY_SLURM_FORM;
   private _optionErrors: Partial<Record<OptionField, string>> = {};
   private _preview: ITrialsPreview | null = null;
   private _previewFailure: string | null = null;
@@ -582,6 +631,8 @@ export namespace RunDialogModel {
     seed?: string;
     objective?: string;
     gpusPerTrial?: string;
+    runOn?: RunOn;
+    slurm?: Partial<SlurmForm>;
     submitError?: string;
   }
 }

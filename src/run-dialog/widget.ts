@@ -14,6 +14,7 @@ import { Widget } from '@lumino/widgets';
 import type { IGpuInfo } from '../../kernel/src/contract/flags';
 import type { OptionField, RunDialogModel } from './model';
 import { valueText } from './model';
+import { SLURM_FIELDS, type RunOn, type SlurmField } from './placement';
 
 /** The class of the dialog's body. */
 const DIALOG_CLASS = 'nbx-RunDialog';
@@ -207,6 +208,17 @@ export class RunDialogBody extends Widget implements Dialog.IBodyWidget<RunDialo
     kernel.addEventListener('change', () => model.setKernel(kernel.value));
     runGrid.append(Private.label(kernel, trans.__('Kernel')), this._field('kernel', kernel).row);
 
+    const runOn = document.createElement('select');
+    runOn.name = 'runOn';
+    runOn.className = 'jp-mod-styled nbx-RunDialog-select';
+    runOn.append(
+      Private.option('local', trans.__('this machine')),
+      Private.option('slurm', trans.__('Slurm'))
+    );
+    runOn.value = model.runOn;
+    runOn.addEventListener('change', () => model.setRunOn(runOn.value as RunOn));
+    runGrid.append(Private.label(runOn, trans.__('Run on')), this._field('runOn', runOn).row);
+
     const gpus = Private.div('nbx-RunDialog-gpus');
     gpus.setAttribute('role', 'group');
     gpus.setAttribute('aria-label', trans.__('GPUs'));
@@ -241,6 +253,36 @@ export class RunDialogBody extends Widget implements Dialog.IBodyWidget<RunDialo
     runGrid.append(Private.label(tags, trans.__('Tags')), this._field('tags', tags).row);
     run.appendChild(runGrid);
     node.appendChild(run);
+    this._slurmSection = this._buildSlurm();
+    node.appendChild(this._slurmSection);
+  }
+
+  /** The Slurm options, shown when the run goes to Slurm. */
+  private _buildSlurm(): HTMLElement {
+    const trans = this._trans;
+    const model = this._model;
+    const section = Private.section(trans.__('Slurm'));
+    const grid = Private.div('nbx-RunDialog-grid');
+    const fields: [SlurmField, string, string, string][] = [
+      ['partition', trans.__('Partition'), trans.__("the cluster's default"), 'text'],
+      ['time', trans.__('Time limit'), trans.__('minutes, or HH:MM:SS'), 'text'],
+      ['slurmGpus', trans.__('GPUs'), trans.__('per run (per trial of a sweep)'), 'number'],
+      ['cpus', trans.__('CPUs'), trans.__("the cluster's default"), 'number'],
+      ['mem', trans.__('Memory'), trans.__('e.g. 4G'), 'text']
+    ];
+    for (const [field, title, placeholder, type] of fields) {
+      const input = Private.input(field, type === 'number' ? 'number' : 'text');
+      if (type === 'number') {
+        input.min = '0';
+        input.step = '1';
+      }
+      input.placeholder = placeholder;
+      input.value = model.slurmValue(field);
+      input.addEventListener('input', () => model.setSlurmValue(field, input.value));
+      grid.append(Private.label(input, title), this._field(field, input).row);
+    }
+    section.appendChild(grid);
+    return section;
   }
 
   /** A GPU's checkbox with its name, memory and utilisation. */
@@ -322,6 +364,16 @@ export class RunDialogBody extends Widget implements Dialog.IBodyWidget<RunDialo
         row.closest('.nbx-RunDialog-option')?.classList.toggle('nbx-mod-hidden', !model.isSweep);
       }
     }
+    const onSlurm = model.runOn === 'slurm';
+    this._slurmSection.classList.toggle('nbx-mod-hidden', !onSlurm);
+    for (const key of ['gpus', 'gpusPerTrial']) {
+      const row = this._errors.get(key)?.row;
+      const item = key === 'gpus' ? row : row?.closest('.nbx-RunDialog-option');
+      item?.classList.toggle('nbx-mod-hidden', onSlurm);
+      if (key === 'gpus') {
+        row?.previousElementSibling?.classList.toggle('nbx-mod-hidden', onSlurm);
+      }
+    }
     this._submitError.textContent = model.submitError
       ? trans.__('Could not start: %1', model.submitError)
       : '';
@@ -379,6 +431,7 @@ export class RunDialogBody extends Widget implements Dialog.IBodyWidget<RunDialo
   private _trials!: HTMLElement;
   private _trialsError!: HTMLElement;
   private _batch!: HTMLElement;
+  private _slurmSection!: HTMLElement;
 }
 
 export namespace RunDialogBody {
@@ -398,7 +451,8 @@ namespace Private {
     'maxTrials',
     'seed',
     'gpusPerTrial',
-    'objective'
+    'objective',
+    ...SLURM_FIELDS
   ];
 
   export function isOption(key: string): key is OptionField {

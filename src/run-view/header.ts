@@ -8,6 +8,7 @@ import { Widget } from '@lumino/widgets';
 import { formatDateTime, formatDuration, shortId } from '../format';
 import { statusElement, statusLabel } from '../status-icons';
 import type { RunViewModel } from './model';
+import type { RunMeta } from '../../kernel/src/contract/run';
 
 /** The header of a run view. */
 export class RunHeader extends Widget {
@@ -125,6 +126,9 @@ export class RunHeader extends Widget {
       add(trans.__('Source digest'), digest);
     }
     add(trans.__('Host'), record.user ? `${record.user}@${record.host}` : record.host);
+    for (const [term, value] of Private.slurmFields(record, trans)) {
+      add(term, value);
+    }
     if (record.exitCode !== null && record.exitCode !== undefined) {
       add(trans.__('Exit code'), String(record.exitCode));
     }
@@ -161,6 +165,28 @@ export namespace RunHeader {
 }
 
 namespace Private {
+  /** Slurm job, partition, node, and the queue position of a pending job. */
+  export function slurmFields(record: RunMeta, trans: TranslationBundle): [string, string][] {
+    const job = record.slurm;
+    if (!job) {
+      return [];
+    }
+    const fields: [string, string][] = [
+      [trans.__('Slurm job'), job.state ? trans.__('%1 (%2)', job.jobId, job.state) : job.jobId],
+      [trans.__('Partition'), job.partition],
+      [trans.__('Node'), job.node]
+    ];
+    if (record.status === 'queued' && job.queue) {
+      fields.push([
+        trans.__('Queue'),
+        job.queue.reason
+          ? trans.__('#%1 (%2)', job.queue.position, job.queue.reason)
+          : trans.__('#%1', job.queue.position)
+      ]);
+    }
+    return fields;
+  }
+
   /** A row of chips. */
   export function chips(items: { text: string; title?: string; changed?: boolean }[]): Node | null {
     if (items.length === 0) {

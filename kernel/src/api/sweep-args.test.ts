@@ -162,6 +162,15 @@ describe('sweep options', () => {
     assert.deepEqual(sweepRequestOptions({ gpus: '0,2' }), { gpus: '0,2' });
   });
 
+  it('asks for replicates and Slurm as nbx run --repeat and --on slurm do', () => {
+    assert.deepEqual(sweepRequestOptions({ repeat: 3, slurm: { time: '60', gpus: 1 } }), {
+      repeat: 3,
+      placement: { on: 'slurm', time: '60', gpus: 1 }
+    });
+    assert.deepEqual(sweepRequestOptions({ slurm: true }), { placement: { on: 'slurm' } });
+    assert.throws(() => sweepRequestOptions({ repeat: 0 }), /repeat must be a whole number/);
+  });
+
   it('refuse bad values with one line', () => {
     assert.throws(
       () => sweepRequestOptions({ parallel: 0 }),

@@ -16,6 +16,7 @@
  *   literal value (`'[a,b]'` stays a string).
  * - Numbers, booleans and null are one value each.
  */
+import type { ISlurmPlacement } from '../contract/run';
 import type { JSONValue } from '../base/json';
 import type { FlagAssignment, ILaunchRequest } from '../scheduler/launch';
 
@@ -42,6 +43,13 @@ export interface ISweepOptions {
   kernel?: string;
   /** `#loss` (minimise loss) or `-#acc` (maximise acc), as `--sort` orders: the best trial shown. */
   objective?: string;
+  /** `--repeat N`: each configuration run N times (replicates). */
+  repeat?: number;
+  /**
+   * `--on slurm`: the trials as one Slurm job array, with these options (`{ partition,
+   * time, gpus, cpus, mem, template }`; `gpus` per trial); `true` for the project's defaults.
+   */
+  slurm?: ISlurmPlacement | true;
 }
 
 /** The options of a launch request that `nbx.sweep`'s options set. */
@@ -56,6 +64,8 @@ export type SweepRequestOptions = Pick<
   | 'seed'
   | 'kernel'
   | 'objective'
+  | 'repeat'
+  | 'placement'
 >;
 
 /** The names of the sweep functions (see scheduler/batch-syntax). */
@@ -186,6 +196,15 @@ export function sweepRequestOptions(options: ISweepOptions): SweepRequestOptions
   }
   if (options.objective !== undefined) {
     out.objective = text('objective', options.objective);
+  }
+  if (options.repeat !== undefined) {
+    out.repeat = positiveInteger('repeat', options.repeat);
+  }
+  if (options.slurm !== undefined) {
+    if (options.slurm !== true && (typeof options.slurm !== 'object' || options.slurm === null)) {
+      throw new SweepArgumentError('slurm must be true or an object such as { time: "60" }');
+    }
+    out.placement = { on: 'slurm', ...(options.slurm === true ? {} : options.slurm) };
   }
   if (options.tags !== undefined) {
     out.tags = options.tags.map(tag => {

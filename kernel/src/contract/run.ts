@@ -156,10 +156,62 @@ export interface RunMeta {
   batch: IRunBatch | null;
   /** Earlier executions, oldest first (empty until the run is restarted). */
   attempts?: IRunAttempt[];
+  /**
+   * A replicate (`nbx run --repeat N`): which run of its configuration this is, from 0;
+   * absent for runs that are no replicate.
+   */
+  repeat?: number | null;
+  /** The configuration a replicate repeats: the same key for every run of it (`--repeat`). */
+  config?: string | null;
+  /** The Slurm job the run (or batch) was submitted as; null or absent when it ran here. */
+  slurm?: IRunSlurm | null;
   /** A pipeline's steps in the order they ran (absent in records that predate pipelines). */
   steps?: IRunStep[];
   /** What the run needed from other runs and the project (`requires`), as resolved. */
   deps?: IRunDependency[];
+}
+
+/**
+ * What a run asks of Slurm (`nbx run --on slurm`, the Run as Experiment dialog, `nbx.json`'s
+ * `"slurm"`); absent fields are the cluster's defaults.
+ */
+export interface ISlurmPlacement {
+  partition?: string;
+  /** `--time`: minutes, or Slurm's `MM:SS`, `HH:MM:SS`, `D-HH[:MM[:SS]]`. */
+  time?: string;
+  /** GPUs per run (per trial of an array): `--gres=gpu:N`. */
+  gpus?: number;
+  /** `--cpus-per-task`. */
+  cpus?: number;
+  /** `--mem`: megabytes, or `500M`, `4G`. */
+  mem?: string;
+  /** An sbatch script with placeholders around `{command}` (see the README). */
+  template?: string;
+}
+
+/** Where a run executes: on this machine (the default), or submitted to Slurm. */
+export type RunPlacement = { on: 'local' } | ({ on: 'slurm' } & ISlurmPlacement);
+
+/** A run's Slurm job, as recorded at submission and reconciled with Slurm's view. */
+export interface IRunSlurm {
+  /** `<id>`, or `<array id>_<index>` for a trial of a job array (a batch records the array's id). */
+  jobId: string;
+  /** The partition asked for ('' for the cluster's default until Slurm names it). */
+  partition: string;
+  /** The node the job runs or ran on; '' while it is pending. */
+  node: string;
+  /** What was asked (a restart on Slurm asks the same). */
+  placement: ISlurmPlacement;
+  /**
+   * While the job is pending: its place among the cluster's pending jobs (1: next, by
+   * priority) and why it waits (`Priority`, `Resources`, `JobArrayTaskLimit`).
+   */
+  queue?: { position: number; reason: string } | null;
+  /**
+   * Slurm's final state word (`COMPLETED`, `TIMEOUT`, …) once nbx has reconciled the ended
+   * job with the record, '' when Slurm had forgotten the job; absent while it may still run.
+   */
+  state?: string;
 }
 
 /** What a run is: a notebook run, a sweep's batch, or a pipeline. */
@@ -201,4 +253,6 @@ export interface IRunBatch {
   gpusPerTrial: number;
   /** `-#loss` minimises loss, `#acc` maximises acc; null for none. */
   objective: string | null;
+  /** Runs of each configuration (`--repeat`; absent: 1). */
+  repeat?: number;
 }

@@ -13,7 +13,7 @@
 import type { JSONObject, JSONValue } from '../base/json';
 import type { FlagLanguage, IFlagDef, IGpuQuery, IKernelInfo } from './flags';
 import type { IObjective } from '../base/display';
-import type { IRunBatch, RunMeta, RunStatus } from './run';
+import type { IRunBatch, RunMeta, RunPlacement, RunStatus } from './run';
 
 /** The comm target the frontend opens and the service registers. */
 export type CommTarget = 'nbx';
@@ -255,6 +255,8 @@ export interface IStartRunParams extends INotebookParams {
    * a kernel started ahead. False discards the one held.
    */
   standby?: boolean;
+  /** Where it runs: here (absent), or submitted to Slurm (a sweep as one job array). */
+  placement?: RunPlacement;
 }
 
 /** What `startRun` answers: the run, or for a sweep the batch run. */

@@ -8,12 +8,14 @@
  * leave no trace); `createBatch` writes the batch and its trials, removing them all again
  * if one cannot be written.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../base/errors';
 import { notebookLanguage } from '../notebook/flags';
 import { parseFlagsCached, writeFlagsCache } from '../notebook/flags-cache';
+import type { JSONValue } from '../base/json';
 import type { IRunBatch, RunMeta } from '../store/meta';
 import { createRun, RunDir } from '../store/run-dir';
 import { gitInfo } from '../tracking/git';
@@ -35,6 +37,8 @@ export interface IBatchRequest extends IRunRequest {
   gpusPerTrial?: number;
   /** `#loss` (lowest best) or `-#acc` (highest best), as `--sort` orders. */
   objective?: string;
+  /** Runs of each configuration (`--repeat`, default 1): replicates, recorded as such. */
+  repeat?: number;
 }
 
 /** What a checked batch request becomes. */
@@ -85,6 +89,7 @@ const flagsCacheDir = (plan: IRunPlan): string => path.join(plan.root, 'cache', 
 export async function planBatch(req: IBatchRequest): Promise<IPlannedBatch> {
   checkCount('--parallel', req.parallel);
   checkCount('--gpus-per-trial', req.gpusPerTrial);
+  checkCount('--repeat', req.repeat);
   const objective = req.objective === undefined ? null : objectiveOption(req.objective).text;
   const plan = planRun(req);
   const language = notebookLanguage(plan.notebook, plan.spec.language);
@@ -100,30 +105,53 @@ export async function planBatch(req: IBatchRequest): Promise<IPlannedBatch> {
     cwd: req.cwd
   });
   const gpus = await poolOf(req, plan.env);
-  if (trials.kind === 'single') {
+  const repeat = req.repeat ?? 1;
+  const planned = repeat > 1 ? repeated(trials, repeat) : trials;
+  if (planned.kind === 'single') {
     for (const [option, given] of [
       ['--parallel', req.parallel],
       ['--gpus-per-trial', req.gpusPerTrial],
       ['--seed', req.seed]
     ] as const) {
       if (given !== undefined) {
-        trials.warnings.push(`not a batch (no list of values): ${option} ignored`);
+        planned.warnings.push(`not a batch (no list of values): ${option} ignored`);
       }
     }
   }
   return {
     plan: { ...plan, defs },
-    trials,
+    trials: planned,
     settings: {
-      kind: trials.kind === 'single' ? 'grid' : trials.kind,
-      seed: trials.seed,
+      kind: planned.kind === 'single' ? 'grid' : planned.kind,
+      seed: planned.seed,
       parallel: req.parallel ?? 1,
       gpus,
       gpusPerTrial: gpus === null ? 0 : (req.gpusPerTrial ?? 1),
-      objective
+      objective,
+      ...(repeat > 1 ? { repeat } : {})
     },
     assignments: (req.flags ?? []).map(assignmentText)
   };
+}
+
+/**
+ * Each trial `repeat` times in a row (a single run's values become a batch of replicates):
+ * trial i of the batch is replicate `i % repeat` of configuration `i / repeat`.
+ */
+function repeated(trials: IBatchPlan, repeat: number): IBatchPlan {
+  return {
+    ...trials,
+    kind: trials.kind === 'single' ? 'grid' : trials.kind,
+    trials: trials.trials.flatMap(values => Array.from({ length: repeat }, () => values))
+  };
+}
+
+/** The key shared by the replicates of one configuration: a digest of its flag values. */
+function configKey(values: Record<string, JSONValue>): string {
+  const sorted = Object.keys(values)
+    .sort()
+    .map(name => [name, values[name]]);
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 12);
 }
 
 /** The batch's label: `--label` when it names no flag, else what the sweep varies. */
@@ -137,7 +165,11 @@ function batchLabel(planned: IPlannedBatch): string {
     const rest = planned.assignments.length ? ` ${planned.assignments.join(' ')}` : '';
     return `${count} from ${path.basename(planned.trials.batchFile)}${rest}`;
   }
-  return planned.assignments.length ? `sweep ${planned.assignments.join(' ')}` : count;
+  const { repeat } = planned.settings;
+  if (planned.assignments.length === 0) {
+    return repeat ? `${repeat} repeats` : count;
+  }
+  return `sweep ${planned.assignments.join(' ')}${repeat ? ` x${repeat}` : ''}`;
 }
 
 /** A batch written to disk. */
@@ -184,7 +216,7 @@ export async function createBatch(
   }
   try {
     const git = gitInfo(path.dirname(plan.notebookPath), { exclude: [plan.root], env: plan.env });
-    for (const values of planned.trials.trials) {
+    for (const [i, values] of planned.trials.trials.entries()) {
       const trialPlan: IRunPlan = {
         ...plan,
         assignments: [],
@@ -203,6 +235,16 @@ export async function createBatch(
       trials.push(run);
       const prepared = await materializeRun(trialPlan, run);
       prepared.warnings.forEach(w => warnings.add(w));
+      if (settings.repeat) {
+        const repeat = i % settings.repeat;
+        // The replicates share their label; the number tells them apart in lists.
+        run.updateMeta(m => ({
+          ...m,
+          repeat,
+          config: configKey(values),
+          label: `${m.label ?? ''} #${repeat + 1}`.trim()
+        }));
+      }
     }
   } catch (err) {
     for (const run of [batch, ...trials]) {

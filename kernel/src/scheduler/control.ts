@@ -10,6 +10,7 @@ import { FINAL_STATUSES, type RunKind, type RunMeta } from '../store/meta';
 import { isProcessAlive } from '../store/process';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus } from '../store/runs';
+import { cancelJob } from './slurm/cancel';
 import { requestStop, STOP_ONE_SIGNAL } from './stop-requests';
 
 /** A hidden `nbx` command executing runs detached. */
@@ -141,6 +142,9 @@ export async function stopRun(run: RunDir, graceMs = 10_000): Promise<RunMeta> {
   }
   const reason = 'stopped by nbx stop';
   requestStop(run, reason);
+  if (meta.slurm && meta.slurm.state === undefined) {
+    return stopOnSlurm(run, meta, reason);
+  }
   const runnerAlive = (): boolean => meta.pid !== null && isProcessAlive(meta.pid, meta.pidStart);
   if (meta.pid === null || !runnerAlive()) {
     // Not picked up by a runner yet (it honours the request when it starts), or dead.
@@ -170,6 +174,22 @@ export async function stopRun(run: RunDir, graceMs = 10_000): Promise<RunMeta> {
       }
     } catch {
       // a trial removed meanwhile
+    }
+  }
+  return markTerminated(run, reason);
+}
+
+/**
+ * Stops a run (or a batch: its job array) on Slurm: its job is interrupted, then cancelled
+ * (see slurm/cancel.ts); once Slurm has ended it, a record the runner did not finish (a job
+ * still pending, a trial that never started) is written `terminated` here.
+ */
+async function stopOnSlurm(run: RunDir, meta: RunMeta, reason: string): Promise<RunMeta> {
+  await cancelJob(meta.slurm?.jobId ?? '');
+  for (const id of meta.kind === 'batch' ? meta.trials : []) {
+    const trial = new RunDir(run.root, id);
+    if (trial.exists()) {
+      markTerminated(trial, reason);
     }
   }
   return markTerminated(run, reason);

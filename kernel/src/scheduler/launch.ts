@@ -11,8 +11,14 @@
  * A request whose flags cannot make a sweep (`maySweep`) is planned as a plain run, so a
  * foreground run starts its kernel while the flags are parsed; any other is planned as a
  * batch first. Either way the flags cell is parsed once (through the runs root's cache).
+ *
+ * Where it runs is the request's `placement`: this machine, or Slurm (the run prepared
+ * exactly as here, then its runner submitted with sbatch; a batch's trials as one job array).
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { UserError } from '../base/errors';
+import type { RunPlacement } from '../contract/run';
 import type { KernelManager } from '../protocol/manager';
 import type { RunMeta } from '../store/meta';
 import { RunDir } from '../store/run-dir';
@@ -25,6 +31,8 @@ import { claimRunDir, createRunDir, materializeRun, planRun, type IRunPlan } fro
 import { findIdenticalRun } from './needed';
 import { launchRunKernel } from './run-kernel';
 import { handOverStandby, type IStandbyTarget, type StandbyKernel } from './standby';
+import { resolvePlacement, type ISlurmPlacement } from './slurm/placement';
+import { submitBatch, submitRun } from './slurm/submit';
 
 export type { FlagAssignment } from './flag-input';
 
@@ -52,6 +60,8 @@ export interface ILaunchRequest extends Omit<
   command?: string[];
   /** `detach`: a standby kernel a single run takes when it is for exactly that run. */
   standby?: StandbyKernel;
+  /** Where it runs: this machine (default), or submitted to Slurm (always detached). */
+  placement?: RunPlacement;
 }
 
 /** A run `launch` made. */
@@ -98,9 +108,15 @@ async function checkedGpus(req: ILaunchRequest): Promise<string | undefined> {
 function mayBeBatch(req: ILaunchRequest): boolean {
   return (
     (req.flags ?? []).some(maySweep) ||
-    [req.batchFile, req.maxTrials, req.seed, req.parallel, req.gpusPerTrial, req.objective].some(
-      option => option !== undefined
-    )
+    [
+      req.batchFile,
+      req.maxTrials,
+      req.seed,
+      req.parallel,
+      req.gpusPerTrial,
+      req.objective,
+      req.repeat
+    ].some(option => option !== undefined)
   );
 }
 
@@ -109,21 +125,30 @@ function mayBeBatch(req: ILaunchRequest): boolean {
  * `UserError` for bad input, before anything is written.
  */
 export async function launch(req: ILaunchRequest): Promise<Launched> {
+  const slurm = slurmPlacement(req);
+  const mode = slurm && req.mode === 'foreground' ? 'detach' : req.mode;
   const request: IBatchRequest = {
     ...req,
+    // On Slurm, a trial's GPUs are the job's (`placement.gpus`), not from a local pool.
+    gpusPerTrial: slurm ? undefined : req.gpusPerTrial,
     gpus: await checkedGpus(req),
     command: req.command ?? commandLine(req),
-    status: req.mode === 'stage' ? 'staged' : 'queued'
+    status: mode === 'stage' ? 'staged' : 'queued'
   };
   if (!mayBeBatch(req)) {
-    return startRun(planRun(request), req.mode, [], { needed: req.needed, standby: req.standby });
+    return startRun(planRun(request), mode, [], {
+      needed: req.needed,
+      standby: req.standby,
+      slurm
+    });
   }
   const planned = await planBatch(request);
   const { trials } = planned;
   if (trials.kind === 'single') {
-    return startRun(planned.plan, req.mode, trials.warnings, {
+    return startRun(planned.plan, mode, trials.warnings, {
       needed: req.needed,
-      standby: req.standby
+      standby: req.standby,
+      slurm
     });
   }
   if (req.oneTrialAsRun && trials.trials.length === 1) {
@@ -134,19 +159,67 @@ export async function launch(req: ILaunchRequest): Promise<Launched> {
     const one = { ...request, flags: [], values: trials.trials[0] };
     one.command = req.command ?? commandLine({ ...req, flags });
     const plan = { ...planned.plan, assignments: [], req: one };
-    return startRun(plan, req.mode, trials.warnings, { needed: req.needed, standby: req.standby });
+    return startRun(plan, mode, trials.warnings, {
+      needed: req.needed,
+      standby: req.standby,
+      slurm
+    });
   }
-  const created = await createBatch(planned, { stage: req.mode === 'stage' });
-  if (req.mode === 'detach') {
+  const created = await createBatch(planned, { stage: mode === 'stage' });
+  let meta = created.meta;
+  if (slurm) {
+    meta = await placed([created.batch, ...created.trials], () =>
+      submitBatch(created.batch, created.trials, slurm, { env: planned.plan.env })
+    );
+  } else if (mode === 'detach') {
     startDetached(created.batch, planned.plan.env);
   }
   return {
     kind: 'batch',
     run: created.batch,
-    meta: created.meta,
+    meta,
     warnings: created.warnings,
     notes: planned.plan.deps.notes
   };
+}
+
+/**
+ * The request's Slurm placement over the project's defaults, checked; null to run here.
+ * Slurm takes GPUs by count (`placement.gpus`, per trial with `--gpus-per-trial`).
+ */
+function slurmPlacement(req: ILaunchRequest): ISlurmPlacement | null {
+  if (req.placement?.on !== 'slurm') {
+    return null;
+  }
+  if (req.mode === 'stage') {
+    throw new UserError('a run on Slurm is submitted at once: --stage is for runs on this machine');
+  }
+  if (req.gpus !== undefined) {
+    throw new UserError(
+      'on Slurm, give the number of GPUs (--gpus N, --gpus-per-trial N), not a list to use'
+    );
+  }
+  const { on: _on, ...given } = req.placement;
+  const cwd = req.cwd ?? process.cwd();
+  return resolvePlacement(
+    { ...given, gpus: req.gpusPerTrial ?? given.gpus },
+    { projectStart: path.dirname(path.resolve(cwd, req.notebook)), cwd }
+  );
+}
+
+/**
+ * Submits prepared runs with `submit`; if sbatch fails (Slurm unreachable, an option it
+ * refuses) the runs are removed again, so nothing is left that no job will ever run.
+ */
+async function placed(runs: readonly RunDir[], submit: () => Promise<RunMeta>): Promise<RunMeta> {
+  try {
+    return await submit();
+  } catch (err) {
+    for (const run of runs) {
+      fs.rmSync(run.path, { recursive: true, force: true });
+    }
+    throw err;
+  }
 }
 
 /** The trials `req` makes (`nbx run --preview`), checked as `launch` checks; writes nothing. */
@@ -167,9 +240,13 @@ export async function startRun(
   plan: IRunPlan,
   mode: LaunchMode,
   warnings: readonly string[],
-  options: { needed?: boolean; standby?: StandbyKernel } = {}
+  options: { needed?: boolean; standby?: StandbyKernel; slurm?: ISlurmPlacement | null } = {}
 ): Promise<ILaunchedRun> {
-  const standby = mode === 'detach' ? (options.standby?.take(standbyTarget(plan)) ?? null) : null;
+  // A run on Slurm starts its kernel on a node: a standby kernel here is not for it.
+  const standby =
+    mode === 'detach' && !options.slurm
+      ? (options.standby?.take(standbyTarget(plan)) ?? null)
+      : null;
   const run = standby ? claimRunDir(plan, standby.run) : createRunDir(plan);
   const early = mode === 'foreground' && options.needed !== true;
   let kernel = early ? launchRunKernel(run, plan.env) : undefined;
@@ -197,7 +274,10 @@ export async function startRun(
     }
     kernel = mode === 'foreground' ? launchRunKernel(run, plan.env) : undefined;
   }
-  if (standby) {
+  const slurm = options.slurm;
+  if (slurm) {
+    meta = await placed([run], () => submitRun(run, slurm, { env: plan.env }));
+  } else if (standby) {
     await handOverStandby(standby, pipe => startDetached(run, plan.env, pipe));
   } else if (mode === 'detach') {
     startDetached(run, plan.env);
@@ -234,7 +314,8 @@ export function commandLine(req: ILaunchRequest): string[] {
     ['--batch-file', req.batchFile],
     ['--parallel', req.parallel],
     ['--gpus-per-trial', req.gpusPerTrial],
-    ['--objective', req.objective]
+    ['--objective', req.objective],
+    ['--repeat', req.repeat]
   ];
   for (const [option, value] of valued) {
     if (value !== undefined && value !== null && value !== '') {
@@ -256,6 +337,22 @@ export function commandLine(req: ILaunchRequest): string[] {
   }
   for (const tag of req.tags ?? []) {
     args.push('--tag', tag);
+  }
+  if (req.placement?.on === 'slurm') {
+    const { partition, time, gpus, cpus, mem, template } = req.placement;
+    args.push('--on', 'slurm');
+    for (const [option, value] of [
+      ['--partition', partition],
+      ['--time', time],
+      ['--gpus', gpus],
+      ['--cpus', cpus],
+      ['--mem', mem],
+      ['--template', template]
+    ] as const) {
+      if (value !== undefined && value !== '') {
+        args.push(option, String(value));
+      }
+    }
   }
   return args;
 }

@@ -50,7 +50,7 @@ export interface IRunBatchOptions {
 const WAITING: readonly RunStatus[] = ['queued', 'staged'];
 
 /** The status of a batch whose trials ended: completed, error, or terminated. */
-function batchOutcome(
+export function batchOutcome(
   trials: RunMeta[],
   stopReason: string | null
 ): { status: RunStatus; error: string | null } {

@@ -61,7 +61,9 @@ function requeued(m: RunMeta): RunMeta {
     error: null,
     stopped: null,
     exitCode: null,
-    progress: { cells: 0, done: 0, current: null }
+    progress: { cells: 0, done: 0, current: null },
+    // Where it runs next is the restart's to say (a Slurm job is recorded at submission).
+    slurm: null
   };
 }
 

@@ -20,6 +20,7 @@ import { withEffectiveStatus } from '../store/runs';
 import { parseGpuList, resolveGpus } from '../scheduler/gpu-list';
 import { queryGpus } from '../tracking/gpus';
 import { runOf } from './methods-read';
+import { placementParam } from './placement-param';
 import { oneLine, type IMethodReply, type IServiceContext, type RequestOf } from './protocol';
 import {
   optionalBoolean,
@@ -223,7 +224,7 @@ function gpusText(params: Params): string | undefined {
 
 /**
  * `startRun({ path, content?, kernel?, gpus?, timeout?, allowErrors?, label?, tags?, flags?,
- * parallel?, maxTrials?, seed?, gpusPerTrial?, objective?, root?, standby? })`: snapshots the
+ * parallel?, maxTrials?, seed?, gpusPerTrial?, objective?, placement?, root?, standby? })`: snapshots the
  * notebook (`content`, the editor's unsaved state, when given; else the file at `path`,
  * relative to the service's directory) and starts it detached in the service's runs root.
  *
@@ -268,6 +269,7 @@ export async function startRunMethod(
     gpusPerTrial: optionalPositiveInteger(params, 'gpusPerTrial'),
     objective: optionalString(params, 'objective')?.trim() || undefined,
     mode: 'detach',
+    placement: placementParam(params),
     oneTrialAsRun: true,
     cwd: context.cwd,
     // Runs started from JupyterLab go where the Runs panel looks.

@@ -10,6 +10,7 @@ import { COMM_TARGET, Dispatcher, oneLine, type ServiceMethod } from './protocol
 import type { ServiceEvent } from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
 import { ScalarsWatch } from './scalars-watch';
+import { SlurmPoll } from '../scheduler/slurm/poll';
 import type { ServiceStandby } from './standby';
 import { RunsWatcher } from './watch';
 
@@ -118,13 +119,22 @@ export class NbxService {
       onChange: ids => this._push({ event: 'runs-changed', root, ids })
     });
     this._watchers.set(root, watcher);
+    this._slurmPolls.set(
+      root,
+      new SlurmPoll({
+        root,
+        log: this._log,
+        onChange: ids => this._push({ event: 'runs-changed', root, ids })
+      })
+    );
   }
 
   private _unwatchAll(): void {
-    for (const watcher of this._watchers.values()) {
+    for (const watcher of [...this._watchers.values(), ...this._slurmPolls.values()]) {
       watcher.close();
     }
     this._watchers.clear();
+    this._slurmPolls.clear();
   }
 
   private _push(event: ServiceEvent, buffers: BinaryBuffer[] = []): void {
@@ -141,6 +151,7 @@ export class NbxService {
   private readonly _loadMethods: () => Promise<Readonly<Record<string, ServiceMethod>>>;
   private readonly _comms = new Set<Comm>();
   private readonly _watchers = new Map<string, RunsWatcher>();
+  private readonly _slurmPolls = new Map<string, SlurmPoll>();
   private readonly _scalars = new ScalarsWatch({
     onAppended: (event, buffers) => this._push(event, buffers),
     log: line => this._log(line)

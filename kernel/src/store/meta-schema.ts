@@ -23,8 +23,10 @@ import {
   type IRunGit,
   type IRunKernel,
   type IRunRuntime,
+  type IRunSlurm,
   type IRunStep,
   type IScalarSummary,
+  type ISlurmPlacement,
   type RunMeta
 } from './meta';
 
@@ -64,7 +66,8 @@ const BATCH: JSONSchemaType<IRunBatch> = {
     parallel: { type: 'number', default: 1 },
     gpus: orNull<string[]>({ type: 'array', items: { type: 'string' } }),
     gpusPerTrial: { type: 'number', default: 0 },
-    objective: orNull<string>({ type: 'string' })
+    objective: orNull<string>({ type: 'string' }),
+    repeat: { type: 'number', nullable: true }
   },
   required: ['kind', 'seed', 'parallel', 'gpus', 'gpusPerTrial', 'objective']
 };
@@ -96,6 +99,38 @@ const ATTEMPT: JSONSchemaType<IRunAttempt> = {
     'scalars',
     'attrs'
   ]
+};
+
+const SLURM_PLACEMENT: JSONSchemaType<ISlurmPlacement> = {
+  type: 'object',
+  properties: {
+    partition: { type: 'string', nullable: true },
+    time: { type: 'string', nullable: true },
+    gpus: { type: 'number', nullable: true },
+    cpus: { type: 'number', nullable: true },
+    mem: { type: 'string', nullable: true },
+    template: { type: 'string', nullable: true }
+  },
+  required: [],
+  default: {}
+};
+
+const SLURM: JSONSchemaType<IRunSlurm> = {
+  type: 'object',
+  properties: {
+    jobId: { type: 'string' },
+    partition: { type: 'string', default: '' },
+    node: { type: 'string', default: '' },
+    placement: SLURM_PLACEMENT,
+    queue: {
+      type: 'object',
+      nullable: true,
+      properties: { position: { type: 'number' }, reason: { type: 'string' } },
+      required: ['position', 'reason']
+    },
+    state: { type: 'string', nullable: true }
+  },
+  required: ['jobId', 'partition', 'node', 'placement']
 };
 
 const STEP: JSONSchemaType<IRunStep> = {
@@ -210,6 +245,9 @@ export const RUN_META_SCHEMA: JSONSchemaType<RunMeta> = {
     trials: STRINGS,
     batch: orNull(BATCH),
     attempts: { type: 'array', items: ATTEMPT, nullable: true, default: [] },
+    repeat: { type: 'number', nullable: true },
+    config: { type: 'string', nullable: true },
+    slurm: { ...SLURM, nullable: true },
     steps: { type: 'array', items: STEP, nullable: true, default: [] },
     deps: { type: 'array', items: DEPENDENCY, nullable: true, default: [] }
   },

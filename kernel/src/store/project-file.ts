@@ -57,6 +57,8 @@ export interface IProjectFile {
   pipelines: Record<string, IPipelineDef>;
   /** By notebook path relative to the project file's directory. */
   notebooks: Record<string, INotebookEntry>;
+  /** The whole object, for the readers of other keys (`"slurm"`: scheduler/slurm/placement). */
+  value: Record<string, JSONValue>;
 }
 
 const REQUIREMENT = {
@@ -99,7 +101,7 @@ const PROJECT_SCHEMA = {
       default: {}
     }
   }
-} as unknown as JSONSchemaType<Omit<IProjectFile, 'path'>>;
+} as unknown as JSONSchemaType<Omit<IProjectFile, 'path' | 'value'>>;
 
 const REQUIREMENTS_SCHEMA = REQUIREMENTS as unknown as JSONSchemaType<Requirement[]>;
 
@@ -113,7 +115,7 @@ export const PROJECT_SCHEMAS: Readonly<Record<string, JSONSchemaType<unknown>>> 
   [REQUIREMENTS_VALIDATOR]: REQUIREMENTS_SCHEMA as unknown as JSONSchemaType<unknown>
 };
 
-let projectValidator: ValidateFunction<Omit<IProjectFile, 'path'>> | undefined;
+let projectValidator: ValidateFunction<Omit<IProjectFile, 'path' | 'value'>> | undefined;
 let requirementsValidator: ValidateFunction<Requirement[]> | undefined;
 
 /** The nearest `nbx.json` at or above `startDir`, or null when there is none. */
@@ -202,7 +204,12 @@ export function readProjectFile(file: string, cwd = process.cwd()): IProjectFile
       throw invalid(where, problem);
     }
   }
-  return { path: file, pipelines: data.pipelines, notebooks: data.notebooks };
+  return {
+    path: file,
+    pipelines: data.pipelines,
+    notebooks: data.notebooks,
+    value: data as unknown as Record<string, JSONValue>
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { RunDir } from '../../store/run-dir';
 import { loadRunsIndex, type RunsIndex } from '../../store/index';
 import { resolveIndexRefs } from '../../store/index-refs';
 import { filterRows, parseSort, parseStatuses, sortRows, whereColumns } from '../../store/query';
+import { reconcileBeforeListing, slurmText } from '../slurm-options';
 import { runsRootHere } from '../root';
 import { formatTime, printJson, runDuration, runJson, shortId, table } from '../format';
 import { runSections } from '../show-run';
@@ -76,7 +77,8 @@ batch of a trial); a bare name is a column, else a
 flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01).
   nbx runs --where 'lr > 0.001 and #acc >= 0.9 and status = completed' --sort -#acc`
     )
-    .action((opts: IRunsOptions) => {
+    .action(async (opts: IRunsOptions) => {
+      await reconcileBeforeListing(runsRootHere());
       printRunList(opts);
     });
 
@@ -88,8 +90,9 @@ flag, else a scalar. Values: numbers, 'quoted' or bare words, dates (2025-11-01)
       '--json',
       'print meta.json (with the effective status), its directory (dir) and its files'
     )
-    .action((ref: string, opts: { json?: boolean }) => {
+    .action(async (ref: string, opts: { json?: boolean }) => {
       const run = resolveOne(runsRootHere(), ref);
+      await reconcileBeforeListing(run.root);
       const meta = readEffective(run);
       const files = meta.kind === 'batch' ? [] : listRunFiles(run);
       if (opts.json) {
@@ -362,6 +365,10 @@ function describeRun(run: RunDir, m: RunMeta): string {
   }
   if (m.tags.length) {
     rows.splice(2, 0, ['tags', m.tags.join(', ')]);
+  }
+  const slurm = slurmText(m);
+  if (slurm !== null) {
+    rows.push(['slurm', slurm]);
   }
   if (m.git) {
     rows.push(['git', `${m.git.commit.slice(0, 12)}${m.git.dirty ? ' (dirty)' : ''}`]);

@@ -9,11 +9,20 @@ import { launch, previewLaunch, type ILaunchRequest } from '../../scheduler/laun
 import { planPipeline, readPipelineRequest, runPipeline } from '../../scheduler/pipeline';
 import { runBatch } from '../../scheduler/queue';
 import { executeRun } from '../../scheduler/runner';
+import { UserError } from '../../base/errors';
 import { RunDir } from '../../store/run-dir';
 import { parseAssignments } from '../../notebook/flags';
 import { readNotebook } from '../../notebook/io';
 import { printJson, runJson } from '../format';
 import { pipelineInForeground, pipelineProject } from './pipelines';
+import { recordNode, taskTrial } from '../../scheduler/slurm/on-node';
+import { TASK_COMMAND } from '../../scheduler/slurm/submit';
+import {
+  addSlurmOptions,
+  placementOption,
+  reportSubmitted,
+  type ISlurmCliOptions
+} from '../slurm-options';
 import {
   batchInForeground,
   countOption,
@@ -24,7 +33,7 @@ import {
   runInForeground
 } from '../execute';
 
-interface IRunOptions {
+interface IRunOptions extends ISlurmCliOptions {
   kernel?: string;
   gpus?: string | boolean;
   timeout?: string;
@@ -41,6 +50,7 @@ interface IRunOptions {
   parallel?: string;
   gpusPerTrial?: string;
   objective?: string;
+  repeat?: string;
   preview?: boolean;
   stage?: boolean;
   contentFile?: string;
@@ -51,7 +61,7 @@ interface IRunOptions {
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function addRunCommands(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('run a notebook as a tracked experiment in a fresh kernel')
     .argument('<notebook>', 'the .ipynb file to run, or a pipeline of nbx.json')
@@ -79,10 +89,12 @@ export function addRunCommands(program: Command): void {
       'GPUs each trial gets from --gpus (default 1; without --gpus: all nvidia-smi finds)'
     )
     .option('--objective <key>', "as --sort: '#loss' minimises loss, '-#acc' maximises acc")
+    .option('--repeat <n>', 'run each configuration N times (replicates, compared as a group)')
     .option('--preview', 'print the trials of a batch without running or writing anything')
     .option('--stage', 'write the run (or batch) as staged; start it with nbx start')
     .option('--needed', 'reuse a completed run of the same notebook and flags instead')
-    .option('--copy-deps', 'copy the files of dependencies into the run instead of linking')
+    .option('--copy-deps', 'copy the files of dependencies into the run instead of linking');
+  addSlurmOptions(run)
     .addOption(
       // The JupyterLab dialog runs what the editor holds, unsaved edits included.
       new Option('--content-file <file>', 'snapshot this notebook content instead').hideHelp()
@@ -123,6 +135,13 @@ completed run of a notebook, { "run": "prepare.ipynb", "select": "data/*.csv" }:
 
   nbx run train.ipynb prepare.ipynb=3f2a1b9c          use that run of prepare.ipynb
 
+--on slurm submits the run with sbatch and returns (the run id on stdout, the
+job id and its status on stderr); a sweep is one job array, --parallel tasks
+at a time. --gpus N and --gpus-per-trial N are counts there. Defaults come
+from the "slurm" object of the project's nbx.json:
+
+  nbx run train.ipynb 'lr=[0.001,0.01]' --on slurm --partition gpu --time 60 --gpus-per-trial 1
+
 The notebook runs with its run directory as working directory; the files
 beside it are there by the same relative paths. Without --gpus or --no-gpus
 the kernel inherits CUDA_VISIBLE_DEVICES.
@@ -138,14 +157,14 @@ was stopped, 2 for bad input.`
     .command('_runner', { hidden: true })
     .argument('<rundir>')
     .action(async (runDir: string) => {
-      const run = runDirOf(runDir);
-      const status = run.readMeta().status;
-      if (status !== 'queued' && status !== 'staged') {
-        process.exitCode = 1; // stopped before it started
-        return;
-      }
-      const meta = await executeRun(run);
-      process.exitCode = meta.status === 'completed' ? 0 : 1;
+      process.exitCode = await runnerCommand(runDirOf(runDir));
+    });
+
+  program
+    .command(TASK_COMMAND, { hidden: true })
+    .argument('<batchdir>')
+    .action(async (batchDir: string) => {
+      process.exitCode = await runnerCommand(taskTrial(runDirOf(batchDir)));
     });
 
   program
@@ -175,6 +194,17 @@ was stopped, 2 for bad input.`
       const meta = await runBatch(batch);
       process.exitCode = meta.status === 'completed' ? 0 : 1;
     });
+}
+
+/** A detached (or Slurm) runner: executes the run unless it was stopped before it started. */
+async function runnerCommand(run: RunDir): Promise<number> {
+  const status = run.readMeta().status;
+  if (status !== 'queued' && status !== 'staged') {
+    return 1; // stopped before it started
+  }
+  recordNode(run);
+  const meta = await executeRun(run);
+  return meta.status === 'completed' ? 0 : 1;
 }
 
 function runDirOf(dir: string): RunDir {
@@ -212,6 +242,11 @@ async function runCommand(notebook: string, args: string[], opts: IRunOptions): 
   const { pins, flags, qualified } = splitRunArgs(args);
   const project = pipelineProject(notebook);
   if (project !== null) {
+    if (opts.on !== undefined && opts.on !== 'local') {
+      throw new UserError(
+        `pipeline ${notebook} runs its steps here: --on ${opts.on} is for notebooks`
+      );
+    }
     const assignments = [...parseAssignments(flags), ...qualified];
     return pipelineInForeground(notebook, project, assignments, pins, opts);
   }
@@ -238,9 +273,14 @@ async function runCommand(notebook: string, args: string[], opts: IRunOptions): 
     parallel: countOption('--parallel', opts.parallel),
     gpusPerTrial: countOption('--gpus-per-trial', opts.gpusPerTrial),
     objective: opts.objective,
+    repeat: countOption('--repeat', opts.repeat),
     content: opts.contentFile === undefined ? undefined : readNotebook(opts.contentFile),
-    mode: opts.stage ? 'stage' : opts.detach ? 'detach' : 'foreground'
+    mode: opts.stage ? 'stage' : opts.detach ? 'detach' : 'foreground',
+    placement: placementOption(opts, gpusText(opts.gpus))
   };
+  if (req.placement?.on === 'slurm') {
+    req.gpus = undefined;
+  }
   if (opts.preview) {
     const planned = await previewLaunch(req);
     printWarnings(planned.warnings);
@@ -264,6 +304,14 @@ async function runCommand(notebook: string, args: string[], opts: IRunOptions): 
       opts,
       launched.kind === 'batch' ? launched.meta.trials.length : 0
     );
+  }
+  if (launched.meta.slurm) {
+    if (opts.json) {
+      printJson(runJson(launched.meta, launched.run.path));
+    } else {
+      await reportSubmitted(launched.meta);
+    }
+    return 0;
   }
   if (opts.detach) {
     return reportDetached(launched.run, opts);

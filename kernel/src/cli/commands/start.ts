@@ -6,16 +6,24 @@ import type { Command } from 'commander';
 import { UserError } from '../../base/errors';
 import { createRunDir, materializeRun, planRun } from '../../scheduler/prepare';
 import { prepareRestart, rerunRequest } from '../../scheduler/restart';
+import { resubmit } from '../../scheduler/slurm/resubmit';
 import { clearStopRequest } from '../../scheduler/stop-requests';
 import type { RunMeta } from '../../store/meta';
 import { RunDir } from '../../store/run-dir';
 import { listRuns, resolveRunRef } from '../../store/runs';
 import { runsRootHere } from '../root';
-import { shortId } from '../format';
+import {
+  addSlurmOptions,
+  placementOption,
+  reportSubmitted,
+  type ISlurmCliOptions
+} from '../slurm-options';
+import { printJson, runJson, shortId } from '../format';
 import {
   batchInForeground,
   detach,
   gpusOption,
+  gpusText,
   planInForeground,
   printWarnings,
   runInForeground,
@@ -27,7 +35,7 @@ interface IStartOptions extends IOutputOptions {
   detach?: boolean;
 }
 
-interface IRestartOptions extends IOutputOptions {
+interface IRestartOptions extends IOutputOptions, ISlurmCliOptions {
   gpus?: string | boolean;
   forceFlags?: boolean;
   detach?: boolean;
@@ -100,7 +108,7 @@ export function addStartCommands(program: Command): void {
       process.exitCode = status;
     });
 
-  program
+  const restart = program
     .command('restart')
     .description('run a finished run again in its own directory (its files are kept)')
     .argument('<run>', 'run id, id prefix, or index from nbx runs')
@@ -110,7 +118,8 @@ export function addStartCommands(program: Command): void {
     .option('--force-flags', "inject flags the notebook doesn't declare")
     .option('-d, --detach', 'restart in the background, print the id and return')
     .option('-q, --quiet', "don't echo the notebook's output")
-    .option('--json', 'print the run record as JSON when done')
+    .option('--json', 'print the run record as JSON when done');
+  addSlurmOptions(restart)
     .addHelpText(
       'after',
       `
@@ -118,11 +127,23 @@ The run executes again from its snapshot, in the same directory: the files it
 wrote are still there (a notebook can resume from its checkpoint). The new
 attempt has an output.log, scalars and executed.ipynb of its own; those of the
 previous one move to attempts/N/ (nbx show lists the attempts). Without --gpus
-or --no-gpus it keeps its GPUs. A batch restarts the trials that did not complete.`
+or --no-gpus it keeps its GPUs. A batch restarts the trials that did not complete.
+With --on slurm the run is submitted again (its earlier Slurm options, unless
+given anew; --gpus N is a count there).`
     )
     .action(async (ref: string, flags: string[], opts: IRestartOptions) => {
       const root = runsRootHere();
       const run = resolveRunRef(root, ref);
+      const placement = placementOption(opts, gpusText(opts.gpus));
+      if (placement?.on === 'slurm') {
+        const meta = await resubmit(run, placement, { flags, forceFlags: opts.forceFlags });
+        if (opts.json) {
+          printJson(runJson(meta, run.path));
+        } else {
+          await reportSubmitted(meta);
+        }
+        return;
+      }
       prepareRestart(run, {
         flags,
         forceFlags: opts.forceFlags,

@@ -180,3 +180,19 @@ export function parseSacctJobs(out: string): ISlurmJob[] {
       };
     });
 }
+
+/**
+ * The cluster's pending jobs (array tasks one by one, `<id>_<index>`) in the order Slurm
+ * starts them: by priority, then by id. One squeue call.
+ */
+export async function pendingOrder(slurm: ISlurmEnv = {}): Promise<string[]> {
+  const out = await runSlurm(
+    'squeue',
+    ['--noheader', '--array', '--states=PENDING', '--sort=-p,i', '--format=%i'],
+    slurm
+  );
+  return out
+    .split('\n')
+    .map(line => line.trim())
+    .filter(line => line !== '');
+}
