@@ -24,6 +24,30 @@ describe('readPreferences', () => {
   });
 });
 
+describe('readPreferences of Run on Slurm', () => {
+  it('reads where runs go at first and the Slurm fields, as the dialog takes them', () => {
+    const prefs = readPreferences({
+      defaultRunOn: 'slurm',
+      slurm: { partition: ' gpu ', time: '1:00:00', gpus: 1, cpus: 4, mem: '16G' }
+    });
+    assert.equal(prefs.defaultRunOn, 'slurm');
+    assert.deepEqual(prefs.slurm, {
+      partition: 'gpu',
+      time: '1:00:00',
+      slurmGpus: '1',
+      cpus: '4',
+      mem: '16G'
+    });
+  });
+
+  it('leaves both out when not set (this machine, no fields filled in)', () => {
+    const prefs = readPreferences({ defaultRunOn: 'local', slurm: {} });
+    assert.equal(prefs.defaultRunOn, undefined);
+    assert.equal(prefs.slurm, undefined);
+    assert.equal(readPreferences({ slurm: 'gpu' }).slurm, undefined);
+  });
+});
+
 describe('readPreferences standbyKernel', () => {
   it('says false only when the standby kernel is turned off', () => {
     assert.equal(readPreferences({ standbyKernel: false }).standbyKernel, false);

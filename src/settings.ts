@@ -22,6 +22,39 @@ export interface INbxPreferences {
   readonly defaultParallel: number;
   /** False when the `standbyKernel` setting is off (absent: on, the default). */
   readonly standbyKernel?: false;
+  /** Where "Run as Experiment" runs at first (absent: this machine). */
+  readonly defaultRunOn?: 'slurm';
+  /** The Slurm fields "Run as Experiment" fills in, as text (absent: none set). */
+  readonly slurm?: Readonly<ISlurmDefaults>;
+}
+
+/** The `slurm` setting as the dialog's fields take it (text; '' when not set). */
+export interface ISlurmDefaults {
+  partition: string;
+  time: string;
+  slurmGpus: string;
+  cpus: string;
+  mem: string;
+}
+
+/** The `slurm` setting's fields as text, or null when none is set. */
+function readSlurmDefaults(value: unknown): ISlurmDefaults | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return null;
+  }
+  const record = value as Record<string, unknown>;
+  const text = (key: string): string => {
+    const v = record[key];
+    return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
+  };
+  const defaults: ISlurmDefaults = {
+    partition: text('partition'),
+    time: text('time'),
+    slurmGpus: text('gpus'),
+    cpus: text('cpus'),
+    mem: text('mem')
+  };
+  return Object.values(defaults).some(v => v !== '') ? defaults : null;
 }
 
 /** The preferences when there are no settings. */
@@ -34,9 +67,13 @@ export const DEFAULT_PREFERENCES: INbxPreferences = {
 
 /** The preferences a settings object holds (its composite). */
 export function readPreferences(composite: ReadonlyPartialJSONObject): INbxPreferences {
-  const { runsRoot, refresh, defaultGpus, defaultParallel, standbyKernel } = composite;
+  const { runsRoot, refresh, defaultGpus, defaultParallel, standbyKernel, defaultRunOn } =
+    composite;
+  const slurm = readSlurmDefaults(composite.slurm);
   return {
     ...(standbyKernel === false ? { standbyKernel } : {}),
+    ...(defaultRunOn === 'slurm' ? { defaultRunOn } : {}),
+    ...(slurm ? { slurm } : {}),
     runsRoot: typeof runsRoot === 'string' ? runsRoot.trim() : DEFAULT_PREFERENCES.runsRoot,
     live: refresh !== 'manual',
     defaultGpus: typeof defaultGpus === 'string' ? defaultGpus : DEFAULT_PREFERENCES.defaultGpus,

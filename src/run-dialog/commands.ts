@@ -227,7 +227,12 @@ namespace Private {
         flags,
         kernels,
         gpus,
-        defaults: { gpus: settings.defaultGpus, parallel: settings.defaultParallel },
+        defaults: {
+          gpus: settings.defaultGpus,
+          parallel: settings.defaultParallel,
+          runOn: settings.defaultRunOn,
+          slurm: settings.slurm
+        },
         initial,
         trans
       });

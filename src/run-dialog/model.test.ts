@@ -183,6 +183,23 @@ describe('RunDialogModel', () => {
     assert.deepEqual(open({ initial: model.snapshot() }).startParams().placement, params.placement);
   });
 
+  it('starts from the settings: Run on Slurm with their fields, what is typed winning', async () => {
+    const model = open({
+      defaults: { runOn: 'slurm', slurm: { partition: 'debug', time: '30', cpus: '2' } }
+    });
+    assert.equal(model.runOn, 'slurm');
+    assert.equal(model.slurmValue('partition'), 'debug');
+    model.setSlurmValue('time', '45');
+    await model.settled();
+    assert.deepEqual(model.startParams().placement, {
+      on: 'slurm',
+      partition: 'debug',
+      time: '45',
+      cpus: 2
+    });
+    assert.equal(open().runOn, 'local', 'without the settings: this machine');
+  });
+
   it('comes back as it was from a snapshot', async () => {
     const model = open();
     model.setValue('optimizer', 'sgd');

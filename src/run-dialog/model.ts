@@ -103,6 +103,8 @@ export class RunDialogModel implements IDisposable {
     const defaults = options.defaults ?? {};
     this._selectedGpus = new Set(Private.defaultGpus(defaults.gpus ?? 'all', this.gpus));
     this._parallel = String(Math.max(1, Math.floor(defaults.parallel ?? 1)));
+    this._runOn = defaults.runOn ?? this._runOn;
+    this._slurm = { ...this._slurm, ...defaults.slurm };
     if (options.initial) {
       this._applyInitial(options.initial);
     }
@@ -609,8 +611,11 @@ export namespace RunDialogModel {
     flags: IFlagsResult;
     kernels: IKernelInfo[];
     gpus: IGpuQuery;
-    /** Settings: the GPUs selected at first (`all`, `none` or `0,2`), the parallelism. */
-    defaults?: { gpus?: string; parallel?: number };
+    /**
+     * Settings: the GPUs selected at first (`all`, `none` or `0,2`), the parallelism, where
+     * the run goes and the Slurm fields filled in.
+     */
+    defaults?: { gpus?: string; parallel?: number; runOn?: RunOn; slurm?: Partial<SlurmForm> };
     /** Values to start from instead of the notebook's. */
     initial?: IInitial;
     /** Quiet time before the service checks the values (default 250 ms). */
