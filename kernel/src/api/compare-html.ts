@@ -8,7 +8,7 @@
  * compared runs is marked: by the objective for its key when one is given (`-#acc`:
  * highest best), else lowest for keys that look like losses or errors, highest for others.
  */
-import { lowerIsBetter, type IObjective } from '../base/display';
+import { isMetricColumn, lowerIsBetter, type IObjective } from '../base/display';
 import type { ICompareTable } from '../store/compare';
 import { columnTitle, compareCellText, formatCompareTable } from '../store/compare-text';
 import { escapeHtml } from './sweep-view';
@@ -37,7 +37,7 @@ export function highestIsBest(name: string, objective: IObjective | null): boole
 export function bestValues(t: ICompareTable, objective: IObjective | null): Map<string, number> {
   const best = new Map<string, number>();
   for (const column of t.columns) {
-    if (!column.name.startsWith('#') || column.kind !== 'number') {
+    if (!isMetricColumn(column.name) || column.kind !== 'number') {
       continue;
     }
     const read = t.index.reader(column.name);

@@ -141,13 +141,25 @@ const LOWER_IS_BETTER = new Set([
 ]);
 
 /**
+ * True for a column of metric values, which has a best value: `#key`, `#key:min`,
+ * `#key:max`; not `#key:step` (the step of the last value, a count).
+ */
+export function isMetricColumn(column: string): boolean {
+  return column.startsWith('#') && !column.endsWith(':step');
+}
+
+/**
  * True when a column's key looks like a quantity to minimise (`#loss`, `#val/loss:min`,
  * `#eval_error_rate`, `#wer`): its best value is the lowest; for other metrics the highest.
  * The sigil (`#`, `=`, `.`) and the `:min`/`:max`/`:last` statistic are ignored; words are
  * split at anything that is not a letter or digit and at camelCase humps; a word ending in
- * `loss` counts too (`valloss`, `trainLoss`).
+ * `loss` counts too (`valloss`, `trainLoss`). A step column (`#loss:step`) counts up:
+ * highest first.
  */
 export function lowerIsBetter(column: string): boolean {
+  if (column.startsWith('#') && !isMetricColumn(column)) {
+    return false;
+  }
   const key = column.replace(/^[#=.]/, '').replace(/:(min|max|last)$/, '');
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')

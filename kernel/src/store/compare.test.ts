@@ -114,6 +114,7 @@ describe('nbx compare selection', () => {
       '#acc:min'
     ]);
     assert.deepEqual(parseColumnSpec(index, 'status,status,=l*'), ['status', '=lr']);
+    assert.deepEqual(parseColumnSpec(index, 'step loss,#a*:step'), ['#loss:step', '#acc:step']);
     throwsUser(
       () => parseColumnSpec(index, '=lr,=nope'),
       "invalid --columns '=lr,=nope': unknown column '=nope' at column 5"

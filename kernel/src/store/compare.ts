@@ -12,7 +12,7 @@ import { UserError } from '../base/errors';
 import type { JSONValue } from '../base/json';
 import type { RunsIndex } from './index';
 import type { Table } from './index-arrow';
-import type { CellValue, ColumnKind } from './index-columns';
+import { parseScalarColumn, type CellValue, type ColumnKind } from './index-columns';
 import { resolveIndexRefs } from './index-refs';
 import {
   compileWhere,
@@ -68,12 +68,12 @@ function wildcard(pattern: string): RegExp {
 function expandWildcard(index: RunsIndex, item: string): string[] {
   const sigil = item[0];
   if (sigil === '#') {
-    const match = /^#(.*?)(?::(last|min|max))?$/.exec(item);
+    const match = /^#(.*?)(?::(last|min|max|step))?$/.exec(item);
     const key = wildcard(match?.[1] ?? '');
     const stat = match?.[2] ?? 'last';
     return index.names('scalar').filter(name => {
-      const m = /^#(.*?)(?::(min|max))?$/.exec(name);
-      return m !== null && (m[2] ?? 'last') === stat && key.test(m[1]);
+      const scalar = parseScalarColumn(name);
+      return scalar !== null && scalar.stat === stat && key.test(scalar.key);
     });
   }
   const family = sigil === '=' ? 'flag' : sigil === '.' ? 'attr' : null;
@@ -98,7 +98,7 @@ export function parseColumnSpec(index: RunsIndex, spec: string, option = '--colu
     if (item === '') {
       throw invalidOption(option, spec, new QuerySyntaxError('missing column name', at));
     }
-    const qualified = /^(last|min|max) (\S+)$/.exec(item);
+    const qualified = /^(last|min|max|step) (\S+)$/.exec(item);
     if (qualified) {
       const key = qualified[2].replace(/^#/, '');
       item = qualified[1] === 'last' ? `#${key}` : `#${key}:${qualified[1]}`;

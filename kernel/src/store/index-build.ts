@@ -18,6 +18,7 @@ import {
   float64Vector,
   numberReader,
   numbersVector,
+  parseScalarColumn,
   SCALAR_STATS,
   scalarColumnName,
   vectorOf,
@@ -29,7 +30,7 @@ import type { IndexFields } from './index-meta';
 import { RUN_STATUSES } from './meta';
 
 /** Version of the stored layout; a cache of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = '2';
+export const INDEX_FORMAT_VERSION = '3';
 
 /** Schema metadata keys. */
 export const META_VERSION = 'nbx.index.version';
@@ -202,13 +203,13 @@ export class IndexBuilder {
       );
     }
     for (const field of previous.schema.fields) {
-      const match = /^#(.*?)(?::(min|max))?$/.exec(field.name);
+      const scalar = parseScalarColumn(field.name);
       const vector = previous.getChild(field.name);
-      if (!match || !vector) {
+      if (!scalar || !vector) {
         continue;
       }
-      const k = SCALAR_STATS.indexOf((match[2] as 'min' | 'max' | undefined) ?? 'last');
-      const c = this.scalarColumns(match[1]);
+      const k = SCALAR_STATS.indexOf(scalar.stat);
+      const c = this.scalarColumns(scalar.key);
       const read = numberReader(vector);
       rows.forEach((r, i) => this.setScalar(c, k, i, read(r)));
     }
@@ -251,10 +252,11 @@ export class IndexBuilder {
         this.recentColumns[k] = c;
       }
       k++;
-      const { last, min, max } = summary as Record<string, unknown>;
+      const { last, min, max, lastStep } = summary as Record<string, unknown>;
       this.setScalar(c, 0, row, finite(last));
       this.setScalar(c, 1, row, finite(min));
       this.setScalar(c, 2, row, finite(max));
+      this.setScalar(c, 3, row, finite(lastStep));
     }
     this.used[row] = 1;
   }

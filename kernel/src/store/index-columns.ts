@@ -4,7 +4,7 @@
  *
  * Names: core columns are plain (`id`, `status`, `duration`, ...); a flag is `=<flag>`,
  * an attribute recorded with `nbx.attr` is `.<name>`, a scalar summary is `#<key>` (the
- * last value), `#<key>:min` and `#<key>:max`.
+ * last value), `#<key>:min`, `#<key>:max` and `#<key>:step` (the step of the last value).
  */
 import { isAscii } from 'node:buffer';
 
@@ -44,15 +44,24 @@ export function isCoreColumn(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(CORE_COLUMNS, name);
 }
 
-/** The summaries of a scalar key the index keeps. */
-export const SCALAR_STATS = ['last', 'min', 'max'] as const;
+/** The summaries of a scalar key the index keeps; `step` is the step of the last value. */
+export const SCALAR_STATS = ['last', 'min', 'max', 'step'] as const;
 
 /** One of `SCALAR_STATS`. */
 export type ScalarStat = (typeof SCALAR_STATS)[number];
 
-/** `#key` for the last value, `#key:min`, `#key:max`. */
+/** `#key` for the last value, `#key:min`, `#key:max`, `#key:step`. */
 export function scalarColumnName(key: string, stat: ScalarStat): string {
   return stat === 'last' ? `#${key}` : `#${key}:${stat}`;
+}
+
+/**
+ * The key and statistic of a scalar column name (`#loss:min` → loss, min; `#loss` → loss,
+ * last), or null for another column. A key may hold colons (`#a:b` is key `a:b`, last).
+ */
+export function parseScalarColumn(name: string): { key: string; stat: ScalarStat } | null {
+  const match = /^#(.*?)(?::(min|max|step))?$/.exec(name);
+  return match ? { key: match[1], stat: (match[2] as ScalarStat | undefined) ?? 'last' } : null;
 }
 
 /** The family of a column, from its name's first character. */

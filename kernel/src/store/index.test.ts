@@ -159,6 +159,23 @@ test('the index has typed core, flag, attr and scalar columns, latest first', ()
   );
 });
 
+test("the step of each key's last value is a column, #key:step, kept by a warm refresh", () => {
+  const root = tempRoot();
+  const a = run(root, 1, { scalars: { loss: { ...scalar(0.25), lastStep: 4999 } } });
+  run(root, 2, { scalars: { acc: { ...scalar(0.9), lastStep: 12 } } });
+  const cold = load(root).index;
+  assert.deepEqual(column(cold, '#loss:step'), [null, 4999]);
+  assert.deepEqual(column(cold, '#acc:step'), [12, null]);
+  assert.equal(cold.column('#loss:step')?.kind, 'number');
+  // Not a summary of values: the row's scalars keep last/min/max only.
+  assert.deepEqual(cold.toRow(1).scalars.loss, { last: 0.25, min: 0.25, max: 0.25 });
+  // A warm load copies the column from the cache without reading the unchanged run.
+  run(root, 3, { scalars: { loss: { ...scalar(0.1), lastStep: 7 } } });
+  const warm = load(root);
+  assert.ok(!warm.reads.includes(a.id));
+  assert.deepEqual(column(warm.index, '#loss:step'), [7, null, 4999]);
+});
+
 test('a refresh re-reads only new and changed runs and drops deleted ones', () => {
   const root = tempRoot();
   const runs = [0, 1, 2, 3].map(i => run(root, i, { flags: { lr: i / 10 } }));

@@ -8,8 +8,8 @@
  * the parent run of a sweep, `pipeline` for a pipeline's), `parent` (the batch of a
  * trial, the pipeline of a step, else null), `=<flag>` per flag (Float64,
  * Utf8, Bool; lists as JSON text; a flag with values of several types is Utf8), `.<attr>`
- * per `nbx.attr` value (typed like flags), and `#<key>`, `#<key>:min`, `#<key>:max`
- * (Float64) per scalar key. Every field carries its `ColumnKind` as metadata `nbx.kind`.
+ * per `nbx.attr` value (typed like flags), and `#<key>`, `#<key>:min`, `#<key>:max`,
+ * `#<key>:step` (the step of the last value) (Float64) per scalar key. Every field carries its `ColumnKind` as metadata `nbx.kind`.
  *
  * The table is cached in `<root>/cache/runs-index.arrow` and refreshed incrementally:
  * each `runs/<id>/meta.json` is stat'ed, only new or changed ones are read, deleted runs
@@ -38,6 +38,7 @@ import {
   cellReader,
   float64Vector,
   numberReader,
+  parseScalarColumn,
   vectorOf,
   type CellValue,
   type ColumnFamily
@@ -210,13 +211,13 @@ export class RunsIndex {
     };
     const scalars: IRunsIndexRow['scalars'] = {};
     for (const name of this.names('scalar')) {
-      const match = /^#(.*?)(?::(min|max))?$/.exec(name);
+      const scalar = parseScalarColumn(name);
       const value = this.value(row, name);
-      if (!match || typeof value !== 'number') {
+      if (!scalar || scalar.stat === 'step' || typeof value !== 'number') {
         continue;
       }
-      const entry = (scalars[match[1]] ??= { last: null, min: null, max: null });
-      entry[(match[2] as 'min' | 'max' | undefined) ?? 'last'] = value;
+      const entry = (scalars[scalar.key] ??= { last: null, min: null, max: null });
+      entry[scalar.stat] = value;
     }
     const tags = this.value(row, 'tags');
     const duration = this.value(row, 'duration');

@@ -183,6 +183,7 @@ describe('queries over an index', () => {
     assert.equal(resolveColumn(index, 'acc'), '#acc');
     assert.equal(resolveColumn(index, 'acc:min'), '#acc:min');
     assert.equal(resolveColumn(index, '#acc:last'), '#acc');
+    assert.equal(resolveColumn(index, 'acc:step'), '#acc:step');
     assert.equal(resolveColumn(index, '.duration'), 'duration');
     assert.equal(resolveColumn(index, 'note'), '.note');
     assert.equal(resolveColumn(index, 'status'), 'status');
@@ -202,6 +203,7 @@ describe('queries over an index', () => {
     assert.deepEqual(where('lr >= 0.01'), [0, 2]);
     assert.deepEqual(where('#acc >= 0.9'), [0, 1]);
     assert.deepEqual(where('#acc:min > 0.15'), [1]);
+    assert.deepEqual(where('#acc:step = 2'), [0, 1]);
   });
 
   it('treats missing values as null', () => {

@@ -2,7 +2,8 @@
  * Queries over the runs index: `--where` expressions, `--sort` specs and the listing
  * filters of `nbx runs` (`--status`, `--notebook`, `--label`, `--tag`).
  *
- * Names resolve like Guild's: `=flag`, `#key` (`#key:min`, `#key:max`, `#key:last`) and
+ * Names resolve like Guild's: `=flag`, `#key` (`#key:min`, `#key:max`, `#key:last`,
+ * `#key:step`) and
  * `.name` (a core column, else an `nbx.attr` attribute) say what they are; a bare name is
  * a core column, else a flag, else a scalar key, else an attribute.
  *
@@ -24,12 +25,12 @@ export type RowPredicate = (row: number) => boolean;
 
 /**
  * The column of `index` a name refers to (see the module comment), or null. Scalar names
- * take the qualifiers `:last` (the default), `:min`, `:max`.
+ * take the qualifiers `:last` (the default), `:min`, `:max`, `:step` (the step of the last).
  */
 export function resolveColumn(index: RunsIndex, name: string): string | null {
   const has = (column: string): string | null => (index.column(column) ? column : null);
   const scalar = (key: string): string | null => {
-    const match = /^(.*):(last|min|max)$/.exec(key);
+    const match = /^(.*):(last|min|max|step)$/.exec(key);
     if (match) {
       return has(match[2] === 'last' ? `#${match[1]}` : `#${match[1]}:${match[2]}`);
     }

@@ -76,7 +76,7 @@ export function addCompareCommand(program: Command): void {
     )
     .option(
       '-c, --columns <spec>',
-      "columns instead of the defaults, e.g. '=lr,#loss:min,.duration' (=flag, #scalar[:min|:max], .attr, =*, #sys/*)"
+      "columns instead of the defaults, e.g. '=lr,#loss:min,.duration' (=flag, #scalar[:min|:max|:step], .attr, =*, #sys/*)"
     )
     .option('-w, --where <expr>', "only runs matching, e.g. 'lr > 0.001 and #acc >= 0.9'")
     .option('-s, --sort <spec>', "sort by columns, '-' for descending, e.g. '-#acc,=lr'")
