@@ -10,6 +10,7 @@
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { Table } from 'apache-arrow';
+import { isMetricColumn } from '../../kernel/lib/base/display';
 import { columnReader, type CellValue, type ColumnKind, type IColumnReader } from './columns';
 import { csvCell, csvText } from './csv';
 import { defaultDirection, type SortDirection } from './direction';
@@ -49,6 +50,7 @@ export class CompareModel implements IDisposable {
     for (const [name, direction] of Object.entries(options.directions ?? {})) {
       this._directions.set(name, direction);
     }
+    this._marked = options.marked ?? null;
     this._order = sortPermutation(this.table.numRows, []);
   }
 
@@ -240,11 +242,12 @@ export class CompareModel implements IDisposable {
   }
 
   /**
-   * The best value of a metric column (`#key`, `#key:min`, `#key:max`): the first in the
-   * column's direction (lowest for a loss). Null for other columns and empty metrics.
+   * The best value of a metric column (`#key`, `#key:min`, `#key:max`; not a last step,
+   * `#key:step`): the first in the column's direction (lowest for a loss). Null for other
+   * columns and empty metrics.
    */
   best(column: string): number | null {
-    if (!column.startsWith('#') || this.kind(column) !== 'number') {
+    if (!isMetricColumn(column) || this.kind(column) !== 'number') {
       return null;
     }
     let best = this._best.get(column);
@@ -261,6 +264,23 @@ export class CompareModel implements IDisposable {
       this._best.set(column, best);
     }
     return best;
+  }
+
+  /** The run whose row is marked (a sweep's best trial), or null. */
+  get marked(): string | null {
+    return this._marked;
+  }
+
+  set marked(id: string | null) {
+    if (id !== this._marked) {
+      this._marked = id;
+      this._changed.emit('rows');
+    }
+  }
+
+  /** True when the row shown at `row` is the marked run's. */
+  isMarked(row: number): boolean {
+    return this._marked !== null && this.cell(row, 'id') === this._marked;
   }
 
   /** True when the cell shown at `row` of `column` holds the column's best value. */
@@ -337,6 +357,7 @@ export class CompareModel implements IDisposable {
   private _shown: string[];
   private _visible: string[] | null = null;
   private _onlyDiffering = false;
+  private _marked: string | null;
   private _sort: ISortKey[] = [];
   private _filters: IRangeFilter[] = [];
   private _order: Uint32Array;
@@ -354,6 +375,8 @@ export namespace CompareModel {
     pinned?: readonly string[];
     /** Sort directions chosen by the user, per column. */
     directions?: Readonly<Record<string, SortDirection>>;
+    /** A run whose row is marked (a sweep's best trial). */
+    marked?: string | null;
   }
 
   /** What changed: the columns shown (or their best values), or the row order. */

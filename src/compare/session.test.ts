@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
+import { removeRun } from '../../kernel/lib/store/runs';
 import { RootedService } from '../client/rooted';
 import { NbxSettings } from '../settings';
 import { LocalConnection, tempProject } from '../testing/service';
@@ -22,6 +23,22 @@ describe('CompareSession', () => {
       ? Array.from({ length: model.rowCount }, (_, row) => String(model.cell(row, 'id')))
       : [];
   };
+
+  it('leaves out a compared run deleted since, and counts it', async () => {
+    const doomed = generateRuns(project.root, { count: 1, seed: 99 })[0];
+    const session = new CompareSession({ service, ids: [ids[1], doomed, ids[2]] });
+    removeRun(project.root, doomed, { force: true });
+    await session.load();
+    assert.equal(session.error, '');
+    assert.equal(session.missing, 1);
+    assert.deepEqual(new Set(shownIds(session)), new Set([ids[1], ids[2]]));
+    // The last step of each key is offered, not shown by default, and never "best".
+    const model = session.model;
+    assert.ok(model?.columns.includes('#loss:step'));
+    assert.ok(!model?.visibleColumns.includes('#loss:step'));
+    assert.equal(model?.best('#loss:step'), null);
+    session.dispose();
+  });
 
   it('compares the runs given, label first, flags and metrics shown, system metrics not', async () => {
     const chosen = [ids[4], ids[9].slice(0, 12), ids[20]];

@@ -8,10 +8,12 @@
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { Table } from 'apache-arrow';
+import { isMetricColumn } from '../../kernel/lib/base/display';
 import { errorMessage } from '../errors';
 import type { INbxService } from '../tokens';
 import type { IListRunsParams } from '../../kernel/src/contract/service';
-import { CompareModel } from './model';
+import type { SortDirection } from './direction';
+import { CompareModel, type ISortKey } from './model';
 import type { ICompareView } from './views';
 
 /** Columns first in the grid, in this order: the run's name, then what it is. */
@@ -19,14 +21,15 @@ export const LEADING_COLUMNS = ['label', 'id', 'status', 'notebook', 'started', 
 
 /**
  * The columns shown by default: the leading ones, every flag, every metric summary but
- * system metrics (`#sys/...`). The chooser offers every column of the table.
+ * system metrics (`#sys/...`). The chooser offers every column of the table (the last
+ * steps, `#key:step`, too).
  */
 export function defaultShown(columns: readonly string[]): string[] {
   return columns.filter(
     name =>
       LEADING_COLUMNS.includes(name) ||
       name.startsWith('=') ||
-      (name.startsWith('#') && !name.startsWith('#sys/'))
+      (isMetricColumn(name) && !name.startsWith('#sys/'))
   );
 }
 
@@ -43,6 +46,21 @@ export class CompareSession implements IDisposable {
     this._service = options.service;
     this.ids = options.ids ?? null;
     this._where = options.where ?? '';
+    this._marked = options.marked ?? null;
+    this._directions = options.directions ?? {};
+    this._initialSort = options.sort ?? [];
+  }
+
+  /** The run whose row is marked (a sweep's best trial), kept across tables. */
+  get marked(): string | null {
+    return this._marked;
+  }
+
+  set marked(id: string | null) {
+    this._marked = id;
+    if (this._model) {
+      this._model.marked = id;
+    }
   }
 
   /** The runs compared (null: every run of the root). */
@@ -68,6 +86,11 @@ export class CompareSession implements IDisposable {
     return this._error;
   }
 
+  /** How many of the runs compared no longer exist (deleted since they were chosen). */
+  get missing(): number {
+    return this._missing;
+  }
+
   /** True while a request is out. */
   get loading(): boolean {
     return this._pending > 0;
@@ -84,7 +107,9 @@ export class CompareSession implements IDisposable {
     this._changed.emit();
     const params: IListRunsParams = {};
     if (this.ids) {
+      // A run deleted since it was chosen is left out, not the whole comparison.
       params.ids = [...this.ids];
+      params.skipMissing = true;
     }
     if (where.trim() !== '') {
       params.where = where;
@@ -104,6 +129,7 @@ export class CompareSession implements IDisposable {
         );
         this._where = where;
         this._error = '';
+        this._missing = reply.result.missing?.length ?? 0;
         this._setTable(leadingFirst(table));
       }
     } catch (err) {
@@ -171,10 +197,12 @@ export class CompareSession implements IDisposable {
           .filter(c => c.visible)
           .map(c => c.name) ??
         defaultShown(table.schema.fields.map(f => f.name)),
-      pinned: ['label', 'id']
+      pinned: ['label', 'id'],
+      directions: this._directions,
+      marked: this._marked
     });
     model.onlyDiffering = view?.onlyDiffering ?? previous?.onlyDiffering ?? false;
-    model.setSort(view?.sort ?? previous?.sort ?? []);
+    model.setSort(view?.sort ?? previous?.sort ?? this._initialSort);
     if (previous) {
       // Columns new in this table (a flag first used by a run now included) are shown.
       const known = new Set(previous.columns);
@@ -195,6 +223,10 @@ export class CompareSession implements IDisposable {
   private _pendingView: ICompareView | null = null;
   private _where: string;
   private _error = '';
+  private _missing = 0;
+  private _marked: string | null;
+  private readonly _directions: Readonly<Record<string, SortDirection>>;
+  private readonly _initialSort: readonly ISortKey[];
   private _pending = 0;
   private _ticket = 0;
   private _isDisposed = false;
@@ -208,5 +240,11 @@ export namespace CompareSession {
     ids?: readonly string[];
     /** The `--where` filter to start with. */
     where?: string;
+    /** A run whose row is marked (a sweep's best trial). */
+    marked?: string | null;
+    /** Sort directions per column (a sweep's objective: its best first). */
+    directions?: Readonly<Record<string, SortDirection>>;
+    /** The sort of the first table. */
+    sort?: readonly ISortKey[];
   }
 }

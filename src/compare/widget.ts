@@ -29,7 +29,9 @@ export class ComparePanel extends Panel {
     super();
     this.session = options.session;
     this._trans = options.trans;
-    this._views = options.views;
+    this._views = options.views ?? null;
+    this._chartMetric = options.chartMetric ?? null;
+    this._openRun = options.openRun ?? null;
     this.addClass('nbx-Compare');
     this.id = options.id;
     this.title.label = options.label;
@@ -57,7 +59,15 @@ export class ComparePanel extends Panel {
 
     this._filter.value = this.session.where;
     this.session.changed.connect(this._onSession, this);
-    void this._loadViews();
+    if (this._views) {
+      void this._loadViews();
+    } else {
+      this._viewSelect.hidden = true;
+      this._saveViewButton.hidden = true;
+    }
+    if (options.showCharts) {
+      void this.toggleCharts(true);
+    }
   }
 
   /** The comparison shown. */
@@ -89,7 +99,7 @@ export class ComparePanel extends Panel {
     this._chartsHost.show();
     if (!this._charts) {
       const { CompareCharts } = await import('./charts');
-      this._charts = new CompareCharts({ trans: this._trans });
+      this._charts = new CompareCharts({ trans: this._trans, metric: this._chartMetric });
       this._chartsHost.addWidget(this._charts);
     }
     this._charts.setModel(this.session.model);
@@ -177,6 +187,7 @@ export class ComparePanel extends Panel {
       () => void this._saveView()
     );
     save.classList.add('nbx-Compare-saveView');
+    this._saveViewButton = save;
 
     this._chartsButton = this._button(
       trans.__('Charts'),
@@ -279,7 +290,7 @@ export class ComparePanel extends Panel {
   }
 
   private async _loadViews(): Promise<void> {
-    this._savedViews = await this._views.load().catch(() => []);
+    this._savedViews = (await this._views?.load().catch(() => [])) ?? [];
     this._renderViews();
   }
 
@@ -297,7 +308,7 @@ export class ComparePanel extends Panel {
     }
     const { withView } = await import('./views');
     this._savedViews = withView(this._savedViews, this.session.view(name));
-    await this._views.save(this._savedViews);
+    await this._views?.save(this._savedViews);
     this._renderViews(name);
   }
 
@@ -342,7 +353,7 @@ export class ComparePanel extends Panel {
       return;
     }
     this._grid?.dispose();
-    this._grid = new CompareGrid(model);
+    this._grid = new CompareGrid(model, { openRun: this._openRun ?? undefined });
     this._gridHost.addWidget(this._grid);
     this._grid.applyTheme();
   }
@@ -355,15 +366,22 @@ export class ComparePanel extends Panel {
     this._differ.checked = model.onlyDiffering;
     this.node.dataset.nbxRowCount = String(model.rowCount);
     const total = model.table.numRows;
+    const missing = this.session.missing;
     this._status.textContent =
-      model.rowCount === total
+      (model.rowCount === total
         ? this._trans._n('%1 run', '%1 runs', total)
-        : this._trans.__('%1 of %2 runs', model.rowCount, total);
+        : this._trans.__('%1 of %2 runs', model.rowCount, total)) +
+      (missing > 0
+        ? ` · ${this._trans._n('%1 run no longer exists', '%1 runs no longer exist', missing)}`
+        : '');
     this._renderChoices();
   }
 
   private readonly _trans: TranslationBundle;
-  private readonly _views: IViewStore;
+  private readonly _views: IViewStore | null;
+  private readonly _chartMetric: string | null;
+  private readonly _openRun: ((id: string) => void) | null;
+  private _saveViewButton!: HTMLButtonElement;
   private readonly _toolbar: Widget;
   private readonly _gridHost: Panel;
   private readonly _chartsHost: Panel;
@@ -388,7 +406,14 @@ export namespace ComparePanel {
   export interface IOptions {
     session: CompareSession;
     trans: TranslationBundle;
-    views: IViewStore;
+    /** Where saved views are kept; without it the panel offers none. */
+    views?: IViewStore | null;
+    /** Show the charts from the start. */
+    showCharts?: boolean;
+    /** The metric the charts colour by first (e.g. a sweep's objective column). */
+    chartMetric?: string | null;
+    /** Opens a run's view: a double-click on its row. */
+    openRun?: (id: string) => void;
     /** The widget's id (one panel per comparison). */
     id: string;
     /** The tab's label. */

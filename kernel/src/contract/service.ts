@@ -68,6 +68,11 @@ export interface IListRunsParams extends IRootParams {
   where?: string;
   /** Only these runs (ids or unique prefixes; e.g. the runs compared), in list order. */
   ids?: string[];
+  /**
+   * An id of `ids` naming no run (deleted since it was listed) is left out and named in
+   * the result's `missing`, instead of failing the request.
+   */
+  skipMissing?: boolean;
   /** A status or a list of them (any of them). */
   status?: RunStatus | RunStatus[];
   /** A `--sort` spec (`-#acc,started`); latest first without one. */
@@ -82,7 +87,7 @@ export interface IListRunsParams extends IRootParams {
 
 /** A column of the runs index. */
 export interface IRunsColumn {
-  /** `id`, `status`, ..., `=flag`, `.attr`, `#key`, `#key:min`, `#key:max`. */
+  /** `id`, `status`, ..., `=flag`, `.attr`, `#key`, `#key:min`, `#key:max`, `#key:step`. */
   name: string;
   family: 'core' | 'flag' | 'attr' | 'scalar';
   kind: string;
@@ -96,6 +101,8 @@ interface IListRunsResultBase {
   /** Runs that passed the filters. */
   matched: number;
   warnings: string[];
+  /** With `skipMissing`: the `ids` asked for that name no run, left out. */
+  missing?: string[];
 }
 
 /** `listRuns` with `format: 'arrow'`: the table is the reply's first buffer. */

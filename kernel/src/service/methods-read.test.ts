@@ -10,6 +10,7 @@ import { tableFromIPC } from 'apache-arrow';
 
 import type { RunMeta } from '../store/meta';
 import { createRun } from '../store/run-dir';
+import { removeRun } from '../store/runs';
 import { tempDir } from '../testing/fixtures';
 import { createContext } from './context';
 import { listRunsMethod } from './methods-read';
@@ -22,6 +23,7 @@ interface IListResult {
   rows: number;
   keyMetric: string | null;
   columns: { name: string; family: string; kind: string }[];
+  missing: string[];
 }
 
 describe('listRunsMethod', () => {
@@ -99,6 +101,18 @@ describe('listRunsMethod', () => {
     ]);
     assert.deepEqual(list({ ids: [ids[0], ids[1]], sort: '#loss' }).ids, [ids[1], ids[0]]);
     assert.throws(() => list({ ids: ['ffffffffff'] }), /ffffffffff/);
+  });
+
+  it('with skipMissing, leaves out an id naming no run and says which', () => {
+    const gone = make(4, { label: 'gone' });
+    removeRun(root, gone, { force: true });
+    const compared = list({ ids: [ids[0], gone, ids[2]], skipMissing: true });
+    assert.deepEqual(compared.ids, [ids[2], ids[0]]);
+    assert.deepEqual(compared.json.missing, [gone]);
+    assert.deepEqual(list({ ids: [ids[1]], skipMissing: true }).json.missing, []);
+    // Still one line for an ambiguous prefix; and an error without the option.
+    assert.throws(() => list({ ids: [''], skipMissing: true }), /empty run reference/);
+    assert.throws(() => list({ ids: [gone] }), new RegExp(gone));
   });
 
   it('sorts and limits', () => {

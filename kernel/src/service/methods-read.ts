@@ -10,6 +10,7 @@ import { readExecutedNotebook } from '../executor/journal';
 import type { JSONObject, JSONValue } from '../base/json';
 import { arrow } from '../store/index-arrow';
 import { loadRunsIndex, type RunsIndex } from '../store/index';
+import { parseScalarColumn } from '../store/index-columns';
 import { resolveIndexRefs } from '../store/index-refs';
 import type { RunMeta } from '../store/meta';
 import {
@@ -53,6 +54,8 @@ export interface IListRunsQuery {
   where?: string;
   /** Only these runs (ids or unique prefixes), or undefined for all. */
   ids?: string[];
+  /** Leave out an id of `ids` that names no run (reported in `missing`) instead of failing. */
+  skipMissing?: boolean;
   /** Statuses to keep (any of them), or undefined for all. */
   status?: string[];
   /** A `--sort` spec (`-#acc,started`), or undefined for latest first. */
@@ -83,6 +86,7 @@ export function listRunsQuery(params: Params): IListRunsQuery {
   return {
     where: where !== undefined && where.trim() !== '' ? where : undefined,
     ids: optionalStringList(params, 'ids'),
+    skipMissing: optionalBoolean(params, 'skipMissing') ?? false,
     status: statuses && statuses.length > 0 ? statuses : undefined,
     sort: sort !== undefined && sort.trim() !== '' ? sort : undefined,
     limit,
@@ -99,7 +103,7 @@ export function keyMetricColumn(index: RunsIndex): string | null {
   for (const column of index.columns) {
     if (
       column.family === 'scalar' &&
-      !/:(min|max)$/.test(column.name) &&
+      parseScalarColumn(column.name)?.stat === 'last' &&
       !column.name.startsWith('#sys/')
     ) {
       return column.name;
@@ -115,6 +119,8 @@ export interface IRunsSelection {
   matched: number;
   columns: string[];
   keyMetric: string | null;
+  /** Of the `ids` asked for, those that name no run (deleted since): left out. */
+  missing: string[];
 }
 
 /**
@@ -123,8 +129,10 @@ export interface IRunsSelection {
  */
 export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelection {
   let rows = filterRows(index, { status: query.status });
+  const missing: string[] = [];
   if (query.ids !== undefined) {
-    const wanted = new Set(resolveIndexRefs(index, query.ids));
+    const onMissing = query.skipMissing ? (ref: string) => missing.push(ref) : undefined;
+    const wanted = new Set(resolveIndexRefs(index, query.ids, onMissing));
     rows = rows.filter(row => wanted.has(row));
   }
   if (query.where !== undefined) {
@@ -154,7 +162,7 @@ export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelect
     }
     columns = [...new Set(wanted)];
   }
-  return { rows, matched, columns, keyMetric };
+  return { rows, matched, columns, keyMetric, missing };
 }
 
 /**
@@ -163,8 +171,10 @@ export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelect
  *
  * Filters (all optional, every given one must hold): `where`, an expression in the
  * `--where` language of `nbx runs` (`lr > 0.001 and #acc >= 0.9`); `ids`, the runs to
- * keep (ids or unique prefixes, as `nbx compare` takes them; an unknown one is a one-line
- * error); `status`, a status or a list of them. `sort` is a `--sort` spec (`-#acc,started`); `limit` keeps the first
+ * keep (ids or unique prefixes, as `nbx compare` takes them; an unknown or ambiguous one is
+ * a one-line error, but with `skipMissing: true` one that names no run, deleted since it
+ * was listed, is left out and named in the result's `missing`); `status`, a status or a
+ * list of them. `sort` is a `--sort` spec (`-#acc,started`); `limit` keeps the first
  * rows. A bad `where` or `sort` is an error reply with one line, e.g.
  * `invalid where 'lr >> 1': unexpected '>' at column 5 (expected a value)`.
  *
@@ -213,7 +223,15 @@ export function listRunsMethod(
       }
     }
     return {
-      json: { root, runs: index.numRows, matched: selection.matched, format, warnings, metas }
+      json: {
+        root,
+        runs: index.numRows,
+        matched: selection.matched,
+        format,
+        warnings,
+        metas,
+        missing: selection.missing
+      }
     };
   }
   const everyColumn = selection.columns.length === index.columns.length;
@@ -230,7 +248,8 @@ export function listRunsMethod(
       format,
       warnings,
       columns: index.columns,
-      keyMetric: selection.keyMetric
+      keyMetric: selection.keyMetric,
+      missing: selection.missing
     },
     buffers: [bytes]
   };

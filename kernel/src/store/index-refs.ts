@@ -5,14 +5,21 @@
  */
 import { UserError } from '../base/errors';
 import type { RunsIndex } from './index';
-import { resolveRunRef } from './runs';
+import type { RunDir } from './run-dir';
+import { resolveRunRef, RunNotFoundError } from './runs';
 
 /**
  * Rows of `index` for `refs`, in the order given, without duplicates. `A:B` is the range
  * of list positions A to B (both included; either may be left out). Throws a one-line
- * UserError for a reference that matches nothing or several runs.
+ * UserError for a reference that matches several runs, and for one that matches no run
+ * unless `onMissing` is given: then that reference is passed to it and left out (a run
+ * deleted since a panel listed it).
  */
-export function resolveIndexRefs(index: RunsIndex, refs: readonly string[]): number[] {
+export function resolveIndexRefs(
+  index: RunsIndex,
+  refs: readonly string[],
+  onMissing?: (ref: string) => void
+): number[] {
   const rows: number[] = [];
   const seen = new Set<number>();
   let byId: Map<string, number> | null = null;
@@ -40,7 +47,16 @@ export function resolveIndexRefs(index: RunsIndex, refs: readonly string[]): num
       add(Number(ref) - 1);
       continue;
     }
-    const run = resolveRunRef(index.root, ref);
+    let run: RunDir;
+    try {
+      run = resolveRunRef(index.root, ref);
+    } catch (err) {
+      if (onMissing && err instanceof RunNotFoundError) {
+        onMissing(raw);
+        continue;
+      }
+      throw err;
+    }
     if (byId === null) {
       byId = new Map();
       for (let row = 0; row < index.numRows; row++) {

@@ -121,6 +121,9 @@ function shortId(id: string, length = 8): string {
  * ambiguous. The run's meta.json is not read for ids and prefixes, so a run with a
  * corrupt record can still be resolved (e.g. to remove it).
  */
+/** A run reference that matches no run (none with that id or prefix, or no runs at all). */
+export class RunNotFoundError extends UserError {}
+
 export function resolveRunRef(root: string, ref: string): RunDir {
   const wanted = ref.trim();
   if (wanted === '') {
@@ -128,7 +131,7 @@ export function resolveRunRef(root: string, ref: string): RunDir {
   }
   const ids = listRunIds(root);
   if (ids.length === 0) {
-    throw new UserError(`no runs yet in ${root}`);
+    throw new RunNotFoundError(`no runs yet in ${root}`);
   }
   if (ids.includes(wanted)) {
     return new RunDir(root, wanted);
@@ -146,7 +149,7 @@ export function resolveRunRef(root: string, ref: string): RunDir {
     return new RunDir(root, matches[0]);
   }
   if (matches.length === 0) {
-    throw new UserError(`no run matches '${ref}' (see nbx runs)`);
+    throw new RunNotFoundError(`no run matches '${ref}' (see nbx runs)`);
   }
   const length = Math.max(8, prefix.length + 1);
   const shown = matches.slice(0, 5).map(id => shortId(id, length));
