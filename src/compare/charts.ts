@@ -21,6 +21,7 @@ export class CompareCharts extends Widget {
   constructor(options: CompareCharts.IOptions) {
     super();
     this._trans = options.trans;
+    this._preferredMetric = options.metric ?? null;
     const trans = this._trans;
     this.addClass('nbx-CompareCharts');
 
@@ -124,8 +125,12 @@ export class CompareCharts extends Widget {
       );
       select.value = names.includes(value) ? value : fallback;
     };
+    const preferred = this._preferredMetric;
     const firstMetric =
-      metrics.find(name => !name.startsWith('#sys/') && !name.includes(':')) ?? metrics[0] ?? '';
+      (preferred !== null && metrics.includes(preferred) ? preferred : null) ??
+      metrics.find(name => !name.startsWith('#sys/') && !name.includes(':')) ??
+      metrics[0] ??
+      '';
     keep(this._metric, metrics, firstMetric);
     keep(
       this._x,
@@ -269,6 +274,7 @@ export class CompareCharts extends Widget {
   }
 
   private readonly _trans: TranslationBundle;
+  private readonly _preferredMetric: string | null;
   private readonly _metric: HTMLSelectElement;
   private readonly _axisChoice: HTMLDetailsElement;
   private readonly _x: HTMLSelectElement;
@@ -285,5 +291,7 @@ export class CompareCharts extends Widget {
 export namespace CompareCharts {
   export interface IOptions {
     trans: TranslationBundle;
+    /** The metric to colour by first, when the table has it. */
+    metric?: string | null;
   }
 }

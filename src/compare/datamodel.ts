@@ -2,7 +2,8 @@
  * The Compare grid's `DataModel`: the `@lumino/datagrid` face of a `CompareModel`. Body
  * cells are the model's cells (read from the Arrow columns only when on screen), column
  * headers the visible column names; each cell's metadata tells renderers its column, kind,
- * whether it holds the column's best value, and for headers the column's place and
+ * whether it holds the column's best value, whether it leads the marked row (a sweep's
+ * best trial), and for headers the column's place and
  * direction in the sort.
  *
  * Loaded on demand by the Compare panel, as the CSV viewer loads the DataGrid.
@@ -56,7 +57,8 @@ export class CompareDataModel extends DataModel {
       return {
         name,
         kind: this._model.kind(name),
-        best: this._model.isBest(row, name)
+        best: this._model.isBest(row, name),
+        marked: column === 0 && this._model.isMarked(row)
       };
     }
     if (region === 'column-header') {

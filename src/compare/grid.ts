@@ -4,7 +4,8 @@
  * model's direction (Shift-click adds it to the sort), the header shows the sort's arrows
  * and order; dragging a header border resizes; long text is elided, the full text is the
  * viewport's tooltip; the best value of each metric column has the theme's success
- * background. Colours and fonts come from the theme's `--jp-*` variables.
+ * background; the marked row (a sweep's best trial) leads with a star; a double-click on
+ * a row opens the run's view, when the panel can. Colours and fonts come from the theme's `--jp-*` variables.
  *
  * Loaded on demand by the Compare panel (like the CSV viewer loads the DataGrid).
  */
@@ -56,7 +57,7 @@ export function headerText(
 
 /** The Compare grid over a model. */
 export class CompareGrid extends DataGrid {
-  constructor(model: CompareModel) {
+  constructor(model: CompareModel, options: CompareGrid.IOptions = {}) {
     super({
       headerVisibility: 'column',
       defaultSizes: { rowHeight: 24, columnWidth: 110, rowHeaderWidth: 0, columnHeaderHeight: 26 },
@@ -66,7 +67,7 @@ export class CompareGrid extends DataGrid {
     this.compareModel = model;
     this._data = new CompareDataModel(model);
     this.dataModel = this._data;
-    this.mouseHandler = new CompareMouseHandler(model);
+    this.mouseHandler = new CompareMouseHandler(model, options.openRun ?? null);
     this.node.tabIndex = 0;
     this.node.setAttribute('role', 'grid');
   }
@@ -99,15 +100,18 @@ export class CompareGrid extends DataGrid {
       }
     };
     const isBest = (config: CellRenderer.CellConfig): boolean => config.metadata.best === true;
-    const format = (config: CellRenderer.CellConfig): string =>
-      cellText(
+    const isMarked = (config: CellRenderer.CellConfig): boolean => config.metadata.marked === true;
+    const format = (config: CellRenderer.CellConfig): string => {
+      const text = cellText(
         config.value as CellValue,
         String(config.metadata.name),
         String(config.metadata.kind)
       );
+      return isMarked(config) ? `★ ${text}` : text;
+    };
     const body = (align: 'left' | 'right'): TextRenderer =>
       new TextRenderer({
-        font: config => (isBest(config) ? theme.headerFont : theme.font),
+        font: config => (isBest(config) || isMarked(config) ? theme.headerFont : theme.font),
         textColor: config => (isBest(config) ? bestText : theme.text),
         backgroundColor: config => (isBest(config) ? best : ''),
         horizontalAlignment: align,
@@ -152,13 +156,34 @@ export class CompareGrid extends DataGrid {
   private readonly _data: CompareDataModel;
 }
 
+/** The statics of CompareGrid. */
+export namespace CompareGrid {
+  export interface IOptions {
+    /** Opens a run's view (a double-click on its row); rows open nothing without it. */
+    openRun?: (id: string) => void;
+  }
+}
+
 /**
  * A click on a header sorts (Shift-click: adds to the sort); dragging near a header's
  * border resizes the column; hovering a cell shows its full text as the tooltip.
  */
 class CompareMouseHandler extends BasicMouseHandler {
-  constructor(private readonly _model: CompareModel) {
+  constructor(
+    private readonly _model: CompareModel,
+    private readonly _openRun: ((id: string) => void) | null
+  ) {
     super();
+  }
+
+  onMouseDoubleClick(grid: DataGrid, event: MouseEvent): void {
+    const hit = grid.hitTest(event.clientX, event.clientY);
+    const id = hit.region === 'body' ? this._model.cell(hit.row, 'id') : null;
+    if (this._openRun && typeof id === 'string') {
+      this._openRun(id);
+      return;
+    }
+    super.onMouseDoubleClick(grid, event);
   }
 
   onMouseDown(grid: DataGrid, event: MouseEvent): void {

@@ -137,6 +137,11 @@ export class RunViewModel implements IDisposable {
     return (end - start) / 1000;
   }
 
+  /** The service the run is read from (a sweep's trials are compared through it). */
+  get service(): INbxService {
+    return this._service;
+  }
+
   /** True when a change of runs `ids` (pushed by the service) concerns this run. */
   concerns(ids: string[]): boolean {
     const id = this.id;

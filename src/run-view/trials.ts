@@ -1,23 +1,35 @@
 /**
  * A sweep in its batch's run view: its settings (how trials are made, the objective,
- * trials at once, how many), its progress, and the trial table (trials × the flags they
- * vary × the objective), the best trial marked by the objective. A trial's id opens its
- * own run view.
+ * trials at once, how many), its progress, and its trials in the Compare grid (the
+ * Compare panel over the trial ids, src/compare/: every flag and metric, sortable,
+ * filterable), sorted by the objective with the best trial's row marked (★), and the
+ * parallel-coordinates chart coloured by the objective. A double-click on a trial opens
+ * its own run view. The Compare code and Arrow load with the first sweep shown.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
-import { formatFlagValue, formatNumber, shortId } from '../format';
-import { statusElement } from '../status-icons';
+import { Panel, Widget } from '@lumino/widgets';
+import { formatNumber, shortId } from '../format';
+import type { INbxService } from '../tokens';
+import type { ComparePanel } from '../compare/widget';
 import type { ISweepStatus } from '../../kernel/src/contract/service';
 
-/** The trial table of a sweep. */
-export class SweepTrials extends Widget {
+/** The trials of a sweep. */
+export class SweepTrials extends Panel {
   constructor(options: SweepTrials.IOptions) {
     super();
     this._trans = options.trans;
+    this._service = options.service;
     this._openRun = options.openRun;
     this.addClass('nbx-SweepTrials');
     this.title.label = this._trans.__('Trials');
+    this._summary = new Widget();
+    this._summary.addClass('nbx-SweepTrials-summary');
+    this.addWidget(this._summary);
+  }
+
+  /** The Compare panel over the trials, once loaded. */
+  get compare(): ComparePanel | null {
+    return this._compare;
   }
 
   /** Shows `sweep` (null: not known yet). Redraws only when it changed. */
@@ -28,16 +40,70 @@ export class SweepTrials extends Widget {
     }
     this._shown = signature;
     const trans = this._trans;
-    const node = this.node;
-    node.replaceChildren();
+    const node = this._summary.node;
     if (sweep === null) {
-      node.appendChild(
+      node.replaceChildren(
         Private.element('div', 'nbx-RunView-message', trans.__('Loading the trials…'))
       );
       return;
     }
     this.title.label = trans.__('Trials (%1)', sweep.total);
-    node.append(this._settings(sweep), this._table(sweep));
+    node.replaceChildren(this._settings(sweep));
+    void this._showTrials(sweep);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._compare?.dispose();
+    super.dispose();
+  }
+
+  /**
+   * The trials in the Compare grid: a new comparison when the trial ids changed, else the
+   * same one fetched again (values and statuses move while the sweep runs).
+   */
+  private async _showTrials(sweep: ISweepStatus): Promise<void> {
+    const ids = sweep.trials.map(trial => trial.id);
+    const key = ids.join(',');
+    const best = sweep.best?.id ?? null;
+    if (this._compare !== null && key === this._ids) {
+      this._compare.session.marked = best;
+      await this._compare.session.load();
+      return;
+    }
+    this._ids = key;
+    const [{ CompareSession }, { ComparePanel }] = await Promise.all([
+      import('../compare/session'),
+      import('../compare/widget')
+    ]);
+    if (this.isDisposed || key !== this._ids) {
+      return;
+    }
+    const objective = sweep.objective;
+    const column = objective ? `#${objective.key}` : null;
+    const direction = objective?.descending ? 'descending' : 'ascending';
+    const session = new CompareSession({
+      service: this._service,
+      ids,
+      marked: best,
+      directions: column ? { [column]: direction } : {},
+      sort: column ? [{ column, direction }] : []
+    });
+    this._compare?.dispose();
+    this._compare = new ComparePanel({
+      session,
+      trans: this._trans,
+      id: `nbx-sweep-trials-${sweep.id}`,
+      label: this._trans.__('Trials of %1', shortId(sweep.id)),
+      showCharts: true,
+      chartMetric: column,
+      openRun: this._openRun
+    });
+    this._compare.addClass('nbx-SweepTrials-compare');
+    this.addWidget(this._compare);
+    await session.load();
   }
 
   /** The settings and progress line. */
@@ -103,67 +169,12 @@ export class SweepTrials extends Widget {
     return list;
   }
 
-  /** The trial table: one row per trial. */
-  private _table(sweep: ISweepStatus): HTMLElement {
-    const trans = this._trans;
-    const table = document.createElement('table');
-    table.className = 'nbx-SweepTrials-table';
-    const head = table.createTHead().insertRow();
-    const objective = sweep.objective ? sweep.objective.text : trans.__('Objective');
-    for (const title of [
-      '#',
-      trans.__('Status'),
-      trans.__('Run'),
-      ...sweep.flagNames.map(name => `=${name}`),
-      objective
-    ]) {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = title;
-      head.appendChild(th);
-    }
-    const body = table.createTBody();
-    for (const trial of sweep.trials) {
-      const row = body.insertRow();
-      row.dataset.id = trial.id;
-      const best = sweep.best?.id === trial.id;
-      row.classList.toggle('nbx-mod-best', best);
-      const index = document.createElement('th');
-      index.scope = 'row';
-      index.textContent = best ? `★ ${trial.index}` : String(trial.index);
-      if (best) {
-        index.title = trans.__('Best trial by %1', sweep.objective?.text ?? '');
-        row.setAttribute('aria-label', trans.__('Trial %1, the best', trial.index));
-      }
-      row.appendChild(index);
-      const status = row.insertCell();
-      status.appendChild(statusElement(trans, trial.status));
-      if (trial.error) {
-        status.title = trial.error;
-      }
-      const run = row.insertCell();
-      const open = Private.element(
-        'button',
-        'jp-Button jp-mod-minimal nbx-SweepTrials-open',
-        shortId(trial.id)
-      );
-      (open as HTMLButtonElement).type = 'button';
-      open.title = trans.__('Open run %1', trial.id);
-      open.addEventListener('click', () => this._openRun(trial.id));
-      run.appendChild(open);
-      for (const name of sweep.flagNames) {
-        const cell = row.insertCell();
-        cell.textContent = formatFlagValue(trial.flags[name]);
-      }
-      const value = row.insertCell();
-      value.className = 'nbx-SweepTrials-value';
-      value.textContent = formatNumber(trial.value);
-    }
-    return table;
-  }
-
-  private _trans: TranslationBundle;
-  private _openRun: (id: string) => void;
+  private readonly _trans: TranslationBundle;
+  private readonly _service: INbxService;
+  private readonly _openRun: (id: string) => void;
+  private readonly _summary: Widget;
+  private _compare: ComparePanel | null = null;
+  private _ids = '';
   private _shown = '';
 }
 
@@ -171,6 +182,8 @@ export class SweepTrials extends Widget {
 export namespace SweepTrials {
   export interface IOptions {
     trans: TranslationBundle;
+    /** The service the trials are fetched from. */
+    service: INbxService;
     /** Opens a trial's run view. */
     openRun: (id: string) => void;
   }

@@ -218,6 +218,7 @@ export class RunView extends Panel {
     if (this._trials === null) {
       this._trials = new SweepTrials({
         trans: this._trans,
+        service: this.model.service,
         openRun: id => this._actions.openRun(id)
       });
       this._tabs.insertWidget(0, this._trials);
