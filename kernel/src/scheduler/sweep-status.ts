@@ -150,7 +150,7 @@ export interface IBestTrial {
 
 /** The best trial so far for `objective` (by its last value), or null. */
 export function bestTrial(
-  trials: Iterable<{ id: string; scalars: Record<string, IScalarSummary> }>,
+  trials: Iterable<{ id: string; scalars: Record<string, { last: number | null }> }>,
   objective: IObjective | null
 ): IBestTrial | null {
   if (objective === null) {
@@ -171,6 +171,20 @@ export function readTrials(root: string, batch: RunMeta): RunMeta[] {
     }
   }
   return trials;
+}
+
+/**
+ * A trial as its sweep shows it: one still waiting (queued, staged) when its batch has
+ * finished will never start, so it reads `terminated`.
+ */
+export function settleTrial<T extends { status: RunStatus; error: string | null }>(
+  trial: T,
+  batchFinished: boolean
+): T {
+  if (batchFinished && !isFinal(trial.status) && trial.status !== 'running') {
+    return { ...trial, status: 'terminated', error: trial.error ?? 'cancelled: the batch ended' };
+  }
+  return trial;
 }
 
 /** Reads a sweep's state from its batch and trial records, re-reading only what may change. */
@@ -244,14 +258,10 @@ export class SweepReader {
       return last.state;
     }
     const meta = readMetaFile(new RunDir(this.root, id).metaPath);
-    let state = meta !== null ? trialState(index, meta) : (last?.state ?? placeholder(index, id));
-    if (batchFinal && !isFinal(state.status) && state.status !== 'running') {
-      state = {
-        ...state,
-        status: 'terminated',
-        error: state.error ?? 'cancelled: the batch ended'
-      };
-    }
+    const state = settleTrial(
+      meta !== null ? trialState(index, meta) : (last?.state ?? placeholder(index, id)),
+      batchFinal
+    );
     const finalReads = isFinal(state.status) ? (last?.finalReads ?? 0) + 1 : 0;
     this._last.set(id, { state, finalReads });
     return state;

@@ -3,6 +3,7 @@
  * service calls it: counts, best trial by the objective, varied flags, trial values.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -95,6 +96,30 @@ describe('sweepStatusMethod', () => {
     assert.deepEqual(
       sweeps.map(s => s.id),
       [batch]
+    );
+  });
+
+  it("reads the trials from the runs index, not from each trial's record", () => {
+    const id = sweep('#loss', [
+      ['completed', 0.5],
+      ['completed', 0.25]
+    ]);
+    const [first] = call([id]).sweeps[0].trials;
+    // The first trial's record is changed in place under an unchanged stat (size, mtime,
+    // inode): the index keeps the value it read; only a read of the file would see 0.1.
+    const file = path.join(root, 'runs', first.id, 'meta.json');
+    const mtime = Math.floor(Date.now() / 1000) - 60;
+    fs.utimesSync(file, mtime, mtime);
+    const [before] = call([id]).sweeps;
+    assert.equal(before.best?.value, 0.25);
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.includes('"last": 0.5,'));
+    fs.writeFileSync(file, text.replace('"last": 0.5,', '"last": 0.1,'));
+    fs.utimesSync(file, mtime, mtime);
+    const [after] = call([id]).sweeps;
+    assert.deepEqual(
+      after.trials.map(t => t.value),
+      [0.5, 0.25]
     );
   });
 
