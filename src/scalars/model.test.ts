@@ -158,6 +158,37 @@ describe('ScalarsModel', () => {
     );
   });
 
+  it('fetches a live trace grown past twice the points of a fetch again, downsampled', async () => {
+    const model = open();
+    await model.setRuns([live]);
+    // Pushes come in batches: some appended, the one past 1,000 points redrawn.
+    const downsampled = new Promise<void>(resolve => {
+      const check = (): void => {
+        const trace = model.chart('loss').traces[0];
+        if (trace && trace.step[trace.step.length - 1] === 1299) {
+          resolve();
+        }
+      };
+      model.changed.connect(check);
+      model.appended.connect(check);
+    });
+    const writer = new ScalarLogWriter(
+      path.join(scalarsDir(path.join(project.root, 'runs', live)), apiScalarLogName(8))
+    );
+    for (let step = 100; step < 1300; step++) {
+      writer.point('loss', step, start + step * 1000, step === 700 ? 99 : 0.4);
+    }
+    writer.close();
+    await downsampled;
+    const chart = model.chart('loss');
+    const trace = chart.traces[0];
+    assert.ok(chart.downsampled);
+    // 1,250 points recorded; fetched again past 1,000, so at most 500 (+ pushes since).
+    assert.ok(trace.raw.length <= 1000, `${trace.raw.length} points drawn`);
+    assert.equal(Math.max(...trace.raw), 99);
+    assert.equal(trace.step[0], 0);
+  });
+
   it('gives a run the same colour everywhere, distinct among the runs shown', () => {
     const ids = Array.from({ length: 20 }, (_, i) => `${i}`.padStart(12, 'f'));
     const colors = runColors(ids);

@@ -455,14 +455,30 @@ export class ScalarsModel implements IDisposable {
   }
 
   private _onAppended(_sender: INbxConnection, pushed: IScalarsAppended): void {
-    const meta = this._runs.find(m => m.id === pushed.id);
-    if (!meta || this._watching === null) {
+    if (this._watching === null) {
+      return;
+    }
+    this.appendLive(
+      pushed.id,
+      new Map(pushed.keys.map((key, i) => [key, decodePoints(pushed.buffers[i])]))
+    );
+  }
+
+  /**
+   * Appends live points of run `id` (by key), as the service pushes them: a chart drawn
+   * grows by `appended` (its traces extended), unless a trace grows past twice the
+   * points a fetch brings: then the key is fetched again, downsampled by the service like
+   * any fetch (min/max buckets, extremes kept), and the chart redrawn, so a long live run
+   * stays cheap to draw.
+   */
+  appendLive(id: string, points: ReadonlyMap<string, IPoints>): void {
+    const meta = this._runs.find(m => m.id === id);
+    if (!meta) {
       return;
     }
     const appended: IAppended[] = [];
     let newKeys = false;
-    pushed.keys.forEach((key, i) => {
-      const more = decodePoints(pushed.buffers[i]);
+    for (const [key, more] of points) {
       if (!this._keys.some(k => k.key === key)) {
         this._keys = [...this._keys, { key, points: { [meta.id]: 0 } }].sort((a, b) =>
           Private.compareText(a.key, b.key)
@@ -477,24 +493,32 @@ export class ScalarsModel implements IDisposable {
           pushed.set(meta.id, earlier ? appendPoints(earlier, more) : more);
           this._pushedWhileLoading.set(key, pushed);
         }
-        return;
+        continue;
       }
       const before = byRun.get(meta.id);
       const series: ISeries = before ?? { ...more, start: more.time[0] ?? NaN, downsampled: false };
       const grown = before ? { ...series, ...appendPoints(before, more) } : series;
       const added = grown.value.length - (before?.value.length ?? 0);
       if (added <= 0) {
-        return;
+        continue;
       }
-      byRun.set(meta.id, grown);
       const entry = this._keys.find(k => k.key === key);
       if (entry) {
-        entry.points[meta.id] = grown.value.length;
+        entry.points[meta.id] = (entry.points[meta.id] ?? 0) + added;
       }
+      if (grown.value.length > 2 * this._maxPoints) {
+        // Too long to keep drawing whole: the key is fetched again, downsampled by the
+        // service as any fetch is (points pushed meanwhile are added to it); the chart
+        // keeps what it shows until then.
+        this._points.delete(key);
+        newKeys = true;
+        continue;
+      }
+      byRun.set(meta.id, grown);
       if (!before || this._zoomed.has(key)) {
         // A new trace, or a zoomed chart: redrawn whole.
         newKeys = true;
-        return;
+        continue;
       }
       const from = grown.value.length - added;
       const smoothed = this._smoothing > 0 ? smooth(grown.value, this._smoothing) : grown.value;
@@ -506,7 +530,7 @@ export class ScalarsModel implements IDisposable {
         raw: grown.value.subarray(from),
         smoothed: smoothed.subarray(from)
       });
-    });
+    }
     if (newKeys) {
       this._changed.emit();
       void this._loadVisible();
