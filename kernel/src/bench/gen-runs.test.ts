@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { loadRunsIndex } from '../store/index';
+import { SCALAR_STATS } from '../store/index-columns';
 import { generateRuns } from './gen-runs';
 import { tempDir } from '../testing/fixtures';
 
@@ -16,7 +17,8 @@ test('generated runs are real run directories with 20 flags and 30 scalar keys',
   assert.deepEqual(warnings, []);
   assert.equal(index.numRows, 50);
   assert.equal(index.names('flag').length, 20);
-  assert.equal(index.names('scalar').length, 30 * 3);
+  // 30 keys, each with its summaries (last, min, max, the last step).
+  assert.equal(index.names('scalar').length, 30 * SCALAR_STATS.length);
   const files = fs.readdirSync(path.join(root, 'runs', index.id(0))).sort();
   assert.ok(files.includes('meta.json') && files.includes('snapshot.ipynb'));
   // Same seed, same runs.

@@ -156,7 +156,7 @@ export function bestTrial(
   if (objective === null) {
     return null;
   }
-  const best = bestBy(trials, objective, trial => trial.scalars[objective.key]?.last);
+  const best = bestBy(trials, objective, trial => trial.scalars[objective.key]?.last ?? undefined);
   return best && { id: best.item.id, value: best.value };
 }
 
