@@ -15,7 +15,13 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, galata, test } from '@jupyterlab/galata';
-import { nbxSettings, openRunsPanel, type IPanelLike, type Page } from './runs-helpers';
+import {
+  nbxSettings,
+  openRunsPanel,
+  saveScreenshot,
+  type IPanelLike,
+  type Page
+} from './runs-helpers';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const GENERATED = 200;
@@ -358,15 +364,9 @@ test('sorts, multi-sorts, filters and chooses the columns of 202 runs', async ({
   expect(chosen).toContain(systemColumn);
   await panel.locator('.nbx-Compare-columnsButton').click();
 
-  await testInfo.attach('compare-light', {
-    body: await panel.screenshot(),
-    contentType: 'image/png'
-  });
+  await saveScreenshot(testInfo, 'compare-light', await panel.screenshot());
   await page.theme.setDarkTheme();
-  await testInfo.attach('compare-dark', {
-    body: await panel.screenshot(),
-    contentType: 'image/png'
-  });
+  await saveScreenshot(testInfo, 'compare-dark', await panel.screenshot());
 
   // From a run's view: the runs of its notebook (the two real runs), filtered by where.
   const real = records.find(r => r.optimizer === 'adam' && r.loss === 0.0123);
@@ -454,15 +454,9 @@ test('a saved view is recalled; a brush on the parallel coordinates filters the 
     inRange.filter(r => r.lr !== null).length
   );
 
-  await testInfo.attach('compare-charts-light', {
-    body: await panel.screenshot(),
-    contentType: 'image/png'
-  });
+  await saveScreenshot(testInfo, 'compare-charts-light', await panel.screenshot());
   await page.theme.setDarkTheme();
-  await testInfo.attach('compare-charts-dark', {
-    body: await panel.screenshot(),
-    contentType: 'image/png'
-  });
+  await saveScreenshot(testInfo, 'compare-charts-dark', await panel.screenshot());
 
   // Clear Brush shows every run again.
   await charts.locator('.nbx-CompareCharts-clear').click();

@@ -132,3 +132,20 @@ export function callService<T>(
     { method, params }
   );
 }
+
+/** Where the panels' screenshots are saved (light and dark), beside the report's copies. */
+export const SCREENSHOTS_DIR = path.join(__dirname, '..', 'screenshots');
+
+/**
+ * Saves a screenshot of a panel as `ui-tests/screenshots/<name>.png` and attaches it to
+ * the test's report.
+ */
+export async function saveScreenshot(
+  testInfo: { attach(name: string, options: { body: Buffer; contentType: string }): Promise<void> },
+  name: string,
+  body: Buffer
+): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  fs.writeFileSync(path.join(SCREENSHOTS_DIR, `${name}.png`), body);
+  await testInfo.attach(name, { body, contentType: 'image/png' });
+}

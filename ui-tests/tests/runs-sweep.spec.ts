@@ -14,7 +14,14 @@ import * as path from 'path';
 import type { Locator } from '@playwright/test';
 import { expect, galata, test } from '@jupyterlab/galata';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
-import { callService, nbxSettings, openRunsPanel, panelRows, type Page } from './runs-helpers';
+import {
+  callService,
+  nbxSettings,
+  openRunsPanel,
+  panelRows,
+  saveScreenshot,
+  type Page
+} from './runs-helpers';
 
 test.use({
   mockSettings: async ({ tmpPath }, use) => {
@@ -263,7 +270,7 @@ test('the Runs panel fits its default width, with the scroll bar to the rest', a
     page,
     panel,
     'runs-panel-default-width',
-    (n, body) => testInfo.attach(n, { body, contentType: 'image/png' }),
+    (n, body) => saveScreenshot(testInfo, n, body),
     hScrollBar(page)
   );
 });
@@ -380,11 +387,13 @@ test('a sweep started with an objective expands in the panel and marks its best 
     page,
     page.locator('#nbx-runs'),
     'runs-panel-sweep',
-    (n, body) => testInfo.attach(n, { body, contentType: 'image/png' }),
+    (n, body) => saveScreenshot(testInfo, n, body),
     hScrollBar(page)
   );
 
-  // The batch's run view: the sweep's settings and its trial table, the best trial marked.
+  // The batch's run view: the sweep's settings, its trials in the Compare grid sorted by
+  // the objective (best first) with the best trial's row marked, and the parallel
+  // coordinates coloured by the objective.
   const row = await cellPoint(page, 0, 2);
   await page.mouse.dblclick(row.x, row.y);
   const view = page.locator(`#nbx-run-executed-${batch.id}`);
@@ -392,28 +401,65 @@ test('a sweep started with an objective expands in the panel and marks its best 
   await expect(trials).toBeVisible();
   await expect(trials.locator('.nbx-SweepTrials-objective')).toHaveText('-#acc (highest best)');
   await expect(trials.locator('.nbx-SweepTrials-progress')).toContainText('3 of 3 done');
-  const rows = trials.locator('.nbx-SweepTrials-table tbody tr');
-  await expect(rows).toHaveCount(3);
-  await expect(trials.locator('.nbx-SweepTrials-table thead th')).toHaveText([
-    '#',
-    'Status',
-    'Run',
-    '=lr',
-    '-#acc'
-  ]);
-  const marked = trials.locator('tr.nbx-mod-best');
-  await expect(marked).toHaveCount(1);
-  await expect(marked.locator('td').nth(2)).toHaveText('0.05');
-  await expect(marked.locator('.nbx-SweepTrials-value')).toHaveText('0.95');
   await expect(trials.locator('.nbx-SweepTrials-best')).toContainText('-#acc = 0.95');
+  const compare = trials.locator('.nbx-Compare');
+  await expect(compare).toHaveAttribute('data-nbx-state', 'ready', { timeout: 60_000 });
+  await expect(compare).toHaveAttribute('data-nbx-row-count', '3');
+  const grid = await page.evaluate(id => {
+    const node = document.getElementById(`nbx-sweep-trials-${id}`);
+    type Model = {
+      rowCount: number;
+      sort: { column: string; direction: string }[];
+      marked: string | null;
+      isMarked(row: number): boolean;
+      cell(row: number, column: string): unknown;
+    };
+    for (const widget of window.jupyterapp.shell.widgets('main')) {
+      const trialsWidget = (
+        widget as unknown as {
+          content?: {
+            _trials?: { compare: { node: HTMLElement; session: { model: Model | null } } | null };
+          };
+        }
+      ).content?._trials;
+      const panel = trialsWidget?.compare;
+      if (panel && panel.node === node && panel.session.model) {
+        const model = panel.session.model;
+        return {
+          sort: model.sort.map(k => ({ ...k })),
+          marked: model.marked,
+          rows: Array.from({ length: model.rowCount }, (_, r) => ({
+            id: model.cell(r, 'id'),
+            lr: model.cell(r, '=lr'),
+            acc: model.cell(r, '#acc'),
+            marked: model.isMarked(r)
+          }))
+        };
+      }
+    }
+    return null;
+  }, batch.id);
+  expect(grid).not.toBeNull();
+  expect(grid?.sort).toEqual([{ column: '#acc', direction: 'descending' }]);
+  const accs = grid?.rows.map(r => r.acc as number) ?? [];
+  expect(accs).toEqual([...accs].sort((a, b) => b - a));
+  expect(grid?.rows[0]).toMatchObject({ lr: 0.05, acc: 0.95, marked: true });
+  expect(grid?.rows.filter(r => r.marked)).toHaveLength(1);
+  const bestId = String(grid?.rows[0].id);
+  expect(grid?.marked).toBe(bestId);
+  // The parallel coordinates: =lr and the objective's axis, drawn by plotly.
+  const parcoords = compare.locator('.nbx-CompareCharts-parcoords');
+  await expect(parcoords.locator('.y-axis')).toHaveCount(2, { timeout: 60_000 });
+  await expect(parcoords.locator('.y-axis .axis-title')).toHaveText(['=lr', '#acc']);
   // No notebook tab: a batch executes none.
   await expect(view.locator('.lm-TabBar-tab', { hasText: /^Notebook$/ })).toHaveCount(0);
   await attachLightAndDark(page, view, 'sweep-batch-view', (n, body) =>
-    testInfo.attach(n, { body, contentType: 'image/png' })
+    saveScreenshot(testInfo, n, body)
   );
 
-  // A trial's id opens its own view.
-  const bestId = (await marked.getAttribute('data-id')) ?? '';
-  await marked.locator('.nbx-SweepTrials-open').click();
+  // A double-click on the best trial's row (the first) opens its own view.
+  const gridBox = await compare.locator('.nbx-CompareGrid').boundingBox();
+  expect(gridBox).not.toBeNull();
+  await page.mouse.dblclick((gridBox?.x ?? 0) + 60, (gridBox?.y ?? 0) + 26 + 12);
   await expect(page.locator(`#nbx-run-executed-${bestId} .nbx-RunView-id`)).toHaveText(bestId);
 });

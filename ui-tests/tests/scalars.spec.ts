@@ -15,7 +15,7 @@ import * as path from 'path';
 import { expect, galata, test } from '@jupyterlab/galata';
 import { writeScalarPoints } from '../../kernel/lib/bench/gen-scalars';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
-import { callService, nbxSettings, type Page } from './runs-helpers';
+import { callService, nbxSettings, saveScreenshot, type Page } from './runs-helpers';
 
 const runsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-ui-scalars-'));
 
@@ -244,16 +244,10 @@ test('charts three runs: smoothing, x axis and log scale', async ({ page, tmpPat
   await expect(page.locator('.nbx-Scalars-card[data-key="sys/cpu"] .js-plotly-plot')).toBeVisible();
 
   const panel = page.locator('.nbx-Scalars');
-  await testInfo.attach('scalars-light', {
-    body: await panel.screenshot(),
-    contentType: 'image/png'
-  });
+  await saveScreenshot(testInfo, 'scalars-light', await panel.screenshot());
   await page.theme.setDarkTheme();
   await expect.poll(async () => (await chartData(page, 'loss'))?.traces.length).toBe(6);
-  await testInfo.attach('scalars-dark', {
-    body: await panel.screenshot(),
-    contentType: 'image/png'
-  });
+  await saveScreenshot(testInfo, 'scalars-dark', await panel.screenshot());
 });
 
 test("a running run's chart grows from the points the service pushes", async ({
