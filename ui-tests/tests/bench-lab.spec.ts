@@ -12,11 +12,9 @@
  * opening the panel would find it. In the last round the panel is then scrolled with the
  * mouse wheel, timing its frames. Results go to NBX_BENCH_OUT as JSON and to stdout.
  */
-import * as fs from 'fs';
-import type { APIRequestContext, Browser, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from '@jupyterlab/galata';
-
-const ROUNDS = Number(process.env.NBX_BENCH_ROUNDS || 5);
+import { freshPage, ROUNDS, shutDownServiceKernels, writeResult } from './bench-helpers';
 
 /** One opening of the panel, in ms from the click, with the steps between. */
 interface IOpening {
@@ -28,17 +26,6 @@ interface IOpening {
 }
 
 test.skip(!process.env.NBX_BENCH, 'a benchmark: npm run bench -- lab (sets NBX_BENCH=1)');
-
-/** A fresh page on JupyterLab with the default layout; resolves once it has started. */
-async function freshPage(browser: Browser, baseURL: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${baseURL}/lab?reset`);
-  await page.waitForFunction(() => window.jupyterapp?.started !== undefined);
-  await page.evaluate(() => window.jupyterapp.started);
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, { timeout: 60_000 });
-  return page;
-}
 
 /** Opens the Runs panel and times its first rows (see the module comment). */
 function openAndTime(page: Page): Promise<IOpening> {
@@ -133,17 +120,6 @@ async function scrollAndTime(page: Page, wheels: number): Promise<IScrolling> {
   }, wheels);
 }
 
-/** Shuts down the service kernels of the server (a killed server would orphan them). */
-async function shutDownServiceKernels(request: APIRequestContext): Promise<void> {
-  const kernels = (await (await request.get('/api/kernels')).json()) as {
-    id: string;
-    name: string;
-  }[];
-  for (const kernel of kernels.filter(k => k.name === 'nbx-service')) {
-    await request.delete(`/api/kernels/${kernel.id}`);
-  }
-}
-
 // Playwright kills the server at the end, which would leave the service kernel running.
 test.afterEach(async ({ request }) => {
   await shutDownServiceKernels(request);
@@ -180,11 +156,7 @@ test('Runs panel with 10,000 runs: opening to first rows', async ({
     }
     await page.context().close();
   }
-  const result = { cold, warm, scrolling };
-  process.stdout.write(`nbx-bench-lab ${JSON.stringify(result)}\n`);
-  if (process.env.NBX_BENCH_OUT) {
-    fs.writeFileSync(process.env.NBX_BENCH_OUT, JSON.stringify(result, null, 2));
-  }
+  writeResult('nbx-bench-lab', { cold, warm, scrolling });
   for (const opening of warm) {
     expect(opening.rows).toBeGreaterThanOrEqual(10_000);
   }

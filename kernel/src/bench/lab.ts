@@ -17,7 +17,6 @@
  * of the JupyterLab the browser half starts (default 8891), `--no-browser`, `--keep`
  * (keeps the generated runs root).
  */
-import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -29,6 +28,7 @@ import { KernelManager } from '../protocol/manager';
 import { str, type Content } from '../protocol/messages';
 import { installServiceKernelspec } from '../service/install';
 import { indexCachePath } from '../store/index-cache';
+import { runBrowserBench } from './browser';
 import { generateRuns } from './gen-runs';
 import { intOption, median, ms } from './measure';
 
@@ -147,61 +147,6 @@ async function timeCall(
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, bytes, result };
 }
 
-/** Runs the browser half with Playwright; resolves with its result, or null (explained). */
-async function runBrowserHalf(
-  project: string,
-  port: number,
-  rounds: number
-): Promise<IBrowserResult | null> {
-  const uiTests = path.join(PACKAGE_ROOT, 'ui-tests');
-  const playwright = path.join(PACKAGE_ROOT, 'node_modules', '.bin', 'playwright');
-  const missing = [
-    [playwright, 'npm install'],
-    [path.join(PACKAGE_ROOT, 'labextension', 'package.json'), 'npm run build'],
-    [path.join(PACKAGE_ROOT, '.venv', 'bin', 'jupyter'), 'npm run setup'],
-    [process.env.NBX_CHROMIUM || '/usr/bin/chromium', 'bash scripts/setup.sh --ui-tests']
-  ].find(([file]) => !fs.existsSync(file));
-  if (missing) {
-    process.stdout.write(`lab: no browser half: ${missing[0]} is missing (run ${missing[1]})\n`);
-    return null;
-  }
-  const out = path.join(project, 'bench-lab.json');
-  const outputDir = path.join(project, 'playwright');
-  const child = spawn(
-    playwright,
-    ['test', 'tests/bench-lab.spec.ts', '--reporter=list', '--output', outputDir],
-    {
-      cwd: uiTests,
-      env: {
-        ...process.env,
-        NBX_BENCH: '1',
-        NBX_BENCH_OUT: out,
-        NBX_BENCH_ROUNDS: String(rounds),
-        NBX_UI_TEST_PORT: String(port),
-        JUPYTERLAB_GALATA_ROOT_DIR: project
-      },
-      stdio: ['ignore', 'pipe', 'pipe']
-    }
-  );
-  let log = '';
-  child.stdout.on('data', d => (log += String(d)));
-  child.stderr.on('data', d => (log += String(d)));
-  // A browser half that hangs must not hang the benchmark.
-  const limit = setTimeout(() => child.kill('SIGKILL'), (180 + rounds * 60) * 1000);
-  const code = await new Promise<number | null>(resolve => child.on('close', resolve));
-  clearTimeout(limit);
-  if (code !== 0 || !fs.existsSync(out)) {
-    const tail = log
-      .split('\n')
-      .filter(line => !line.startsWith('[WebServer]'))
-      .slice(-30)
-      .join('\n');
-    process.stdout.write(`lab: the browser half failed (playwright exit ${code}):\n${tail}\n`);
-    return null;
-  }
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as IBrowserResult;
-}
-
 /** Runs the lab benchmark; true when every target is met. */
 export async function benchLab(args: string[]): Promise<boolean> {
   const rounds = intOption(args, '--runs', 5);
@@ -301,7 +246,14 @@ export async function benchLab(args: string[]): Promise<boolean> {
     // (b) The Runs panel in Chromium.
     if (browser) {
       report(`\nlab: Runs panel in Chromium (JupyterLab on port ${port}, ${rounds} rounds)…`);
-      const result = await runBrowserHalf(project, port, rounds);
+      const result = await runBrowserBench<IBrowserResult>({
+        name: 'lab',
+        spec: 'tests/bench-lab.spec.ts',
+        project,
+        port,
+        rounds,
+        limitS: 180 + rounds * 60
+      });
       if (result === null) {
         ok = false;
       } else {

@@ -7,6 +7,7 @@ import { benchLog } from './log';
 import { benchIndex } from './index';
 import { benchSweep } from './sweep';
 import { benchLab } from './lab';
+import { benchPanels } from './panels';
 import { benchPath } from './path';
 import { benchCells, benchFlood } from './stress';
 import { benchWarm } from './warm';
@@ -39,6 +40,11 @@ const BENCHES: Record<string, { about: string; run: (args: string[]) => Promise<
   lab: {
     about: 'service kernel start vs ipykernel; Runs panel first rows with 10,000 runs (browser)',
     run: benchLab
+  },
+  panels: {
+    about:
+      'Compare (10,000 runs) and Scalars (20 runs × 100,000 points) in the browser vs HTML/Plotly',
+    run: benchPanels
   },
   warm: {
     about: 'tslab start (code cache) and warm-kernel sweeps vs nbconvert from a plain venv',
