@@ -453,9 +453,15 @@ test('a sweep started with an objective expands in the panel and marks its best 
   await expect(parcoords.locator('.y-axis .axis-title')).toHaveText(['=lr', '#acc']);
   // No notebook tab: a batch executes none.
   await expect(view.locator('.lm-TabBar-tab', { hasText: /^Notebook$/ })).toHaveCount(0);
+  // Tall enough for the settings, the grid and the parallel coordinates at once.
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: size?.width ?? 1280, height: 1400 });
   await attachLightAndDark(page, view, 'sweep-batch-view', (n, body) =>
     saveScreenshot(testInfo, n, body)
   );
+  if (size) {
+    await page.setViewportSize(size);
+  }
 
   // A double-click on the best trial's row (the first) opens its own view.
   const gridBox = await compare.locator('.nbx-CompareGrid').boundingBox();

@@ -98,6 +98,7 @@ class IndexRows {
   private _byId: Map<string, number> | null = null;
 }
 
+/** A trial the index has no row for yet: one the batch has not started. */
 function waiting(id: string): IIndexedTrial {
   return { id, status: 'queued', flags: {}, scalars: {}, error: null };
 }
