@@ -52,14 +52,6 @@ export class SweepTrials extends Panel {
     void this._showTrials(sweep);
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._compare?.dispose();
-    super.dispose();
-  }
-
   /**
    * The trials in the Compare grid: a new comparison when the trial ids changed, else the
    * same one fetched again (values and statuses move while the sweep runs).
