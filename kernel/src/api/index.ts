@@ -266,8 +266,9 @@ export function sweep(
  *
  * Columns: `id`, `notebook`, `status`, `label`, `tags`, `created`/`started`/`stopped`
  * (ms since the epoch), `duration` (s), `kind`, `parent`, `=flag`, `.attr`, `#key` (last
- * value), `#key:min`, `#key:max`. The runs root is the CLI's from the kernel's working
- * directory (`$NBX_HOME`, else the project's `.nbx/`); inside a run, the run's own.
+ * value), `#key:min`, `#key:max`, `#key:step` (the step of the last value). The runs
+ * root is the CLI's from the kernel's working directory (`$NBX_HOME`, else the project's
+ * `.nbx/`); inside a run, the run's own.
  */
 export function runs(where?: string): INbxTable {
   return (require('./runs') as typeof import('./runs')).runs(where);

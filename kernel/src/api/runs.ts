@@ -59,7 +59,7 @@ export function whereRows(index: RunsIndex, where: string | undefined, call: str
  * is given (`nbx.runs('status = completed and #acc > 0.9')`). Columns as `nbx runs` names
  * them: `id`, `notebook`, `status`, `label`, `tags`, `created`/`started`/`stopped` (ms
  * since the epoch), `duration` (s), `kind`, `parent`, `=flag`, `.attr`, `#key` (last
- * value), `#key:min`, `#key:max`.
+ * value), `#key:min`, `#key:max`, `#key:step` (the step of the last value).
  */
 export function runs(where?: string): INbxTable {
   const index = loadIndex();
