@@ -368,6 +368,80 @@ export interface IUnwatchScalarsParams extends IRootParams {
   watch: number;
 }
 
+/** Params of `watchRun`. */
+export interface IWatchRunParams extends IRunParams {
+  /** Bytes of `output.log` the answer holds at most (default 64 KiB). */
+  maxLogBytes?: number;
+}
+
+/**
+ * What `watchRun` answers: the run's executed notebook and output as they are now; the
+ * `run-output` events with a greater `seq` carry on from there.
+ */
+export interface IWatchRunResult {
+  /** Names this watch for `unwatchRun`. */
+  watch: number;
+  /** The full run id. */
+  id: string;
+  /** Where this state stands in the run's events. */
+  seq: number;
+  /** The executed notebook (nbformat JSON), or null before the run has written it. */
+  notebook: JSONObject | null;
+  /** Index of the cell executing now, or null. */
+  running: number | null;
+  /** The end of `output.log`, with `\r` and `\b` resolved as a terminal shows them. */
+  log: ILogTail;
+}
+
+/** Params of `unwatchRun`. */
+export interface IUnwatchRunParams extends IRootParams {
+  watch: number;
+}
+
+/**
+ * A change of text: remove `drop` characters from its end, then append `text` (only the
+ * last line of a stream is ever rewritten, by `\r` or `\b`).
+ */
+export interface ITextChange {
+  drop: number;
+  text: string;
+}
+
+/** What changed in one cell of a watched run's executed notebook. */
+export interface IRunCellUpdate {
+  /** Index of the cell in the notebook. */
+  cell: number;
+  /** The number of outputs afterwards (fewer: `clear_output`). */
+  outputs: number;
+  /** Outputs added or replaced (a display updated in place), by index. */
+  set?: [index: number, output: JSONObject][];
+  /** Text appended to stream outputs, by index. */
+  text?: [index: number, change: ITextChange][];
+  /** The cell's new execution count. */
+  executionCount?: number | null;
+}
+
+/**
+ * Pushed while a run is watched (`watchRun`): what its executed notebook and output gained
+ * since the last push, coalesced (at most a few pushes a second per run, text bounded per
+ * push: a stream that grew more than that is sent as its end, replacing the output).
+ */
+export interface IRunOutputEvent {
+  event: 'run-output';
+  root: string;
+  /** The full run id. */
+  id: string;
+  /** One more than the previous push of this run (a gap: push missed, watch again). */
+  seq: number;
+  /** The whole notebook, when it replaces what came before (e.g. first written). */
+  notebook?: JSONObject;
+  cells: IRunCellUpdate[];
+  /** Index of the cell executing now, or null. */
+  running: number | null;
+  /** What `output.log` gained (`reset`: its text is the whole tail shown). */
+  log?: ITextChange & { reset?: boolean };
+}
+
 /** Params of `sweepStatus`. */
 export interface ISweepStatusParams extends IRootParams {
   /** Batch runs: full ids or unique prefixes. */
@@ -455,6 +529,9 @@ export interface IServiceMethods {
   /** Pushes the points runs append (`scalars-appended`) until `unwatchScalars`. */
   watchScalars: { params: IWatchScalarsParams; result: IWatchScalarsResult };
   unwatchScalars: { params: IUnwatchScalarsParams; result: null };
+  /** A run's executed notebook and output now, then pushes what they gain (`run-output`). */
+  watchRun: { params: IWatchRunParams; result: IWatchRunResult };
+  unwatchRun: { params: IUnwatchRunParams; result: null };
   /** Sweeps' progress, best trial and trial table (ids that name no batch are left out). */
   sweepStatus: { params: ISweepStatusParams; result: ISweepStatusResult };
 }
@@ -518,4 +595,4 @@ export interface IScalarsAppendedEvent {
 }
 
 /** Every event the service pushes. */
-export type ServiceEvent = IRunsChangedEvent | IScalarsAppendedEvent;
+export type ServiceEvent = IRunsChangedEvent | IScalarsAppendedEvent | IRunOutputEvent;

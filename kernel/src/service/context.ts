@@ -5,6 +5,7 @@
 import type { IServiceContext } from './protocol';
 import { optionalString, type Params } from './params';
 import { defaultRoot, servedRoot } from './roots';
+import type { RunWatch } from './run-watch';
 import type { ScalarsWatch } from './scalars-watch';
 import type { ServiceStandby } from './standby';
 
@@ -18,6 +19,8 @@ export interface IContextOptions {
   /** The live scalars of the service. */
   scalars?: ScalarsWatch;
   standby?: ServiceStandby;
+  /** The runs whose output the service pushes. */
+  runs?: RunWatch;
 }
 
 /**
@@ -32,6 +35,7 @@ export function createContext(options: IContextOptions): IServiceContext {
     log: options.log,
     scalars: options.scalars,
     standby: options.standby,
+    runs: options.runs,
     rootFor(params: Params): string {
       const given = optionalString(params, 'root');
       const root =

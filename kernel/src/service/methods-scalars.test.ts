@@ -21,6 +21,8 @@ import {
   unwatchScalarsMethod,
   watchScalarsMethod
 } from './methods-scalars';
+import { ServiceConnection } from './connection';
+import { RunWatch } from './run-watch';
 import { ScalarsWatch } from './scalars-watch';
 
 describe('scalar methods', () => {
@@ -28,20 +30,23 @@ describe('scalar methods', () => {
   const root = path.join(project, '.nbx');
   const pushed: { event: IScalarsAppendedEvent; buffers: BinaryBuffer[] }[] = [];
   let onPush: () => void = () => undefined;
-  const scalars = new ScalarsWatch({
-    delayMs: 20,
-    onAppended: (event, buffers) => {
-      pushed.push({ event, buffers });
-      onPush();
-    }
-  });
+  const scalars = new ScalarsWatch({ delayMs: 20 });
   after(() => scalars.close());
-  const context = createContext({
-    cwd: project,
-    env: { NBX_HOME: root },
-    log: () => undefined,
-    scalars
+  // The connection a panel's requests come on: the points are pushed to it.
+  const connection = new ServiceConnection((event, buffers) => {
+    pushed.push({ event: event as IScalarsAppendedEvent, buffers });
+    onPush();
   });
+  const context = {
+    ...createContext({
+      cwd: project,
+      env: { NBX_HOME: root },
+      log: () => undefined,
+      scalars,
+      runs: new RunWatch()
+    }),
+    connection
+  };
   const start = Date.parse('2026-01-01T00:00:00Z');
   const make = (points: number): string => {
     const run = createRun(root, {

@@ -3,7 +3,6 @@
  * IPC per run and key, downsampled to a bounded number per series, exact in a zoom
  * window), and live pushes of the points running runs append.
  */
-import { UserError } from '../base/errors';
 import type { IScalarKeyCount, IScalarSeriesInfo, IScalarWindow } from '../contract';
 import { arrow } from '../store/index-arrow';
 import { settleDeadRunner } from '../store/dead-runner';
@@ -14,6 +13,7 @@ import { readScalarColumns } from '../tracking/scalars';
 import { scalarPointsTable } from '../tracking/scalars-points';
 import { readMetaOf } from './methods-read';
 import type { IMethodReply, IServiceContext, RequestOf } from './protocol';
+import { liveOf } from './live';
 import { SeriesCache } from './scalars-cache';
 import {
   optionalNumber,
@@ -135,23 +135,18 @@ function emptySeries(): { step: Float64Array; time: Float64Array; value: Float64
   return { step: new Float64Array(0), time: new Float64Array(0), value: new Float64Array(0) };
 }
 
-/** The live scalars of the service, or a one-line error where there is none (e.g. tests). */
-function scalarsWatchOf(context: IServiceContext): NonNullable<IServiceContext['scalars']> {
-  if (!context.scalars) {
-    throw new UserError('live scalars are only pushed by the nbx service kernel');
-  }
-  return context.scalars;
-}
-
 /** `watchScalars({ ids })`: pushes `scalars-appended` for the runs until `unwatchScalars`. */
 export function watchScalarsMethod(
   params: RequestOf<'watchScalars'>,
   context: IServiceContext
 ): IMethodReply<'watchScalars'> {
   const runs = runsOf(params, context);
-  const watch = scalarsWatchOf(context).add(
-    runs.map(run => ({ root: run.root, id: run.id, path: run.path }))
+  const { connection, scalars } = liveOf(context);
+  const stop = scalars.add(
+    runs.map(run => ({ root: run.root, id: run.id, path: run.path })),
+    connection
   );
+  const watch = connection.watch('scalars', stop);
   return { json: { watch, ids: runs.map(run => run.id) } };
 }
 
@@ -164,6 +159,6 @@ export function unwatchScalarsMethod(
   if (watch === undefined || !Number.isInteger(watch)) {
     throw new ParamError("missing parameter 'watch' (the number watchScalars answered)");
   }
-  scalarsWatchOf(context).remove(watch);
+  liveOf(context).connection.unwatch('scalars', watch);
   return { json: null };
 }

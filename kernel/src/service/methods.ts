@@ -26,6 +26,7 @@ import {
   watchScalarsMethod
 } from './methods-scalars';
 import { sweepStatusMethod } from './methods-sweep';
+import { unwatchRunMethod, watchRunMethod } from './methods-watch';
 import { deleteRunsMethod, setLabelMethod, setTagsMethod, stopRunsMethod } from './methods-write';
 
 /** The methods the `nbx` comm answers: each as the contract (contract/service.ts) declares it. */
@@ -49,5 +50,7 @@ export const SERVICE_METHODS: ServiceMethodTable = {
   scalarPoints: scalarPointsMethod,
   watchScalars: watchScalarsMethod,
   unwatchScalars: unwatchScalarsMethod,
-  sweepStatus: sweepStatusMethod
+  sweepStatus: sweepStatusMethod,
+  watchRun: watchRunMethod,
+  unwatchRun: unwatchRunMethod
 };

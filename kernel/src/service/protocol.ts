@@ -19,6 +19,8 @@ import type {
 } from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
 import { isObject, ParamError, type Params } from './params';
+import type { ServiceConnection } from './connection';
+import type { RunWatch } from './run-watch';
 import type { ScalarsWatch } from './scalars-watch';
 import type { ServiceStandby } from './standby';
 
@@ -72,6 +74,10 @@ export interface IServiceContext {
   scalars?: ScalarsWatch;
   /** The standby kernel runs started from JupyterLab take (see service/standby.ts). */
   standby?: ServiceStandby;
+  /** The runs whose output is pushed to the frontend (the service kernel has them). */
+  runs?: RunWatch;
+  /** The connection (comm) the request came on: it holds the watches the request makes. */
+  connection?: ServiceConnection;
 }
 
 /** A method of the service, as the dispatcher calls it. */
@@ -157,8 +163,8 @@ export class Dispatcher {
     return Object.keys(this._methods).sort();
   }
 
-  /** Handles one request's comm data and resolves with the reply to send. */
-  async handle(data: unknown): Promise<IReplyMessage> {
+  /** Handles one request's comm data (from `connection`) and resolves with the reply to send. */
+  async handle(data: unknown, connection?: ServiceConnection): Promise<IReplyMessage> {
     let request: IServiceRequest;
     try {
       request = parseRequest(data);
@@ -175,7 +181,8 @@ export class Dispatcher {
       );
     }
     try {
-      const result = await method(request.params, this._context);
+      const context = connection ? { ...this._context, connection } : this._context;
+      const result = await method(request.params, context);
       return {
         reply: { id: request.id, ok: true, result: result.json ?? null },
         buffers: result.buffers ?? []

@@ -1,7 +1,8 @@
 /**
  * Live scalars: while the Scalars panel shows running runs, the service follows their
- * scalar logs and pushes the points appended since the last push (`scalars-appended`),
- * so the frontend never polls. The logs are append-only (tracking/scalars-format), so each
+ * scalar logs and pushes the points appended since the last push (`scalars-appended`) to
+ * the connections watching them, so the frontend never polls. Watches are held by their
+ * connection (connection.ts); runs watched by several share one tail. The logs are append-only (tracking/scalars-format), so each
  * run is read from where the last read stopped (ScalarLogTail); one `fs.watch` on the
  * run's `scalars/` directory (on the run directory until that exists) says when to read,
  * and reads are coalesced: at most one push per run every `delayMs`.
@@ -9,12 +10,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { IScalarsAppendedEvent } from '../contract';
-import type { BinaryBuffer } from '../protocol/server';
 import { arrow } from '../store/index-arrow';
 import { MIN_POINTS } from '../tracking/downsample';
 import { ScalarLogTail } from '../tracking/scalars';
 import { SCALARS_DIR } from '../tracking/scalars-format';
 import { scalarPointsTable } from '../tracking/scalars-points';
+import type { IEventSink } from './connection';
 
 /** A run to follow. */
 export interface IWatchedRun {
@@ -26,18 +27,15 @@ export interface IWatchedRun {
 
 /** Options of `ScalarsWatch`. */
 export interface IScalarsWatchOptions {
-  /** Told each run's new points: the event and its buffers (one Arrow IPC stream per key). */
-  onAppended: (event: IScalarsAppendedEvent, buffers: BinaryBuffer[]) => void;
   /** Longest a change waits before it is read and pushed (default 150 ms). */
   delayMs?: number;
   /** Diagnostics, one line each. */
   log?: (line: string) => void;
 }
 
-/** The watches of the Scalars panels: which runs each follows, and one tail per run. */
+/** The runs the Scalars panels follow: one tail per run, pushing to its watchers. */
 export class ScalarsWatch {
-  constructor(options: IScalarsWatchOptions) {
-    this._onAppended = options.onAppended;
+  constructor(options: IScalarsWatchOptions = {}) {
     this._delayMs = options.delayMs ?? 150;
     this._log = options.log ?? (() => undefined);
   }
@@ -47,64 +45,67 @@ export class ScalarsWatch {
     return this._tails.size;
   }
 
-  /** Follows `runs` from their logs' current ends; returns the watch's number. */
-  add(runs: readonly IWatchedRun[]): number {
-    const watch = ++this._lastWatch;
-    const keys = runs.map(run => `${run.root}\0${run.id}`);
-    this._watches.set(watch, keys);
-    runs.forEach((run, i) => {
-      const tail = this._tails.get(keys[i]);
-      if (tail) {
-        tail.refs++;
-      } else {
-        this._tails.set(keys[i], new RunTail(run, this._delayMs, this._onAppended, this._log));
+  /**
+   * Pushes the points `runs` append from now on to `sink` (each `scalars-appended` event
+   * with its buffers: one Arrow IPC stream per key); returns what stops it.
+   */
+  add(runs: readonly IWatchedRun[], sink: IEventSink): () => void {
+    const keys = [...new Set(runs.map(run => `${run.root}\0${run.id}`))];
+    runs.forEach(run => {
+      const key = `${run.root}\0${run.id}`;
+      let tail = this._tails.get(key);
+      if (!tail) {
+        tail = new RunTail(run, this._delayMs, this._log);
+        this._tails.set(key, tail);
       }
+      tail.sinks.set(sink, (tail.sinks.get(sink) ?? 0) + 1);
     });
-    return watch;
-  }
-
-  /** Stops watch `watch`; runs no other watch follows are let go. False for an unknown one. */
-  remove(watch: number): boolean {
-    const keys = this._watches.get(watch);
-    if (!keys) {
-      return false;
-    }
-    this._watches.delete(watch);
-    for (const key of keys) {
-      const tail = this._tails.get(key);
-      if (tail && --tail.refs === 0) {
-        tail.close();
-        this._tails.delete(key);
+    let stopped = false;
+    return () => {
+      if (stopped) {
+        return;
       }
-    }
-    return true;
+      stopped = true;
+      for (const key of keys) {
+        const tail = this._tails.get(key);
+        const count = tail?.sinks.get(sink) ?? 0;
+        if (!tail || count === 0) {
+          continue;
+        }
+        if (count > 1) {
+          tail.sinks.set(sink, count - 1);
+          continue;
+        }
+        tail.sinks.delete(sink);
+        if (tail.sinks.size === 0) {
+          tail.close();
+          this._tails.delete(key);
+        }
+      }
+    };
   }
 
-  /** Stops every watch. Idempotent. */
+  /** Stops every tail. Idempotent. */
   close(): void {
     for (const tail of this._tails.values()) {
       tail.close();
     }
     this._tails.clear();
-    this._watches.clear();
   }
 
-  private readonly _onAppended: IScalarsWatchOptions['onAppended'];
   private readonly _delayMs: number;
   private readonly _log: (line: string) => void;
-  private readonly _watches = new Map<number, string[]>();
   private readonly _tails = new Map<string, RunTail>();
-  private _lastWatch = 0;
 }
 
 /** One run's logs, read from the last offset whenever its `scalars/` directory changes. */
 class RunTail {
-  refs = 1;
+  /** Who is told the new points, with how many watches each holds. */
+  readonly sinks = new Map<IEventSink, number>();
 
   constructor(
     private readonly _run: IWatchedRun,
     private readonly _delayMs: number,
-    private readonly _onAppended: IScalarsWatchOptions['onAppended'],
     private readonly _log: (line: string) => void
   ) {
     this._tail = new ScalarLogTail(_run.path, { onWarning: line => _log(`nbx service: ${line}`) });
@@ -195,10 +196,15 @@ class RunTail {
       const maxPoints = Math.max(MIN_POINTS, points.step.length);
       return arrow.tableToIPC(scalarPointsTable(series, key, { maxPoints }), 'stream');
     });
-    this._onAppended(
-      { event: 'scalars-appended', root: this._run.root, id: this._run.id, keys },
-      buffers
-    );
+    const event: IScalarsAppendedEvent = {
+      event: 'scalars-appended',
+      root: this._run.root,
+      id: this._run.id,
+      keys
+    };
+    for (const sink of this.sinks.keys()) {
+      sink.push(event, buffers);
+    }
   }
 
   private readonly _tail: ScalarLogTail;

@@ -1,6 +1,8 @@
 /**
  * The nbx service on a kernel server: answers requests on `nbx` comms and pushes
- * `runs-changed` events to every open one while the runs roots in use change.
+ * `runs-changed` events to every open one while the runs roots in use change. Each comm is
+ * a connection (connection.ts) holding the watches made on it (live scalars, run output):
+ * what they push goes to that comm only, and a comm that closes drops them.
  */
 import type { Content, IMessage } from '../protocol/messages';
 import type { Comm, KernelServer } from '../protocol/server';
@@ -9,6 +11,8 @@ import { defaultRoot } from './roots';
 import { COMM_TARGET, Dispatcher, oneLine, type ServiceMethod } from './protocol';
 import type { ServiceEvent } from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
+import { ServiceConnection } from './connection';
+import type { RunWatch } from './run-watch';
 import { ScalarsWatch } from './scalars-watch';
 import { SlurmPoll } from '../scheduler/slurm/poll';
 import type { ServiceStandby } from './standby';
@@ -51,22 +55,41 @@ export class NbxService {
     return [...this._watchers.keys()].sort();
   }
 
+  /** What the open comms hold: connections, their watches, and the runs followed for them. */
+  get live(): { connections: number; watches: number; scalarRuns: number; streamedRuns: number } {
+    let watches = 0;
+    for (const connection of this._comms.values()) {
+      watches += connection.watches;
+    }
+    return {
+      connections: this._comms.size,
+      watches,
+      scalarRuns: this._scalars.runs,
+      streamedRuns: this._runs?.runs ?? 0
+    };
+  }
+
   /** Stops watching. Idempotent. */
   close(): void {
+    for (const connection of this._comms.values()) {
+      connection.close();
+    }
     this._comms.clear();
     this._unwatchAll();
     this._scalars.close();
+    this._runs?.close();
   }
 
   private _open(comm: Comm, _openMsg: IMessage): void {
-    this._comms.add(comm);
-    comm.onMsg = (data, _buffers, msg) => this._answer(comm, data, msg);
+    const connection = new ServiceConnection((event, buffers) => void comm.send(event, buffers));
+    this._comms.set(comm, connection);
+    comm.onMsg = (data, _buffers, msg) => this._answer(comm, connection, data, msg);
     comm.onClose = () => {
+      // Its watches die with it (a reloaded tab opens a new comm and watches again).
+      connection.close();
       this._comms.delete(comm);
       if (this._comms.size === 0) {
         this._unwatchAll();
-        // No panel is left to push points to (watches die with the frontends).
-        this._scalars.close();
       }
     };
     this._watch(defaultRoot(this._cwd, this._env));
@@ -74,7 +97,12 @@ export class NbxService {
     void this._dispatcher().catch(() => undefined);
   }
 
-  private async _answer(comm: Comm, data: Content, msg: IMessage): Promise<void> {
+  private async _answer(
+    comm: Comm,
+    connection: ServiceConnection,
+    data: Content,
+    msg: IMessage
+  ): Promise<void> {
     let dispatcher: Dispatcher;
     try {
       dispatcher = await this._dispatcher();
@@ -85,26 +113,30 @@ export class NbxService {
       await comm.send({ id, ok: false, error }, [], { parent: msg });
       return;
     }
-    const { reply, buffers } = await dispatcher.handle(data);
+    const { reply, buffers } = await dispatcher.handle(data, connection);
     await comm.send(reply, buffers, { parent: msg });
   }
 
   private _dispatcher(): Promise<Dispatcher> {
-    this._dispatch ??= this._loadMethods().then(methods => {
-      const context = createContext({
-        cwd: this._cwd,
-        env: this._env,
-        log: this._log,
-        scalars: this._scalars,
-        standby: this._standby,
-        onRoot: root => {
-          if (this._comms.size > 0) {
-            this._watch(root);
+    this._dispatch ??= Promise.all([this._loadMethods(), import('./run-watch')]).then(
+      ([methods, { RunWatch }]) => {
+        this._runs = new RunWatch({ log: line => this._log(line) });
+        const context = createContext({
+          cwd: this._cwd,
+          env: this._env,
+          log: this._log,
+          scalars: this._scalars,
+          standby: this._standby,
+          runs: this._runs,
+          onRoot: root => {
+            if (this._comms.size > 0) {
+              this._watch(root);
+            }
           }
-        }
-      });
-      return new Dispatcher(methods, context);
-    });
+        });
+        return new Dispatcher(methods, context);
+      }
+    );
     return this._dispatch;
   }
 
@@ -138,8 +170,8 @@ export class NbxService {
   }
 
   private _push(event: ServiceEvent, buffers: BinaryBuffer[] = []): void {
-    for (const comm of this._comms) {
-      void comm.send(event, buffers);
+    for (const connection of this._comms.values()) {
+      connection.push(event, buffers);
     }
   }
 
@@ -149,12 +181,11 @@ export class NbxService {
   private readonly _standby: ServiceStandby | undefined;
   private readonly _debounceMs: number | undefined;
   private readonly _loadMethods: () => Promise<Readonly<Record<string, ServiceMethod>>>;
-  private readonly _comms = new Set<Comm>();
+  private readonly _comms = new Map<Comm, ServiceConnection>();
   private readonly _watchers = new Map<string, RunsWatcher>();
   private readonly _slurmPolls = new Map<string, SlurmPoll>();
-  private readonly _scalars = new ScalarsWatch({
-    onAppended: (event, buffers) => this._push(event, buffers),
-    log: line => this._log(line)
-  });
+  private readonly _scalars = new ScalarsWatch({ log: line => this._log(line) });
+  /** Made with the methods (it loads the engine's notebook modules). */
+  private _runs: RunWatch | null = null;
   private _dispatch: Promise<Dispatcher> | null = null;
 }
