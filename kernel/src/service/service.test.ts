@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,114 +36,14 @@ import {
   writeNotebook
 } from '../testing/fixtures';
 import { installServiceKernelspec, SERVICE_MAIN } from './install';
-import type { IScalarsAppendedEvent } from '../contract';
 import { apiScalarLogName, scalarsDir, ScalarLogWriter } from '../tracking/scalars-format';
-import type { IRunsChangedEvent, ServiceReply } from './protocol';
+import { ServiceComm } from '../testing/service-comm';
 
 const RUNTIME_DIR = tempDir('nbx-runtime-');
 process.env.JUPYTER_RUNTIME_DIR = RUNTIME_DIR;
 
 function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
-}
-
-interface ICallResult {
-  reply: ServiceReply;
-  buffers: Buffer[];
-}
-
-/** The frontend's side of one `nbx` comm, over the real client. */
-class ServiceComm {
-  readonly commId = randomUUID();
-  readonly events: IRunsChangedEvent[] = [];
-  /** `scalars-appended` pushes, with their buffers. */
-  readonly scalars: { event: IScalarsAppendedEvent; buffers: Buffer[] }[] = [];
-
-  constructor(private readonly _client: KernelClient) {}
-
-  /** Opens the comm; pushed events (parented to the comm_open) are collected. */
-  async open(): Promise<void> {
-    let idle = (): void => undefined;
-    const idled = new Promise<void>(resolve => (idle = resolve));
-    const { reply } = this._client.request(
-      'shell',
-      'comm_open',
-      { comm_id: this.commId, target_name: 'nbx', data: {} },
-      msg => {
-        const data = msg.content.data as Content | undefined;
-        if (msg.header.msg_type === 'comm_msg' && data?.event === 'runs-changed') {
-          this.events.push(data as unknown as IRunsChangedEvent);
-        }
-        if (msg.header.msg_type === 'comm_msg' && data?.event === 'scalars-appended') {
-          this.scalars.push({
-            event: data as unknown as IScalarsAppendedEvent,
-            buffers: msg.buffers
-          });
-        }
-        if (msg.header.msg_type === 'status' && str(msg.content, 'execution_state') === 'idle') {
-          idle();
-        }
-      }
-    );
-    reply.catch(() => undefined);
-    await within(idled, 5000, 'comm_open');
-  }
-
-  /** Sends comm data and resolves with the first comm message answering it. */
-  async send(data: unknown, timeoutMs = 30_000): Promise<ICallResult> {
-    let answer = (_r: ICallResult): void => undefined;
-    const answered = new Promise<ICallResult>(resolve => (answer = resolve));
-    const { msgId, reply } = this._client.request(
-      'shell',
-      'comm_msg',
-      { comm_id: this.commId, data },
-      msg => {
-        if (msg.header.msg_type === 'comm_msg') {
-          answer({ reply: msg.content.data as ServiceReply, buffers: msg.buffers });
-        }
-      }
-    );
-    reply.catch(() => undefined);
-    try {
-      return await within(answered, timeoutMs, `reply to ${JSON.stringify(data).slice(0, 80)}`);
-    } finally {
-      this._client.release(msgId);
-    }
-  }
-
-  private _nextId = 1;
-
-  async call(method: string, params: Content = {}): Promise<ICallResult> {
-    const id = this._nextId++;
-    const result = await this.send({ id, method, params });
-    assert.equal(result.reply.id, id, 'the reply carries the request id');
-    return result;
-  }
-
-  /** The result of a call that must succeed. */
-  async ok<T = unknown>(method: string, params: Content = {}): Promise<T> {
-    const { reply } = await this.call(method, params);
-    assert.ok(reply.ok, `${method} failed: ${reply.ok ? '' : reply.error}`);
-    return reply.result as T;
-  }
-
-  /** The error of a call that must fail. */
-  async fails(method: string, params: Content = {}): Promise<string> {
-    const { reply } = await this.call(method, params);
-    assert.equal(reply.ok, false, `${method} should have failed`);
-    const error = reply.ok ? '' : reply.error;
-    assert.ok(!error.includes('\n'), `one line: ${error}`);
-    return error;
-  }
-
-  /** Waits for a `runs-changed` event naming `id` among the events from `since`. */
-  async changed(id: string, since: number, what: string): Promise<void> {
-    await waitFor(
-      () => (this.events.slice(since).some(e => e.ids.includes(id)) ? true : undefined),
-      5000,
-      what
-    );
-  }
 }
 
 function serviceSpec(prefix: string): IKernelSpec {
