@@ -51,7 +51,9 @@ describe('the service contract', () => {
       'scalarPoints',
       'watchScalars',
       'unwatchScalars',
-      'sweepStatus'
+      'sweepStatus',
+      'watchRun',
+      'unwatchRun'
     ];
     assert.deepEqual(Object.keys(SERVICE_METHODS).sort(), [...names].sort());
     assert.ok([readsUndeclared, wrongResult, missing].every(value => value !== null));
