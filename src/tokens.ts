@@ -4,6 +4,7 @@
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type {
+  IRunOutputEvent,
   ServiceMethodName,
   ServiceParams,
   ServiceResult
@@ -44,6 +45,8 @@ export interface INbxConnection {
   readonly runsChanged: ISignal<INbxConnection, string[]>;
   /** New points of the runs `watchScalars` watches (pushed by the service, coalesced). */
   readonly scalarsAppended: ISignal<INbxConnection, IScalarsAppended>;
+  /** What the runs `watchRun` watches printed and displayed (pushed by the service, coalesced). */
+  readonly runOutput: ISignal<INbxConnection, IRunOutputEvent>;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The browser end of the nbx service kernel: starts (or reuses) the kernel,
  * opens the `nbx` comm, matches replies to requests by id, and re-emits the
- * service's `runs-changed` pushes as a signal.
+ * service's pushes (`runs-changed`, `scalars-appended`, `run-output`) as signals.
  */
 import {
   KernelAPI,
@@ -15,6 +15,7 @@ import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type {
   CommTarget,
+  IRunOutputEvent,
   IServiceRequest,
   ServiceEvent,
   ServiceKernelName,
@@ -44,6 +45,10 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
 
   get scalarsAppended(): ISignal<this, IScalarsAppended> {
     return this._scalarsAppended;
+  }
+
+  get runOutput(): ISignal<this, IRunOutputEvent> {
+    return this._runOutput;
   }
 
   get isDisposed(): boolean {
@@ -142,6 +147,8 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
           keys: data.keys,
           buffers: dataViews(msg.buffers)
         });
+      } else if (data.event === 'run-output') {
+        this._runOutput.emit(data);
       }
       return;
     }
@@ -179,6 +186,7 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
   private _disposed = false;
   private _runsChanged = new Signal<this, string[]>(this);
   private _scalarsAppended = new Signal<this, IScalarsAppended>(this);
+  private _runOutput = new Signal<this, IRunOutputEvent>(this);
 }
 
 /** A comm message's binary buffers as views. */

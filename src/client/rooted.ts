@@ -24,6 +24,10 @@ export class RootedService implements INbxService {
     return this._connection.scalarsAppended;
   }
 
+  get runOutput(): INbxConnection['runOutput'] {
+    return this._connection.runOutput;
+  }
+
   async request<M extends ServiceMethodName>(
     method: M,
     ...[params]: RequestParams<M>

@@ -1,19 +1,30 @@
 /**
  * The state of a run view, without DOM: the run's record, its notebook (executed, or the
- * snapshot as launched) and the tail of its output, fetched together from the service
- * (for a sweep's batch run: where the sweep stands, its trials and the best one; for a
- * pipeline or a run with dependencies: the records of the runs its graph shows);
- * what the view derives from them (duration, the cell executing now, the scalars in
- * order); and the actions on the run (stop, restart).
+ * snapshot as launched) and the tail of its output, fetched from the service (for a sweep's
+ * batch run: where the sweep stands, its trials and the best one; for a pipeline or a run
+ * with dependencies: the records of the runs its graph shows); what the view derives from
+ * them (duration, the cell executing now, the scalars in order); and the actions on the
+ * run (stop, restart).
+ *
+ * The executed notebook and output of a live run are not fetched again and again: the
+ * model watches the run (`watchRun`), which answers them as they are, and applies what the
+ * service pushes (`run-output`) as the run prints, telling the view cell by cell
+ * (`outputChanged`). A run that ends is fetched whole once more.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { IScalarSummary, RunMeta } from '../../kernel/src/contract/run';
-import type { ILogTail, ISweepStatus } from '../../kernel/src/contract/service';
+import type {
+  ILogTail,
+  IRunOutputEvent,
+  ISweepStatus,
+  IWatchRunResult
+} from '../../kernel/src/contract/service';
 import { isLive } from '../run-status';
 import type { INbxService } from '../tokens';
 import { relatedIds, runGraph, type IRunGraph } from './graph';
+import { applyCellUpdate, applyLogChange, type ILiveCellChange } from './live-output';
 import { viewableNotebook } from './notebook-content';
 import { errorMessage } from '../errors';
 
@@ -26,6 +37,14 @@ export interface IScalarRow {
   summary: IScalarSummary;
 }
 
+/** What a push changed in a watched run. */
+export interface IRunOutputChange {
+  /** Cells whose outputs or counts changed, in order. */
+  cells: ILiveCellChange[];
+  /** True when the output's end (`log`) changed. */
+  log: boolean;
+}
+
 /** A run view's model. */
 export class RunViewModel implements IDisposable {
   constructor(options: RunViewModel.IOptions) {
@@ -33,6 +52,7 @@ export class RunViewModel implements IDisposable {
     this.which = options.which;
     this._service = options.service;
     this._logTailBytes = options.logTailBytes ?? RunViewModel.LOG_TAIL_BYTES;
+    this._service.runOutput.connect(this._onOutput, this);
   }
 
   /** The run id (or the prefix) the view was opened with. */
@@ -41,9 +61,19 @@ export class RunViewModel implements IDisposable {
   /** The notebook shown. */
   readonly which: RunNotebook;
 
-  /** Emitted after each fetch (whatever changed). */
+  /** Emitted after each fetch (whatever changed), and when a pushed notebook replaces the one shown. */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /** Emitted when a push changed the notebook's cells (in place) or the output's end. */
+  get outputChanged(): ISignal<this, IRunOutputChange> {
+    return this._outputChanged;
+  }
+
+  /** True while the service pushes the run's output to this model. */
+  get isWatching(): boolean {
+    return this._watch !== null;
   }
 
   get isDisposed(): boolean {
@@ -106,9 +136,10 @@ export class RunViewModel implements IDisposable {
   /** Index of the cell executing now (in the executed notebook of a running run), or null. */
   get currentCell(): number | null {
     const record = this._record;
-    return this.which === 'executed' && record?.status === 'running'
-      ? (record.progress?.current ?? null)
-      : null;
+    if (this.which !== 'executed' || record?.status !== 'running') {
+      return null;
+    }
+    return this._watch !== null ? this._running : (record.progress?.current ?? null);
   }
 
   /** The run's scalars, by key, system metrics (`sys/...`) last. */
@@ -171,6 +202,32 @@ export class RunViewModel implements IDisposable {
     return this._inflight;
   }
 
+  /**
+   * Fetches the record alone (the run's record changed: progress, scalars, status); the
+   * notebook and output too when the run started or ended. Never rejects.
+   */
+  async refreshRecord(): Promise<void> {
+    const record = this._record;
+    // A sweep's or a pipeline's view shows other runs too: fetched with it.
+    if (this._inflight || !executesNotebook(record) || record?.deps?.length) {
+      return this.refresh();
+    }
+    const wasLive = this.isLive;
+    try {
+      this._record = (await this._service.request('getRun', { id: this.id })).result;
+      this._recordError = null;
+    } catch (err) {
+      this._recordError = errorMessage(err);
+    }
+    if (this._isDisposed) {
+      return;
+    }
+    if (this.isLive !== wasLive || (this.isLive && this._watch === null)) {
+      return this.refresh();
+    }
+    this._changed.emit();
+  }
+
   /** Stops the run; resolves with why it could not be stopped, or null. */
   async stop(): Promise<string | null> {
     let failure: string | null = null;
@@ -204,39 +261,30 @@ export class RunViewModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    this._unwatch();
     Signal.clearData(this);
   }
 
   private async _fetch(): Promise<void> {
     const id = this.id;
-    const [record, notebook, log] = await Promise.allSettled([
-      this._service.request('getRun', { id }),
-      this._service.request('getNotebook', { id, which: this.which }),
-      this._service.request('getLogTail', { id, maxBytes: this._logTailBytes })
-    ]);
+    try {
+      this._record = (await this._service.request('getRun', { id })).result;
+      this._recordError = null;
+    } catch (err) {
+      this._recordError = errorMessage(err);
+    }
     if (this._isDisposed) {
       return;
     }
-    if (record.status === 'fulfilled') {
-      this._record = record.value.result;
-      this._recordError = null;
+    const record = this._record;
+    if (this.which === 'executed' && executesNotebook(record) && isLive(record?.status ?? null)) {
+      await this._watchRun(record?.id ?? id);
     } else {
-      this._recordError = errorMessage(record.reason);
+      this._unwatch();
+      await this._fetchNotebook(id);
     }
-    if (notebook.status === 'fulfilled') {
-      this._notebookError = null;
-      const text = JSON.stringify(notebook.value.result);
-      if (text !== this._notebookText) {
-        this._notebookText = text;
-        // nbformat JSON, as the service read it from the run's notebook file.
-        const content = notebook.value.result as unknown as nbformat.INotebookContent;
-        this._notebook = viewableNotebook(content);
-      }
-    } else {
-      this._notebookError = errorMessage(notebook.reason);
-    }
-    if (log.status === 'fulfilled') {
-      this._log = log.value.result;
+    if (this._isDisposed) {
+      return;
     }
     const shown = this._record;
     if (shown && (shown.kind === 'pipeline' || shown.deps?.length)) {
@@ -257,6 +305,136 @@ export class RunViewModel implements IDisposable {
       }
     }
     this._changed.emit();
+  }
+
+  /** Fetches the notebook and the output's end (of a run that does not change any more). */
+  private async _fetchNotebook(id: string): Promise<void> {
+    const [notebook, log] = await Promise.allSettled([
+      this._service.request('getNotebook', { id, which: this.which }),
+      this._service.request('getLogTail', { id, maxBytes: this._logTailBytes })
+    ]);
+    if (this._isDisposed) {
+      return;
+    }
+    if (notebook.status === 'fulfilled') {
+      this._notebookError = null;
+      const text = JSON.stringify(notebook.value.result);
+      if (text !== this._notebookText) {
+        this._notebookText = text;
+        // nbformat JSON, as the service read it from the run's notebook file.
+        const content = notebook.value.result as unknown as nbformat.INotebookContent;
+        this._notebook = viewableNotebook(content);
+      }
+    } else {
+      this._notebookError = errorMessage(notebook.reason);
+    }
+    if (log.status === 'fulfilled') {
+      this._log = log.value.result;
+    }
+  }
+
+  /**
+   * Watches the run (again): its notebook and output as they are now, then the pushes.
+   * Pushes that arrive before the answer wait for it.
+   */
+  private async _watchRun(id: string): Promise<void> {
+    this._unwatch();
+    const attempt = ++this._attempt;
+    this._early = [];
+    let answer: IWatchRunResult;
+    try {
+      answer = (await this._service.request('watchRun', { id, maxLogBytes: this._logTailBytes }))
+        .result;
+    } catch (err) {
+      this._early = null;
+      this._notebookError = errorMessage(err);
+      return;
+    }
+    if (this._isDisposed || attempt !== this._attempt) {
+      void this._service.request('unwatchRun', { watch: answer.watch }).catch(() => undefined);
+      return;
+    }
+    this._watch = answer.watch;
+    this._watchedId = answer.id;
+    this._seq = answer.seq;
+    this._running = answer.running;
+    this._log = answer.log;
+    this._setNotebook(answer.notebook);
+    const early = this._early ?? [];
+    this._early = null;
+    for (const event of early) {
+      this._apply(event, false);
+    }
+  }
+
+  /** Stops watching (a fetch under way is left to finish and then forgotten). */
+  private _unwatch(): void {
+    this._attempt++;
+    this._early = null;
+    if (this._watch !== null) {
+      const watch = this._watch;
+      this._watch = null;
+      void this._service.request('unwatchRun', { watch }).catch(() => undefined);
+    }
+  }
+
+  private _setNotebook(json: IWatchRunResult['notebook']): void {
+    if (json === null) {
+      this._notebookError = 'The run has not written its executed notebook yet.';
+      return;
+    }
+    this._notebookError = null;
+    const text = JSON.stringify(json);
+    if (text !== this._notebookText) {
+      this._notebookText = text;
+      // nbformat JSON, as the service read it from the run's notebook file.
+      this._notebook = viewableNotebook(json as unknown as nbformat.INotebookContent);
+    }
+  }
+
+  private _onOutput(_sender: unknown, event: IRunOutputEvent): void {
+    if (this._early !== null && event.id.startsWith(this.runId)) {
+      this._early.push(event);
+    } else if (this._watch !== null && event.id === this._watchedId) {
+      this._apply(event, true);
+    }
+  }
+
+  /** Applies a push to the notebook and output (telling the view when `emit`). */
+  private _apply(event: IRunOutputEvent, emit: boolean): void {
+    if (event.seq <= this._seq) {
+      return;
+    }
+    if (event.seq !== this._seq + 1) {
+      // A push went missing (the service restarted?): start again from what is there.
+      void this.refresh();
+      return;
+    }
+    this._seq = event.seq;
+    this._running = event.running;
+    if (event.log) {
+      const log = this._log ?? { text: '', size: 0, truncated: false };
+      this._log = applyLogChange(log, event.log, this._logTailBytes);
+    }
+    if (event.notebook) {
+      this._setNotebook(event.notebook);
+      if (emit) {
+        this._changed.emit();
+      }
+      return;
+    }
+    const cells: ILiveCellChange[] = [];
+    for (const update of event.cells) {
+      const cell = this._notebook?.cells[update.cell];
+      if (cell?.cell_type === 'code') {
+        cells.push(applyCellUpdate(cell as nbformat.ICodeCell, update));
+      }
+    }
+    // The text fetched last no longer says what the notebook holds.
+    this._notebookText = '';
+    if (emit) {
+      this._outputChanged.emit({ cells, log: event.log !== undefined });
+    }
   }
 
   /**
@@ -296,6 +474,16 @@ export class RunViewModel implements IDisposable {
   private _again = false;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
+  private _outputChanged = new Signal<this, IRunOutputChange>(this);
+  /** The watch of a live run (`watchRun`), the run's full id, and the last push applied. */
+  private _watch: number | null = null;
+  private _watchedId = '';
+  private _seq = 0;
+  private _running: number | null = null;
+  /** Pushes that came while `watchRun` was asked, or null when none is asked. */
+  private _early: IRunOutputEvent[] | null = null;
+  /** Counts watch attempts: an answer to an older one is let go. */
+  private _attempt = 0;
 }
 
 /** The statics of `RunViewModel`. */
@@ -308,4 +496,9 @@ export namespace RunViewModel {
     /** Bytes of output to fetch at most (default `LOG_TAIL_BYTES`). */
     logTailBytes?: number;
   }
+}
+
+/** True for a run that executes a notebook itself (not a sweep's batch or a pipeline). */
+function executesNotebook(record: RunMeta | null): boolean {
+  return record !== null && record.kind !== 'batch' && record.kind !== 'pipeline';
 }

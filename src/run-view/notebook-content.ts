@@ -21,23 +21,26 @@ export function joinMultiline(nb: nbformat.INotebookContent): nbformat.INotebook
       if (cell.cell_type !== 'code') {
         return { ...cell, source };
       }
-      const outputs = ((cell as nbformat.ICodeCell).outputs ?? []).map(output => {
-        switch (output.output_type) {
-          case 'stream':
-            return { ...output, text: joined((output as nbformat.IStream).text) };
-          case 'execute_result':
-          case 'display_data':
-            return {
-              ...output,
-              data: joinBundle((output as nbformat.IDisplayData).data ?? {})
-            };
-          default:
-            return output;
-        }
-      });
+      const outputs = ((cell as nbformat.ICodeCell).outputs ?? []).map(joinOutput);
       return { ...cell, source, outputs };
     })
   };
+}
+
+/** An output with its multiline strings joined (see `joinMultiline`). */
+export function joinOutput(output: nbformat.IOutput): nbformat.IOutput {
+  switch (output.output_type) {
+    case 'stream':
+      return { ...output, text: joined((output as nbformat.IStream).text) };
+    case 'execute_result':
+    case 'display_data':
+      return {
+        ...output,
+        data: joinBundle((output as nbformat.IDisplayData).data ?? {})
+      };
+    default:
+      return output;
+  }
 }
 
 /**

@@ -2,12 +2,14 @@
  * The run view (main area): a run's header (header.ts), then tabs with its executed
  * notebook rendered read-only by JupyterLab's own notebook widget, the tail of its console
  * output, and the summary of its scalars; what it shows comes from its model (model.ts).
- * It re-fetches when the service says the run changed and, while the run is live and the
- * view visible, every few seconds (a long cell's output and the log grow without the run
- * record changing).
+ * While the run is live, what the service pushes is applied as it comes: the running cell's
+ * outputs grow in place, its prompt reads `[*]`, and the view follows it unless scrolled
+ * away; the output tab follows its end (with "Jump to end" when scrolled up). The record is
+ * fetched again when the service says the run changed; nothing is polled.
  */
 import type { IEditorServices } from '@jupyterlab/codeeditor';
 import type * as nbformat from '@jupyterlab/nbformat';
+import type { ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookModel, NotebookPanel, StaticNotebook } from '@jupyterlab/notebook';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
@@ -22,7 +24,7 @@ import { RunHeader } from './header';
 import type { IRunGraph } from './graph';
 import { RunGraphView } from './pipeline';
 import { SweepTrials } from './trials';
-import type { RunNotebook, RunViewModel } from './model';
+import type { IRunOutputChange, RunNotebook, RunViewModel } from './model';
 
 /** What the view asks of the rest of the extension. */
 export interface IRunViewActions {
@@ -94,7 +96,17 @@ export class RunView extends Panel {
     this._logNote.className = 'nbx-RunView-logNote';
     this._logText = document.createElement('pre');
     this._logText.className = 'nbx-RunView-logText';
-    this._log.node.append(this._logNote, this._logText);
+    this._jumpToEnd = document.createElement('button');
+    this._jumpToEnd.className = 'jp-mod-styled nbx-RunView-jumpToEnd';
+    this._jumpToEnd.textContent = trans.__('Jump to end');
+    this._jumpToEnd.title = trans.__('Show the latest output, and follow it');
+    this._jumpToEnd.hidden = true;
+    this._jumpToEnd.addEventListener('click', () => {
+      this._followLog = true;
+      this._scrollLogToEnd();
+    });
+    this._log.node.append(this._logNote, this._logText, this._jumpToEnd);
+    this._log.node.addEventListener('scroll', () => this._onLogScroll());
 
     this._scalars = new Widget();
     this._scalars.addClass('nbx-RunView-scalars');
@@ -104,10 +116,13 @@ export class RunView extends Panel {
     this._tabs.addWidget(this._log);
     this._tabs.addWidget(this._scalars);
     this.addWidget(this._tabs);
+    this._tabs.currentChanged.connect(this._onTabChanged, this);
+    this._notebook.outerNode.addEventListener('scroll', () => this._onNotebookScroll());
 
     this._buttons = this._createButtons();
     this._renderHeader();
     model.changed.connect(this._render, this);
+    model.outputChanged.connect(this._onOutput, this);
   }
 
   /** The run shown. */
@@ -129,8 +144,8 @@ export class RunView extends Panel {
   }
 
   /**
-   * Whether the view follows the run by itself (pushed changes, polling while it runs);
-   * false: only the Refresh button fetches.
+   * Whether the view follows the run's record by itself (when the service says it changed);
+   * false: only the Refresh button fetches it.
    */
   get live(): boolean {
     return this._live;
@@ -145,11 +160,14 @@ export class RunView extends Panel {
     return Object.entries(this._buttons);
   }
 
-  /** Tells the view that runs changed; re-fetches when this run is one of them. */
+  /**
+   * Tells the view that runs changed; fetches this run's record when it is one of them
+   * (its notebook and output come as pushed, and whole again when the run ends).
+   */
   runsChanged(ids: string[]): void {
     if (this.model.concerns(ids)) {
       if (this.isVisible) {
-        void this.refresh();
+        void this.model.refreshRecord();
       } else {
         this._stale = true;
       }
@@ -310,18 +328,87 @@ export class RunView extends Panel {
     this._markCurrentCell();
   }
 
-  /** Marks the cell executing now (while the run runs). */
+  /**
+   * Marks the cell executing now (while the run runs): its prompt reads `[*]`, as in a
+   * notebook that runs; the view scrolls to keep its end in sight while following it.
+   */
   private _markCurrentCell(): void {
     const current = this.model.currentCell;
+    const model = this._notebookModel;
     this._notebook.widgets.forEach((cell, index) => {
       cell.toggleClass('nbx-mod-executing', index === current);
+      const cellModel = model?.cells.get(index);
+      if (cellModel?.type === 'code') {
+        const state = index === current ? 'running' : 'idle';
+        const code = cellModel as ICodeCellModel;
+        if (code.executionState !== state) {
+          code.executionState = state;
+        }
+      }
     });
+    this._followRunningCell();
+  }
+
+  /** Applies what the service pushed: cells' outputs and counts, and the output's end. */
+  private _onOutput(_sender: RunViewModel, change: IRunOutputChange): void {
+    const model = this._notebookModel;
+    if (model !== null && this.model.notebook === this._shownNotebook) {
+      for (const { cell, outputs, append, executionCount } of change.cells) {
+        const cellModel = model.cells.get(cell);
+        if (cellModel?.type !== 'code') {
+          continue;
+        }
+        const code = cellModel as ICodeCellModel;
+        const area = code.outputs;
+        const last = area.length > 0 ? area.get(area.length - 1) : null;
+        if (append !== null && last?.type === 'stream') {
+          // Text added to the stream the cell prints to: appended to what is shown.
+          if (append.drop > 0) {
+            area.removeStreamOutput(append.drop);
+          }
+          area.appendStreamOutput(append.text);
+        } else {
+          area.fromJSON(outputs);
+        }
+        if (executionCount !== undefined && code.executionCount !== executionCount) {
+          code.executionCount = executionCount;
+        }
+      }
+      this._markCurrentCell();
+    }
+    if (change.log && this.model.log !== null) {
+      this._showLog(this.model.log);
+    }
+  }
+
+  /** Scrolls the running cell's end into view, unless the person scrolled away from it. */
+  private _followRunningCell(): void {
+    const current = this.model.currentCell;
+    const cell = current === null ? undefined : this._notebook.widgets[current];
+    if (!this._followCell || !cell || !this._notebook.isVisible) {
+      return;
+    }
+    const outer = this._notebook.outerNode;
+    const below = cell.node.getBoundingClientRect().bottom - outer.getBoundingClientRect().bottom;
+    if (below > 0) {
+      outer.scrollTop += below;
+    }
+  }
+
+  /** A scroll of the notebook: following the running cell while its end is in sight. */
+  private _onNotebookScroll(): void {
+    const current = this.model.currentCell;
+    const cell = current === null ? undefined : this._notebook.widgets[current];
+    if (!cell) {
+      return;
+    }
+    const outer = this._notebook.outerNode.getBoundingClientRect();
+    const bottom = cell.node.getBoundingClientRect().bottom;
+    this._followCell = bottom <= outer.bottom + RunView.FOLLOW_SLACK && bottom >= outer.top;
   }
 
   private _showLog(tail: ILogTail): void {
     const trans = this._trans;
-    const scroller = this._log.node;
-    const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
     if (this._logText.textContent !== tail.text) {
       this._logText.textContent = tail.text;
     }
@@ -335,8 +422,32 @@ export class RunView extends Panel {
               formatBytes(tail.size)
             )
           : trans.__('%1 of output.', formatBytes(tail.size));
-    if (atEnd) {
-      scroller.scrollTop = scroller.scrollHeight;
+    if (this._followLog) {
+      this._scrollLogToEnd();
+    }
+  }
+
+  private _scrollLogToEnd(): void {
+    const scroller = this._log.node;
+    scroller.scrollTop = scroller.scrollHeight;
+    this._jumpToEnd.hidden = true;
+  }
+
+  /** A scroll of the output: following its end while scrolled to it. */
+  private _onLogScroll(): void {
+    const scroller = this._log.node;
+    const atEnd =
+      scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - RunView.FOLLOW_SLACK;
+    this._followLog = atEnd;
+    this._jumpToEnd.hidden = atEnd;
+  }
+
+  /** The output opens at its end (and the notebook at the running cell) while following. */
+  private _onTabChanged(): void {
+    if (this._tabs.currentWidget === this._log && this._followLog) {
+      this._scrollLogToEnd();
+    } else if (this._tabs.currentWidget === this._notebookHost) {
+      this._followRunningCell();
     }
   }
 
@@ -471,18 +582,9 @@ export class RunView extends Panel {
     }
   }
 
-  /**
-   * Polls while the run is live and the view visible (the output log grows while a cell
-   * prints, and the service pushes only meta.json changes); ticks the duration.
-   */
+  /** Ticks the duration while the run is live and the view visible. */
   private _updateTimers(): void {
     if (this.isVisible && this.model.isLive) {
-      if (this._poll === undefined && this._live) {
-        this._poll = window.setInterval(() => void this.refresh(), RunView.POLL_MS);
-      } else if (this._poll !== undefined && !this._live) {
-        window.clearInterval(this._poll);
-        this._poll = undefined;
-      }
       if (this._tick === undefined) {
         this._tick = window.setInterval(() => this._header.tick(), 1000);
       }
@@ -492,14 +594,12 @@ export class RunView extends Panel {
   }
 
   private _stopTimers(): void {
-    window.clearInterval(this._poll);
     window.clearInterval(this._tick);
-    this._poll = undefined;
     this._tick = undefined;
   }
 
-  /** How often a live run is re-fetched while its view is visible, ms. */
-  static POLL_MS = 3000;
+  /** Pixels beyond the end of what is followed that still count as at its end. */
+  static FOLLOW_SLACK = 40;
 
   private _actions: IRunViewActions;
   private _trans: TranslationBundle;
@@ -521,8 +621,10 @@ export class RunView extends Panel {
   private _live: boolean;
   private _started = false;
   private _stale = false;
-  private _poll: number | undefined = undefined;
   private _tick: number | undefined = undefined;
+  private _jumpToEnd: HTMLButtonElement;
+  private _followLog = true;
+  private _followCell = true;
 }
 
 /** The statics of `RunView`. */

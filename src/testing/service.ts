@@ -9,10 +9,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Signal } from '@lumino/signaling';
-import type { ServiceMethodName, ServiceResult } from '../../kernel/src/contract/service';
+import type {
+  IRunOutputEvent,
+  IScalarsAppendedEvent,
+  ServiceMethodName,
+  ServiceResult
+} from '../../kernel/src/contract/service';
+import { ServiceConnection } from '../../kernel/lib/service/connection';
 import { createContext } from '../../kernel/lib/service/context';
 import { SERVICE_METHODS } from '../../kernel/lib/service/methods';
 import { Dispatcher } from '../../kernel/lib/service/protocol';
+import { RunWatch } from '../../kernel/lib/service/run-watch';
 import { ScalarsWatch } from '../../kernel/lib/service/scalars-watch';
 import type { INbxConnection, IScalarsAppended, IServiceReply, RequestParams } from '../tokens';
 
@@ -43,14 +50,22 @@ export class LocalConnection implements INbxConnection {
         cwd: project.dir,
         env: project.env,
         log: () => undefined,
-        scalars: this._scalars
+        scalars: this._scalars,
+        runs: this._runs
       })
     );
   }
 
-  /** Stops the live scalars' watches. */
+  /** Stops the live watches. */
   dispose(): void {
+    this._connection.close();
     this._scalars.close();
+    this._runs.close();
+  }
+
+  /** The watches this connection holds in the service. */
+  get watches(): number {
+    return this._connection.watches;
   }
 
   /** The requests made so far, by method name. */
@@ -60,13 +75,15 @@ export class LocalConnection implements INbxConnection {
 
   readonly scalarsAppended: Signal<INbxConnection, IScalarsAppended> = new Signal(this);
 
+  readonly runOutput: Signal<INbxConnection, IRunOutputEvent> = new Signal(this);
+
   async request<M extends ServiceMethodName>(
     method: M,
     ...[params]: RequestParams<M>
   ): Promise<IServiceReply<ServiceResult<M>>> {
     this.requests.push(method);
     const data: unknown = JSON.parse(JSON.stringify({ id: this.requests.length, method, params }));
-    const { reply, buffers } = await this._dispatcher.handle(data);
+    const { reply, buffers } = await this._dispatcher.handle(data, this._connection);
     if (!reply.ok) {
       throw new Error(reply.error);
     }
@@ -77,15 +94,22 @@ export class LocalConnection implements INbxConnection {
   }
 
   private _dispatcher: Dispatcher;
-  // Pushes as the service kernel does, without the comm (buffers as the comm delivers them).
-  private _scalars = new ScalarsWatch({
-    delayMs: 20,
-    onAppended: (event, buffers) =>
+  private _scalars = new ScalarsWatch({ delayMs: 20 });
+  private _runs = new RunWatch({ pushMs: 50 });
+  // Pushes as the service kernel does, without the comm (JSON serialized and parsed again,
+  // buffers as the comm delivers them).
+  private _connection = new ServiceConnection((event, buffers) => {
+    const data = JSON.parse(JSON.stringify(event)) as typeof event;
+    if (data.event === 'scalars-appended') {
+      const scalars: IScalarsAppendedEvent = data;
       this.scalarsAppended.emit({
-        id: event.id,
-        keys: event.keys,
+        id: scalars.id,
+        keys: scalars.keys,
         buffers: buffers.map(dataView)
-      })
+      });
+    } else if (data.event === 'run-output') {
+      this.runOutput.emit(data);
+    }
   });
 }
 

@@ -438,8 +438,11 @@ export interface IRunOutputEvent {
   cells: IRunCellUpdate[];
   /** Index of the cell executing now, or null. */
   running: number | null;
-  /** What `output.log` gained (`reset`: its text is the whole tail shown). */
-  log?: ITextChange & { reset?: boolean };
+  /**
+   * What `output.log` gained (`reset`: its text is the whole tail shown), and its size in
+   * bytes now.
+   */
+  log?: ITextChange & { reset?: boolean; size: number };
 }
 
 /** Params of `sweepStatus`. */

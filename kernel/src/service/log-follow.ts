@@ -45,7 +45,7 @@ export class LogFollower {
    * What the log gained since the last poll, or null. More than `maxChars` (or than a
    * poll reads) comes as a `reset`: the end of the log, replacing the text shown.
    */
-  poll(maxChars: number): (ITextChange & { reset?: boolean }) | null {
+  poll(maxChars: number): (ITextChange & { reset?: boolean; size: number }) | null {
     const size = this._fileSize();
     if (size === this._size) {
       return null;
@@ -55,7 +55,7 @@ export class LogFollower {
       this._size = this._boundary(size);
       const tail = this.tail(maxChars);
       this._last = lastLine(tail.text);
-      return { reset: true, drop: 0, text: tail.text };
+      return { reset: true, drop: 0, text: tail.text, size: this._size };
     }
     const bytes = this._read(this._size, size);
     const length = completeLength(bytes);
@@ -64,11 +64,11 @@ export class LogFollower {
     }
     this._size += length;
     const text = resolveOverwrites(this._last + bytes.toString('utf8', 0, length));
-    const change = { drop: this._last.length, text };
+    const change = { drop: this._last.length, text, size: this._size };
     this._last = lastLine(text);
     if (text.length > maxChars) {
       const tail = this.tail(maxChars);
-      return { reset: true, drop: 0, text: tail.text };
+      return { reset: true, drop: 0, text: tail.text, size: this._size };
     }
     return change;
   }
