@@ -18,7 +18,16 @@ import { KernelClient } from '../protocol/client';
 import type { IConnectionInfo } from '../protocol/connection';
 import { KernelServer } from '../protocol/server';
 import { RunDir } from '../store/run-dir';
-import { cliEnv, code, nbx, notebook, tempDir, waitFor, writeNotebook } from '../testing/fixtures';
+import {
+  cliEnv,
+  code,
+  type KernelName,
+  nbx,
+  notebook,
+  tempDir,
+  waitFor,
+  writeNotebook
+} from '../testing/fixtures';
 import { ServiceComm } from '../testing/service-comm';
 import { NbxService } from './service';
 import { streamText } from './run-updates';
@@ -120,13 +129,13 @@ describe('watchRun: live run output', () => {
   let client: KernelClient;
   let comm: ServiceComm;
 
-  /** Starts `cells` as a detached python3 run; its directory. */
-  function start(name: string, cells: string[]): RunDir {
+  /** Starts `cells` as a detached run (python3 unless said); its directory. */
+  function start(name: string, cells: string[], kernel: KernelName = 'python3'): RunDir {
     writeNotebook(
       project,
       `${name}.ipynb`,
       notebook(
-        'python3',
+        kernel,
         cells.map(c => code(c))
       )
     );
@@ -243,6 +252,51 @@ describe('watchRun: live run output', () => {
     await comm.ok('unwatchRun', { watch: started.watch });
     assert.equal(service.live.streamedRuns, 0);
     assert.equal(service.live.watches, 0);
+  });
+
+  it('pushes a running tslab cell as it logs', async () => {
+    const run = start(
+      'typescript',
+      [
+        'console.log("ready");',
+        [
+          'for (let i = 0; i < 8; i++) {',
+          '  console.log(`ts line ${i}`);',
+          '  await new Promise(resolve => setTimeout(resolve, 300));',
+          '}'
+        ].join('\n')
+      ],
+      'tslab'
+    );
+    const since = comm.output.length;
+    const started = await comm.ok<IWatchRunResult>('watchRun', { id: run.id });
+    const view = new ViewState(started);
+    const sync = follow(view, run.id, since);
+    try {
+      await waitFor(
+        () => {
+          sync();
+          return view.texts().some(t => t.includes('ts line 2')) && view.running === 1
+            ? true
+            : undefined;
+        },
+        60_000,
+        'ts line 2 while cell 2 runs'
+      );
+      await finished(run);
+      const final = readExecutedNotebook(run.executedPath, run.executedJournalPath);
+      await waitFor(
+        () => {
+          sync();
+          return isDeepStrictEqual(outputsOf(view.notebook), outputsOf(final)) ? true : undefined;
+        },
+        10_000,
+        'the view to come to the executed notebook'
+      );
+      assert.match(view.texts().join(''), /ts line 7/);
+    } finally {
+      await comm.ok('unwatchRun', { watch: started.watch });
+    }
   });
 
   it('coalesces a flood: few pushes a second, bounded text in each, and the end shown', async () => {
