@@ -6,7 +6,6 @@
  * pushes are bounded in size and rate; watches die with `unwatchRun` and with their comm.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -14,9 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import type { JSONObject, JSONValue } from '../base/json';
 import type { IRunOutputEvent, IWatchRunResult, ITextChange } from '../contract';
 import { readExecutedNotebook } from '../executor/journal';
-import { KernelClient } from '../protocol/client';
-import type { IConnectionInfo } from '../protocol/connection';
-import { KernelServer } from '../protocol/server';
 import { RunDir } from '../store/run-dir';
 import {
   cliEnv,
@@ -28,24 +24,9 @@ import {
   waitFor,
   writeNotebook
 } from '../testing/fixtures';
-import { ServiceComm } from '../testing/service-comm';
-import { NbxService } from './service';
+import { inProcessService, ServiceComm, type IInProcessService } from '../testing/service-comm';
+import type { NbxService } from './service';
 import { streamText } from './run-updates';
-
-/** Ports chosen by the server. */
-function anyPorts(): IConnectionInfo {
-  return {
-    transport: 'tcp',
-    ip: '127.0.0.1',
-    shell_port: 0,
-    iopub_port: 0,
-    stdin_port: 0,
-    control_port: 0,
-    hb_port: 0,
-    key: randomBytes(16).toString('hex'),
-    signature_scheme: 'hmac-sha256'
-  };
-}
 
 /** What a view holds: the state `watchRun` answered with the pushes since applied. */
 class ViewState {
@@ -123,10 +104,9 @@ describe('watchRun: live run output', () => {
   const project = tempDir('nbx-run-watch-');
   const home = path.join(project, 'nbx-home');
   const env = cliEnv(home);
-  const logs: string[] = [];
-  let server: KernelServer;
+  let live: IInProcessService;
   let service: NbxService;
-  let client: KernelClient;
+  let logs: string[];
   let comm: ServiceComm;
 
   /** Starts `cells` as a detached run (python3 unless said); its directory. */
@@ -166,30 +146,13 @@ describe('watchRun: live run output', () => {
   }
 
   before(async () => {
-    server = await KernelServer.start(anyPorts(), { log: line => logs.push(line) });
-    service = new NbxService(server, { cwd: project, env, log: line => logs.push(line) });
-    client = new KernelClient(server.connection);
-    // The iopub subscription reaches the server some time after connecting.
-    await waitFor(
-      () => {
-        if (client.lastIopubAt > 0) {
-          return true;
-        }
-        client.request('shell', 'kernel_info_request', {}).reply.catch(() => undefined);
-        return undefined;
-      },
-      10_000,
-      'iopub subscription'
-    );
-    comm = new ServiceComm(client);
+    live = await inProcessService({ cwd: project, env });
+    ({ service, logs } = live);
+    comm = new ServiceComm(live.client);
     await comm.open();
   });
 
-  after(() => {
-    client.close();
-    service.close();
-    server.close();
-  });
+  after(() => live.close());
 
   it('pushes a running cell as it prints: text, displays updated, clear_output(wait), \\r lines', async () => {
     const run = start('live', [
@@ -354,7 +317,7 @@ describe('watchRun: live run output', () => {
         '    time.sleep(0.1)'
       ].join('\n')
     ]);
-    const other = new ServiceComm(client);
+    const other = new ServiceComm(live.client);
     await other.open();
     // 20 views open and close on one comm; the run is streamed once.
     const watches: number[] = [];

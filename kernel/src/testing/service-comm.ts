@@ -3,8 +3,11 @@
  * answered by id, and the events the service pushes, collected.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import type { KernelClient } from '../protocol/client';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { KernelClient } from '../protocol/client';
+import type { IConnectionInfo } from '../protocol/connection';
+import { KernelServer } from '../protocol/server';
+import { NbxService, type INbxServiceOptions } from '../service/service';
 import { str, type Content } from '../protocol/messages';
 import type { IRunOutputEvent, IRunsChangedEvent, IScalarsAppendedEvent } from '../contract';
 import type { ServiceReply } from '../service/protocol';
@@ -134,4 +137,59 @@ export class ServiceComm {
       what
     );
   }
+}
+
+/** The service in this process on a real kernel server, and a real client of it. */
+export interface IInProcessService {
+  server: KernelServer;
+  service: NbxService;
+  client: KernelClient;
+  /** Diagnostics the service logged. */
+  logs: string[];
+  close(): void;
+}
+
+/** Starts the service on a kernel server with free ports, and a client subscribed to it. */
+export async function inProcessService(options: INbxServiceOptions): Promise<IInProcessService> {
+  const logs: string[] = [];
+  const log = (line: string): void => {
+    logs.push(line);
+  };
+  const ports: IConnectionInfo = {
+    transport: 'tcp',
+    ip: '127.0.0.1',
+    shell_port: 0,
+    iopub_port: 0,
+    stdin_port: 0,
+    control_port: 0,
+    hb_port: 0,
+    key: randomBytes(16).toString('hex'),
+    signature_scheme: 'hmac-sha256'
+  };
+  const server = await KernelServer.start(ports, { log });
+  const service = new NbxService(server, { log, ...options });
+  const client = new KernelClient(server.connection);
+  // The iopub subscription reaches the server some time after connecting.
+  await waitFor(
+    () => {
+      if (client.lastIopubAt > 0) {
+        return true;
+      }
+      client.request('shell', 'kernel_info_request', {}).reply.catch(() => undefined);
+      return undefined;
+    },
+    10_000,
+    'iopub subscription'
+  );
+  return {
+    server,
+    service,
+    client,
+    logs,
+    close: () => {
+      client.close();
+      service.close();
+      server.close();
+    }
+  };
 }
