@@ -4,10 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunMeta } from '../../kernel/src/contract/run';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
+import { code, nbx, notebook, waitFor, writeNotebook } from '../../kernel/lib/testing/fixtures';
 import { RootedService } from '../client/rooted';
 import { NbxSettings } from '../settings';
 import { LocalConnection, tempProject } from '../testing/service';
-import { RunViewModel } from './model';
+import { type IRunOutputChange, RunViewModel } from './model';
 
 describe('RunViewModel', () => {
   const project = tempProject();
@@ -79,6 +80,60 @@ describe('RunViewModel', () => {
       await Promise.all([model.refresh(), model.refresh(), model.refresh()]);
       // Each fetch asks for the record, the notebook and the log.
       assert.equal(connection.requests.length - before, 6);
+    });
+  });
+
+  describe('#watch', () => {
+    it('follows a live run as pushed, then fetches it whole when it ends', async () => {
+      writeNotebook(
+        project.dir,
+        'live.ipynb',
+        notebook('python3', [
+          code('print("ready")'),
+          code(
+            'import time\nfor i in range(8):\n    print(f"live line {i}", flush=True)\n    time.sleep(0.3)'
+          )
+        ])
+      );
+      const started = nbx(['run', 'live.ipynb', '--detach', '--no-gpus'], {
+        cwd: project.dir,
+        env: project.env
+      });
+      assert.equal(started.status, 0, started.stderr);
+      const id = started.stdout.trim();
+      const model = open(id);
+      const changes: IRunOutputChange[] = [];
+      model.outputChanged.connect((_sender, change) => changes.push(change));
+      await model.refresh();
+      assert.ok(model.isWatching, 'a live run is watched');
+      assert.equal(connection.watches, 1);
+      const text = (): string =>
+        JSON.stringify(model.notebook?.cells[1] ?? null).replace(/\\n/g, '\n');
+      await waitFor(
+        () => (/live line 3/.test(text()) && model.currentCell === 1 ? true : undefined),
+        60_000,
+        'line 3 while cell 2 runs'
+      );
+      // Lines came as text appended to the stream shown, not as whole notebooks.
+      assert.ok(changes.some(change => change.cells.some(cell => cell.append !== null)));
+      await waitFor(
+        () => (meta(id).status === 'completed' ? true : undefined),
+        60_000,
+        'the run to complete'
+      );
+      const before = connection.requests.length;
+      await model.refreshRecord();
+      assert.deepEqual(connection.requests.slice(before), [
+        'getRun',
+        'getRun',
+        'unwatchRun',
+        'getNotebook',
+        'getLogTail'
+      ]);
+      assert.equal(model.isWatching, false);
+      await waitFor(() => (connection.watches === 0 ? true : undefined), 5000, 'the unwatch');
+      assert.match(text(), /live line 7/);
+      assert.equal(model.currentCell, null);
     });
   });
 

@@ -136,10 +136,14 @@ export class RunViewModel implements IDisposable {
   /** Index of the cell executing now (in the executed notebook of a running run), or null. */
   get currentCell(): number | null {
     const record = this._record;
-    if (this.which !== 'executed' || record?.status !== 'running') {
+    if (this.which !== 'executed') {
       return null;
     }
-    return this._watch !== null ? this._running : (record.progress?.current ?? null);
+    // While watched, the pushes say which cell runs (the record says so only when fetched).
+    if (this._watch !== null) {
+      return this.isLive ? this._running : null;
+    }
+    return record?.status === 'running' ? (record.progress?.current ?? null) : null;
   }
 
   /** The run's scalars, by key, system metrics (`sys/...`) last. */
