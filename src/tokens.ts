@@ -47,6 +47,11 @@ export interface INbxConnection {
   readonly scalarsAppended: ISignal<INbxConnection, IScalarsAppended>;
   /** What the runs `watchRun` watches printed and displayed (pushed by the service, coalesced). */
   readonly runOutput: ISignal<INbxConnection, IRunOutputEvent>;
+  /**
+   * A connection to the service was made (the first, or again after the service kernel
+   * restarted): what was watched on the old one must be watched again.
+   */
+  readonly connected: ISignal<INbxConnection, void>;
 }
 
 /**

@@ -51,6 +51,10 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
     return this._runOutput;
   }
 
+  get connected(): ISignal<this, void> {
+    return this._connected;
+  }
+
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -118,6 +122,7 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
     comm.onClose = () => this._lost('the nbx service closed the connection');
     await comm.open({}).done;
     this._comm = comm;
+    this._connected.emit();
     return comm;
   }
 
@@ -187,6 +192,7 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
   private _runsChanged = new Signal<this, string[]>(this);
   private _scalarsAppended = new Signal<this, IScalarsAppended>(this);
   private _runOutput = new Signal<this, IRunOutputEvent>(this);
+  private _connected = new Signal<this, void>(this);
 }
 
 /** A comm message's binary buffers as views. */

@@ -28,6 +28,10 @@ export class RootedService implements INbxService {
     return this._connection.runOutput;
   }
 
+  get connected(): INbxConnection['connected'] {
+    return this._connection.connected;
+  }
+
   async request<M extends ServiceMethodName>(
     method: M,
     ...[params]: RequestParams<M>

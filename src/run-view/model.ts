@@ -53,6 +53,7 @@ export class RunViewModel implements IDisposable {
     this._service = options.service;
     this._logTailBytes = options.logTailBytes ?? RunViewModel.LOG_TAIL_BYTES;
     this._service.runOutput.connect(this._onOutput, this);
+    this._service.connected.connect(this._onConnected, this);
   }
 
   /** The run id (or the prefix) the view was opened with. */
@@ -69,6 +70,25 @@ export class RunViewModel implements IDisposable {
   /** Emitted when a push changed the notebook's cells (in place) or the output's end. */
   get outputChanged(): ISignal<this, IRunOutputChange> {
     return this._outputChanged;
+  }
+
+  /**
+   * Whether a live run's output is watched (pushed as it comes); false (nbx's `refresh:
+   * 'manual'`): fetched only by `refresh`.
+   */
+  get live(): boolean {
+    return this._live;
+  }
+  set live(value: boolean) {
+    if (value === this._live) {
+      return;
+    }
+    this._live = value;
+    if (!value) {
+      this._unwatch();
+    } else if (this.isLive && this._record !== null) {
+      void this.refresh();
+    }
   }
 
   /** True while the service pushes the run's output to this model. */
@@ -226,7 +246,7 @@ export class RunViewModel implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    if (this.isLive !== wasLive || (this.isLive && this._watch === null)) {
+    if (this.isLive !== wasLive || (this.isLive && this._live && this._watch === null)) {
       return this.refresh();
     }
     this._changed.emit();
@@ -281,7 +301,12 @@ export class RunViewModel implements IDisposable {
       return;
     }
     const record = this._record;
-    if (this.which === 'executed' && executesNotebook(record) && isLive(record?.status ?? null)) {
+    if (
+      this._live &&
+      this.which === 'executed' &&
+      executesNotebook(record) &&
+      isLive(record?.status ?? null)
+    ) {
       await this._watchRun(record?.id ?? id);
     } else {
       this._unwatch();
@@ -396,6 +421,14 @@ export class RunViewModel implements IDisposable {
     }
   }
 
+  /** A new connection to the service (it restarted): the watch died with the old one. */
+  private _onConnected(): void {
+    if (this._watch !== null) {
+      this._watch = null;
+      void this.refresh();
+    }
+  }
+
   private _onOutput(_sender: unknown, event: IRunOutputEvent): void {
     if (this._early !== null && event.id.startsWith(this.runId)) {
       this._early.push(event);
@@ -488,6 +521,7 @@ export class RunViewModel implements IDisposable {
   private _early: IRunOutputEvent[] | null = null;
   /** Counts watch attempts: an answer to an older one is let go. */
   private _attempt = 0;
+  private _live = true;
 }
 
 /** The statics of `RunViewModel`. */

@@ -51,6 +51,7 @@ export class RunView extends Panel {
     const { model } = options;
     this.model = model;
     this._live = options.live ?? true;
+    model.live = this._live;
     this._actions = options.actions;
     this._trans = options.trans;
     const trans = this._trans;
@@ -152,6 +153,7 @@ export class RunView extends Panel {
   }
   set live(value: boolean) {
     this._live = value;
+    this.model.live = value;
     this._updateTimers();
   }
 

@@ -77,6 +77,9 @@ export class LocalConnection implements INbxConnection {
 
   readonly runOutput: Signal<INbxConnection, IRunOutputEvent> = new Signal(this);
 
+  /** Never emitted: this connection does not go away. */
+  readonly connected: Signal<INbxConnection, void> = new Signal(this);
+
   async request<M extends ServiceMethodName>(
     method: M,
     ...[params]: RequestParams<M>
