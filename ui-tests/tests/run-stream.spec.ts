@@ -1,9 +1,9 @@
 /**
  * The run view of a live run in a real JupyterLab: the running cell's lines appear in the
  * Notebook tab within 2 s of being printed (the run prints the time of each line; the page
- * compares it to its clock, on the same machine), its prompt reads `[*]`, a tqdm-style
- * progress line (`\r`) is one line that changes, and the Output tab follows the output's
- * end, with "Jump to end" when scrolled up.
+ * compares it to its clock, on the same machine), its prompt reads `[*]`, the view follows
+ * the cell's end unless scrolled away, a tqdm-style progress line (`\r`) is one line that
+ * changes, and the Output tab follows the output's end, with "Jump to end" when scrolled up.
  *
  * The runs go to `<tmpPath>/runs-root` (the `runsRoot` setting).
  */
@@ -110,6 +110,24 @@ test('streams the running cell into the run view, [*] on it, progress in place, 
     for (const delay of delays) {
       expect(delay).toBeLessThan(2000);
     }
+
+    // The view follows the running cell's end as it grows...
+    const outer = view.locator('.jp-WindowedPanel-outer').first();
+    const outerHandle = await outer.elementHandle();
+    const cellEndInSight = (): Promise<boolean> =>
+      cell.evaluate((node, outer) => {
+        const box = (outer as HTMLElement).getBoundingClientRect();
+        return node.getBoundingClientRect().bottom <= box.bottom + 40;
+      }, outerHandle);
+    await expect.poll(cellEndInSight).toBe(true);
+    expect(await outer.evaluate(node => node.scrollTop)).toBeGreaterThan(0);
+    // ...unless scrolled away from it.
+    await outer.evaluate(node => {
+      node.scrollTop = 0;
+    });
+    const ticks = await tickDelays(page, 2);
+    expect(ticks).toHaveLength(2);
+    expect(await outer.evaluate(node => node.scrollTop)).toBe(0);
 
     // The progress bar is one line whose value changes, never two lines.
     const output = cell.locator('.jp-OutputArea-output').first();
