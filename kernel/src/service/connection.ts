@@ -4,6 +4,7 @@
  * so a closed comm (a reloaded tab, a JupyterLab that went away) drops all of its own and
  * nobody else's, and nothing is pushed to a comm that did not ask for it.
  */
+import { UserError } from '../base/errors';
 import type { ServiceEvent } from '../contract';
 import type { BinaryBuffer } from '../protocol/server';
 
@@ -38,8 +39,9 @@ export class ServiceConnection implements IEventSink {
   /** Holds a watch until `unwatch` or `close`, which call `stop`; returns its number. */
   watch(kind: WatchKind, stop: () => void): number {
     if (this._closed) {
+      // Closed while the request was answered: nobody is left to push to.
       stop();
-      throw new Error('the connection is closed');
+      throw new UserError('the connection to the nbx service closed');
     }
     const watch = ++this._lastWatch;
     this._watches.set(watch, { kind, stop });
