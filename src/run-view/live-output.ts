@@ -19,7 +19,7 @@ import type {
 export type ILogChange = NonNullable<IRunOutputEvent['log']>;
 
 /** Most characters of one stream's text a live view keeps. */
-export const LIVE_TEXT_CHARS = 256 * 1024;
+export const LIVE_TEXT_CHARS = 32 * 1024;
 
 /** What changed in one cell of the view. */
 export interface ILiveCellChange {

@@ -24,6 +24,7 @@ import { RunHeader } from './header';
 import type { IRunGraph } from './graph';
 import { RunGraphView } from './pipeline';
 import { SweepTrials } from './trials';
+import type { ILiveCellChange } from './live-output';
 import type { IRunOutputChange, RunNotebook, RunViewModel } from './model';
 
 /** What the view asks of the rest of the extension. */
@@ -186,6 +187,7 @@ export class RunView extends Panel {
       return;
     }
     this._stopTimers();
+    window.clearTimeout(this._renderTimer);
     this._notebookModel?.dispose();
     this.model.dispose();
     super.dispose();
@@ -351,11 +353,48 @@ export class RunView extends Panel {
     this._followRunningCell();
   }
 
-  /** Applies what the service pushed: cells' outputs and counts, and the output's end. */
+  /**
+   * Takes what the service pushed, to show at the next render: renders are spaced so that
+   * they take at most a fifth of the time (a cell printing thousands of lines a second
+   * costs a render now and then, not the page).
+   */
   private _onOutput(_sender: RunViewModel, change: IRunOutputChange): void {
+    for (const next of change.cells) {
+      const before = this._pendingCells.get(next.cell);
+      // Two changes of one cell: its outputs are shown anew, as they are by then.
+      this._pendingCells.set(
+        next.cell,
+        before
+          ? {
+              ...next,
+              append: null,
+              executionCount:
+                next.executionCount !== undefined ? next.executionCount : before.executionCount
+            }
+          : next
+      );
+    }
+    this._pendingLog ||= change.log;
+    if (this._renderTimer === undefined) {
+      const wait = Math.max(0, this._renderedAt + this._renderCost * 4 - performance.now());
+      this._renderTimer = window.setTimeout(() => {
+        requestAnimationFrame(() => this._renderOutput());
+      }, wait);
+    }
+  }
+
+  /** Shows the pushed changes: cells' outputs and counts, and the output's end. */
+  private _renderOutput(): void {
+    this._renderTimer = undefined;
+    if (this.isDisposed) {
+      return;
+    }
+    const started = performance.now();
+    const cells = [...this._pendingCells.values()];
+    this._pendingCells.clear();
     const model = this._notebookModel;
     if (model !== null && this.model.notebook === this._shownNotebook) {
-      for (const { cell, outputs, append, executionCount } of change.cells) {
+      for (const { cell, outputs, append, executionCount } of cells) {
         const cellModel = model.cells.get(cell);
         if (cellModel?.type !== 'code') {
           continue;
@@ -378,9 +417,12 @@ export class RunView extends Panel {
       }
       this._markCurrentCell();
     }
-    if (change.log && this.model.log !== null) {
+    if (this._pendingLog && this.model.log !== null) {
       this._showLog(this.model.log);
     }
+    this._pendingLog = false;
+    this._renderedAt = performance.now();
+    this._renderCost = this._renderedAt - started;
   }
 
   /** Scrolls the running cell's end into view, unless the person scrolled away from it. */
@@ -627,6 +669,13 @@ export class RunView extends Panel {
   private _jumpToEnd: HTMLButtonElement;
   private _followLog = true;
   private _followCell = true;
+  /** Pushed changes not shown yet, by cell; whether the output's end changed. */
+  private _pendingCells = new Map<number, ILiveCellChange>();
+  private _pendingLog = false;
+  private _renderTimer: number | undefined = undefined;
+  /** When the last pushed changes were shown, and how long showing them took (ms). */
+  private _renderedAt = 0;
+  private _renderCost = 0;
 }
 
 /** The statics of `RunView`. */

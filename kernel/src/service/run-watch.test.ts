@@ -298,8 +298,8 @@ describe('watchRun: live run output', () => {
         e.log?.text.length ?? 0
       );
     const biggest = Math.max(...pushes.map(size));
-    // 64 Ki characters of text, and the line saying what is left out.
-    assert.ok(biggest <= (1 << 16) + 200, `a push carried ${biggest} characters of one text`);
+    // 32 Ki characters of text, and the line saying what is left out.
+    assert.ok(biggest <= (1 << 15) + 200, `a push carried ${biggest} characters of one text`);
     const span = (pushes[pushes.length - 1].seq - pushes[0].seq + 1) * 1;
     const seconds = 3.5;
     assert.ok(span <= (seconds * 1000) / 200 + 20, `${span} pushes for ~3 s of flood`);

@@ -22,7 +22,7 @@ import { boundUpdate, mergeUpdate, runningCell } from './run-updates';
 export interface IRunWatchOptions {
   /** Shortest time between two pushes of a run (default 200 ms). */
   pushMs?: number;
-  /** Most characters of one stream's text a push holds (default 64 Ki). */
+  /** Most characters of one stream's text a push holds (default 32 Ki: what a view keeps). */
   maxPushChars?: number;
   /** Diagnostics, one line each. */
   log?: (line: string) => void;
@@ -104,7 +104,7 @@ class RunStream {
     options: IRunWatchOptions
   ) {
     this._pushMs = options.pushMs ?? 200;
-    this._maxChars = options.maxPushChars ?? 1 << 16;
+    this._maxChars = options.maxPushChars ?? 1 << 15;
     this._log = options.log ?? (() => undefined);
     // A run's own regular files only (never through a symlink), as the read methods do.
     const open = (file: string): number | null => openRunFile(_run, file);
