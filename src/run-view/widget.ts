@@ -355,8 +355,8 @@ export class RunView extends Panel {
 
   /**
    * Takes what the service pushed, to show at the next render: renders are spaced so that
-   * they take at most a fifth of the time (a cell printing thousands of lines a second
-   * costs a render now and then, not the page).
+   * they take at most a quarter of the time, up to `MAX_RENDER_SPACING` apart (a cell
+   * printing thousands of lines a second costs a render now and then, not the page).
    */
   private _onOutput(_sender: RunViewModel, change: IRunOutputChange): void {
     for (const next of change.cells) {
@@ -376,7 +376,8 @@ export class RunView extends Panel {
     }
     this._pendingLog ||= change.log;
     if (this._renderTimer === undefined) {
-      const wait = Math.max(0, this._renderedAt + this._renderCost * 4 - performance.now());
+      const spacing = Math.min(RunView.MAX_RENDER_SPACING, this._renderCost * 3);
+      const wait = Math.max(0, this._renderedAt + spacing - performance.now());
       this._renderTimer = window.setTimeout(() => {
         requestAnimationFrame(() => this._renderOutput());
       }, wait);
@@ -641,6 +642,9 @@ export class RunView extends Panel {
     window.clearInterval(this._tick);
     this._tick = undefined;
   }
+
+  /** Longest wait between two renders of pushed output (ms): shows stay within a second. */
+  static MAX_RENDER_SPACING = 750;
 
   /** Pixels beyond the end of what is followed that still count as at its end. */
   static FOLLOW_SLACK = 40;
