@@ -307,14 +307,15 @@ export class RunView extends Panel {
         if (cell.cell_type !== 'code' || !cellModel || cellModel.type !== 'code') {
           return;
         }
-        const shared = cellModel.sharedModel as unknown as Private.ISharedCode;
+        // The outputs as shown (pushed output is applied to them, see `_renderOutput`).
+        const code = cellModel as ICodeCellModel;
         const outputs = (cell as nbformat.ICodeCell).outputs ?? [];
-        if (JSON.stringify(shared.getOutputs()) !== JSON.stringify(outputs)) {
-          shared.setOutputs(outputs);
+        if (JSON.stringify(code.outputs.toJSON()) !== JSON.stringify(outputs)) {
+          code.outputs.fromJSON(outputs);
         }
         const count = (cell as nbformat.ICodeCell).execution_count ?? null;
-        if (shared.execution_count !== count) {
-          shared.execution_count = count;
+        if (code.executionCount !== count) {
+          code.executionCount = count;
         }
       });
     } else {
@@ -703,13 +704,6 @@ export namespace RunView {
 }
 
 namespace Private {
-  /** The shared model of a code cell, as far as the view uses it. */
-  export interface ISharedCode {
-    getOutputs(): nbformat.IOutput[];
-    setOutputs(outputs: nbformat.IOutput[]): void;
-    execution_count: nbformat.ExecutionCount;
-  }
-
   /** Editors that cannot be typed in. */
   export const READ_ONLY_EDITORS: StaticNotebook.IEditorConfig = {
     code: { ...StaticNotebook.defaultEditorConfig.code, readOnly: true },
