@@ -115,6 +115,30 @@ describe('listRunsMethod', () => {
     assert.throws(() => list({ ids: [gone] }), new RegExp(gone));
   });
 
+  it('sends the rows of changed runs as a small batch with the columns of the full list', () => {
+    // What the Runs panel asks when a runs-changed event names runs: their rows, in its
+    // columns, with the index's columns and key metric to tell whether columns changed.
+    const panel = { columns: ['id', 'status', 'label', 'started'], keyMetric: true };
+    const full = listRunsMethod(panel, context) as IMethodResult;
+    const batch = listRunsMethod({ ...panel, ids: [ids[1], ids[3]] }, context) as IMethodResult;
+    const table = tableFromIPC(batch.buffers?.[0] as Uint8Array);
+    assert.deepEqual([...(table.getChild('id') ?? [])].map(String), [ids[3], ids[1]]);
+    assert.deepEqual([...(table.getChild('status') ?? [])], ['terminated', 'error']);
+    const json = batch.json as IListResult;
+    const fullJson = full.json as IListResult;
+    assert.equal(json.rows, 2);
+    assert.equal(json.runs, 4);
+    assert.deepEqual(json.columns, fullJson.columns);
+    assert.equal(json.keyMetric, '#loss');
+    assert.deepEqual(
+      table.schema.fields.map(f => f.name),
+      tableFromIPC(full.buffers?.[0] as Uint8Array).schema.fields.map(f => f.name)
+    );
+    // A run filtered out by `where` is left out of the batch (the panel drops its row).
+    const filtered = list({ ...panel, ids: [ids[1], ids[2]], where: 'status = completed' });
+    assert.deepEqual(filtered.ids, [ids[2]]);
+  });
+
   it('sorts and limits', () => {
     assert.deepEqual(list({ sort: 'label' }).ids, ids);
     // Reordered rows are rebuilt columns; the dictionary-encoded status must survive that.
