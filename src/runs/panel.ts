@@ -3,9 +3,10 @@
  * its error underneath, the virtualised runs grid, and a count line.
  *
  * Nothing is fetched until the panel is first shown; then the grid module and Apache
- * Arrow load while the service answers. Re-fetches keep the selection (by run id) and the
- * scroll position (the run at the top stays at the top). While runs are live, their
- * status spinners turn and their elapsed times tick.
+ * Arrow load while the service answers. Runs that change are patched in (see the model);
+ * updates keep the selection (by run id) and the scroll position (the run at the top
+ * stays at the top). While runs are live, their status spinners turn and their elapsed
+ * times tick, from their start times, without any request.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButton, Toolbar } from '@jupyterlab/ui-components';
@@ -14,6 +15,7 @@ import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import type { GridColumn, RunsDataModel, RunsGrid } from './grid';
 import type { RunsModel, SelectMode } from './model';
+import type { IRunsChanged } from '../tokens';
 import { defaultDirection } from '../compare/direction';
 import { runsIcon, statusLabel } from '../status-icons';
 import { errorMessage } from '../errors';
@@ -87,6 +89,7 @@ export class RunsPanel extends Panel {
     this.addWidget(this._footer);
 
     this._model.changed.connect(this._onModelChanged, this);
+    this._model.aboutToChange.connect(this._rememberTop, this);
     this._model.selectionChanged.connect(this._onSelectionChanged, this);
     this._model.stateChanged.connect(this._onStateChanged, this);
     this._render();
@@ -106,6 +109,21 @@ export class RunsPanel extends Panel {
   refresh(): void {
     if (this.isVisible && this._started) {
       void this._model.refresh();
+    } else {
+      this._stale = true;
+    }
+  }
+
+  /**
+   * Runs changed (a push of the service): patched in now when visible, else the table
+   * is listed again on the next show. Pushes about other runs roots are ignored.
+   */
+  runsChanged(change: IRunsChanged): void {
+    if (!this._model.concerns(change)) {
+      return;
+    }
+    if (this.isVisible && this._started) {
+      void this._model.update(change);
     } else {
       this._stale = true;
     }
@@ -150,6 +168,7 @@ export class RunsPanel extends Panel {
     this._stopTicker();
     window.clearTimeout(this._filterTimer);
     this._model.changed.disconnect(this._onModelChanged, this);
+    this._model.aboutToChange.disconnect(this._rememberTop, this);
     this._model.selectionChanged.disconnect(this._onSelectionChanged, this);
     this._model.stateChanged.disconnect(this._onStateChanged, this);
     super.dispose();
@@ -372,7 +391,7 @@ export class RunsPanel extends Panel {
     this._render();
   }
 
-  /** Remembers the run at the top of the view before a fetch replaces the table. */
+  /** Remembers the run at the top of the view before the rows change. */
   private _rememberTop(): void {
     const grid = this._grid;
     if (!grid || grid.scrollY <= 0 || this._model.rowCount === 0) {
@@ -409,7 +428,6 @@ export class RunsPanel extends Panel {
     this.node.dataset.nbxRowCount = String(model.rowCount);
     this.node.classList.toggle('nbx-mod-loading', model.loading);
     this._renderFooter();
-    this._rememberTop();
   }
 
   private _renderFooter(): void {
