@@ -135,7 +135,8 @@ export function readGridTheme(node: HTMLElement): IGridTheme {
 /**
  * The grid's data model: one row per run of the `RunsModel`, in its order. Reads the
  * Arrow vectors on demand, so 10,000 runs cost nothing until they scroll into view. The
- * panel calls `reset` when a new table arrived and `headersChanged` when the sort did.
+ * panel calls `reset` when a new table arrived, `rowsChanged` when rows were patched and
+ * `headersChanged` when the sort did.
  */
 export class RunsDataModel extends DataModel {
   constructor(options: RunsDataModel.IOptions) {
@@ -190,6 +191,22 @@ export class RunsDataModel extends DataModel {
   /** Tells the grid that every row changed (a new table arrived). */
   reset(): void {
     this.emitChanged({ type: 'model-reset' });
+  }
+
+  /** Tells the grid that the values of `rows` (ascending) changed, and no row moved. */
+  rowsChanged(rows: number[]): void {
+    if (rows.length === 0) {
+      return;
+    }
+    const first = rows[0];
+    this.emitChanged({
+      type: 'cells-changed',
+      region: 'body',
+      row: first,
+      column: 0,
+      rowSpan: rows[rows.length - 1] - first + 1,
+      columnSpan: GRID_COLUMNS.length
+    });
   }
 
   /** Tells the grid that the headers changed (the sort indicator, the metric's name). */

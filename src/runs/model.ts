@@ -74,6 +74,14 @@ export class RunsModel implements IDisposable {
     return this._changed;
   }
 
+  /**
+   * Emitted when the values of rows changed, with those rows (ascending); no row moved
+   * (`changed` tells when they may have).
+   */
+  get rowsPatched(): ISignal<this, number[]> {
+    return this._rowsPatched;
+  }
+
   /** Emitted right before the rows change (a view notes the run it shows at the top). */
   get aboutToChange(): ISignal<this, void> {
     return this._aboutToChange;
@@ -621,21 +629,32 @@ export class RunsModel implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    this._aboutToChange.emit();
     const gone = new Set<number>();
+    const patched = new Map<number, number>();
     for (const id of [...ids, ...removed]) {
       const slot = slots.get(id);
       const row = rowsById.get(id);
-      if (slot === undefined) {
-        continue;
+      if (slot !== undefined) {
+        // Not in the batch: removed, or filtered out now.
+        if (row === undefined) {
+          gone.add(slot);
+        } else {
+          patched.set(slot, row);
+        }
       }
-      if (row === undefined) {
-        // Removed, or filtered out now.
-        gone.add(slot);
-        this._patches.delete(slot);
-      } else {
-        this._patches.set(slot, { vectors, row });
-      }
+    }
+    this._result = { ...current, runs };
+    if (gone.size === 0 && added.length === 0 && sweeps.size === 0) {
+      // Values only: the rows stay as they are; tell which to paint again.
+      this._patchValues(patched, vectors);
+      return;
+    }
+    this._aboutToChange.emit();
+    for (const slot of gone) {
+      this._patches.delete(slot);
+    }
+    for (const [slot, row] of patched) {
+      this._patches.set(slot, { vectors, row });
     }
     let listed = gone.size > 0 ? this._listed.filter(slot => !gone.has(slot)) : this._listed;
     for (const id of added) {
@@ -645,7 +664,6 @@ export class RunsModel implements IDisposable {
     }
     this._listed = listed;
     this._slotById = null;
-    this._result = { ...current, runs };
     if (sweeps.size > 0) {
       for (const sweep of sweeps.values()) {
         this._sweeps.set(sweep.id, sweep);
@@ -653,6 +671,25 @@ export class RunsModel implements IDisposable {
       this._indexTrials();
     }
     this._afterRowsChanged();
+  }
+
+  /**
+   * Patches the values of listed runs (slot to its row in `vectors`) without moving any:
+   * costs what changed, not what is listed.
+   */
+  private _patchValues(patched: Map<number, number>, vectors: Private.IVectors): void {
+    const rows: number[] = [];
+    for (const [slot, row] of patched) {
+      const wasLive = isLive(Private.status(this._cell('status', slot)));
+      this._patches.set(slot, { vectors, row });
+      const live = isLive(Private.status(this._cell('status', slot)));
+      this._liveRows += Number(live) - Number(wasLive);
+      const shown = this.rowOf(Private.text(this._cell('id', slot)));
+      if (shown >= 0) {
+        rows.push(shown);
+      }
+    }
+    this._rowsPatched.emit(rows.sort((a, b) => a - b));
   }
 
   /** `listed` with `slot` put before the first run created before it (latest first). */
@@ -861,6 +898,7 @@ export class RunsModel implements IDisposable {
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
   private _aboutToChange = new Signal<this, void>(this);
+  private _rowsPatched = new Signal<this, number[]>(this);
   private _selectionChanged = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, void>(this);
 }

@@ -90,6 +90,7 @@ export class RunsPanel extends Panel {
 
     this._model.changed.connect(this._onModelChanged, this);
     this._model.aboutToChange.connect(this._rememberTop, this);
+    this._model.rowsPatched.connect(this._onRowsPatched, this);
     this._model.selectionChanged.connect(this._onSelectionChanged, this);
     this._model.stateChanged.connect(this._onStateChanged, this);
     this._render();
@@ -169,6 +170,7 @@ export class RunsPanel extends Panel {
     window.clearTimeout(this._filterTimer);
     this._model.changed.disconnect(this._onModelChanged, this);
     this._model.aboutToChange.disconnect(this._rememberTop, this);
+    this._model.rowsPatched.disconnect(this._onRowsPatched, this);
     this._model.selectionChanged.disconnect(this._onSelectionChanged, this);
     this._model.stateChanged.disconnect(this._onStateChanged, this);
     super.dispose();
@@ -379,6 +381,11 @@ export class RunsPanel extends Panel {
     this._render();
     this._updateTicker();
     this._markFirstRows();
+  }
+
+  private _onRowsPatched(_sender: RunsModel, rows: number[]): void {
+    this._dataModel?.rowsChanged(rows);
+    this._updateTicker();
   }
 
   private _onSelectionChanged(): void {
