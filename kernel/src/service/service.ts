@@ -124,7 +124,7 @@ export class NbxService {
       new SlurmPoll({
         root,
         log: this._log,
-        onChange: ids => this._push({ event: 'runs-changed', root, ids })
+        onChange: ids => this._push({ event: 'runs-changed', root, ids, removed: [] })
       })
     );
   }
