@@ -139,6 +139,18 @@ describe('listRunsMethod', () => {
     assert.deepEqual(filtered.ids, [ids[2]]);
   });
 
+  it('lists changed runs by id with the new columns they bring, and refuses a gone one', () => {
+    const panel = { columns: ['id', 'status'], keyMetric: true };
+    listRunsMethod(panel, context);
+    const extra = make(4, { label: 'e', flags: { lr: 0.1, warmup: 3 } });
+    const batch = list({ ...panel, ids: [extra] });
+    assert.deepEqual(batch.ids, [extra]);
+    assert.ok(batch.json.columns.some(c => c.name === '=warmup'));
+    assert.equal(batch.json.runs, 5);
+    assert.throws(() => list({ ...panel, ids: ['f'.repeat(32)] }), /ffffffff/);
+    removeRun(root, extra);
+  });
+
   it('sorts and limits', () => {
     assert.deepEqual(list({ sort: 'label' }).ids, ids);
     // Reordered rows are rebuilt columns; the dictionary-encoded status must survive that.
