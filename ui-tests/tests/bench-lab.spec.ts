@@ -358,6 +358,31 @@ async function measureWindow(page: Page, openRun: string): Promise<IWindow> {
   };
 }
 
+/**
+ * The control: the main thread's long tasks over a window with the Runs panel closed (the
+ * file browser shown instead), the same runs live. What the machine's load and the rest of
+ * JupyterLab cost; the panel costs the difference.
+ */
+async function blockedWithPanelClosed(page: Page): Promise<{ blockedMs: number; seconds: number }> {
+  return page.evaluate(async windowMs => {
+    window.jupyterapp.shell.activateById('filebrowser');
+    const tasks: number[] = [];
+    const observer = new PerformanceObserver(list => {
+      for (const entry of list.getEntries()) {
+        tasks.push(entry.duration);
+      }
+    });
+    observer.observe({ type: 'longtask' });
+    const start = performance.now();
+    await new Promise(resolve => setTimeout(resolve, windowMs));
+    observer.disconnect();
+    return {
+      blockedMs: tasks.reduce((sum, ms) => sum + ms, 0),
+      seconds: (performance.now() - start) / 1000
+    };
+  }, WINDOW_MS);
+}
+
 /** The notebook the live runs run (lab.ts writes it): prints and logs every 100 ms. */
 const LIVE_NOTEBOOK = 'live.ipynb';
 
@@ -425,7 +450,8 @@ test('Runs panel with 10,000 runs, with and without 4 live runs: the live-update
     );
     const moving = await measureWindow(busy.page, await completedRun(busy.page));
     moving.fullTableBytes = busy.fullTableBytes;
-    const result = { still, live: moving };
+    const closed = await blockedWithPanelClosed(busy.page);
+    const result = { still, live: moving, closed };
     process.stdout.write(`nbx-bench-lab-live ${JSON.stringify(result)}\n`);
     if (process.env.NBX_BENCH_LIVE_OUT) {
       fs.writeFileSync(process.env.NBX_BENCH_LIVE_OUT, JSON.stringify(result, null, 2));
