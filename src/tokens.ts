@@ -5,6 +5,7 @@ import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type {
   IRunOutputEvent,
+  IRunsChangedEvent,
   ServiceMethodName,
   ServiceParams,
   ServiceResult
@@ -26,6 +27,9 @@ export interface IScalarsAppended {
   buffers: DataView[];
 }
 
+/** Runs that changed under a runs root, as the service pushes them (debounced). */
+export type IRunsChanged = Omit<IRunsChangedEvent, 'event'>;
+
 /** The params of a request for method `M`: optional when every param is. */
 export type RequestParams<M extends ServiceMethodName> =
   object extends ServiceParams<M> ? [params?: ServiceParams<M>] : [params: ServiceParams<M>];
@@ -41,8 +45,8 @@ export interface INbxConnection {
     method: M,
     ...params: RequestParams<M>
   ): Promise<IServiceReply<ServiceResult<M>>>;
-  /** Ids of runs whose records changed (pushed by the service, debounced). */
-  readonly runsChanged: ISignal<INbxConnection, string[]>;
+  /** Runs whose records changed, with their root (pushed by the service, debounced). */
+  readonly runsChanged: ISignal<INbxConnection, IRunsChanged>;
   /** New points of the runs `watchScalars` watches (pushed by the service, coalesced). */
   readonly scalarsAppended: ISignal<INbxConnection, IScalarsAppended>;
   /** What the runs `watchRun` watches printed and displayed (pushed by the service, coalesced). */

@@ -23,7 +23,13 @@ import type {
   ServiceReply,
   ServiceResult
 } from '../../kernel/src/contract/service';
-import type { INbxConnection, IScalarsAppended, IServiceReply, RequestParams } from '../tokens';
+import type {
+  INbxConnection,
+  IRunsChanged,
+  IScalarsAppended,
+  IServiceReply,
+  RequestParams
+} from '../tokens';
 
 // Both names are literal types of the contract: a spelling the service does not use
 // does not compile.
@@ -39,7 +45,7 @@ interface IPending {
 export class NbxServiceConnection implements INbxConnection, IDisposable {
   constructor(private readonly _manager: ServiceManager.IManager) {}
 
-  get runsChanged(): ISignal<this, string[]> {
+  get runsChanged(): ISignal<this, IRunsChanged> {
     return this._runsChanged;
   }
 
@@ -144,8 +150,11 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
     const data = msg.content.data as unknown as ServiceReply | ServiceEvent;
     if ('event' in data) {
       if (data.event === 'runs-changed') {
-        const ids = Array.isArray(data.ids) ? data.ids.filter(i => typeof i === 'string') : [];
-        this._runsChanged.emit(ids);
+        this._runsChanged.emit({
+          root: data.root,
+          ids: Private.strings(data.ids),
+          removed: Private.strings(data.removed)
+        });
       } else if (data.event === 'scalars-appended') {
         this._scalarsAppended.emit({
           id: data.id,
@@ -189,7 +198,7 @@ export class NbxServiceConnection implements INbxConnection, IDisposable {
   private _pending = new Map<number, IPending>();
   private _lastId = 0;
   private _disposed = false;
-  private _runsChanged = new Signal<this, string[]>(this);
+  private _runsChanged = new Signal<this, IRunsChanged>(this);
   private _scalarsAppended = new Signal<this, IScalarsAppended>(this);
   private _runOutput = new Signal<this, IRunOutputEvent>(this);
   private _connected = new Signal<this, void>(this);
@@ -200,4 +209,11 @@ function dataViews(buffers: KernelMessage.ICommMsgMsg['buffers']): DataView[] {
   return (buffers ?? []).map(b =>
     b instanceof DataView ? b : new DataView(b instanceof ArrayBuffer ? b : b.buffer)
   );
+}
+
+namespace Private {
+  /** The strings of a list pushed by the service ([] for anything else). */
+  export function strings(value: unknown): string[] {
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  }
 }

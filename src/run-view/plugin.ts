@@ -43,7 +43,7 @@ export const runViewPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     // `refresh: 'manual'` in nbx's settings: views fetch only on Refresh.
-    service.runsChanged.connect((_sender, ids) => {
+    service.runsChanged.connect((_sender, { ids }) => {
       if (service.settings.current.live) {
         tracker.forEach(widget => widget.content.runsChanged(ids));
       }

@@ -135,7 +135,8 @@ export function readGridTheme(node: HTMLElement): IGridTheme {
 /**
  * The grid's data model: one row per run of the `RunsModel`, in its order. Reads the
  * Arrow vectors on demand, so 10,000 runs cost nothing until they scroll into view. The
- * panel calls `reset` when a new table arrived and `headersChanged` when the sort did.
+ * panel calls `reset` when a new table arrived, `rowsChanged` when rows were patched and
+ * `headersChanged` when the sort did.
  */
 export class RunsDataModel extends DataModel {
   constructor(options: RunsDataModel.IOptions) {
@@ -190,6 +191,22 @@ export class RunsDataModel extends DataModel {
   /** Tells the grid that every row changed (a new table arrived). */
   reset(): void {
     this.emitChanged({ type: 'model-reset' });
+  }
+
+  /** Tells the grid that the values of `rows` (ascending) changed, and no row moved. */
+  rowsChanged(rows: number[]): void {
+    if (rows.length === 0) {
+      return;
+    }
+    const first = rows[0];
+    this.emitChanged({
+      type: 'cells-changed',
+      region: 'body',
+      row: first,
+      column: 0,
+      rowSpan: rows[rows.length - 1] - first + 1,
+      columnSpan: GRID_COLUMNS.length
+    });
   }
 
   /** Tells the grid that the headers changed (the sort indicator, the metric's name). */
@@ -335,7 +352,8 @@ export class StatusRenderer extends CellRenderer {
     gc.lineJoin = 'round';
     switch (status) {
       case 'running': {
-        const turn = ((performance.now() % 1000) / 1000) * 2 * Math.PI;
+        // A quarter turn a second: the panel repaints running rows once a second.
+        const turn = (Math.floor(Date.now() / 1000) % 4) * (Math.PI / 2);
         gc.strokeStyle = selected ?? theme.running;
         gc.beginPath();
         gc.arc(cx, cy, r, turn, turn + 1.5 * Math.PI);
@@ -695,14 +713,9 @@ export class RunsGrid extends DataGrid {
     return [first, last];
   }
 
-  /** Repaints one column of the rows on screen. */
-  repaintColumn(column: GridColumn): void {
-    const [first, last] = this.visibleRows();
-    if (last < first) {
-      return;
-    }
-    const index = GRID_COLUMNS.indexOf(column);
-    this.repaintRegion('body', first, index, last, index);
+  /** Repaints the cells of rows `from` to `to`, columns `first` to `last`. */
+  repaintCells(from: number, to: number, first: GridColumn, last: GridColumn): void {
+    this.repaintRegion('body', from, GRID_COLUMNS.indexOf(first), to, GRID_COLUMNS.indexOf(last));
   }
 
   /** Repaints every cell on screen (selection changes). */

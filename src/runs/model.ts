@@ -3,15 +3,21 @@
  * sends it) with the filter and sort that produced it, the selection (by run id, so it
  * survives re-fetches) and the last error.
  *
+ * Live updates cost what changed: a `runs-changed` push of the panel's root fetches only
+ * the rows of the runs it names (`listRuns` with `ids`, a small Arrow batch) and patches
+ * them in place (rows keep their places, new runs go in latest first, removed ones go);
+ * the whole table is listed again only when the index's columns changed (a new flag or
+ * scalar key), or when a new run would need the service's sort to be placed.
+ *
  * Sweeps and pipelines: a batch's trials (a pipeline's steps) are listed under its row,
- * hidden until it is expanded (rows are the visible ones: the model maps each to its table
- * row), and each batch listed carries its status from the service (progress, best trial by
- * its objective).
+ * hidden until it is expanded (rows are the visible ones: the model maps each to its
+ * slot, a row of the table or one patched in), and each batch listed carries its status
+ * from the service (progress, best trial by its objective).
  */
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { Table, Vector } from 'apache-arrow';
-import type { INbxService } from '../tokens';
+import type { INbxService, IRunsChanged } from '../tokens';
 import type { RunStatus } from '../../kernel/src/contract/run';
 import type {
   IListRunsArrowResult,
@@ -63,9 +69,22 @@ export class RunsModel implements IDisposable {
     this._metricSetting = options.metric ?? '';
   }
 
-  /** Emitted when a new table arrived (rows, columns or values may all differ). */
+  /** Emitted when a new table arrived or rows were patched (rows or values may differ). */
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  /**
+   * Emitted when the values of rows changed, with those rows (ascending); no row moved
+   * (`changed` tells when they may have).
+   */
+  get rowsPatched(): ISignal<this, number[]> {
+    return this._rowsPatched;
+  }
+
+  /** Emitted right before the rows change (a view notes the run it shows at the top). */
+  get aboutToChange(): ISignal<this, void> {
+    return this._aboutToChange;
   }
 
   /** Emitted when the selection or the cursor changed. */
@@ -97,9 +116,17 @@ export class RunsModel implements IDisposable {
     return this._table !== null;
   }
 
-  /** True while a request is under way. */
+  /**
+   * Bytes of the runs tables received so far, listings and patches (what the panel costs
+   * while runs change; the lab benchmark reads it).
+   */
+  get receivedBytes(): number {
+    return this._receivedBytes;
+  }
+
+  /** True while the whole table is being listed. */
   get loading(): boolean {
-    return this._inflight !== null;
+    return this._loading;
   }
 
   /** The runs root the service reads. */
@@ -173,32 +200,32 @@ export class RunsModel implements IDisposable {
 
   /** The run id of `row`. */
   id(row: number): string {
-    return Private.text(this._vectors.id, this._tableRow(row));
+    return Private.text(this._cell('id', this._slot(row)));
   }
 
   /** The status of `row`, or null. */
   status(row: number): RunStatus | null {
-    return Private.status(this._vectors.status, this._tableRow(row));
+    return Private.status(this._cell('status', this._slot(row)));
   }
 
   /** The notebook name of `row`. */
   notebook(row: number): string {
-    return Private.text(this._vectors.notebook, this._tableRow(row));
+    return Private.text(this._cell('notebook', this._slot(row)));
   }
 
   /** The label of `row` ('' for none). */
   label(row: number): string {
-    return Private.text(this._vectors.label, this._tableRow(row));
+    return Private.text(this._cell('label', this._slot(row)));
   }
 
   /** True when `row` is a sweep's batch run (its trials are listed under it). */
   isBatch(row: number): boolean {
-    return Private.text(this._vectors.kind, this._tableRow(row)) === 'batch';
+    return Private.text(this._cell('kind', this._slot(row))) === 'batch';
   }
 
   /** True when `row` expands to runs of its own: a sweep's batch or a pipeline. */
   isGroup(row: number): boolean {
-    return Private.isGroup(Private.text(this._vectors.kind, this._tableRow(row)));
+    return Private.isGroup(Private.text(this._cell('kind', this._slot(row))));
   }
 
   /** 1 for a trial (a step) listed under its batch (its pipeline), else 0. */
@@ -208,7 +235,7 @@ export class RunsModel implements IDisposable {
 
   /** The batch `row` is a trial of (the pipeline it is a step of), or null. */
   parent(row: number): string | null {
-    return Private.text(this._vectors.parent, this._tableRow(row)) || null;
+    return Private.text(this._cell('parent', this._slot(row))) || null;
   }
 
   /** True when batch (or pipeline) `id` lists its trials (steps) under it. */
@@ -227,6 +254,7 @@ export class RunsModel implements IDisposable {
       this._expanded.delete(id);
     }
     if (this._table) {
+      this._aboutToChange.emit();
       this._layout();
       this._pruneSelection();
       this._changed.emit();
@@ -251,8 +279,7 @@ export class RunsModel implements IDisposable {
 
   /** The tags of `row`. */
   tags(row: number): string[] {
-    const t = this._tableRow(row);
-    const value: unknown = t < 0 ? null : this._vectors.tags?.get(t);
+    const value = this._cell('tags', this._slot(row));
     if (value && typeof value === 'object' && Symbol.iterator in value) {
       return Array.from(value as Iterable<unknown>, String);
     }
@@ -261,8 +288,8 @@ export class RunsModel implements IDisposable {
 
   /** When `row` started (ms since the epoch), else when it was created, or null. */
   started(row: number): number | null {
-    const t = this._tableRow(row);
-    return Private.time(this._vectors.started, t) ?? Private.time(this._vectors.created, t);
+    const slot = this._slot(row);
+    return Private.time(this._cell('started', slot)) ?? Private.time(this._cell('created', slot));
   }
 
   /**
@@ -271,17 +298,17 @@ export class RunsModel implements IDisposable {
    */
   elapsed(row: number, now = Date.now()): number | null {
     const status = this.status(row);
-    const t = this._tableRow(row);
+    const slot = this._slot(row);
     if (status === 'running') {
-      const started = Private.time(this._vectors.started, t);
+      const started = Private.time(this._cell('started', slot));
       return started === null ? null : Math.max(0, (now - started) / 1000);
     }
-    return Private.number(this._vectors.duration, t);
+    return Private.number(this._cell('duration', slot));
   }
 
   /** The metric of `row`, or null. */
   metric(row: number): number | null {
-    return Private.number(this._vectors.metric, this._tableRow(row));
+    return Private.number(this._cell('metric', this._slot(row)));
   }
 
   /** The row of run `id`, or -1. */
@@ -399,18 +426,26 @@ export class RunsModel implements IDisposable {
    * becomes `error`, and the last table stays.
    */
   refresh(): Promise<void> {
-    if (this._inflight) {
-      this._again = true;
-      return this._inflight;
+    this._wantFull = true;
+    return this._work();
+  }
+
+  /** True when `change` is about the runs root listed (or nothing is listed yet). */
+  concerns(change: IRunsChanged): boolean {
+    return this.root === null || change.root === this.root;
+  }
+
+  /**
+   * Patches the rows of the runs a `runs-changed` push names: fetches theirs alone and
+   * puts them in place (see the module comment); pushes about other roots are ignored.
+   * Never rejects: when a patch cannot be made, the whole table is listed again.
+   */
+  update(change: IRunsChanged): Promise<void> {
+    if (!this.concerns(change) || change.ids.length === 0) {
+      return this._inflight ?? Promise.resolve();
     }
-    this._inflight = this._fetchLoop().finally(() => {
-      this._inflight = null;
-      if (!this._isDisposed) {
-        this._stateChanged.emit();
-      }
-    });
-    this._stateChanged.emit();
-    return this._inflight;
+    this._changes.push(change);
+    return this._work();
   }
 
   /** Loads Apache Arrow ahead of the first fetch (e.g. when the browser is idle). */
@@ -425,18 +460,44 @@ export class RunsModel implements IDisposable {
     this._isDisposed = true;
     this._table = null;
     this._vectors = {};
+    this._patches.clear();
+    this._listed = [];
     this._order = [];
+    this._changes = [];
     Signal.clearData(this);
   }
 
-  private async _fetchLoop(): Promise<void> {
-    do {
-      this._again = false;
-      await this._fetch();
-    } while (this._again && !this._isDisposed);
+  /** Runs what is asked (a listing, patches) one request at a time; the one promise. */
+  private _work(): Promise<void> {
+    this._inflight ??= this._workLoop().finally(() => {
+      this._inflight = null;
+    });
+    return this._inflight;
   }
 
-  private async _fetch(): Promise<void> {
+  private async _workLoop(): Promise<void> {
+    while (!this._isDisposed) {
+      if (this._wantFull) {
+        this._wantFull = false;
+        // The listing holds every change pushed before it was asked for.
+        this._changes = [];
+        this._loading = true;
+        this._stateChanged.emit();
+        await this._fetch();
+        this._loading = false;
+        if (!this._isDisposed) {
+          this._stateChanged.emit();
+        }
+      } else if (this._changes.length > 0) {
+        await this._patch(this._changes.splice(0));
+      } else {
+        break;
+      }
+    }
+  }
+
+  /** The params of a listing with the panel's columns, filter and sort. */
+  private _listParams(): IListRunsParams {
     const params: IListRunsParams = {
       columns: this._metricSetting ? [...PANEL_COLUMNS, this._metricSetting] : PANEL_COLUMNS,
       keyMetric: this._metricSetting === ''
@@ -447,6 +508,11 @@ export class RunsModel implements IDisposable {
     if (this._sort) {
       params.sort = `${this._sort.descending ? '-' : ''}${this._sort.column}`;
     }
+    return params;
+  }
+
+  private async _fetch(): Promise<void> {
+    const params = this._listParams();
     let error: string | null = null;
     try {
       performance.mark(RUNS_MODEL_MARKS.request);
@@ -464,6 +530,7 @@ export class RunsModel implements IDisposable {
       if (!buffer) {
         throw new Error('the nbx service sent no runs table');
       }
+      this._receivedBytes += buffer.byteLength;
       const table = arrow.tableFromIPC(
         new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
       );
@@ -471,7 +538,7 @@ export class RunsModel implements IDisposable {
       if (reply.result.format !== 'arrow') {
         throw new Error('the nbx service sent no runs table');
       }
-      const sweeps = await this._fetchSweeps(table);
+      const sweeps = await this._fetchSweeps(Private.batchIds(table));
       if (this._isDisposed) {
         return;
       }
@@ -489,19 +556,169 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * The status of every batch in `table` (one request; none when it has no batch). A
-   * failure leaves the batches without progress rather than the panel without runs.
+   * The rows of the runs `changes` name, fetched alone and patched in: see the module
+   * comment. Whatever makes a patch impossible (the columns changed, a new run under a
+   * sort, a failed request) asks for the whole table instead.
    */
-  private async _fetchSweeps(table: Table): Promise<Map<string, ISweepStatus>> {
-    const sweeps = new Map<string, ISweepStatus>();
-    const kind = table.getChild('kind');
-    const id = table.getChild('id');
-    const ids: string[] = [];
-    for (let row = 0; kind && id && row < table.numRows; row++) {
-      if (kind.get(row) === 'batch') {
-        ids.push(String(id.get(row)));
+  private async _patch(changes: IRunsChanged[]): Promise<void> {
+    const mine = changes.filter(change => change.root === this.root);
+    const current = this._result;
+    if (mine.length === 0 || current === null || this._table === null) {
+      return;
+    }
+    if (this._error !== null) {
+      // The last listing failed (a bad filter, the service away): list again.
+      this._wantFull = true;
+      return;
+    }
+    const removed = new Set(mine.flatMap(change => change.removed));
+    const ids = [...new Set(mine.flatMap(change => change.ids))].filter(id => !removed.has(id));
+    let batch: Table | null = null;
+    let runs = Math.max(0, current.runs - removed.size);
+    if (ids.length > 0) {
+      const params = { ...this._listParams(), ids };
+      delete params.sort;
+      try {
+        const [reply, arrow] = await Promise.all([
+          this._service.request('listRuns', params),
+          Private.loadArrow()
+        ]);
+        const buffer = reply.buffers[0];
+        this._receivedBytes += buffer?.byteLength ?? 0;
+        if (this._isDisposed || !buffer || reply.result.format !== 'arrow') {
+          this._wantFull = true;
+          return;
+        }
+        if (!Private.sameColumns(current, reply.result)) {
+          this._wantFull = true;
+          return;
+        }
+        batch = arrow.tableFromIPC(
+          new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+        );
+        runs = reply.result.runs;
+      } catch {
+        // E.g. a run named was removed meanwhile: the whole table says what is left.
+        this._wantFull = true;
+        return;
       }
     }
+    const vectors = batch ? Private.vectorsOf(batch, this._metricColumn) : {};
+    const rowsById = new Map<string, number>();
+    for (let row = 0; batch && row < batch.numRows; row++) {
+      rowsById.set(Private.text(vectors.id?.get(row)), row);
+    }
+    const slots = this._slotsById();
+    const added = [...rowsById.keys()].filter(id => !slots.has(id));
+    if (added.length > 0 && this._sort !== null) {
+      // Where a new run goes under a sort is the service's to say.
+      this._wantFull = true;
+      return;
+    }
+    const sweepIds = new Set<string>();
+    for (const [id, row] of rowsById) {
+      if (Private.text(vectors.kind?.get(row)) === 'batch') {
+        sweepIds.add(id);
+      }
+      const parent = Private.text(vectors.parent?.get(row));
+      if (parent !== '') {
+        sweepIds.add(parent);
+      }
+    }
+    const sweeps = await this._fetchSweeps([...sweepIds]);
+    if (this._isDisposed) {
+      return;
+    }
+    const gone = new Set<number>();
+    const patched = new Map<number, number>();
+    for (const id of [...ids, ...removed]) {
+      const slot = slots.get(id);
+      const row = rowsById.get(id);
+      if (slot !== undefined) {
+        // Not in the batch: removed, or filtered out now.
+        if (row === undefined) {
+          gone.add(slot);
+        } else {
+          patched.set(slot, row);
+        }
+      }
+    }
+    this._result = { ...current, runs };
+    if (gone.size === 0 && added.length === 0 && sweeps.size === 0) {
+      // Values only: the rows stay as they are; tell which to paint again.
+      this._patchValues(patched, vectors);
+      return;
+    }
+    this._aboutToChange.emit();
+    for (const slot of gone) {
+      this._patches.delete(slot);
+    }
+    for (const [slot, row] of patched) {
+      this._patches.set(slot, { vectors, row });
+    }
+    let listed = gone.size > 0 ? this._listed.filter(slot => !gone.has(slot)) : this._listed;
+    for (const id of added) {
+      const slot = this._nextSlot++;
+      this._patches.set(slot, { vectors, row: rowsById.get(id) ?? -1 });
+      listed = this._insertLatestFirst(listed, slot);
+    }
+    this._listed = listed;
+    this._slotById = null;
+    if (sweeps.size > 0) {
+      for (const sweep of sweeps.values()) {
+        this._sweeps.set(sweep.id, sweep);
+      }
+      this._indexTrials();
+    }
+    this._afterRowsChanged();
+  }
+
+  /**
+   * Patches the values of listed runs (slot to its row in `vectors`) without moving any:
+   * costs what changed, not what is listed.
+   */
+  private _patchValues(patched: Map<number, number>, vectors: Private.IVectors): void {
+    const rows: number[] = [];
+    for (const [slot, row] of patched) {
+      const wasLive = isLive(Private.status(this._cell('status', slot)));
+      this._patches.set(slot, { vectors, row });
+      const live = isLive(Private.status(this._cell('status', slot)));
+      this._liveRows += Number(live) - Number(wasLive);
+      const shown = this.rowOf(Private.text(this._cell('id', slot)));
+      if (shown >= 0) {
+        rows.push(shown);
+      }
+    }
+    this._rowsPatched.emit(rows.sort((a, b) => a - b));
+  }
+
+  /** `listed` with `slot` put before the first run created before it (latest first). */
+  private _insertLatestFirst(listed: number[], slot: number): number[] {
+    const created = Private.time(this._cell('created', slot)) ?? Infinity;
+    let at = 0;
+    while (at < listed.length && (Private.time(this._cell('created', listed[at])) ?? 0) > created) {
+      at++;
+    }
+    return [...listed.slice(0, at), slot, ...listed.slice(at)];
+  }
+
+  /** Slots of the listed runs by id. */
+  private _slotsById(): Map<string, number> {
+    if (this._slotById === null) {
+      this._slotById = new Map();
+      for (const slot of this._listed) {
+        this._slotById.set(Private.text(this._cell('id', slot)), slot);
+      }
+    }
+    return this._slotById;
+  }
+
+  /**
+   * The status of batches `ids` (one request; none without ids). A failure leaves the
+   * batches without progress rather than the panel without runs.
+   */
+  private async _fetchSweeps(ids: string[]): Promise<Map<string, ISweepStatus>> {
+    const sweeps = new Map<string, ISweepStatus>();
     if (ids.length === 0) {
       return sweeps;
     }
@@ -524,32 +741,35 @@ export class RunsModel implements IDisposable {
     const metric = this._metricSetting
       ? Private.metricName(this._metricSetting, table)
       : result.keyMetric;
+    this._aboutToChange.emit();
     this._table = table;
     this._result = result;
     this._metricColumn = metric && table.getChild(metric) ? metric : null;
-    this._vectors = {
-      id: table.getChild('id'),
-      notebook: table.getChild('notebook'),
-      status: table.getChild('status'),
-      label: table.getChild('label'),
-      tags: table.getChild('tags'),
-      created: table.getChild('created'),
-      started: table.getChild('started'),
-      duration: table.getChild('duration'),
-      kind: table.getChild('kind'),
-      parent: table.getChild('parent'),
-      metric: this._metricColumn ? table.getChild(this._metricColumn) : null
-    };
+    this._vectors = Private.vectorsOf(table, this._metricColumn);
+    this._patches.clear();
+    this._listed = Array.from({ length: table.numRows }, (_, row) => row);
+    this._nextSlot = table.numRows;
+    this._slotById = null;
     this._sweeps = sweeps;
+    this._indexTrials();
+    this._afterRowsChanged();
+  }
+
+  /** Maps each trial of a known sweep to it. */
+  private _indexTrials(): void {
     this._trials = new Map();
-    for (const sweep of sweeps.values()) {
+    for (const sweep of this._sweeps.values()) {
       for (const trial of sweep.trials) {
         this._trials.set(trial.id, { sweep, trial });
       }
     }
+  }
+
+  /** Counts the live runs, lays the rows out, drops what left the selection; tells. */
+  private _afterRowsChanged(): void {
     this._liveRows = 0;
-    for (let row = 0; row < table.numRows; row++) {
-      if (isLive(Private.status(this._vectors.status, row))) {
+    for (const slot of this._listed) {
+      if (isLive(Private.status(this._cell('status', slot)))) {
         this._liveRows++;
       }
     }
@@ -562,26 +782,21 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * Orders the rows shown: the table's rows in its order, each trial of a batch (step of
-   * a pipeline) in the table moved under its batch (in the table's order too), and shown
-   * only when that batch is expanded. A trial whose batch is filtered out is listed on
-   * its own.
+   * Orders the rows shown: the listed runs in their order, each trial of a batch (step of
+   * a pipeline) listed moved under its batch (in that order too), and shown only when that
+   * batch is expanded. A trial whose batch is filtered out is listed on its own.
    */
   private _layout(): void {
-    const table = this._table;
-    const count = table?.numRows ?? 0;
-    const id = this._vectors.id;
-    const parent = this._vectors.parent;
     const rowOfBatch = new Map<string, number>();
-    for (let row = 0; row < count; row++) {
-      if (Private.isGroup(Private.text(this._vectors.kind, row))) {
-        rowOfBatch.set(Private.text(id, row), row);
+    for (const row of this._listed) {
+      if (Private.isGroup(Private.text(this._cell('kind', row)))) {
+        rowOfBatch.set(Private.text(this._cell('id', row)), row);
       }
     }
     const trials = new Map<string, number[]>();
     const top: number[] = [];
-    for (let row = 0; row < count; row++) {
-      const batch = Private.text(parent, row);
+    for (const row of this._listed) {
+      const batch = Private.text(this._cell('parent', row));
       if (batch !== '' && rowOfBatch.has(batch)) {
         const list = trials.get(batch);
         if (list) {
@@ -598,7 +813,7 @@ export class RunsModel implements IDisposable {
     for (const row of top) {
       order.push(row);
       depth.push(0);
-      const batchId = Private.text(id, row);
+      const batchId = Private.text(this._cell('id', row));
       if (this._expanded.has(batchId) && rowOfBatch.get(batchId) === row) {
         for (const trial of trials.get(batchId) ?? []) {
           order.push(trial);
@@ -631,16 +846,35 @@ export class RunsModel implements IDisposable {
     return pruned;
   }
 
-  /** The table row of shown row `row`, or -1. */
-  private _tableRow(row: number): number {
+  /** The slot of shown row `row`, or -1. */
+  private _slot(row: number): number {
     return this._order[row] ?? -1;
+  }
+
+  /**
+   * The cell of a slot (-1: none): its patched row when it has one, else its row of the
+   * table. A slot is a table row, or past the table's end, a run added by a patch.
+   */
+  private _cell(role: keyof Private.IVectors, slot: number): unknown {
+    if (slot < 0) {
+      return null;
+    }
+    const patch = this._patches.size > 0 ? this._patches.get(slot) : undefined;
+    return patch ? patch.vectors[role]?.get(patch.row) : this._vectors[role]?.get(slot);
   }
 
   private readonly _service: INbxService;
   private _table: Table | null = null;
   private _result: IListRunsArrowResult | null = null;
   private _vectors: Private.IVectors = {};
+  /** Rows patched in, by slot. */
+  private _patches = new Map<number, { vectors: Private.IVectors; row: number }>();
+  /** The slots of the runs listed, in the listing's order (trials included). */
+  private _listed: number[] = [];
+  private _nextSlot = 0;
+  private _slotById: Map<string, number> | null = null;
   private _rowById: Map<string, number> | null = null;
+  /** The slots of the rows shown, in order. */
   private _order: number[] = [];
   private _depth: number[] = [];
   private _expanded = new Set<string>();
@@ -657,9 +891,14 @@ export class RunsModel implements IDisposable {
   private _anchor: string | null = null;
   private _cursor: string | null = null;
   private _inflight: Promise<void> | null = null;
-  private _again = false;
+  private _wantFull = false;
+  private _changes: IRunsChanged[] = [];
+  private _loading = false;
+  private _receivedBytes = 0;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
+  private _aboutToChange = new Signal<this, void>(this);
+  private _rowsPatched = new Signal<this, number[]>(this);
   private _selectionChanged = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, void>(this);
 }
@@ -702,31 +941,65 @@ namespace Private {
     return arrowModule;
   }
 
-  /** The cell of table row `row` (-1: none). */
-  function cell(vector: Vector | null | undefined, row: number): unknown {
-    return row < 0 ? null : vector?.get(row);
+  /** The vectors of `table` the panel reads. */
+  export function vectorsOf(table: Table, metric: string | null): IVectors {
+    return {
+      id: table.getChild('id'),
+      notebook: table.getChild('notebook'),
+      status: table.getChild('status'),
+      label: table.getChild('label'),
+      tags: table.getChild('tags'),
+      created: table.getChild('created'),
+      started: table.getChild('started'),
+      duration: table.getChild('duration'),
+      kind: table.getChild('kind'),
+      parent: table.getChild('parent'),
+      metric: metric ? table.getChild(metric) : null
+    };
+  }
+
+  /** The ids of the batch runs in `table`. */
+  export function batchIds(table: Table): string[] {
+    const kind = table.getChild('kind');
+    const id = table.getChild('id');
+    const ids: string[] = [];
+    for (let row = 0; kind && id && row < table.numRows; row++) {
+      if (kind.get(row) === 'batch') {
+        ids.push(String(id.get(row)));
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * True when two listings have the same columns of the index and key metric (else a new
+   * flag or scalar key appeared, or one went: the table is listed again).
+   */
+  export function sameColumns(a: IListRunsArrowResult, b: IListRunsArrowResult): boolean {
+    return (
+      a.keyMetric === b.keyMetric &&
+      a.columns.length === b.columns.length &&
+      a.columns.every((column, i) => column.name === b.columns[i].name)
+    );
   }
 
   /** A text cell ('' for null). */
+  export function text(value: unknown): string {
+    return value === null || value === undefined ? '' : String(value);
+  }
+
   /** True for the kinds of runs that list runs under them (`kind` column). */
   export function isGroup(kind: string): boolean {
     return kind === 'batch' || kind === 'pipeline';
   }
 
-  export function text(vector: Vector | null | undefined, row: number): string {
-    const value = cell(vector, row);
-    return value === null || value === undefined ? '' : String(value);
-  }
-
   /** A status cell, or null. */
-  export function status(vector: Vector | null | undefined, row: number): RunStatus | null {
-    const value = cell(vector, row);
+  export function status(value: unknown): RunStatus | null {
     return isRunStatus(value) ? value : null;
   }
 
   /** A number cell (null for null, NaN or a missing column). */
-  export function number(vector: Vector | null | undefined, row: number): number | null {
-    const value = cell(vector, row);
+  export function number(value: unknown): number | null {
     if (typeof value === 'number') {
       return Number.isNaN(value) ? null : value;
     }
@@ -734,12 +1007,11 @@ namespace Private {
   }
 
   /** A time cell as ms since the epoch (Arrow gives numbers; older versions Dates). */
-  export function time(vector: Vector | null | undefined, row: number): number | null {
-    const value = cell(vector, row);
+  export function time(value: unknown): number | null {
     if (value instanceof Date) {
       return value.getTime();
     }
-    return number(vector, row);
+    return number(value);
   }
 
   /** The column a settings metric name (`loss`, `#loss`, `loss:max`) refers to in `table`. */

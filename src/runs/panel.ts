@@ -3,9 +3,10 @@
  * its error underneath, the virtualised runs grid, and a count line.
  *
  * Nothing is fetched until the panel is first shown; then the grid module and Apache
- * Arrow load while the service answers. Re-fetches keep the selection (by run id) and the
- * scroll position (the run at the top stays at the top). While runs are live, their
- * status spinners turn and their elapsed times tick.
+ * Arrow load while the service answers. Runs that change are patched in (see the model);
+ * updates keep the selection (by run id) and the scroll position (the run at the top
+ * stays at the top). While runs are live, their status spinners turn and their elapsed
+ * times tick, from their start times, without any request.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButton, Toolbar } from '@jupyterlab/ui-components';
@@ -14,6 +15,7 @@ import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import type { GridColumn, RunsDataModel, RunsGrid } from './grid';
 import type { RunsModel, SelectMode } from './model';
+import type { IRunsChanged } from '../tokens';
 import { defaultDirection } from '../compare/direction';
 import { runsIcon, statusLabel } from '../status-icons';
 import { errorMessage } from '../errors';
@@ -87,6 +89,8 @@ export class RunsPanel extends Panel {
     this.addWidget(this._footer);
 
     this._model.changed.connect(this._onModelChanged, this);
+    this._model.aboutToChange.connect(this._rememberTop, this);
+    this._model.rowsPatched.connect(this._onRowsPatched, this);
     this._model.selectionChanged.connect(this._onSelectionChanged, this);
     this._model.stateChanged.connect(this._onStateChanged, this);
     this._render();
@@ -106,6 +110,21 @@ export class RunsPanel extends Panel {
   refresh(): void {
     if (this.isVisible && this._started) {
       void this._model.refresh();
+    } else {
+      this._stale = true;
+    }
+  }
+
+  /**
+   * Runs changed (a push of the service): patched in now when visible, else the table
+   * is listed again on the next show. Pushes about other runs roots are ignored.
+   */
+  runsChanged(change: IRunsChanged): void {
+    if (!this._model.concerns(change)) {
+      return;
+    }
+    if (this.isVisible && this._started) {
+      void this._model.update(change);
     } else {
       this._stale = true;
     }
@@ -150,6 +169,8 @@ export class RunsPanel extends Panel {
     this._stopTicker();
     window.clearTimeout(this._filterTimer);
     this._model.changed.disconnect(this._onModelChanged, this);
+    this._model.aboutToChange.disconnect(this._rememberTop, this);
+    this._model.rowsPatched.disconnect(this._onRowsPatched, this);
     this._model.selectionChanged.disconnect(this._onSelectionChanged, this);
     this._model.stateChanged.disconnect(this._onStateChanged, this);
     super.dispose();
@@ -362,6 +383,11 @@ export class RunsPanel extends Panel {
     this._markFirstRows();
   }
 
+  private _onRowsPatched(_sender: RunsModel, rows: number[]): void {
+    this._dataModel?.rowsChanged(rows);
+    this._updateTicker();
+  }
+
   private _onSelectionChanged(): void {
     this._grid?.repaintAll();
     this._renderFooter();
@@ -372,7 +398,7 @@ export class RunsPanel extends Panel {
     this._render();
   }
 
-  /** Remembers the run at the top of the view before a fetch replaces the table. */
+  /** Remembers the run at the top of the view before the rows change. */
   private _rememberTop(): void {
     const grid = this._grid;
     if (!grid || grid.scrollY <= 0 || this._model.rowCount === 0) {
@@ -409,7 +435,6 @@ export class RunsPanel extends Panel {
     this.node.dataset.nbxRowCount = String(model.rowCount);
     this.node.classList.toggle('nbx-mod-loading', model.loading);
     this._renderFooter();
-    this._rememberTop();
   }
 
   private _renderFooter(): void {
@@ -464,24 +489,27 @@ export class RunsPanel extends Panel {
     }
   }
 
+  /**
+   * Once a second: the status and elapsed cells of the running rows on screen, and only
+   * those. Each repaint of the canvas costs the browser a raster of the grid, so the
+   * spinner steps with the seconds rather than turning smoothly.
+   */
   private _tick(): void {
     const grid = this._grid;
     if (!grid) {
       return;
     }
     const [first, last] = grid.visibleRows();
-    let running = false;
-    for (let row = first; row <= last && !running; row++) {
-      running = this._model.status(row) === 'running';
+    let from = -1;
+    let to = -1;
+    for (let row = first; row <= last; row++) {
+      if (this._model.status(row) === 'running') {
+        from = from < 0 ? row : from;
+        to = row;
+      }
     }
-    if (!running) {
-      return;
-    }
-    grid.repaintColumn('status');
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this._lastSecond) {
-      this._lastSecond = second;
-      grid.repaintColumn('elapsed');
+    if (from >= 0) {
+      grid.repaintCells(from, to, 'status', 'elapsed');
     }
   }
 
@@ -491,7 +519,7 @@ export class RunsPanel extends Panel {
   }
 
   /** Interval of the spinner and elapsed-time ticks, ms. */
-  static TICK_MS = 100;
+  static TICK_MS = 1000;
 
   private _model: RunsModel;
   private _trans: TranslationBundle;
@@ -511,7 +539,6 @@ export class RunsPanel extends Panel {
   private _marked = false;
   private _filterTimer = 0;
   private _ticker: number | undefined = undefined;
-  private _lastSecond = 0;
   private _topRun: { id: string; offset: number } | null = null;
 }
 

@@ -53,9 +53,9 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     addRunsCommands(app, { service, model, panel, trans });
 
     // `refresh: 'manual'` in nbx's settings: only the Refresh button re-lists the runs.
-    service.runsChanged.connect(() => {
+    service.runsChanged.connect((_sender, change) => {
       if (service.settings.current.live) {
-        panel.refresh();
+        panel.runsChanged(change);
       }
     });
     service.settings.changed.connect(() => panel.refresh());

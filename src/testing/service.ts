@@ -21,7 +21,13 @@ import { SERVICE_METHODS } from '../../kernel/lib/service/methods';
 import { Dispatcher } from '../../kernel/lib/service/protocol';
 import { RunWatch } from '../../kernel/lib/service/run-watch';
 import { ScalarsWatch } from '../../kernel/lib/service/scalars-watch';
-import type { INbxConnection, IScalarsAppended, IServiceReply, RequestParams } from '../tokens';
+import type {
+  INbxConnection,
+  IRunsChanged,
+  IScalarsAppended,
+  IServiceReply,
+  RequestParams
+} from '../tokens';
 
 /** A project directory with its runs root, removed when the process exits. */
 export interface IProject {
@@ -71,7 +77,7 @@ export class LocalConnection implements INbxConnection {
   /** The requests made so far, by method name. */
   readonly requests: ServiceMethodName[] = [];
 
-  readonly runsChanged: Signal<INbxConnection, string[]> = new Signal(this);
+  readonly runsChanged: Signal<INbxConnection, IRunsChanged> = new Signal(this);
 
   readonly scalarsAppended: Signal<INbxConnection, IScalarsAppended> = new Signal(this);
 

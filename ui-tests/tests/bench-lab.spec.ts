@@ -2,7 +2,8 @@
  * The browser half of `npm run bench -- lab` (kernel/src/bench/lab.ts), skipped unless
  * NBX_BENCH=1: with 10,000 runs in the server's runs root (the bench generates them and
  * starts the server on that root through JUPYTERLAB_GALATA_ROOT_DIR), how long from
- * opening the Runs panel to its first rows painted.
+ * opening the Runs panel to its first rows painted; then what the panel costs while runs
+ * are live (see the second test).
  *
  * Each round is a fresh page on `/lab?reset` (the panel closed), timed inside the page:
  * from `activateById('nbx-runs')` to the panel's `nbx-runs-first-rows` performance mark,
@@ -14,7 +15,9 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
 import { freshPage, ROUNDS, shutDownServiceKernels, writeResult } from './bench-helpers';
+import { callService, type Page as LabPage } from './runs-helpers';
 
 /** One opening of the panel, in ms from the click, with the steps between. */
 interface IOpening {
@@ -159,5 +162,306 @@ test('Runs panel with 10,000 runs: opening to first rows', async ({
   writeResult('nbx-bench-lab', { cold, warm, scrolling });
   for (const opening of warm) {
     expect(opening.rows).toBeGreaterThanOrEqual(10_000);
+  }
+});
+
+/** One 30 s window of the live scenario (see `measureWindow`). */
+interface IWindow {
+  /** Runs shown live (queued or running) at the window's start. */
+  liveRows: number;
+  /** Bytes of the first listing (the whole table, the panel's columns). */
+  fullTableBytes: number;
+  /** Bytes of runs tables the panel received in the window, and the window's length. */
+  bytes: number;
+  seconds: number;
+  /** Whole listings sent in the window. */
+  listings: number;
+  /** Long tasks (> 50 ms) of the main thread in the window, summed. */
+  blockedMs: number;
+  /** After the window: 60 wheel notches down the list. */
+  scrolling: IScrolling;
+  /**
+   * After the window: from setting a filter (then clearing it) to the next frame after its
+   * rows arrived.
+   */
+  filterMs: number[];
+  /** The same for a sort (then back to latest first). */
+  sortMs: number[];
+  /** From the open-run command to the run view's executed notebook shown. */
+  runViewMs: number;
+}
+
+/** Length of a window, ms. */
+const WINDOW_MS = 30_000;
+
+/** What the bench reads of the Runs panel's model in the page (its public API). */
+interface IBenchModel {
+  rowCount: number;
+  receivedBytes: number;
+  loading: boolean;
+  filter: string;
+  sort: unknown;
+  stateChanged: {
+    connect(slot: () => void): void;
+    disconnect(slot: () => void): void;
+  };
+  id(row: number): string;
+  status(row: number): string | null;
+  rowOf(id: string): number;
+}
+
+/** The Runs panel's model (in the page: the function is run there). */
+function panelModel(): IBenchModel {
+  for (const widget of window.jupyterapp.shell.widgets('left')) {
+    if (widget.id === 'nbx-runs') {
+      return (widget as unknown as { model: IBenchModel }).model;
+    }
+  }
+  throw new Error('no Runs panel');
+}
+
+/** Makes `panelModel` callable in the page as `window.nbxPanelModel`. */
+async function exposePanelModel(page: Page): Promise<void> {
+  await page.evaluate(`window.nbxPanelModel = ${panelModel.toString()}`);
+}
+
+/** The panel's model in the page, once exposed. */
+declare global {
+  interface Window {
+    nbxPanelModel: () => IBenchModel;
+  }
+}
+
+/**
+ * Sets the filter or the sort of the panel's model and times it to the frame after its
+ * listing arrived (the model's loading state ends once the rows are in).
+ */
+function timeListing(page: Page, change: { filter?: string; sort?: unknown }): Promise<number> {
+  return page.evaluate(async change => {
+    const model = window.nbxPanelModel();
+    const start = performance.now();
+    if (change.filter !== undefined) {
+      model.filter = change.filter;
+    } else {
+      model.sort = change.sort;
+    }
+    // The listing is under way now (or queued after a patch): wait for its rows.
+    await new Promise<void>(resolve => {
+      const onState = (): void => {
+        if (!model.loading) {
+          model.stateChanged.disconnect(onState);
+          resolve();
+        }
+      };
+      model.stateChanged.connect(onState);
+    });
+    await new Promise(resolve => requestAnimationFrame(resolve));
+    return performance.now() - start;
+  }, change);
+}
+
+/** Opens the run view of `id`, times it to its executed notebook shown, and closes it. */
+function timeRunView(page: Page, id: string): Promise<number> {
+  return page.evaluate(async id => {
+    const app = window.jupyterapp;
+    const start = performance.now();
+    await app.commands.execute('nbx:open-run', { id });
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (document.querySelector('.nbx-RunView-notebook .jp-Cell')) {
+          resolve();
+        } else if (performance.now() - start > 60_000) {
+          reject(new Error('the run view showed no notebook within 60 s'));
+        } else {
+          requestAnimationFrame(check);
+        }
+      };
+      check();
+    });
+    const elapsed = performance.now() - start;
+    for (const widget of app.shell.widgets('main')) {
+      if (widget.node.querySelector('.nbx-RunView')) {
+        widget.close();
+      }
+    }
+    return elapsed;
+  }, id);
+}
+
+/**
+ * A window of `WINDOW_MS` on the open panel, left be, while runs are (or are not) live:
+ * the bytes of runs tables it receives and the main thread's long tasks are counted.
+ * After the window, scrolling, a filter, a sort and a run view are timed.
+ */
+async function measureWindow(page: Page, openRun: string): Promise<IWindow> {
+  const start = await page.evaluate(() => {
+    const model = window.nbxPanelModel();
+    const state = { tasks: [] as number[], bytes: model.receivedBytes as number };
+    const observer = new PerformanceObserver(list => {
+      for (const entry of list.getEntries()) {
+        state.tasks.push(entry.duration);
+      }
+    });
+    observer.observe({ type: 'longtask' });
+    (window as unknown as { nbxWindow: unknown }).nbxWindow = { state, observer };
+    let live = 0;
+    for (let row = 0; row < model.rowCount; row++) {
+      const status = model.status(row);
+      live += status === 'running' || status === 'queued' ? 1 : 0;
+    }
+    return {
+      at: performance.now(),
+      bytes: state.bytes,
+      live,
+      listings: performance.getEntriesByName('nbx-runs-request', 'mark').length
+    };
+  });
+  await page.waitForFunction(end => performance.now() >= end, start.at + WINDOW_MS, {
+    timeout: WINDOW_MS + 60_000,
+    polling: 250
+  });
+  const end = await page.evaluate(() => {
+    const model = window.nbxPanelModel();
+    const { state, observer } = (
+      window as unknown as {
+        nbxWindow: { state: { tasks: number[] }; observer: PerformanceObserver };
+      }
+    ).nbxWindow;
+    observer.disconnect();
+    return {
+      at: performance.now(),
+      bytes: model.receivedBytes as number,
+      blockedMs: state.tasks.reduce((sum, ms) => sum + ms, 0),
+      listings: performance.getEntriesByName('nbx-runs-request', 'mark').length
+    };
+  });
+  const scrolling = await scrollAndTime(page, 60);
+  const filterMs = [
+    await timeListing(page, { filter: 'status = completed' }),
+    await timeListing(page, { filter: '' })
+  ];
+  const sortMs = [
+    await timeListing(page, { sort: { column: 'duration', descending: false } }),
+    await timeListing(page, { sort: null })
+  ];
+  const runViewMs = await timeRunView(page, openRun);
+  return {
+    liveRows: start.live,
+    fullTableBytes: 0,
+    bytes: end.bytes - start.bytes,
+    seconds: (end.at - start.at) / 1000,
+    listings: end.listings - start.listings,
+    blockedMs: end.blockedMs,
+    scrolling,
+    filterMs,
+    sortMs,
+    runViewMs
+  };
+}
+
+/**
+ * The control: the main thread's long tasks over a window with the Runs panel closed (the
+ * file browser shown instead), the same runs live. What the machine's load and the rest of
+ * JupyterLab cost; the panel costs the difference.
+ */
+async function blockedWithPanelClosed(page: Page): Promise<{ blockedMs: number; seconds: number }> {
+  return page.evaluate(async windowMs => {
+    window.jupyterapp.shell.activateById('filebrowser');
+    const tasks: number[] = [];
+    const observer = new PerformanceObserver(list => {
+      for (const entry of list.getEntries()) {
+        tasks.push(entry.duration);
+      }
+    });
+    observer.observe({ type: 'longtask' });
+    const start = performance.now();
+    await new Promise(resolve => setTimeout(resolve, windowMs));
+    observer.disconnect();
+    return {
+      blockedMs: tasks.reduce((sum, ms) => sum + ms, 0),
+      seconds: (performance.now() - start) / 1000
+    };
+  }, WINDOW_MS);
+}
+
+/** The notebook the live runs run (lab.ts writes it): prints and logs every 100 ms. */
+const LIVE_NOTEBOOK = 'live.ipynb';
+
+/** Live runs of the scenario. */
+const LIVE_RUNS = 4;
+
+test('Runs panel with 10,000 runs, with and without 4 live runs: the live-updates budget', async ({
+  browser,
+  baseURL
+}) => {
+  test.setTimeout(600_000);
+  const base = baseURL ?? '';
+  /** A fresh page with the panel open on its first rows; the first listing's bytes. */
+  const openPanel = async (): Promise<{ page: Page; fullTableBytes: number }> => {
+    const page = await freshPage(browser, base);
+    await page.waitForFunction(
+      () => performance.getEntriesByName('nbx-runs-preloaded', 'mark').length > 0,
+      undefined,
+      { timeout: 60_000 }
+    );
+    const opening = await openAndTime(page);
+    expect(opening.rows).toBeGreaterThanOrEqual(10_000);
+    await exposePanelModel(page);
+    const bytes = await page.evaluate(() => window.nbxPanelModel().receivedBytes);
+    return { page, fullTableBytes: bytes };
+  };
+  /** A completed run of the generated ones: the run view opened in both windows. */
+  const completedRun = (page: Page): Promise<string> =>
+    page.evaluate(() => {
+      const model = window.nbxPanelModel();
+      for (let row = 0; row < model.rowCount; row++) {
+        if (model.status(row) === 'completed') {
+          return model.id(row);
+        }
+      }
+      throw new Error('no completed run');
+    });
+
+  // Without live runs.
+  const quiet = await openPanel();
+  const still = await measureWindow(quiet.page, await completedRun(quiet.page));
+  still.fullTableBytes = quiet.fullTableBytes;
+  await quiet.page.context().close();
+
+  // With 4 live runs, each printing and logging a scalar every 100 ms.
+  const busy = await openPanel();
+  const lab = busy.page as unknown as LabPage;
+  const live: string[] = [];
+  try {
+    for (let i = 0; i < LIVE_RUNS; i++) {
+      const { id } = await callService<{ id: string }>(lab, 'startRun', {
+        path: LIVE_NOTEBOOK,
+        label: `live ${i + 1}`,
+        gpus: []
+      });
+      live.push(id);
+    }
+    await busy.page.waitForFunction(
+      ids => {
+        const model = window.nbxPanelModel();
+        return ids.every(id => model.status(model.rowOf(id)) === 'running');
+      },
+      live,
+      { timeout: 180_000, polling: 500 }
+    );
+    const moving = await measureWindow(busy.page, await completedRun(busy.page));
+    moving.fullTableBytes = busy.fullTableBytes;
+    const closed = await blockedWithPanelClosed(busy.page);
+    const result = { still, live: moving, closed };
+    process.stdout.write(`nbx-bench-lab-live ${JSON.stringify(result)}\n`);
+    if (process.env.NBX_BENCH_LIVE_OUT) {
+      fs.writeFileSync(process.env.NBX_BENCH_LIVE_OUT, JSON.stringify(result, null, 2));
+    }
+    expect(moving.liveRows).toBeGreaterThanOrEqual(LIVE_RUNS);
+  } finally {
+    if (live.length > 0) {
+      await callService(lab, 'stopRuns', { ids: live, graceMs: 2000 });
+    }
+    await busy.page.context().close();
   }
 });

@@ -63,17 +63,21 @@ export async function panelStatus(page: Page, id: string): Promise<string | null
 }
 
 /**
- * nbx's settings for a test whose runs go to `runsRoot`: mocked in the page (Galata keeps
+ * nbx's settings for a test whose runs go to `runsRoot` (and that reads `otherRunsRoots`
+ * too): mocked in the page (Galata keeps
  * settings in memory) and saved where the server keeps them (`JUPYTERLAB_SETTINGS_DIR`,
  * set by playwright.config.js), since the nbx service serves only the runs roots of the
  * saved settings.
  */
-export function nbxSettings(runsRoot: string): { runsRoot: string } {
+export function nbxSettings(
+  runsRoot: string,
+  otherRunsRoots: string[] = []
+): { runsRoot: string; otherRunsRoots: string[] } {
   const dir = process.env.JUPYTERLAB_SETTINGS_DIR;
   if (!dir) {
     throw new Error('JUPYTERLAB_SETTINGS_DIR is not set (see playwright.config.js)');
   }
-  const settings = { runsRoot };
+  const settings = { runsRoot, otherRunsRoots };
   fs.mkdirSync(path.join(dir, 'nbx'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'nbx', 'plugin.jupyterlab-settings'), JSON.stringify(settings));
   return settings;

@@ -12,6 +12,14 @@
  *                   painted, with the page idle (median of the rounds)   target ≤ 1 s;
  *                   and the first opening while the service kernel starts, for reference;
  *                   then scrolling it by 300 wheel notches: intervals between frames
+ *   live updates    the same panel over 30 s windows, side by side: with no run live,
+ *                   and with 4 live runs (Python, each printing a line with a scalar
+ *                   every 100 ms). In each window the panel is left be; then its
+ *                   scrolling, a filter, a sort and a run view are timed; and a control
+ *                   window with the panel closed. Budgets (live):
+ *                   bytes of runs tables received ≤ 5% of the full table per second,
+ *                   main thread in long tasks ≤ 10%, scroll frame p95 ≤ 50 ms, filter
+ *                   and sort ≤ 300 ms, run view open ≤ 1 s
  *
  * Options: `--runs N` rounds (default 5), `--count N` runs (default 10,000), `--port N`
  * of the JupyterLab the browser half starts (default 8891), `--no-browser`, `--keep`
@@ -28,12 +36,50 @@ import { KernelManager } from '../protocol/manager';
 import { str, type Content } from '../protocol/messages';
 import { installServiceKernelspec } from '../service/install';
 import { indexCachePath } from '../store/index-cache';
+import { RunDir } from '../store/run-dir';
+import { effectiveStatus, listRuns } from '../store/runs';
+import { stopRun } from '../scheduler/control';
 import { runBrowserBench } from './browser';
 import { generateRuns } from './gen-runs';
 import { intOption, median, ms } from './measure';
 
 const TARGET_SERVICE_START_MS = 500;
 const TARGET_PANEL_MS = 1000;
+
+/** Budgets of the live-updates windows (issue 13). */
+const BUDGET = {
+  /** Bytes of runs tables per second, % of the full table. */
+  transferPct: 5,
+  /** Main thread in long tasks, % of the window. */
+  blockedPct: 10,
+  scrollP95Ms: 50,
+  /** Filter and sort, each. */
+  listingMs: 300,
+  runViewMs: 1000
+};
+
+/** What the live runs run: a line with a scalar every 100 ms (about 4 minutes at most). */
+const LIVE_NOTEBOOK = {
+  cells: [
+    {
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source:
+        'import time\n' +
+        'for step in range(2400):\n' +
+        '    print(f"step={step} loss={1 / (step + 1):.5f}", flush=True)\n' +
+        '    time.sleep(0.1)'
+    }
+  ],
+  metadata: {
+    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+    language_info: { name: 'python' }
+  },
+  nbformat: 4,
+  nbformat_minor: 5
+};
 
 /** The columns the Runs panel asks for (src/runs-model.ts). */
 const PANEL_QUERY = {
@@ -64,6 +110,91 @@ interface IBrowserResult {
   cold: IOpening;
   warm: IOpening[];
   scrolling: IScrolling | null;
+}
+
+/** One 30 s window of the live-updates scenario (ui-tests/tests/bench-lab.spec.ts). */
+interface IWindow {
+  liveRows: number;
+  fullTableBytes: number;
+  bytes: number;
+  seconds: number;
+  listings: number;
+  blockedMs: number;
+  scrolling: IScrolling;
+  filterMs: number[];
+  sortMs: number[];
+  runViewMs: number;
+}
+
+/** The live-updates windows, without and with live runs (and the panel closed, a control). */
+interface ILiveResult {
+  still: IWindow;
+  live: IWindow;
+  closed: { blockedMs: number; seconds: number };
+}
+
+/** Prints the two windows side by side with the budget's verdicts; true when met. */
+function reportLive(result: ILiveResult): boolean {
+  const { still, live, closed } = result;
+  const transfer = (w: IWindow): number =>
+    w.fullTableBytes > 0 ? (100 * w.bytes) / w.seconds / w.fullTableBytes : NaN;
+  const blocked = (w: IWindow): number => (100 * w.blockedMs) / (w.seconds * 1000);
+  const rows: [string, (w: IWindow) => number, string, number][] = [
+    ['runs tables received per second, % of the full table', transfer, '%', BUDGET.transferPct],
+    ['main thread in long tasks, % of the window', blocked, '%', BUDGET.blockedPct],
+    ['scroll frame p95 (60 wheel notches)', w => w.scrolling.p95, 'ms', BUDGET.scrollP95Ms],
+    [
+      'filter (set, then cleared), slower of the two',
+      w => Math.max(...w.filterMs),
+      'ms',
+      BUDGET.listingMs
+    ],
+    [
+      'sort (by duration, then back), slower of the two',
+      w => Math.max(...w.sortMs),
+      'ms',
+      BUDGET.listingMs
+    ],
+    ['run view open to its notebook shown', w => w.runViewMs, 'ms', BUDGET.runViewMs]
+  ];
+  const cell = (value: number, unit: string): string =>
+    (unit === '%' ? `${value.toFixed(2)} %` : ms(value)).padStart(10);
+  process.stdout.write(
+    `\nlive updates, ${Math.round(live.seconds)} s windows (${live.liveRows} runs live in the second):\n` +
+      `  ${''.padEnd(52)} ${'no live'.padStart(10)} ${`${live.liveRows} live`.padStart(10)}  budget\n`
+  );
+  let ok = live.liveRows >= 4;
+  for (const [label, value, unit, budget] of rows) {
+    const met = value(live) <= budget;
+    ok = ok && met;
+    process.stdout.write(
+      `  ${label.padEnd(52)} ${cell(value(still), unit)} ${cell(value(live), unit)}  ` +
+        `<= ${budget} ${unit}: ${verdict(met)}\n`
+    );
+  }
+  process.stdout.write(
+    `  full table ${(live.fullTableBytes / 1e6).toFixed(2)} MB; received in the windows ` +
+      `${(still.bytes / 1e6).toFixed(2)} MB and ${(live.bytes / 1e6).toFixed(2)} MB ` +
+      `(whole listings: ${still.listings} and ${live.listings})\n`
+  );
+  process.stdout.write(
+    `  main thread in long tasks with the panel closed, ${live.liveRows} live (control)`.padEnd(
+      54
+    ) +
+      ` ${`${((100 * closed.blockedMs) / (closed.seconds * 1000)).toFixed(2)} %`.padStart(21)}` +
+      '  the machine and the rest of JupyterLab\n'
+  );
+  return ok;
+}
+
+/** Stops the runs of `root` still live (a browser half that failed leaves them running). */
+async function stopLiveRuns(root: string): Promise<void> {
+  for (const meta of listRuns(root)) {
+    const status = effectiveStatus(meta);
+    if (status === 'running' || status === 'queued') {
+      await stopRun(new RunDir(root, meta.id), 2000).catch(() => undefined);
+    }
+  }
 }
 
 function row(label: string, value: number, extra = ''): string {
@@ -166,6 +297,7 @@ export async function benchLab(args: string[]): Promise<boolean> {
   try {
     const genStart = Date.now();
     generateRuns(root, { count });
+    fs.writeFileSync(path.join(project, 'live.ipynb'), JSON.stringify(LIVE_NOTEBOOK));
     report(`lab: ${count} generated runs in ${ms(Date.now() - genStart)} under ${root}`);
 
     // (a) Kernel starts, interleaved: the service kernel and ipykernel.
@@ -246,15 +378,21 @@ export async function benchLab(args: string[]): Promise<boolean> {
     // (b) The Runs panel in Chromium.
     if (browser) {
       report(`\nlab: Runs panel in Chromium (JupyterLab on port ${port}, ${rounds} rounds)…`);
+      const liveOut = path.join(project, 'bench-lab-live.json');
       const result = await runBrowserBench<IBrowserResult>({
         name: 'lab',
         spec: 'tests/bench-lab.spec.ts',
         project,
         port,
         rounds,
-        limitS: 180 + rounds * 60
+        limitS: 780 + rounds * 60,
+        env: { NBX_BENCH_LIVE_OUT: liveOut }
       });
-      if (result === null) {
+      await stopLiveRuns(root);
+      const live = fs.existsSync(liveOut)
+        ? (JSON.parse(fs.readFileSync(liveOut, 'utf8')) as ILiveResult)
+        : null;
+      if (result === null || live === null) {
         ok = false;
       } else {
         const warm = median(result.warm.map(o => o.firstRows));
@@ -297,6 +435,7 @@ export async function benchLab(args: string[]): Promise<boolean> {
             )
           );
         }
+        ok = reportLive(live) && ok;
       }
     } else {
       report('\nlab: --no-browser: the Runs panel was not measured');

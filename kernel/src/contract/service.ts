@@ -582,6 +582,11 @@ export interface IRunsChangedEvent {
   root: string;
   /** Ids of the runs that changed (removed ones included), sorted. */
   ids: string[];
+  /**
+   * Those of `ids` whose run directory is gone: the others can be listed by id (`listRuns`
+   * with `ids`) to patch a listing in place.
+   */
+  removed: string[];
 }
 
 /**

@@ -115,6 +115,42 @@ describe('listRunsMethod', () => {
     assert.throws(() => list({ ids: [gone] }), new RegExp(gone));
   });
 
+  it('sends the rows of changed runs as a small batch with the columns of the full list', () => {
+    // What the Runs panel asks when a runs-changed event names runs: their rows, in its
+    // columns, with the index's columns and key metric to tell whether columns changed.
+    const panel = { columns: ['id', 'status', 'label', 'started'], keyMetric: true };
+    const full = listRunsMethod(panel, context) as IMethodResult;
+    const batch = listRunsMethod({ ...panel, ids: [ids[1], ids[3]] }, context) as IMethodResult;
+    const table = tableFromIPC(batch.buffers?.[0] as Uint8Array);
+    assert.deepEqual([...(table.getChild('id') ?? [])].map(String), [ids[3], ids[1]]);
+    assert.deepEqual([...(table.getChild('status') ?? [])], ['terminated', 'error']);
+    const json = batch.json as IListResult;
+    const fullJson = full.json as IListResult;
+    assert.equal(json.rows, 2);
+    assert.equal(json.runs, 4);
+    assert.deepEqual(json.columns, fullJson.columns);
+    assert.equal(json.keyMetric, '#loss');
+    assert.deepEqual(
+      table.schema.fields.map(f => f.name),
+      tableFromIPC(full.buffers?.[0] as Uint8Array).schema.fields.map(f => f.name)
+    );
+    // A run filtered out by `where` is left out of the batch (the panel drops its row).
+    const filtered = list({ ...panel, ids: [ids[1], ids[2]], where: 'status = completed' });
+    assert.deepEqual(filtered.ids, [ids[2]]);
+  });
+
+  it('lists changed runs by id with the new columns they bring, and refuses a gone one', () => {
+    const panel = { columns: ['id', 'status'], keyMetric: true };
+    listRunsMethod(panel, context);
+    const extra = make(4, { label: 'e', flags: { lr: 0.1, warmup: 3 } });
+    const batch = list({ ...panel, ids: [extra] });
+    assert.deepEqual(batch.ids, [extra]);
+    assert.ok(batch.json.columns.some(c => c.name === '=warmup'));
+    assert.equal(batch.json.runs, 5);
+    assert.throws(() => list({ ...panel, ids: ['f'.repeat(32)] }), /ffffffff/);
+    removeRun(root, extra);
+  });
+
   it('sorts and limits', () => {
     assert.deepEqual(list({ sort: 'label' }).ids, ids);
     // Reordered rows are rebuilt columns; the dictionary-encoded status must survive that.

@@ -9,7 +9,7 @@ import { nbxVersion } from '../base/paths';
 import { readExecutedNotebook } from '../executor/journal';
 import type { JSONObject, JSONValue } from '../base/json';
 import { arrow } from '../store/index-arrow';
-import { loadRunsIndex, type RunsIndex } from '../store/index';
+import { loadRunsIndex, type IIndexColumn, type RunsIndex } from '../store/index';
 import { parseScalarColumn } from '../store/index-columns';
 import { resolveIndexRefs } from '../store/index-refs';
 import type { RunMeta } from '../store/meta';
@@ -23,8 +23,8 @@ import {
   whereColumns
 } from '../store/query';
 import { settleDeadRunner } from '../store/dead-runner';
-import { listRuns, resolveRunRef, withEffectiveStatus } from '../store/runs';
-import { RunDir } from '../store/run-dir';
+import { listRunIds, listRuns, resolveRunRef, withEffectiveStatus } from '../store/runs';
+import { isValidRunId, RunDir } from '../store/run-dir';
 import type { IMethodReply, IServiceContext, RequestOf } from './protocol';
 import {
   isObject,
@@ -165,6 +165,66 @@ export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelect
   return { rows, matched, columns, keyMetric, missing };
 }
 
+/** The columns and key metric of the last whole index listed, by runs root. */
+const listedColumns = new Map<
+  string,
+  { columns: readonly IIndexColumn[]; keyMetric: string | null }
+>();
+
+/**
+ * The Arrow reply to a listing of a few runs by full id (a panel patching the rows of
+ * runs that changed): only their meta.json files are read, not the whole root's. It
+ * answers with the columns and key metric of the last whole listing of the root, so a
+ * panel sees the columns changed only when they did; null (list the whole index instead)
+ * when there was none, when a run is gone, when the runs bring a column it lacks, or when
+ * `where` names a column they lack.
+ */
+function listByIds(
+  root: string,
+  query: IListRunsQuery,
+  warnings: string[]
+): IMethodReply<'listRuns'> | null {
+  const known = listedColumns.get(root);
+  const ids = query.ids;
+  if (!known || !ids || !ids.every(id => isValidRunId(id))) {
+    return null;
+  }
+  const index = loadRunsIndex(root, { only: ids, onWarning: line => warnings.push(line) });
+  if (index.numRows !== new Set(ids).size) {
+    // One is gone or unreadable: the whole listing says which, in one line.
+    return null;
+  }
+  const names = new Set(known.columns.map(column => column.name));
+  if (!index.columns.every(column => names.has(column.name))) {
+    return null;
+  }
+  let selection: IRunsSelection;
+  try {
+    selection = selectRuns(index, { ...query, ids: undefined, keyMetric: false });
+  } catch {
+    return null;
+  }
+  const keyMetric = query.keyMetric ? known.keyMetric : null;
+  const columns =
+    keyMetric !== null && index.column(keyMetric) && query.columns !== undefined
+      ? [...new Set([...selection.columns, keyMetric])]
+      : selection.columns;
+  return {
+    json: {
+      root,
+      runs: listRunIds(root).length,
+      matched: selection.matched,
+      rows: selection.rows.length,
+      format: 'arrow',
+      warnings,
+      columns: known.columns,
+      keyMetric,
+      missing: []
+    },
+    buffers: [arrow.tableToIPC(index.select(selection.rows, columns), 'stream')]
+  };
+}
+
 /**
  * `listRuns({ root?, format?, where?, ids?, status?, sort?, limit?, columns?, keyMetric? })`:
  * the runs, latest first, or as `sort` orders them.
@@ -185,6 +245,9 @@ export function selectRuns(index: RunsIndex, query: IListRunsQuery): IRunsSelect
  * the index (`{ name, family, kind }`); the table holds them all, or only those named by
  * the `columns` param (in that order; unknown names are left out) plus, with
  * `keyMetric: true`, the key metric column, named in `keyMetric` (see `keyMetricColumn`).
+ *
+ * Full run ids in `ids` (a panel patching the rows of runs that changed) are read alone
+ * once the root was listed whole (see `listByIds`).
  *
  * `format: 'json'`: result `{ root, runs, matched, format: 'json', warnings, metas }`
  * with the run records (effective statuses) of the selected runs.
@@ -210,6 +273,10 @@ export function listRunsMethod(
     const metas = listRuns(root, { onWarning });
     return { json: { root, runs: metas.length, matched: metas.length, format, warnings, metas } };
   }
+  const byIds = format === 'arrow' ? listByIds(root, query, warnings) : null;
+  if (byIds !== null) {
+    return byIds;
+  }
   const index = loadRunsIndex(root, { onWarning });
   const selection = selectRuns(index, query);
   if (format === 'json') {
@@ -233,6 +300,9 @@ export function listRunsMethod(
         missing: selection.missing
       }
     };
+  }
+  if (query.ids === undefined) {
+    listedColumns.set(root, { columns: index.columns, keyMetric: keyMetricColumn(index) });
   }
   const everyColumn = selection.columns.length === index.columns.length;
   const bytes =

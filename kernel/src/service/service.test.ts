@@ -157,7 +157,8 @@ describe('service kernel process', () => {
         format: 'arrow',
         warnings: [],
         columns: [],
-        keyMetric: null
+        keyMetric: null,
+        missing: []
       }
     );
     assert.equal(buffers.length, 1);
@@ -184,7 +185,8 @@ describe('service kernel process', () => {
         format: 'arrow',
         warnings: [],
         columns: [],
-        keyMetric: null
+        keyMetric: null,
+        missing: []
       }
     );
     assert.equal(tableFromIPC(empty.buffers[0]).numRows, 0);
@@ -509,6 +511,28 @@ describe('service kernel process', () => {
     const later = comm.events.length;
     removeRun(home, run.id);
     await comm.changed(run.id, later, 'the removed run');
+  });
+
+  it('names the root and the removed runs in runs-changed', async () => {
+    const kept = makeRun();
+    const gone = makeRun();
+    await sleep(400);
+    const since = comm.events.length;
+    kept.updateMeta({ label: 'kept' });
+    removeRun(home, gone.id);
+    await comm.changed(kept.id, since, 'the changed run');
+    await comm.changed(gone.id, since, 'the removed run');
+    const events = comm.events.slice(since);
+    assert.ok(events.every(e => e.root === home));
+    assert.deepEqual(
+      events.flatMap(e => e.removed),
+      [gone.id]
+    );
+    // The changed run listed by id: one row.
+    const { reply, buffers } = await comm.call('listRuns', { ids: [kept.id] });
+    assert.ok(reply.ok);
+    assert.deepEqual([...(tableFromIPC(buffers[0]).getChild('id') ?? [])], [kept.id]);
+    removeRun(home, kept.id);
   });
 
   it('starts a python3 notebook as a detached run that completes', async () => {

@@ -148,7 +148,7 @@ export class NbxService {
       root,
       debounceMs: this._debounceMs,
       log: this._log,
-      onChange: ids => this._push({ event: 'runs-changed', root, ids })
+      onChange: (ids, removed) => this._push({ event: 'runs-changed', root, ids, removed })
     });
     this._watchers.set(root, watcher);
     this._slurmPolls.set(
@@ -156,7 +156,7 @@ export class NbxService {
       new SlurmPoll({
         root,
         log: this._log,
-        onChange: ids => this._push({ event: 'runs-changed', root, ids })
+        onChange: ids => this._push({ event: 'runs-changed', root, ids, removed: [] })
       })
     );
   }

@@ -95,6 +95,37 @@ describe('RunsWatcher', () => {
     assert.ok(!seen(events).has(added.id));
   });
 
+  it('tells the removed runs apart from the changed ones', async () => {
+    const root = tempDir('nbx-watch-');
+    const kept = newRun(root);
+    const gone = newRun(root);
+    const reports: { ids: string[]; removed: string[] }[] = [];
+    watchers.push(
+      new RunsWatcher({
+        root,
+        debounceMs: 100,
+        onChange: (ids, removed) => reports.push({ ids, removed })
+      })
+    );
+    kept.updateMeta({ label: 'changed' });
+    removeRun(root, gone.id);
+    await waitFor(
+      () => (new Set(reports.flatMap(r => r.ids)).size === 2 ? true : undefined),
+      5000,
+      'both runs reported'
+    );
+    assert.deepEqual(
+      reports.flatMap(r => r.removed),
+      [gone.id]
+    );
+    for (const report of reports) {
+      assert.ok(
+        report.removed.every(id => report.ids.includes(id)),
+        'removed ids are among ids'
+      );
+    }
+  });
+
   it('waits for a runs root that does not exist yet', async () => {
     const root = path.join(tempDir('nbx-watch-'), 'project', '.nbx');
     const { watcher, events } = watch(root);

@@ -15,8 +15,12 @@ import { isValidRunId, RUN_FILES } from '../store/run-dir';
 export interface IRunsWatcherOptions {
   /** The runs root (the directory holding `runs/`). */
   root: string;
-  /** Told the ids of the runs that changed (sorted), at most once per debounce period. */
-  onChange: (ids: string[]) => void;
+  /**
+   * Told the ids of the runs that changed (sorted), at most once per debounce period, and
+   * those of them whose run directory is gone (removed runs), so a listing of the others
+   * can be asked for by id.
+   */
+  onChange: (ids: string[], removed: string[]) => void;
   /** Quiet time before changes are reported (default 200 ms). */
   debounceMs?: number;
   /** Longest a change waits while changes keep coming (default 1000 ms). */
@@ -247,15 +251,16 @@ export class RunsWatcher {
     }
     const ids = [...this._pending].sort();
     this._pending.clear();
+    const removed = ids.filter(id => !isDirectory(path.join(this._runsDir, id)));
     try {
-      this._onChange(ids);
+      this._onChange(ids, removed);
     } catch (err) {
       this._log(`nbx service: runs-changed handler failed: ${(err as Error).message}`);
     }
   }
 
   private readonly _runsDir: string;
-  private readonly _onChange: (ids: string[]) => void;
+  private readonly _onChange: (ids: string[], removed: string[]) => void;
   private readonly _debounceMs: number;
   private readonly _maxWaitMs: number;
   private readonly _log: (line: string) => void;

@@ -51,6 +51,7 @@ export type { CellValue, ColumnFamily, ColumnKind } from './index-columns';
 import { parseIndexFields } from './index-meta';
 import { CorruptMetaError, type RunKind } from './meta';
 import { runsDir } from './root';
+import { isValidRunId, RUN_FILES } from './run-dir';
 
 /** Options of `loadRunsIndex`. */
 export interface ILoadRunsIndexOptions {
@@ -60,6 +61,11 @@ export interface ILoadRunsIndexOptions {
   readFile?: (file: string) => IMetaFile;
   /** Use and update the cache file (default true); false always reads every run. */
   cache?: boolean;
+  /**
+   * Index only these runs (full ids; those that name no run are left out), read from their
+   * meta.json without the cache: e.g. the rows of runs that changed.
+   */
+  only?: readonly string[];
   /** Host name runs are checked against for liveness (default `os.hostname()`). */
   hostname?: string;
   /** The clock for durations of runs still going (default `Date.now()`). */
@@ -335,14 +341,15 @@ export class RunsIndex {
  * throws for a bad run or a bad cache; returns an empty index when there are no runs.
  */
 export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {}): RunsIndex {
-  const useCache = options.cache !== false;
+  const only = options.only;
+  const useCache = options.cache !== false && only === undefined;
   const readFile = options.readFile ?? readMetaFile;
   const warn = (id: string, why: string): void =>
     options.onWarning?.(`skipping run ${path.join(root, 'runs', id)}: ${why}`);
   const cached = useCache ? readIndexCache(root) : null;
   // Every meta.json is stat'ed against the cache, so any change shows (an edit by hand
   // too); without a cache every run is read anyway, and the stat comes with the read.
-  const scanned = scanRunDirs(root, cached !== null);
+  const scanned = only ? onlyRuns(root, only) : scanRunDirs(root, cached !== null);
 
   const cachedRows = new Map<string, number>();
   const cachedStat = cached ? statReaders(cached.table) : null;
@@ -446,6 +453,14 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
     options.hostname ?? os.hostname(),
     options.now ?? Date.now()
   );
+}
+
+/** The runs `ids` (valid ones, once each) as a scan would find them, not stat'ed. */
+function onlyRuns(root: string, ids: readonly string[]): IScannedRun[] {
+  const dir = runsDir(root);
+  return [...new Set(ids)]
+    .filter(id => isValidRunId(id))
+    .map(id => ({ id, metaPath: path.join(dir, id, RUN_FILES.meta), stat: null, problem: null }));
 }
 
 /** A test of whether cached row `row` was read from a meta.json with stat `stat`. */

@@ -1,0 +1,135 @@
+/**
+ * RunsModel kept up to date by the service's `runs-changed` pushes, as a real RunsWatcher
+ * on the runs root reports them: only the changed rows are fetched and patched in place,
+ * removed runs go without a request, other roots are ignored, and new columns list the
+ * table again.
+ */
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateRuns } from '../../kernel/lib/bench/gen-runs';
+import { createRun, RunDir } from '../../kernel/lib/store/run-dir';
+import { removeRun } from '../../kernel/lib/store/runs';
+import { RunsWatcher } from '../../kernel/lib/service/watch';
+import type { IListRunsParams } from '../../kernel/src/contract/service';
+import { RootedService } from '../client/rooted';
+import { NbxSettings } from '../settings';
+import { LocalConnection, tempProject } from '../testing/service';
+import type { INbxService } from '../tokens';
+import { RunsModel } from './model';
+
+/** Resolves once `test` holds (checked every 20 ms), or fails after `ms`. */
+async function until(what: string, test: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
+describe('RunsModel#update', () => {
+  const project = tempProject();
+  const ids = generateRuns(project.root, { count: 200, seed: 11 });
+  const connection = new LocalConnection(project);
+  const rooted = new RootedService(connection, new NbxSettings(null));
+  /** The `listRuns` params sent, in order. */
+  const listings: IListRunsParams[] = [];
+  const service: INbxService = {
+    settings: rooted.settings,
+    runsChanged: rooted.runsChanged,
+    scalarsAppended: rooted.scalarsAppended,
+    runOutput: rooted.runOutput,
+    connected: rooted.connected,
+    request: ((method, ...params) => {
+      if (method === 'listRuns') {
+        listings.push((params[0] ?? {}) as IListRunsParams);
+      }
+      return rooted.request(method, ...params);
+    }) as INbxService['request']
+  };
+  const model = new RunsModel({ service });
+  let watcher: RunsWatcher;
+
+  before(async () => {
+    await model.refresh();
+    watcher = new RunsWatcher({
+      root: project.root,
+      debounceMs: 50,
+      onChange: (changed, removed) =>
+        void model.update({ root: project.root, ids: changed, removed })
+    });
+    listings.length = 0;
+  });
+  afterEach(() => {
+    listings.length = 0;
+  });
+  after(() => {
+    watcher.close();
+    model.dispose();
+    connection.dispose();
+  });
+
+  it('patches a changed run in place, fetching its row alone', async () => {
+    const selected = model.id(5);
+    model.select(5, 'replace');
+    const order = model.listedIds;
+    const changed = order[9];
+    new RunDir(project.root, changed).updateMeta(m => ({
+      ...m,
+      label: 'patched',
+      status: 'error'
+    }));
+    await until('the patched row', () => model.label(model.rowOf(changed)) === 'patched');
+    assert.equal(model.status(model.rowOf(changed)), 'error');
+    assert.deepEqual(model.listedIds, order, 'rows keep their places');
+    assert.deepEqual(model.selectedIds, [selected]);
+    assert.equal(model.totalCount, 200);
+    assert.equal(listings.length, 1);
+    assert.deepEqual(listings[0].ids, [changed]);
+  });
+
+  it('puts a new run first and drops a removed one without a request for it', async () => {
+    const added = createRun(project.root, { notebook: '/nb/new.ipynb', status: 'queued' });
+    await until('the new run', () => model.rowOf(added.id) === 0);
+    assert.equal(model.totalCount, 201);
+    assert.equal(model.status(0), 'queued');
+    assert.ok(model.hasLiveRows);
+    assert.deepEqual(
+      listings.map(params => params.ids),
+      [[added.id]]
+    );
+    listings.length = 0;
+    const gone = model.id(3);
+    removeRun(project.root, gone);
+    await until('the removed run to go', () => model.rowOf(gone) === -1);
+    assert.equal(model.totalCount, 200);
+    assert.equal(model.rowCount, 200);
+    assert.deepEqual(listings, []);
+  });
+
+  it('ignores pushes about other runs roots', async () => {
+    await model.update({ root: `${project.root}-other`, ids: [ids[0]], removed: [] });
+    assert.deepEqual(listings, []);
+  });
+
+  it('drops a patched run the filter no longer keeps', async () => {
+    model.filter = 'status != "terminated"';
+    await model.refresh();
+    const kept = model.listedIds.find(id => id !== model.id(0)) ?? '';
+    listings.length = 0;
+    new RunDir(project.root, kept).updateMeta(m => ({ ...m, status: 'terminated' }));
+    await until('the filtered-out run to go', () => model.rowOf(kept) === -1);
+    assert.equal(listings.length, 1);
+    assert.equal(listings[0].where, 'status != "terminated"');
+    model.filter = '';
+    await model.refresh();
+  });
+
+  it('lists the table again when a run brings a new column', async () => {
+    const run = new RunDir(project.root, model.id(1));
+    run.updateMeta(m => ({ ...m, flags: { ...m.flags, brand_new_flag: 1 } }));
+    await until('a full listing', () => listings.some(params => params.ids === undefined));
+    assert.equal(listings[0].ids?.[0], run.id, 'the patch came first');
+  });
+});
