@@ -224,8 +224,15 @@ async function placed(runs: readonly RunDir[], submit: () => Promise<RunMeta>): 
 
 /** The trials `req` makes (`nbx run --preview`), checked as `launch` checks; writes nothing. */
 export async function previewLaunch(req: ILaunchRequest): Promise<IBatchPlan> {
+  const slurm = slurmPlacement(req);
   const gpus = await checkedGpus(req);
-  const planned = await planBatch({ ...req, gpus, command: req.command ?? commandLine(req) });
+  const planned = await planBatch({
+    ...req,
+    // As in `launch`: on Slurm a trial's GPUs are the job's, not taken from a local pool.
+    gpusPerTrial: slurm ? undefined : req.gpusPerTrial,
+    gpus,
+    command: req.command ?? commandLine(req)
+  });
   return planned.trials;
 }
 

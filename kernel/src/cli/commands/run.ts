@@ -141,6 +141,7 @@ at a time. --gpus N and --gpus-per-trial N are counts there. Defaults come
 from the "slurm" object of the project's nbx.json:
 
   nbx run train.ipynb 'lr=[0.001,0.01]' --on slurm --partition gpu --time 60 --gpus-per-trial 1
+      2 trials as one job array, each task with 1 GPU
 
 The notebook runs with its run directory as working directory; the files
 beside it are there by the same relative paths. Without --gpus or --no-gpus
