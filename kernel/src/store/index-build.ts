@@ -30,7 +30,7 @@ import type { IndexFields } from './index-meta';
 import { RUN_STATUSES } from './meta';
 
 /** Version of the stored layout; a cache of another version is rebuilt. */
-export const INDEX_FORMAT_VERSION = '3';
+export const INDEX_FORMAT_VERSION = '4';
 
 /** Schema metadata keys. */
 export const META_VERSION = 'nbx.index.version';
@@ -80,6 +80,7 @@ const PLAIN: [string, ColumnKind][] = [
   ['stopped', 'time'],
   ['kind', 'string'],
   ['parent', 'string'],
+  ['slurm', 'string'],
   [HIDDEN.mtime, 'number'],
   [HIDDEN.size, 'number'],
   [HIDDEN.ino, 'number'],
@@ -89,7 +90,7 @@ const PLAIN: [string, ColumnKind][] = [
 ];
 
 /** Core columns end here; flags, attrs and scalars come next, hidden columns last. */
-const CORE_COUNT = 10;
+const CORE_COUNT = 11;
 
 const ISO_UTC = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z$/;
 
@@ -227,6 +228,7 @@ export class IndexBuilder {
     this.set('stopped', row, time(meta.stopped));
     this.set('kind', row, meta.kind);
     this.set('parent', row, meta.parent);
+    this.set('slurm', row, meta.slurm);
     this.set(HIDDEN.mtime, row, stat.mtimeMs);
     this.set(HIDDEN.size, row, stat.size);
     this.set(HIDDEN.ino, row, stat.ino);

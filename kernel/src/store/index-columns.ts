@@ -36,7 +36,8 @@ export const CORE_COLUMNS: Readonly<Record<string, ColumnKind>> = {
   stopped: 'time',
   duration: 'number',
   kind: 'string',
-  parent: 'string'
+  parent: 'string',
+  slurm: 'string'
 };
 
 /** True for the name of a core column. */

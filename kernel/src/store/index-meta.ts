@@ -5,8 +5,8 @@
 import type { RunMeta } from './meta';
 import { parseMeta } from './meta-schema';
 
-/** What the index takes from a run record. */
-export type IndexFields = Pick<
+/** What the index takes from a run record (`slurm`: its Slurm job as one line, see `slurmText`). */
+export type IndexFields = { slurm: string | null } & Pick<
   RunMeta,
   | 'notebookName'
   | 'status'
@@ -46,6 +46,28 @@ export function parseIndexFields(text: string, file: string): IndexFields {
     attrs: meta.attrs,
     scalars: meta.scalars,
     kind: meta.kind,
-    parent: meta.parent
+    parent: meta.parent,
+    slurm: slurmText(meta.slurm)
   };
+}
+
+/**
+ * A run's Slurm job as the index's `slurm` column shows it: the job id, the partition,
+ * then the node it runs on or, while it waits, its place in the queue:
+ * `4242 · gpu · node01`, `4242 · gpu · #3 in queue (Priority)`. Null for a run here.
+ */
+export function slurmText(slurm: RunMeta['slurm']): string | null {
+  if (!slurm) {
+    return null;
+  }
+  const parts = [slurm.jobId];
+  if (slurm.partition) {
+    parts.push(slurm.partition);
+  }
+  if (slurm.queue) {
+    parts.push(`#${slurm.queue.position} in queue (${slurm.queue.reason})`);
+  } else if (slurm.node) {
+    parts.push(slurm.node);
+  }
+  return parts.join(' · ');
 }

@@ -74,7 +74,8 @@ test('an empty or missing runs root gives an empty index', () => {
       'stopped',
       'duration',
       'kind',
-      'parent'
+      'parent',
+      'slurm'
     ]
   );
   assert.equal(index.table.numRows, 0);
@@ -174,6 +175,34 @@ test("the step of each key's last value is a column, #key:step, kept by a warm r
   const warm = load(root);
   assert.ok(!warm.reads.includes(a.id));
   assert.deepEqual(column(warm.index, '#loss:step'), [7, null, 4999]);
+});
+
+test('a run on Slurm has its job in the slurm column: queue place while it waits, then the node', () => {
+  const root = tempRoot();
+  const placement = { partition: 'gpu' };
+  const waiting = run(root, 1, {
+    status: 'queued',
+    slurm: {
+      jobId: '4242',
+      partition: 'gpu',
+      node: '',
+      placement,
+      queue: { position: 3, reason: 'Priority' }
+    }
+  });
+  run(root, 2);
+  assert.deepEqual(column(load(root).index, 'slurm'), [
+    null,
+    '4242 · gpu · #3 in queue (Priority)'
+  ]);
+  waiting.updateMeta({
+    status: 'completed',
+    slurm: { jobId: '4242', partition: 'gpu', node: 'node01', placement, queue: null }
+  });
+  const warm = load(root).index;
+  assert.deepEqual(column(warm, 'slurm'), [null, '4242 · gpu · node01']);
+  assert.equal(warm.toRow(1).slurm, '4242 · gpu · node01');
+  assert.equal(warm.toRow(0).slurm, null);
 });
 
 test('a refresh re-reads only new and changed runs and drops deleted ones', () => {

@@ -6,7 +6,8 @@
  * strings), `created`/`started`/`stopped` (timestamp[ms]), `duration` (seconds, float,
  * null if not started; a run still going counts until now), `kind` (`run`, `batch` for
  * the parent run of a sweep, `pipeline` for a pipeline's), `parent` (the batch of a
- * trial, the pipeline of a step, else null), `=<flag>` per flag (Float64,
+ * trial, the pipeline of a step, else null), `slurm` (the Slurm job of a run submitted
+ * there, as one line: see `slurmText`), `=<flag>` per flag (Float64,
  * Utf8, Bool; lists as JSON text; a flag with values of several types is Utf8), `.<attr>`
  * per `nbx.attr` value (typed like flags), and `#<key>`, `#<key>:min`, `#<key>:max`,
  * `#<key>:step` (the step of the last value) (Float64) per scalar key. Every field carries its `ColumnKind` as metadata `nbx.kind`.
@@ -109,6 +110,8 @@ export interface IRunsIndexRow {
   kind: RunKind;
   /** The batch of a trial, the pipeline of a step, else null. */
   parent: string | null;
+  /** The Slurm job of a run submitted there, as one line (`4242 · gpu · node01`), else null. */
+  slurm: string | null;
   flags: Record<string, JSONValue>;
   attrs: Record<string, JSONValue>;
   scalars: Record<string, { last: number | null; min: number | null; max: number | null }>;
@@ -240,6 +243,7 @@ export class RunsIndex {
       duration: typeof duration === 'number' ? duration : null,
       kind: runKind(text('kind')),
       parent: text('parent'),
+      slurm: text('slurm'),
       flags: this.flags(row),
       attrs: this.attrs(row),
       scalars
