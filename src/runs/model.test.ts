@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
+import { RunDir } from '../../kernel/lib/store/run-dir';
 import { RootedService } from '../client/rooted';
 import { isLive, isRunStatus } from '../run-status';
 import { NbxSettings } from '../settings';
@@ -50,6 +51,17 @@ describe('RunsModel', () => {
       assert.ok(completed.length > 0);
       assert.ok(completed.every(row => typeof model.metric(row) === 'number'));
       assert.ok(completed.every(row => (model.elapsed(row) ?? -1) >= 30));
+    });
+
+    it('reads the Slurm job of a run submitted there, for the status tooltip', async () => {
+      const id = ids[0];
+      new RunDir(project.root, id).updateMeta({
+        slurm: { jobId: '77', partition: 'debug', node: 'node01', placement: {}, queue: null }
+      });
+      await model.refresh();
+      const row = model.rowOf(id);
+      assert.equal(model.slurm(row), '77 · debug · node01');
+      assert.equal(model.slurm(row === 0 ? 1 : 0), '', 'a run here has no job');
     });
 
     it('counts the live rows', () => {

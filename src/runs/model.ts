@@ -39,7 +39,8 @@ export const PANEL_COLUMNS = [
   'started',
   'duration',
   'kind',
-  'parent'
+  'parent',
+  'slurm'
 ];
 
 /** Performance marks of each fetch (the lab benchmark reads them). */
@@ -236,6 +237,11 @@ export class RunsModel implements IDisposable {
   /** The batch `row` is a trial of (the pipeline it is a step of), or null. */
   parent(row: number): string | null {
     return Private.text(this._cell('parent', this._slot(row))) || null;
+  }
+
+  /** The Slurm job of `row` as one line (`4242 · gpu · node01`), '' for a run here. */
+  slurm(row: number): string {
+    return Private.text(this._cell('slurm', this._slot(row)));
   }
 
   /** True when batch (or pipeline) `id` lists its trials (steps) under it. */
@@ -926,6 +932,7 @@ namespace Private {
     duration?: Vector | null;
     kind?: Vector | null;
     parent?: Vector | null;
+    slurm?: Vector | null;
     metric?: Vector | null;
   }
 
@@ -954,6 +961,7 @@ namespace Private {
       duration: table.getChild('duration'),
       kind: table.getChild('kind'),
       parent: table.getChild('parent'),
+      slurm: table.getChild('slurm'),
       metric: metric ? table.getChild(metric) : null
     };
   }

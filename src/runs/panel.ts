@@ -291,7 +291,9 @@ export class RunsPanel extends Panel {
     switch (column) {
       case 'status': {
         const status = model.status(row);
-        return status ? statusLabel(trans, status) : '';
+        const slurm = model.slurm(row);
+        const label = status ? statusLabel(trans, status) : '';
+        return slurm ? `${label}\n${trans.__('Slurm job %1', slurm)}` : label;
       }
       case 'name': {
         const lines = [trans.__('Run %1 (double-click or Enter to open)', model.id(row))];
