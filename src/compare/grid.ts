@@ -20,6 +20,7 @@ import {
 } from '@lumino/datagrid';
 import { formatDuration, formatNumber, formatWhen } from '../format';
 import { readGridTheme } from '../runs/grid';
+import { batchBlits } from './blit';
 import type { CellValue } from './columns';
 import { CompareDataModel } from './datamodel';
 import type { CompareModel } from './model';
@@ -64,6 +65,7 @@ export class CompareGrid extends DataGrid {
       minimumSizes: { rowHeight: 20, columnWidth: 30, rowHeaderWidth: 0, columnHeaderHeight: 20 }
     });
     this.addClass('nbx-CompareGrid');
+    batchBlits(this);
     this.compareModel = model;
     this._data = new CompareDataModel(model);
     this.dataModel = this._data;
