@@ -263,6 +263,8 @@ export class ScalarsPanel extends Widget {
     const trans = this._trans;
     const data: Data[] = [];
     card.traces.clear();
+    // Points pushed before this draw are in the model's chart already.
+    this._appends = this._appends.filter(points => points.key !== chart.key);
     for (const trace of chart.traces) {
       card.traces.set(trace.runId, [data.length, data.length + 1]);
       const smoothed = trace.smoothed !== trace.raw;
@@ -368,24 +370,54 @@ export class ScalarsPanel extends Widget {
   }
 
   private _onAppended(_model: ScalarsModel, appended: IAppended[]): void {
+    // Each extendTraces redraws the whole chart (every trace of it): the points pushed
+    // within a frame, of any number of runs, are drawn by one call per chart.
+    this._appends.push(...appended);
+    if (this._appendFrame === 0) {
+      this._appendFrame = requestAnimationFrame(() => {
+        this._appendFrame = 0;
+        this._flushAppends();
+      });
+    }
+  }
+
+  private _flushAppends(): void {
     const plotly = this._plotly;
-    if (!plotly) {
+    const appended = this._appends;
+    this._appends = [];
+    if (!plotly || this.isDisposed) {
       return;
     }
+    // Per chart, per trace index: the points to add, in the order they came.
+    const byCard = new Map<ICard, Map<number, IAppended[]>>();
     for (const points of appended) {
       const card = this._cards.get(points.key);
       const indices = card?.traces.get(points.runId);
       if (!card || !indices || !card.plot.classList.contains('js-plotly-plot')) {
         continue;
       }
-      const customdata = Private.customData(points.step, points.raw);
+      let traces = byCard.get(card);
+      if (!traces) {
+        traces = new Map();
+        byCard.set(card, traces);
+      }
+      traces.set(indices[0], [...(traces.get(indices[0]) ?? []), points]);
+    }
+    for (const [card, traces] of byCard) {
+      const indices: number[] = [];
+      const x: Float64Array[] = [];
+      const y: Float64Array[] = [];
+      const customdata: [number, number][][] = [];
+      for (const [raw, runs] of traces) {
+        const points = Private.joined(runs);
+        const custom = Private.customData(points.step, points.raw);
+        indices.push(raw, raw + 1);
+        x.push(points.x, points.x);
+        y.push(points.raw, points.smoothed);
+        customdata.push(custom, custom);
+      }
       // Each attribute holds one array per trace (plotly's update shape, not a trace).
-      const update = {
-        x: [points.x, points.x],
-        y: [points.raw, points.smoothed],
-        customdata: [customdata, customdata]
-      } as unknown as Data;
-      void plotly.extendTraces(card.plot, update, indices);
+      void plotly.extendTraces(card.plot, { x, y, customdata } as unknown as Data, indices);
     }
   }
 
@@ -425,6 +457,8 @@ export class ScalarsPanel extends Widget {
   private _cards = new Map<string, ICard>();
   private _plotly: Plotly | null = null;
   private _frame = 0;
+  private _appends: IAppended[] = [];
+  private _appendFrame = 0;
 }
 
 export namespace ScalarsPanel {
@@ -445,6 +479,29 @@ namespace Private {
       out[i] = [step[i], raw[i]];
     }
     return out;
+  }
+
+  /** One run's appends of a frame as one batch (a single append as it is). */
+  export function joined(runs: IAppended[]): IAppended {
+    if (runs.length === 1) {
+      return runs[0];
+    }
+    const join = (pick: (points: IAppended) => Float64Array): Float64Array => {
+      const out = new Float64Array(runs.reduce((n, points) => n + pick(points).length, 0));
+      let at = 0;
+      for (const points of runs) {
+        out.set(pick(points), at);
+        at += pick(points).length;
+      }
+      return out;
+    };
+    return {
+      ...runs[0],
+      x: join(p => p.x),
+      step: join(p => p.step),
+      raw: join(p => p.raw),
+      smoothed: join(p => p.smoothed)
+    };
   }
 
   /** HTML special characters of a name, escaped for plotly's hover text. */
