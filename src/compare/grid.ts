@@ -20,7 +20,7 @@ import {
 } from '@lumino/datagrid';
 import { formatDuration, formatNumber, formatWhen } from '../format';
 import { readGridTheme } from '../runs/grid';
-import { batchBlits } from './blit';
+import { batchBlits } from '../grid-blit';
 import type { CellValue } from './columns';
 import { CompareDataModel } from './datamodel';
 import type { CompareModel } from './model';

@@ -19,6 +19,7 @@ import {
   RendererMap,
   TextRenderer
 } from '@lumino/datagrid';
+import { batchBlits } from '../grid-blit';
 import { Platform } from '@lumino/domutils';
 import { type Message, MessageLoop } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
@@ -590,6 +591,7 @@ export class RunsGrid extends DataGrid {
       stretchLastColumn: true
     });
     this.addClass('nbx-RunsGrid');
+    batchBlits(this);
     this._runs = options.model;
     this.dataModel = options.dataModel;
     this.mouseHandler = new RunsMouseHandler(options.actions);

@@ -1,5 +1,6 @@
 /**
- * One copy per painted region instead of one per cell, for a Lumino `DataGrid`.
+ * One copy per painted region instead of one per cell, for a Lumino `DataGrid` (the Runs
+ * panel's and the Compare panel's grids).
  *
  * The grid paints each cell into an off-screen buffer canvas and copies that cell's
  * rectangle to the on-screen canvas (`drawImage`) before painting the next. Where canvas
