@@ -249,8 +249,9 @@ describe('nbx run', () => {
     assert.equal(unknown.status, 2);
     assert.equal(unknown.stderr, "nbx: no run matches 'zzzz' (see nbx runs)\n");
     // Find a prefix shared by two ids, if any; hex ids of 3 runs often share a first char.
+    // A digit is read as an index from nbx runs (`nbx show 3`), so only a letter counts.
     const first = ids.map(id => id[0]);
-    const shared = first.find((c, i) => first.indexOf(c) !== i);
+    const shared = first.find((c, i) => first.indexOf(c) !== i && !/^\d$/.test(c));
     if (shared) {
       const amb = nbx(['show', shared], { cwd: dir, env });
       assert.equal(amb.status, 2);

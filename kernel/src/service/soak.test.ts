@@ -50,10 +50,14 @@ describe('the service under churn', () => {
         )
       ])
     );
+    /** Every run started, to wait for their runners before the test ends. */
+    const started: RunDir[] = [];
     const start = (): RunDir => {
       const r = nbx(['run', 'short.ipynb', '--detach', '--no-gpus'], { cwd: project, env });
       assert.equal(r.status, 0, r.stderr);
-      return new RunDir(home, r.stdout.trim());
+      const run = new RunDir(home, r.stdout.trim());
+      started.push(run);
+      return run;
     };
     const live = await inProcessService({ cwd: project, env });
     const { service, client, logs } = live;
@@ -132,6 +136,15 @@ describe('the service under churn', () => {
         steps++;
         await new Promise(resolve => setTimeout(resolve, 50));
       }
+      // The last runs end before the test does (their directories go at exit).
+      await waitFor(
+        () =>
+          started.every(r => ['completed', 'error', 'terminated'].includes(r.readMeta().status))
+            ? true
+            : undefined,
+        90_000,
+        'the runs started to end'
+      );
       for (const [comm, watches] of held) {
         for (const { method, watch } of watches.splice(0)) {
           await comm.ok(method === 'watchRun' ? 'unwatchRun' : 'unwatchScalars', { watch });

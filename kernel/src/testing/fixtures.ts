@@ -52,7 +52,12 @@ export function tempDir(prefix = 'nbx-test-'): string {
   if (tempDirs.length === 0) {
     process.on('exit', () => {
       for (const d of tempDirs) {
-        fs.rmSync(d, { recursive: true, force: true });
+        try {
+          fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+        } catch (err) {
+          // A process a test started may still be writing there: leave it, say so.
+          process.stderr.write(`could not remove ${d}: ${String(err)}\n`);
+        }
       }
     });
   }
