@@ -128,10 +128,20 @@ test('runs the notebook as edited in the editor, with a flag changed in the dial
   await run.click();
   await expect(dialog).toHaveCount(0);
 
-  // The run.
+  // The run: the directory with a meta.json (the standby kernel's reserved directory,
+  // which has none, may appear beside it right after).
   const runs = `${tmpPath}/runs-root/runs`;
-  await expect.poll(() => listDir(request, runs), { timeout: 30_000 }).toHaveLength(1);
-  const [id] = await listDir(request, runs);
+  const runDirs = async (): Promise<string[]> => {
+    const found: string[] = [];
+    for (const name of await listDir(request, runs)) {
+      if ((await listDir(request, `${runs}/${name}`)).includes('meta.json')) {
+        found.push(name);
+      }
+    }
+    return found;
+  };
+  await expect.poll(runDirs, { timeout: 30_000 }).toHaveLength(1);
+  const [id] = await runDirs();
   // The Runs panel shows it running, then completed.
   await openRunsPanel(page);
   await expect.poll(() => panelStatus(page, id), { timeout: 60_000 }).toBe('running');
