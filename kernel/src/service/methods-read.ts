@@ -3,7 +3,6 @@
  * its notebooks and its log.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { UserError } from '../base/errors';
 import { nbxVersion } from '../base/paths';
 import { readExecutedNotebook } from '../executor/journal';
@@ -26,6 +25,7 @@ import { settleDeadRunner } from '../store/dead-runner';
 import { listRunIds, listRuns, resolveRunRef, withEffectiveStatus } from '../store/runs';
 import { isValidRunId, RunDir } from '../store/run-dir';
 import type { IMethodReply, IServiceContext, RequestOf } from './protocol';
+import { openRunFile } from './run-file';
 import {
   isObject,
   optionalBoolean,
@@ -404,35 +404,6 @@ export function getLogTailMethod(
   const limit = Math.min(Math.floor(maxBytes), LOG_TAIL_MAX_BYTES);
   const fd = openRunFile(run, which === 'output' ? run.logPath : run.kernelLogPath);
   return { json: fd === null ? { text: '', size: 0, truncated: false } : readTail(fd, limit) };
-}
-
-/**
- * Opens a file of a run for reading, never following a symlink (`O_NOFOLLOW`): a run's
- * files are regular files inside its directory, and anything else (a symlink to a file
- * elsewhere, a FIFO, a directory) is a one-line `UserError`. Null when it does not exist.
- */
-export function openRunFile(run: RunDir, file: string): number | null {
-  const name = path.basename(file);
-  const refuse = (): UserError =>
-    new UserError(`run ${run.id.slice(0, 8)}: ${name} is not a regular file of the run`);
-  let fd: number;
-  try {
-    fd = fs.openSync(
-      file,
-      fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK
-    );
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      return null;
-    }
-    throw code === 'ELOOP' || code === 'EISDIR' ? refuse() : err;
-  }
-  if (!fs.fstatSync(fd).isFile()) {
-    fs.closeSync(fd);
-    throw refuse();
-  }
-  return fd;
 }
 
 /** The last `maxBytes` of the file open as `fd` (closed after) as UTF-8 text. */

@@ -15,7 +15,7 @@ import type { RunDir } from '../store/run-dir';
 import type { IEventSink } from './connection';
 import { ExecutedFollower } from './executed-follow';
 import { LogFollower } from './log-follow';
-import { openRunFile } from './methods-read';
+import { openRunFile } from './run-file';
 import { boundUpdate, mergeUpdate, runningCell } from './run-updates';
 
 /** Options of `RunWatch`. */
