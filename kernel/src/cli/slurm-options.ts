@@ -1,13 +1,12 @@
 /**
  * Slurm in the CLI: the options of `nbx run` and `nbx restart` (`--on slurm`, `--partition`,
  * `--time`, `--cpus`, `--mem`, `--template`; `--gpus N` is a count there), what they print
- * once a run is submitted, and the reconciling and the job line of `nbx runs`/`nbx show`.
+ * once a run is submitted, and the job line of `nbx show` (reconciling: slurm-listing.ts).
  */
 import type { Command } from 'commander';
 import { UserError } from '../base/errors';
 import type { RunPlacement } from '../contract/run';
 import type { RunMeta } from '../store/meta';
-import { reconcileSlurmRuns } from '../scheduler/slurm/reconcile';
 import { jobStatuses } from '../scheduler/slurm/status';
 import { shortId } from './format';
 import { countOption } from './execute';
@@ -97,24 +96,6 @@ export async function reportSubmitted(meta: RunMeta): Promise<void> {
     status = `unknown (${(err as Error).message})`;
   }
   process.stderr.write(`  Slurm job ${job}: ${status}\n`);
-}
-
-/**
- * Brings the records of runs on Slurm up to date before a listing (see
- * scheduler/slurm/reconcile.ts). When Slurm cannot be asked, one warning line says so and
- * the records stay as they were.
- */
-export async function reconcileBeforeListing(root: string): Promise<void> {
-  try {
-    await reconcileSlurmRuns(root);
-  } catch (err) {
-    if (!(err instanceof UserError)) {
-      throw err;
-    }
-    process.stderr.write(
-      `nbx: warning: runs on Slurm show their last recorded status: ${err.message}\n`
-    );
-  }
 }
 
 /**
