@@ -10,7 +10,7 @@ const tslabDir = path.dirname(require.resolve('tslab/package.json'));
 const { version } = require(path.join(tslabDir, 'package.json'));
 // The node_modules holding tslab holds its dependencies too; a tslab installed in the
 // notebook's own directory (which tslab prefers) is compiled by Node as usual.
-const cache = enableCodeCache(path.dirname(tslabDir), codeCacheDir(version));
+const cache = enableCodeCache(path.dirname(tslabDir), codeCacheDir(`tslab-${version}`));
 require(path.join(tslabDir, 'dist', 'main.js')).main();
 if (cache.misses > 0) {
   // main() has created the compiler (tslab does before it serves); once more at exit.

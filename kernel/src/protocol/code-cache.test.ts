@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { tempDir } from '../testing/fixtures';
 import { getKernelSpec } from './kernelspec';
 import { KernelManager } from './manager';
+import { NBX_CLI } from '../base/paths';
 
 const CODE_CACHE = path.join(__dirname, 'code-cache.js');
 
@@ -110,5 +111,34 @@ describe('the code cache', () => {
     const dirs = fs.readdirSync(cacheDir);
     assert.equal(dirs.length, 1);
     assert.match(dirs[0], /^tslab-[\d.]+-node-v\d+/);
+  });
+
+  it('serves the nbx command: the second run reads what the first wrote, and prints the same', () => {
+    const cacheDir = tempDir('nbx-code-cache-');
+    const home = tempDir('nbx-home-');
+    const nbx = (env: NodeJS.ProcessEnv = {}): string => {
+      const r = spawnSync(process.execPath, [NBX_CLI, 'runs'], {
+        encoding: 'utf8',
+        env: { ...process.env, NBX_HOME: home, NBX_CODE_CACHE_DIR: cacheDir, ...env }
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout + r.stderr;
+    };
+    const entries = (): string[] =>
+      fs.existsSync(cacheDir)
+        ? fs
+            .readdirSync(cacheDir, { recursive: true, encoding: 'utf8' })
+            .filter(f => f.endsWith('.v8'))
+        : [];
+    const stamps = (): string[] =>
+      entries().map(f => `${f}@${fs.statSync(path.join(cacheDir, f)).mtimeMs}`);
+    const plain = nbx({ NBX_NO_CODE_CACHE: '1' });
+    assert.deepEqual(entries(), [], 'NBX_NO_CODE_CACHE=1 writes no cache');
+    assert.equal(nbx(), plain);
+    assert.ok(entries().length > 10, `entries written: ${entries().length}`);
+    const written = stamps();
+    assert.equal(nbx(), plain);
+    assert.deepEqual(stamps(), written, 'every module came from the cache');
+    assert.match(fs.readdirSync(cacheDir)[0], /^nbx-[\d.]+.*-node-v\d+/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A V8 code cache for the CommonJS modules of one directory tree (tslab, its bundled
- * TypeScript compiler and their dependencies), kept between kernel starts. Node 20 has no
+ * TypeScript compiler and their dependencies; nbx's own CLI and its dependencies), kept
+ * between process starts. Node 20 has no
  * `module.enableCompileCache` (22.1+), so modules under `root` are compiled here through
  * `vm.Script` with the bytecode a previous kernel left (`cachedData`).
  *
@@ -47,14 +48,19 @@ export interface ICodeCache {
 }
 
 /**
- * The per-user cache directory of one tslab version on this Node: under
- * `$NBX_CODE_CACHE_DIR`, else `$XDG_CACHE_HOME/nbx/code-cache`, else `~/.cache/nbx/code-cache`.
+ * The per-user directory of code caches: `$NBX_CODE_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/nbx/code-cache`, else `~/.cache/nbx/code-cache`.
  */
-export function codeCacheDir(tslabVersion: string, env: NodeJS.ProcessEnv = process.env): string {
-  const base =
+export function codeCacheBase(env: NodeJS.ProcessEnv = process.env): string {
+  return (
     env.NBX_CODE_CACHE_DIR ||
-    path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nbx', 'code-cache');
-  return path.join(base, `tslab-${tslabVersion}-node-${process.version}-${process.arch}`);
+    path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nbx', 'code-cache')
+  );
+}
+
+/** The cache directory of one package version (`tslab-1.0.22`, `nbx-0.4.0`) on this Node. */
+export function codeCacheDir(pkg: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(codeCacheBase(env), `${pkg}-node-${process.version}-${process.arch}`);
 }
 
 /**
