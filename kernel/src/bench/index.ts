@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { arrow } from '../store/index-arrow';
-import { indexCachePath } from '../store/index-cache';
+import { removeIndexCache } from '../store/index-cache';
 import { generateRuns } from './gen-runs';
 import { intOption, median, ms, timeCommand } from './measure';
 import { NBX_CLI } from '../base/paths';
@@ -68,7 +68,7 @@ export async function benchIndex(args: string[]): Promise<boolean> {
     for (let i = 0; i < rounds; i++) {
       times.node.push(await timeCommand([node, '-e', '0']));
       times.baseline.push(await timeCommand([node, '-e', BASELINE, path.join(root, 'runs')]));
-      fs.rmSync(indexCachePath(root), { force: true });
+      removeIndexCache(root);
       times.cold.push(await timeCommand(runsArgs, { env }));
       warm.push(await timeCommand(runsArgs, { env }));
       compare.push(await timeCommand([node, cli, 'compare', '--arrow', arrowFile], { env }));

@@ -35,7 +35,7 @@ import { PACKAGE_ROOT } from '../base/paths';
 import { KernelManager } from '../protocol/manager';
 import { str, type Content } from '../protocol/messages';
 import { installServiceKernelspec } from '../service/install';
-import { indexCachePath } from '../store/index-cache';
+import { removeIndexCache } from '../store/index-cache';
 import { RunDir } from '../store/run-dir';
 import { effectiveStatus, listRuns } from '../store/runs';
 import { stopRun } from '../scheduler/control';
@@ -313,7 +313,7 @@ export async function benchLab(args: string[]): Promise<boolean> {
     }
 
     // listRuns over the comm, cold (no index cache) then warm.
-    fs.rmSync(indexCachePath(root), { force: true });
+    removeIndexCache(root);
     const km = await KernelManager.start({
       spec: serviceSpec,
       cwd: project,

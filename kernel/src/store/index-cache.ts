@@ -4,12 +4,17 @@
  * against. The file is only ever replaced atomically (temp file + rename), so concurrent
  * listings never see a torn cache; the last writer wins and every version is complete.
  * Anything wrong with it (missing, truncated, another format version) means a rebuild.
+ *
+ * Beside it, `runs-index-core.arrow` holds the same rows with the core and hidden columns
+ * only (about a tenth of the bytes with many flags and scalars): a plain `nbx runs` needs
+ * nothing else. It names the full file it was written with (inode, size, mtime), so a core
+ * file whose full file was replaced since is never used.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { atomicTempPath } from '../base/atomic-write';
-import { arrow, type Table } from './index-arrow';
+import { arrow, type Table, type Vector } from './index-arrow';
 import {
   HIDDEN,
   INDEX_FORMAT_VERSION,
@@ -18,6 +23,8 @@ import {
   type IMetaStat,
   type ISkippedRun
 } from './index-build';
+import { isCoreColumn } from './index-columns';
+import { tableOf } from './index-public';
 import { RUN_FILES, isStandbyReserved, isValidRunId } from './run-dir';
 import { runsDir } from './root';
 
@@ -26,9 +33,30 @@ export const CACHE_DIR = 'cache';
 /** File name of the runs index cache. */
 export const INDEX_CACHE_FILE = 'runs-index.arrow';
 
+/** File name of the core columns' copy of the runs index cache. */
+export const INDEX_CORE_FILE = 'runs-index-core.arrow';
+/** Schema metadata of the core file: the stat of the full file it was written with. */
+const META_FULL = 'nbx.index.full';
+
 /** `<root>/cache/runs-index.arrow` */
 export function indexCachePath(root: string): string {
   return path.join(root, CACHE_DIR, INDEX_CACHE_FILE);
+}
+
+/** `<root>/cache/runs-index-core.arrow` */
+export function indexCorePath(root: string): string {
+  return path.join(root, CACHE_DIR, INDEX_CORE_FILE);
+}
+
+/** Removes the cache files (the next listing rebuilds them). */
+export function removeIndexCache(root: string): void {
+  fs.rmSync(indexCachePath(root), { force: true });
+  fs.rmSync(indexCorePath(root), { force: true });
+}
+
+/** The identity of a version of the full cache file. */
+function fileStamp(st: fs.Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
 /** One run directory as found by `scanRunDirs`. */
@@ -160,6 +188,8 @@ export function readMetaFile(file: string): IMetaFile {
 export interface ICachedIndex {
   table: Table;
   skipped: ISkippedRun[];
+  /** The identity of the file read (see `fileStamp`). */
+  stamp: string;
 }
 
 function isSkippedList(value: unknown): value is ISkippedRun[] {
@@ -178,9 +208,38 @@ function isSkippedList(value: unknown): value is ISkippedRun[] {
 
 /** The cached index of `root`, or null when there is none or it is unusable. */
 export function readIndexCache(root: string): ICachedIndex | null {
-  let bytes: Buffer;
+  return readCacheFile(indexCachePath(root));
+}
+
+/**
+ * The core columns of the cached index of `root` (see the module comment), or null when
+ * there are none or they are not those of the current full file.
+ */
+export function readIndexCore(root: string): ICachedIndex | null {
+  const cached = readCacheFile(indexCorePath(root));
+  if (!cached) {
+    return null;
+  }
   try {
-    bytes = fs.readFileSync(indexCachePath(root));
+    const full = fs.statSync(indexCachePath(root));
+    return cached.table.schema.metadata.get(META_FULL) === fileStamp(full) ? cached : null;
+  } catch {
+    return null;
+  }
+}
+
+function readCacheFile(file: string): ICachedIndex | null {
+  let bytes: Buffer;
+  let stamp: string;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      // The stat of the very file read: it may be replaced meanwhile.
+      stamp = fileStamp(fs.fstatSync(fd));
+      bytes = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return null;
   }
@@ -202,7 +261,8 @@ export function readIndexCache(root: string): ICachedIndex | null {
     const skipped: unknown = JSON.parse(metadata.get(META_SKIPPED) ?? '[]');
     return {
       table,
-      skipped: isSkippedList(skipped) ? skipped : []
+      skipped: isSkippedList(skipped) ? skipped : [],
+      stamp
     };
   } catch {
     return null;
@@ -210,22 +270,57 @@ export function readIndexCache(root: string): ICachedIndex | null {
 }
 
 /**
- * Replaces the cache file atomically (a uniquely named temp file renamed over it), so
- * concurrent readers see the old or the new version, never a mix. Unlike the run records,
- * it is not fsync'ed: after a crash a torn cache fails validation and is rebuilt. Returns
- * false (leaving any previous cache) when it cannot be written, e.g. a read-only runs
- * root: the index still works, uncached.
+ * Replaces the cache files atomically (uniquely named temp files renamed over them), so
+ * concurrent readers see the old or the new version, never a mix: the full file first,
+ * then the core file naming it. Unlike the run records, they are not fsync'ed: after a
+ * crash a torn cache fails validation and is rebuilt. Returns false (leaving any previous
+ * cache) when the full file cannot be written, e.g. a read-only runs root: the index
+ * still works, uncached.
  */
 export function writeIndexCache(root: string, table: Table): boolean {
-  const file = indexCachePath(root);
+  const stamp = writeAtomically(indexCachePath(root), table);
+  if (stamp === null) {
+    return false;
+  }
+  writeIndexCore(root, table, stamp);
+  return true;
+}
+
+/**
+ * Writes the core file of the full table `table`, read from or written to the full file
+ * whose stamp is `stamp`.
+ */
+export function writeIndexCore(root: string, table: Table, stamp: string): void {
+  const fields = table.schema.fields.filter(field => isCoreOrHidden(field.name));
+  const metadata = new Map([...table.schema.metadata, [META_FULL, stamp]]);
+  writeAtomically(
+    indexCorePath(root),
+    tableOf(
+      fields,
+      fields.map(field => table.getChild(field.name) as Vector),
+      table.numRows,
+      metadata
+    )
+  );
+}
+
+function isCoreOrHidden(name: string): boolean {
+  return isCoreColumn(name) || (Object.values(HIDDEN) as string[]).includes(name);
+}
+
+/** Writes `table` to `file` through a temp file; the stamp of the file written, or null. */
+function writeAtomically(file: string, table: Table): string | null {
   const temp = atomicTempPath(file);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(temp, arrow.tableToIPC(table, 'file'), { flag: 'wx' });
+    // Stat'ed before the rename, which keeps inode, size and mtime: the stamp is that of
+    // this version even if another writer replaces the file right after.
+    const stamp = fileStamp(fs.statSync(temp));
     fs.renameSync(temp, file);
-    return true;
+    return stamp;
   } catch {
     fs.rmSync(temp, { force: true });
-    return false;
+    return null;
   }
 }

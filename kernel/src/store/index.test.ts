@@ -7,7 +7,13 @@ import { test } from 'node:test';
 
 import { loadRunsIndex, type ILoadRunsIndexOptions, type RunsIndex } from './index';
 import { arrow } from './index-arrow';
-import { indexCachePath, readIndexCache, readMetaFile } from './index-cache';
+import {
+  indexCachePath,
+  indexCorePath,
+  readIndexCache,
+  readIndexCore,
+  readMetaFile
+} from './index-cache';
 import type { RunMeta } from './meta';
 import { processStartToken } from './process';
 import { createRun, type RunDir } from './run-dir';
@@ -450,9 +456,53 @@ test('concurrent refreshes never leave a torn cache', async () => {
     const cached = readIndexCache(root);
     assert.ok(cached, 'a complete cache');
     assert.equal(cached.table.numRows, 40);
-    assert.deepEqual(fs.readdirSync(path.dirname(indexCachePath(root))), ['runs-index.arrow']);
+    assert.deepEqual(fs.readdirSync(path.dirname(indexCachePath(root))).sort(), [
+      'runs-index-core.arrow',
+      'runs-index.arrow'
+    ]);
+    assert.notEqual(readIndexCore(root), null, 'a core file that matches the full one');
   }
   const { index, reads } = load(root);
   assert.deepEqual(reads, []);
   assert.equal(index.numRows, 40);
+});
+
+test('a listing of the core columns reads the core file, and never a stale one', () => {
+  const root = tempRoot();
+  const a = run(root, 0, { flags: { lr: 0.1 }, label: 'first' });
+  run(root, 1, { flags: { lr: 0.2 }, label: 'second' });
+  load(root);
+  const core = readIndexCore(root);
+  assert.ok(core, 'written beside the full file');
+  assert.equal(core.table.getChild('=lr'), null, 'no flag columns in it');
+  const fresh = load(root, { coreOnly: true });
+  assert.deepEqual([fresh.index.stats.cache, fresh.reads], ['fresh', []]);
+  assert.deepEqual(column(fresh.index, 'label'), ['second', 'first']);
+  assert.equal(fresh.index.column('=lr'), undefined);
+
+  // An edit by hand: the core load notices it and answers from an updated full index.
+  const oldCore = fs.readFileSync(indexCorePath(root));
+  const meta = JSON.parse(fs.readFileSync(a.metaPath, 'utf8')) as RunMeta;
+  fs.writeFileSync(a.metaPath, JSON.stringify({ ...meta, label: 'edited', status: 'error' }));
+  const edited = load(root, { coreOnly: true });
+  assert.deepEqual(edited.reads, [a.id]);
+  assert.deepEqual(edited.warnings, []);
+  assert.deepEqual(column(edited.index, 'label'), ['second', 'edited']);
+  assert.deepEqual(column(edited.index, 'status'), ['completed', 'error']);
+
+  // A core file left from before the full file was replaced is never used.
+  fs.writeFileSync(indexCorePath(root), oldCore);
+  assert.equal(readIndexCore(root), null);
+  const again = load(root, { coreOnly: true });
+  assert.deepEqual(column(again.index, 'label'), ['second', 'edited']);
+  assert.deepEqual(again.reads, [], 'the full cache was current');
+  assert.notEqual(readIndexCore(root), null, 'and the core file is written again');
+
+  // A corrupt run seen through the core file is warned about once.
+  fs.writeFileSync(a.metaPath, '{ not json');
+  const broken = load(root, { coreOnly: true });
+  assert.equal(broken.warnings.length, 1, broken.warnings.join('\n'));
+  const after = load(root, { coreOnly: true });
+  assert.deepEqual([after.index.stats.cache, after.warnings.length], ['fresh', 1]);
+  assert.deepEqual(column(after.index, 'label'), ['second']);
 });

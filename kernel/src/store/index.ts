@@ -29,9 +29,11 @@ import {
   isRunDir,
   problemOf,
   readIndexCache,
+  readIndexCore,
   readMetaFile,
   scanRunDirs,
   writeIndexCache,
+  writeIndexCore,
   type IMetaFile,
   type IScannedRun
 } from './index-cache';
@@ -67,6 +69,11 @@ export interface ILoadRunsIndexOptions {
    * meta.json without the cache: e.g. the rows of runs that changed.
    */
   only?: readonly string[];
+  /**
+   * The core columns are enough (no flags, scalars or attributes): when the cache is
+   * current, only its core copy is read, a tenth of the bytes with many flags and scalars.
+   */
+  coreOnly?: boolean;
   /** Host name runs are checked against for liveness (default `os.hostname()`). */
   hostname?: string;
   /** The clock for durations of runs still going (default `Date.now()`). */
@@ -350,7 +357,8 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   const readFile = options.readFile ?? readMetaFile;
   const warn = (id: string, why: string): void =>
     options.onWarning?.(`skipping run ${path.join(root, 'runs', id)}: ${why}`);
-  const cached = useCache ? readIndexCache(root) : null;
+  const core = useCache && options.coreOnly === true ? readIndexCore(root) : null;
+  const cached = core ?? (useCache ? readIndexCache(root) : null);
   // Every meta.json is stat'ed against the cache, so any change shows (an edit by hand
   // too); without a cache every run is read anyway, and the stat comes with the read.
   const scanned = only ? onlyRuns(root, only) : scanRunDirs(root, cached !== null);
@@ -374,9 +382,11 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   const skipped: ISkippedRun[] = [];
   let warned = 0;
   let skipsReused = 0;
+  // Said once it is known that this load is the one that answers (see coreOnly below).
+  const scanWarnings: [string, string][] = [];
   for (const run of scanned) {
     if (run.problem !== null) {
-      warn(run.id, run.problem);
+      scanWarnings.push([run.id, run.problem]);
       warned++;
       continue;
     }
@@ -391,7 +401,7 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
     }
     const skip = cachedSkips.get(run.id);
     if (skip && sameStat(skip.stat, run.stat)) {
-      warn(run.id, skip.reason);
+      scanWarnings.push([run.id, skip.reason]);
       warned++;
       skipped.push(skip);
       skipsReused++;
@@ -406,10 +416,21 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
     toRead.length === 0 &&
     removed === 0 &&
     skipsReused === cached.skipped.length;
+  if (core && !unchanged) {
+    // Something changed: the update needs every column, from the full cache file.
+    return loadRunsIndex(root, { ...options, coreOnly: false });
+  }
+  for (const [id, why] of scanWarnings) {
+    warn(id, why);
+  }
   let stored: Table;
   let written = false;
   if (unchanged) {
     stored = cached.table;
+    if (options.coreOnly && !core) {
+      // The core file was missing or stale: the next listing finds it again.
+      writeIndexCore(root, stored, cached.stamp);
+    }
   } else {
     const builder = new IndexBuilder(keep.length + toRead.length);
     if (cached) {

@@ -97,7 +97,9 @@ function printRunList(opts: IRunsOptions): void {
   const root = runsRootHere();
   const statuses = parseStatuses(opts.status);
   const limit = parseLimit(opts.limit);
-  const index = loadRunsIndex(root, { onWarning: warn });
+  // Without --where or --sort, nothing but the core columns is shown or filtered on.
+  const coreOnly = opts.where === undefined && opts.sort === undefined;
+  const index = loadRunsIndex(root, { onWarning: warn, coreOnly });
   let rows = filterRows(index, {
     status: statuses,
     notebook: opts.notebook,
