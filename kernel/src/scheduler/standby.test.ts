@@ -1,7 +1,8 @@
 /**
  * A standby runner and its kernel (a real ipykernel) are ended, both, when the standby is
  * left idle, and when the process holding it dies, even by SIGKILL: no process is left
- * working in the runs root.
+ * working in the runs root. A run handed to the runner whose kernel would start otherwise
+ * than the standby kernel did runs cold.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,11 +18,14 @@ import {
   waitFor,
   writeNotebook
 } from '../testing/fixtures';
-import { StandbyKernel, type IStandbyTarget } from './standby';
+import { RunDir } from '../store/run-dir';
+import { claimRunDir, materializeRun, planRun } from './prepare';
+import { handOverStandby, StandbyKernel, type IStandbyTarget } from './standby';
 
 function target(dir: string): IStandbyTarget {
   const home = path.join(dir, '.nbx');
-  const nb = writeNotebook(dir, 'idle.ipynb', notebook('python3', [code('print(1)')]));
+  const source = 'import os\nprint("probe", os.environ.get("NBX_PROBE"))';
+  const nb = writeNotebook(dir, 'idle.ipynb', notebook('python3', [code(source)]));
   return {
     root: home,
     notebook: nb,
@@ -84,5 +88,37 @@ it('a standby runner and its kernel die with the process holding them (SIGKILL)'
     await waitFor(() => processesIn(dir).length === 0 || undefined, 5000, 'no process left');
   } finally {
     holder.kill('SIGKILL');
+  }
+});
+
+it('a run whose kernel would start otherwise than the standby kernel runs cold', async () => {
+  const dir = tempDir('nbx-standby-mismatch-');
+  const t = target(dir);
+  const standby = new StandbyKernel();
+  try {
+    standby.prepare(t);
+    const kernelPid = await standby.ready();
+    const taken = standby.take(t);
+    assert.ok(kernelPid !== null && taken !== null);
+    // Launched with one variable more than the standby kernel was started with.
+    const env = { ...t.env, NBX_PROBE: 'launched' };
+    const plan = planRun({ notebook: t.notebook, command: ['nbx', 'run', t.notebook], env });
+    const run = claimRunDir(plan, taken.run);
+    await materializeRun(plan, run);
+    assert.equal(await handOverStandby(taken, env), true, 'the standby runner took the run');
+    const meta = await waitFor(
+      () => {
+        const m = new RunDir(run.root, run.id).readMeta();
+        return ['completed', 'error', 'terminated'].includes(m.status) ? m : undefined;
+      },
+      120_000,
+      'the run to finish'
+    );
+    assert.deepEqual([meta.status, meta.kernelWarm], ['completed', false]);
+    assert.notEqual(meta.kernelPid, kernelPid);
+    assert.ok(!pidAlive(kernelPid), 'the standby kernel was killed');
+    assert.match(fs.readFileSync(run.logPath, 'utf8'), /probe launched/);
+  } finally {
+    await standby.close();
   }
 });
