@@ -95,6 +95,9 @@ async function coldThenStandby(
     assert.ok((await (await p.standby.get()).ready()) !== null, 'a standby kernel is ready');
     const warm = await finished(p, (await start(p, { gpus: ['0'] })).id);
     const runs = [cold, warm];
+    await p.standby.close();
+    // Both runners ended with their runs, and the standby left after them with the service.
+    await waitFor(() => processesIn(p.dir).length === 0 || undefined, 10_000, 'no process left');
     return { p, runs, probes: runs.map(m => probeOf(p, m)) };
   } finally {
     await p.standby.close();
