@@ -20,10 +20,10 @@
  *    detached runner's start before `started`.
  * 4. Click → first cell executing through the service: `startRun` as JupyterLab sends it
  *    (the service's method with its standby kernel) until the first cell's
- *    `iopub.status.busy`, with a standby kernel ready versus with it off (cold), interleaved,
- *    medians; with the standby, when `startRun` answered and when the detached runner
- *    recorded `started`. Target: ≤ 300 ms with the standby. `--standby-only` runs this part
- *    alone.
+ *    `iopub.status.busy`, with a standby kernel ready (its runner waiting) versus with it off
+ *    (cold), interleaved, medians; with the standby, when `startRun` answered and when the
+ *    runner recorded `started`. Target: ≤ 300 ms with the standby. `--standby-only` runs this
+ *    part alone.
  *
  * Also the kernel start alone (`KernelManager.start` until ready), with and without the
  * code cache: its wall time and the kernel process's CPU time, which shared machines blur less.

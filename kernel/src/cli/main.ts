@@ -37,6 +37,7 @@ const COMMAND_MODULE: Record<string, string> = {
   _runner: 'run',
   _batch: 'run',
   _pipeline: 'run',
+  _standby: 'run',
   pipelines: 'pipelines',
   flags: 'flags',
   runs: 'runs',

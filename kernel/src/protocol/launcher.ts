@@ -3,7 +3,6 @@
  * the process that started it.
  */
 import { spawn, type ChildProcess } from 'child_process';
-import type { Stream } from 'stream';
 
 /**
  * Runs the kernel under `sh`, which first starts a watcher that blocks reading
@@ -36,21 +35,7 @@ export interface IExit {
   signal: NodeJS.Signals | null;
 }
 
-/** A running kernel's process, as `KernelManager` drives it. */
-export interface IKernelProcess {
-  readonly pid: number;
-  /** Resolves when the kernel process has exited (never rejects). */
-  readonly exited: Promise<IExit>;
-  readonly exitStatus: IExit | null;
-  readonly spawnError: Error | null;
-  readonly alive: boolean;
-  signal(signal: NodeJS.Signals): void;
-  terminate(graceMs?: number): Promise<IExit>;
-  waitExit(ms: number): Promise<boolean>;
-  releaseWatchdog(): void;
-}
-
-export class KernelProcess implements IKernelProcess {
+export class KernelProcess {
   readonly pid: number;
   /** Resolves when the kernel process has exited (never rejects). */
   readonly exited: Promise<IExit>;
@@ -147,21 +132,6 @@ export class KernelProcess implements IKernelProcess {
     const result = await Promise.race([this.exited.then(() => true), timeout]);
     clearTimeout(timer);
     return result;
-  }
-
-  /**
-   * Our end of the watchdog pipe, to pass to the process the kernel is handed over to
-   * (see `KernelManager.handOver`); null once released. While another process holds a
-   * copy, releasing ours leaves the kernel running.
-   */
-  get watchdogPipe(): Stream | null {
-    const pipe = this._child.stdio[3];
-    return pipe && !pipe.destroyed ? pipe : null;
-  }
-
-  /** Lets this process exit while the kernel runs (it has been handed over). */
-  unref(): void {
-    this._child.unref();
   }
 
   /**

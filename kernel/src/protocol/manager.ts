@@ -6,15 +6,8 @@ import * as fs from 'fs';
 import { delay } from '../base/async';
 import { KernelClient } from './client';
 import { ipythonHistoryArguments, kernelCommand, type IKernelSpec } from './kernelspec';
-import { AdoptedKernelProcess } from './adopted';
-import {
-  newConnectionInfo,
-  readConnectionFile,
-  writeConnectionFile,
-  type IConnectionInfo
-} from './connection';
-import { KernelProcess, type IExit, type IKernelProcess } from './launcher';
-import type { Stream } from 'stream';
+import { newConnectionInfo, writeConnectionFile, type IConnectionInfo } from './connection';
+import { KernelProcess, type IExit } from './launcher';
 import type { Content, IMessage } from './messages';
 
 export interface IStartOptions {
@@ -25,16 +18,6 @@ export interface IStartOptions {
   /** File descriptor receiving the kernel process's own stdout and stderr. */
   output?: number | 'ignore';
   /** How long the kernel may take to answer `kernel_info` (default 60 s). */
-  startupTimeoutMs?: number;
-}
-
-export interface IAdoptOptions {
-  spec: IKernelSpec;
-  connectionFile: string;
-  /** The kernel's pid (its process group). */
-  pid: number;
-  /** Our copy of the write end of the kernel's watchdog pipe. */
-  watchdogFd: number;
   startupTimeoutMs?: number;
 }
 
@@ -58,7 +41,7 @@ export function describeExit(exit: IExit | null): string {
 
 export class KernelManager {
   readonly spec: IKernelSpec;
-  readonly process: IKernelProcess;
+  readonly process: KernelProcess;
   readonly client: KernelClient;
   readonly connection: IConnectionInfo;
   /** `kernel_info_reply` content, once ready. */
@@ -119,55 +102,6 @@ export class KernelManager {
     return manager;
   }
 
-  /**
-   * Takes over a kernel another process started and handed over (`handOver`): connects to
-   * it by its connection file and resolves once it answers, as `start` does. `watchdogFd` is
-   * our copy of its watchdog pipe: the kernel dies with this process from now on.
-   */
-  static async adopt(options: IAdoptOptions): Promise<KernelManager> {
-    const proc = new AdoptedKernelProcess(options.pid, options.watchdogFd);
-    let connection: IConnectionInfo;
-    try {
-      connection = readConnectionFile(options.connectionFile);
-    } catch (err) {
-      await proc.terminate(0);
-      throw new KernelDiedError(`cannot read the kernel's connection file: ${String(err)}`, null);
-    }
-    const manager = new KernelManager(options.spec, proc, connection, options.connectionFile);
-    manager._program = options.spec.argv[0] ?? '';
-    try {
-      await manager._waitReady(options.startupTimeoutMs ?? 10_000);
-    } catch (err) {
-      await manager.kill();
-      throw err;
-    }
-    return manager;
-  }
-
-  /**
-   * Hands the kernel over to a process `spawnOwner` starts with the watchdog pipe passed to
-   * it (see launcher.ts), then lets go of it here without stopping it: our client is closed
-   * and our end of the pipe released, so the kernel lives as long as its new owner. If
-   * `spawnOwner` throws, the kernel is killed.
-   */
-  async handOver(spawnOwner: (watchdogPipe: Stream) => void): Promise<void> {
-    const pipe = this.process instanceof KernelProcess ? this.process.watchdogPipe : null;
-    this.client.close();
-    try {
-      if (pipe === null || !this.process.alive) {
-        throw new KernelDiedError('the kernel to hand over has died', this.process.exitStatus);
-      }
-      spawnOwner(pipe);
-    } catch (err) {
-      await this.kill();
-      throw err;
-    }
-    this.process.releaseWatchdog();
-    if (this.process instanceof KernelProcess) {
-      this.process.unref();
-    }
-  }
-
   /** The connection file the kernel was started with (removed when it is killed here). */
   get connectionFile(): string {
     return this._connectionFile;
@@ -175,7 +109,7 @@ export class KernelManager {
 
   private constructor(
     spec: IKernelSpec,
-    proc: IKernelProcess,
+    proc: KernelProcess,
     connection: IConnectionInfo,
     connectionFile: string
   ) {

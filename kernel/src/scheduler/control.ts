@@ -2,8 +2,7 @@
  * Controlling runs from outside their runner: start one (or a batch) detached, stop one.
  */
 import * as fs from 'fs';
-import { spawn } from 'child_process';
-import type { Stream } from 'stream';
+import { spawn, type ChildProcess } from 'child_process';
 import { UserError } from '../base/errors';
 import { NBX_CLI } from '../base/paths';
 import { FINAL_STATUSES, type RunKind, type RunMeta } from '../store/meta';
@@ -14,36 +13,34 @@ import { cancelJob } from './slurm/cancel';
 import { requestStop, STOP_ONE_SIGNAL } from './stop-requests';
 
 /** A hidden `nbx` command executing runs detached. */
-type Runner = '_runner' | '_batch' | '_pipeline';
+type Runner = '_runner' | '_batch' | '_pipeline' | '_standby';
 
 /**
  * Starts `nbx <command> <rundir>` as a detached process that outlives the terminal: a
- * new session, no terminal on its standard streams (they go to the run's kernel.log).
+ * new session, no terminal on its standard streams (they go to the run's kernel.log);
+ * `ipc`: with an IPC channel to this process. `onError` hears of a failure after the start.
  * Throws if the process could not be created.
  */
 function spawnDetached(
   run: RunDir,
   command: Runner,
   env: NodeJS.ProcessEnv,
-  handover?: Stream
-): number {
+  onError: (err: Error) => void,
+  ipc = false
+): ChildProcess {
   const out = fs.openSync(run.kernelLogPath, 'a');
   try {
     const child = spawn(process.execPath, [NBX_CLI, command, run.path], {
       detached: true,
-      // A standby kernel's watchdog pipe, as the fourth entry (see scheduler/standby.ts).
-      stdio: handover ? ['ignore', out, out, handover] : ['ignore', out, out],
+      stdio: ipc ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
       cwd: run.path,
       env
     });
-    child.on('error', err => {
-      run.updateMeta(m => ({ ...m, status: 'error', error: `could not start: ${err.message}` }));
-    });
-    child.unref();
+    child.on('error', onError);
     if (child.pid === undefined) {
       throw new Error(`could not start the runner for ${run.id}`);
     }
-    return child.pid;
+    return child;
   } finally {
     fs.closeSync(out);
   }
@@ -53,15 +50,23 @@ function spawnDetached(
  * Starts the runner of a prepared run, of a batch (its queue of trials), or of a pipeline
  * (its steps), in the
  * background (see `spawnDetached`), with the environment `env` (its kernels inherit it):
- * the one place a detached runner is spawned. `handover`: the watchdog pipe of a standby
- * kernel the runner takes over.
+ * the one place a detached runner is spawned.
  */
-export function startDetached(
-  run: RunDir,
-  env: NodeJS.ProcessEnv = process.env,
-  handover?: Stream
-): number {
-  return spawnDetached(run, RUNNERS[run.readMeta().kind], env, handover);
+export function startDetached(run: RunDir, env: NodeJS.ProcessEnv = process.env): number {
+  const child = spawnDetached(run, RUNNERS[run.readMeta().kind], env, err => {
+    run.updateMeta(m => ({ ...m, status: 'error', error: `could not start: ${err.message}` }));
+  });
+  child.unref();
+  return child.pid as number;
+}
+
+/**
+ * Starts the standby runner of a directory reserved for the next run (see
+ * standby-runner.ts), with the run's environment and an IPC channel to hand it its run.
+ */
+export function startStandbyRunner(run: RunDir, env: NodeJS.ProcessEnv): ChildProcess {
+  // Its exit says it failed (see standby-process.ts).
+  return spawnDetached(run, '_standby', env, () => undefined, true);
 }
 
 /** The hidden `nbx` command that executes each kind of run in a process of its own. */

@@ -267,14 +267,14 @@ export async function startRun(
       k => k.kill(),
       () => undefined
     );
-    await standby?.kernel.then(k => k?.kill());
+    await standby?.runner.kill();
     fs.rmSync(run.path, { recursive: true, force: true });
     throw err;
   }
   if (options.needed === true) {
     const same = findIdenticalRun(run.root, meta);
     if (same !== null) {
-      await standby?.kernel.then(k => k?.kill());
+      await standby?.runner.kill();
       fs.rmSync(run.path, { recursive: true, force: true });
       const reused = new RunDir(run.root, same.id);
       return { kind: 'run', run: reused, meta: same, warnings: [...warnings], notes, reused: true };
@@ -285,7 +285,7 @@ export async function startRun(
   if (slurm) {
     meta = await placed([run], () => submitRun(run, slurm, { env: plan.env }));
   } else if (standby) {
-    await handOverStandby(standby, pipe => startDetached(run, plan.env, pipe));
+    await handOverStandby(standby, plan.env);
   } else if (mode === 'detach') {
     startDetached(run, plan.env);
   }

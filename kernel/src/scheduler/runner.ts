@@ -26,7 +26,6 @@ import { RunScalars } from '../tracking/scalars-run';
 import { SystemSampler } from '../tracking/system';
 import { reserveRunGpus } from './run-gpus';
 import { launchRunKernel, takeWarmKernel } from './run-kernel';
-import { adoptStandbyKernel } from './standby-adopt';
 import { registerStoppable } from './stop-requests';
 
 export interface IExecuteRunOptions {
@@ -40,6 +39,8 @@ export interface IExecuteRunOptions {
   kernel?: Promise<KernelManager>;
   /** Warm kernels: the run takes the one started for it, if equivalent (`prestartRunKernel`). */
   warm?: WarmKernels;
+  /** A standby runner's kernel, started ahead for this run and checked equivalent (null: cold). */
+  standby?: Promise<KernelManager | null>;
   /** System metrics interval; 0 turns sampling off. Default 2 s. */
   sampleMs?: number;
   /** Called once the record says `running` (before the kernel is up). */
@@ -68,6 +69,7 @@ export async function executeRun(run: RunDir, options: IExecuteRunOptions = {}):
       k => k.kill(),
       () => undefined
     );
+    await options.standby?.then(k => k?.kill());
     return gpus.ended;
   }
   try {
@@ -153,7 +155,7 @@ async function executeReserved(
     });
     const warm = options.kernel
       ? null
-      : ((await adoptStandbyKernel(run, env)) ?? (await takeWarmKernel(run, env, options.warm)));
+      : ((await options.standby) ?? (await takeWarmKernel(run, env, options.warm)));
     kernel = warm ?? (await (options.kernel ?? launchRunKernel(run, env)));
     const info = kernel.info.language_info as { name?: string; version?: string } | undefined;
     meta = run.updateMeta(m => ({

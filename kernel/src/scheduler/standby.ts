@@ -1,30 +1,30 @@
 /**
- * The service's standby kernel: after a run started from JupyterLab, one kernel of the same
- * kernelspec is started ahead for the next, exactly as that run's kernel would start — in a
- * run directory reserved for it (its working directory; see `STANDBY_FILE`), with the
- * run's environment (its id, directory, runs root, `CUDA_VISIBLE_DEVICES`). Nothing is sent
- * to it but `kernel_info`.
+ * The service's standby kernel: after a run started from JupyterLab, a runner and its kernel
+ * are started ahead for the next run, exactly as that run's would start — in a run directory
+ * reserved for it (its working directory; see `STANDBY_FILE`), with the run's environment (its
+ * id, directory, runs root, `CUDA_VISIBLE_DEVICES`). The runner (standby-runner.ts) loads its
+ * modules, starts the kernel and waits; nothing is sent to the kernel but `kernel_info`.
  *
  * The next launch with the same target takes it (`take`): its run is made in the reserved
- * directory, and the detached runner is started holding the kernel's watchdog pipe, so the
- * kernel dies with the runner (also on SIGKILL), not with the service. The runner checks
- * the key once more (standby-adopt.ts). One standby at most; reaped when idle and when the
- * service shuts down.
+ * directory and handed to the waiting runner (`handOverStandby`), which executes it at once,
+ * on its kernel if it checks out once more (else cold). The runner is detached: from then on
+ * the run no longer depends on the service. One standby at most; reaped when idle and when
+ * the service shuts down (runner and kernel both).
  */
 import * as fs from 'fs';
-import type { Stream } from 'stream';
-import type { KernelManager } from '../protocol/manager';
 import { warmKey } from '../protocol/warm-pool';
 import { newRunId, RunDir } from '../store/run-dir';
 import { runsDir } from '../store/root';
-import { kernelParts, startRunKernel, type IRunKernelTarget } from './run-kernel';
-import type { IStandbyHandover } from './standby-adopt';
+import { startDetached } from './control';
+import { kernelParts, type IRunKernelTarget } from './run-kernel';
+import { StandbyProcess } from './standby-process';
+import type { IStandbyRecord } from './standby-runner';
 
 /** How long a standby kernel waits for a run before it is reaped (default). */
 export const STANDBY_IDLE_MS = 10 * 60_000;
 
-/** The runner's descriptor of the watchdog pipe (its fourth stdio entry; see control.ts). */
-export const HANDOVER_FD = 3;
+/** How long a standby runner and its kernel may take to start before idling counts anyway. */
+const STANDBY_START_MS = 60_000;
 
 /** What a standby kernel is started for: a run of `target` in runs root `root`. */
 export interface IStandbyTarget extends IRunKernelTarget {
@@ -33,11 +33,11 @@ export interface IStandbyTarget extends IRunKernelTarget {
   env: NodeJS.ProcessEnv;
 }
 
-/** A standby taken for a run: its reserved directory and its kernel (null: it failed). */
+/** A standby taken for a run: its reserved directory and its runner. */
 export interface IStandby {
   run: RunDir;
   key: string;
-  kernel: Promise<KernelManager | null>;
+  runner: StandbyProcess;
 }
 
 export class StandbyKernel {
@@ -50,8 +50,12 @@ export class StandbyKernel {
 
   /** The pid of the standby kernel held, once it is ready; null when none is or it failed. */
   async ready(): Promise<number | null> {
-    const kernel = await this._held?.kernel;
-    return kernel?.process.pid ?? null;
+    return (await this._held?.runner.ready) ?? null;
+  }
+
+  /** The pid of the standby runner held, if any. */
+  get runnerPid(): number | null {
+    return this._held?.runner.pid ?? null;
   }
 
   /**
@@ -76,10 +80,26 @@ export class StandbyKernel {
       fs.mkdirSync(run.privateDir, { recursive: true });
       const parts = kernelParts(run, target, target.env);
       const key = warmKey(parts);
-      fs.writeFileSync(run.standbyPath, JSON.stringify({ key }));
-      const kernel = startRunKernel(run, parts).catch(() => null);
-      this._held = { run, key, kernel, timer: undefined };
-      this._idle(this._held);
+      const record: IStandbyRecord = {
+        kernel: target.kernel,
+        notebook: target.notebook,
+        gpus: target.gpus
+      };
+      fs.writeFileSync(run.standbyPath, JSON.stringify(record));
+      const held: IHeld = {
+        run,
+        key,
+        runner: new StandbyProcess(run, target.env),
+        timer: undefined
+      };
+      this._held = held;
+      // Idle from when it is ready to take a run (its runner and kernel take seconds to start).
+      this._idle(held, STANDBY_START_MS);
+      void held.runner.ready.then(() => {
+        if (this._held === held) {
+          this._idle(held);
+        }
+      });
     } catch {
       if (run !== null) {
         fs.rmSync(run.path, { recursive: true, force: true });
@@ -98,16 +118,16 @@ export class StandbyKernel {
     }
     clearTimeout(held.timer);
     this._held = null;
-    return { run: held.run, key: held.key, kernel: held.kernel };
+    return { run: held.run, key: held.key, runner: held.runner };
   }
 
-  /** Kills the standby kernel held and removes its reserved directory. */
+  /** Ends the standby runner held (and so its kernel) and removes its reserved directory. */
   async discard(): Promise<void> {
     const held = this._held;
     this._held = null;
     if (held !== null) {
       clearTimeout(held.timer);
-      await held.kernel.then(k => k?.kill());
+      await held.runner.kill();
       fs.rmSync(held.run.path, { recursive: true, force: true });
     }
   }
@@ -127,13 +147,14 @@ export class StandbyKernel {
     }
   }
 
-  private _idle(held: IHeld): void {
+  /** Reaps `held` after `idleMs` (plus `startMs`, while its runner and kernel start). */
+  private _idle(held: IHeld, startMs = 0): void {
     clearTimeout(held.timer);
     held.timer = setTimeout(() => {
       if (this._held === held) {
         void this.discard();
       }
-    }, this.idleMs);
+    }, this.idleMs + startMs);
     held.timer.unref();
   }
 
@@ -146,34 +167,16 @@ interface IHeld extends IStandby {
 }
 
 /**
- * Hands the standby's kernel over to the runner `startRunner` starts (passing it the
- * watchdog pipe as its fourth stdio entry), leaving the handover record for it in the run
- * directory. Without a live kernel the runner is started as usual and starts one cold.
+ * Hands the run made in `standby`'s directory (written, not started) to its waiting runner,
+ * launched with `env`; if the runner is gone or does not take it, the run is started cold
+ * with a runner of its own. True when the standby runner took it.
  */
-export async function handOverStandby(
-  standby: IStandby,
-  startRunner: (watchdogPipe?: Stream) => void
-): Promise<boolean> {
-  const kernel = await standby.kernel;
-  if (kernel !== null && kernel.process.alive) {
-    const handover: IStandbyHandover = {
-      key: standby.key,
-      pid: kernel.process.pid,
-      connectionFile: kernel.connectionFile,
-      watchdogFd: HANDOVER_FD
-    };
-    try {
-      fs.writeFileSync(standby.run.standbyPath, JSON.stringify(handover));
-      await kernel.handOver(pipe => startRunner(pipe));
-      return true;
-    } catch {
-      // It died meanwhile (handOver killed what was left): start cold.
-    }
-  } else {
-    // Dead before it was taken: free its sockets and connection file.
-    await kernel?.kill();
+export async function handOverStandby(standby: IStandby, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (await standby.runner.handOver(env)) {
+    return true;
   }
+  // The run's directory now, no longer a reservation.
   fs.rmSync(standby.run.standbyPath, { force: true });
-  startRunner();
+  startDetached(standby.run, env);
   return false;
 }

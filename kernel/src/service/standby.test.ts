@@ -2,9 +2,10 @@
  * The service's standby kernel, with real kernels and the service's own `startRun`: a run
  * that takes the standby sees exactly what a cold run sees (environment, working directory,
  * command line, imports resolved from its run directory, GPUs from a fake nvidia-smi) and
- * records `kernelWarm`; a standby of other GPUs is not used; a dead standby gives way to a
- * cold start; stopping or SIGKILLing the runner kills the kernel it took over; closing the
- * service removes the standby, and its reserved directory is never listed as a run.
+ * records `kernelWarm`; a standby of other GPUs is not used; a dead standby kernel or runner
+ * gives way to a cold start; stopping or SIGKILLing the runner kills the kernel; closing the
+ * service ends the standby runner and kernel and removes the reserved directory, which is
+ * never listed as a run; with the setting off no standby process is left.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -19,6 +20,7 @@ import {
   FAKE_BIN,
   notebook,
   pidAlive,
+  processesIn,
   tempDir,
   waitFor,
   writeNotebook
@@ -93,6 +95,9 @@ async function coldThenStandby(
     assert.ok((await (await p.standby.get()).ready()) !== null, 'a standby kernel is ready');
     const warm = await finished(p, (await start(p, { gpus: ['0'] })).id);
     const runs = [cold, warm];
+    await p.standby.close();
+    // Both runners ended with their runs, and the standby left after them with the service.
+    await waitFor(() => processesIn(p.dir).length === 0 || undefined, 10_000, 'no process left');
     return { p, runs, probes: runs.map(m => probeOf(p, m)) };
   } finally {
     await p.standby.close();
@@ -186,14 +191,44 @@ describe('the service standby kernel', () => {
       await waitFor(() => (pidAlive(pid) ? undefined : true), 5000, 'the standby to die');
       const after = await finished(p, (await start(p, { gpus: ['1'] })).id);
       assert.deepEqual([after.status, after.kernelWarm], ['completed', false]);
-      // Off: the standby held is discarded, none is made.
+      // A standby runner that died (its kernel with it): the same.
+      assert.ok((await standby.ready()) !== null);
+      const runner = standby.runnerPid;
+      assert.ok(runner !== null);
+      process.kill(runner, 'SIGKILL');
+      await waitFor(() => (pidAlive(runner) ? undefined : true), 5000, 'the runner to die');
+      const orphaned = await finished(p, (await start(p, { gpus: ['1'] })).id);
+      assert.deepEqual([orphaned.status, orphaned.kernelWarm], ['completed', false]);
+      // Off: the standby held is discarded, none is made (no runner, no kernel).
       const held = standby.reserved;
       await finished(p, (await start(p, { standby: false })).id);
       assert.equal(standby.reserved, null);
       assert.ok(held !== null && !fs.existsSync(held.path));
+      await waitFor(() => processesIn(p.dir).length === 0 || undefined, 5000, 'no process left');
     } finally {
       await p.standby.close();
     }
+  });
+
+  it('closing the service ends the standby runner and its kernel', async () => {
+    const p = project();
+    writeNotebook(p.dir, 'probe.ipynb', notebook('python3', [code('print("ok")')]));
+    const standby = await p.standby.get();
+    standby.prepare({
+      root: p.home,
+      notebook: path.join(p.dir, 'probe.ipynb'),
+      kernel: 'python3',
+      gpus: null,
+      env: { ...p.context.env, NBX_HOME: p.home }
+    });
+    const kernelPid = await standby.ready();
+    assert.ok(kernelPid !== null);
+    const working = processesIn(p.dir);
+    assert.ok(working.includes(kernelPid) && working.includes(standby.runnerPid ?? -1));
+    await p.standby.close();
+    assert.ok(!pidAlive(kernelPid), 'the kernel ended when close resolved');
+    // The kernel's watchdog follows its runner within moments.
+    await waitFor(() => processesIn(p.dir).length === 0 || undefined, 5000, 'no process left');
   });
 
   for (const how of ['nbx stop', 'SIGKILL of the runner'] as const) {

@@ -191,6 +191,24 @@ export function processGroup(pgid: number): number[] {
     .map(p => p.pid);
 }
 
+/**
+ * Pids of the live processes working in `dir` or below it (their cwd, from /proc, also once
+ * removed): a run's runner, its kernel and the kernel's watchdog work in the run directory.
+ */
+export function processesIn(dir: string): number[] {
+  const prefix = `${fs.realpathSync(dir)}${path.sep}`;
+  return listProcesses()
+    .filter(p => p.state !== 'Z')
+    .map(p => p.pid)
+    .filter(pid => {
+      try {
+        return `${fs.readlinkSync(`/proc/${pid}/cwd`)}${path.sep}`.startsWith(prefix);
+      } catch {
+        return false;
+      }
+    });
+}
+
 /** The command line of a live process, from /proc (empty if it is gone). */
 export function processArgv(pid: number): string[] {
   try {

@@ -8,7 +8,8 @@ import { previewTrials } from '../../scheduler/batch-preview';
 import { launch, previewLaunch, type ILaunchRequest } from '../../scheduler/launch';
 import { planPipeline, readPipelineRequest, runPipeline } from '../../scheduler/pipeline';
 import { runBatch } from '../../scheduler/queue';
-import { executeRun } from '../../scheduler/runner';
+import { executeRun, type IExecuteRunOptions } from '../../scheduler/runner';
+import { waitForStandbyRun } from '../../scheduler/standby-runner';
 import { UserError } from '../../base/errors';
 import { RunDir } from '../../store/run-dir';
 import { parseAssignments } from '../../notebook/flags';
@@ -162,6 +163,19 @@ was stopped, 2 for bad input.`
     });
 
   program
+    .command('_standby', { hidden: true })
+    .argument('<rundir>')
+    .action(async (runDir: string) => {
+      const run = runDirOf(runDir);
+      const taken = await waitForStandbyRun(run);
+      if (taken === null) {
+        // Dismissed: a kernel still starting dies with this process (its watchdog).
+        process.exit(0);
+      }
+      process.exitCode = await runnerCommand(run, { env: taken.env, standby: taken.kernel });
+    });
+
+  program
     .command(TASK_COMMAND, { hidden: true })
     .argument('<batchdir>')
     .action(async (batchDir: string) => {
@@ -197,14 +211,18 @@ was stopped, 2 for bad input.`
     });
 }
 
-/** A detached (or Slurm) runner: executes the run unless it was stopped before it started. */
-async function runnerCommand(run: RunDir): Promise<number> {
+/**
+ * A detached (or Slurm, or standby) runner: executes the run unless it was stopped before it
+ * started.
+ */
+async function runnerCommand(run: RunDir, options: IExecuteRunOptions = {}): Promise<number> {
   const status = run.readMeta().status;
   if (status !== 'queued' && status !== 'staged') {
+    await options.standby?.then(k => k?.kill());
     return 1; // stopped before it started
   }
-  recordNode(run);
-  const meta = await executeRun(run);
+  recordNode(run, options.env);
+  const meta = await executeRun(run, options);
   return meta.status === 'completed' ? 0 : 1;
 }
 
