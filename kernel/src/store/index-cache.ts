@@ -59,14 +59,26 @@ function fileStamp(st: fs.Stats): string {
   return `${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
-/** One run directory as found by `scanRunDirs`. */
-export interface IScannedRun {
-  id: string;
-  /** Path of its meta.json. */
-  metaPath: string;
-  /** Stat of meta.json; null when not stat'ed, or when it cannot be (`problem` says why). */
-  stat: IMetaStat | null;
-  problem: string | null;
+/**
+ * The run directories under `<root>/runs` as `scanRunDirs` finds them, by position: typed
+ * arrays rather than an object per run, which over 10,000 runs the garbage collector would
+ * copy around for nothing.
+ */
+export interface IRunScan {
+  /** `<root>/runs` */
+  dir: string;
+  ids: string[];
+  /** The stat of each run's meta.json; NaN when not stat'ed, or when it cannot be. */
+  mtimeMs: Float64Array;
+  size: Float64Array;
+  ino: Float64Array;
+  /** Why a run's meta.json cannot be used, by position. */
+  problems: Map<number, string>;
+}
+
+/** The path of the meta.json of the run at `i` of `scan`. */
+export function scannedMetaPath(scan: IRunScan, i: number): string {
+  return scan.dir + path.sep + scan.ids[i] + path.sep + RUN_FILES.meta;
 }
 
 /** Why a meta.json cannot be used, for an error from opening or stat'ing it. */
@@ -81,12 +93,20 @@ export function problemOf(err: unknown): string {
     : `cannot read meta.json (${code ?? String(err)})`;
 }
 
+/** A scan of `ids` in `dir`, not stat'ed. */
+export function unstatedScan(dir: string, ids: string[]): IRunScan {
+  const nan = (): Float64Array => new Float64Array(ids.length).fill(NaN);
+  return { dir, ids, mtimeMs: nan(), size: nan(), ino: nan(), problems: new Map() };
+}
+
+const NO_THROW = { throwIfNoEntry: false } as const;
+
 /**
  * Every run directory under `<root>/runs` (one readdir), with the stat of its meta.json
  * when `stat` is true (one stat per run; nothing is read). Entries that are not run
  * directories (stray files, `.removing-*` leftovers) are left out.
  */
-export function scanRunDirs(root: string, stat = true): IScannedRun[] {
+export function scanRunDirs(root: string, stat = true): IRunScan {
   const dir = runsDir(root);
   let names: string[];
   try {
@@ -94,38 +114,57 @@ export function scanRunDirs(root: string, stat = true): IScannedRun[] {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      return [];
+      return unstatedScan(dir, []);
     }
     throw err;
   }
-  const runs: IScannedRun[] = [];
-  for (const name of names) {
-    if (!isValidRunId(name)) {
-      continue;
-    }
-    const run: IScannedRun = {
-      id: name,
-      metaPath: dir + path.sep + name + path.sep + RUN_FILES.meta,
-      stat: null,
-      problem: null
-    };
-    if (stat) {
-      try {
-        const st = fs.lstatSync(run.metaPath);
-        if (st.isSymbolicLink()) {
-          throw Object.assign(new Error('symbolic link'), { code: 'ELOOP' });
-        }
-        run.stat = { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino };
-      } catch (err) {
-        if (!isRunDir(dir + path.sep + name, err)) {
-          continue;
-        }
-        run.problem = problemOf(err);
-      }
-    }
-    runs.push(run);
+  const ids = names.filter(name => isValidRunId(name));
+  const scan = unstatedScan(dir, ids);
+  if (!stat) {
+    return scan;
   }
-  return runs;
+  const notRuns = new Set<number>();
+  for (let i = 0; i < ids.length; i++) {
+    const file = dir + path.sep + ids[i] + path.sep + RUN_FILES.meta;
+    let problem: unknown;
+    try {
+      const st = fs.lstatSync(file, NO_THROW);
+      if (st !== undefined && !st.isSymbolicLink()) {
+        scan.mtimeMs[i] = st.mtimeMs;
+        scan.size[i] = st.size;
+        scan.ino[i] = st.ino;
+        continue;
+      }
+      problem = Object.assign(new Error('no meta.json'), {
+        code: st === undefined ? 'ENOENT' : 'ELOOP'
+      });
+    } catch (err) {
+      problem = err;
+    }
+    if (isRunDir(dir + path.sep + ids[i], problem)) {
+      scan.problems.set(i, problemOf(problem));
+    } else {
+      notRuns.add(i);
+    }
+  }
+  if (notRuns.size === 0) {
+    return scan;
+  }
+  const kept = ids.map((_, i) => i).filter(i => !notRuns.has(i));
+  const out = unstatedScan(
+    dir,
+    kept.map(i => ids[i])
+  );
+  kept.forEach((i, j) => {
+    out.mtimeMs[j] = scan.mtimeMs[i];
+    out.size[j] = scan.size[i];
+    out.ino[j] = scan.ino[i];
+    const problem = scan.problems.get(i);
+    if (problem !== undefined) {
+      out.problems.set(j, problem);
+    }
+  });
+  return out;
 }
 
 /**

@@ -24,7 +24,7 @@ import * as path from 'node:path';
 
 import type { JSONValue } from '../base/json';
 import { arrow, type Table, type Vector } from './index-arrow';
-import { HIDDEN, IndexBuilder, sameStat, type IMetaStat, type ISkippedRun } from './index-build';
+import { HIDDEN, IndexBuilder, sameStat, type ISkippedRun } from './index-build';
 import {
   isRunDir,
   problemOf,
@@ -32,10 +32,12 @@ import {
   readIndexCore,
   readMetaFile,
   scanRunDirs,
+  scannedMetaPath,
+  unstatedScan,
   writeIndexCache,
   writeIndexCore,
   type IMetaFile,
-  type IScannedRun
+  type IRunScan
 } from './index-cache';
 import {
   cellReader,
@@ -54,7 +56,7 @@ export type { CellValue, ColumnFamily, ColumnKind } from './index-columns';
 import { parseIndexFields } from './index-meta';
 import { CorruptMetaError, type RunKind } from './meta';
 import { runsDir } from './root';
-import { isValidRunId, RUN_FILES } from './run-dir';
+import { isValidRunId } from './run-dir';
 
 /** Options of `loadRunsIndex`. */
 export interface ILoadRunsIndexOptions {
@@ -378,36 +380,40 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   const cachedSkips = new Map((cached?.skipped ?? []).map(s => [s.id, s]));
 
   const keep: number[] = [];
-  const toRead: IScannedRun[] = [];
+  /** Runs to read: their position in the scan. */
+  const toRead: number[] = [];
   const skipped: ISkippedRun[] = [];
   let warned = 0;
   let skipsReused = 0;
   // Said once it is known that this load is the one that answers (see coreOnly below).
   const scanWarnings: [string, string][] = [];
-  for (const run of scanned) {
-    if (run.problem !== null) {
-      scanWarnings.push([run.id, run.problem]);
+  const { ids, mtimeMs, size, ino, problems } = scanned;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    const problem = problems.get(i);
+    if (problem !== undefined) {
+      scanWarnings.push([id, problem]);
       warned++;
       continue;
     }
-    if (!run.stat) {
-      toRead.push(run);
+    if (Number.isNaN(mtimeMs[i])) {
+      toRead.push(i);
       continue;
     }
-    const row = cachedRows.get(run.id);
-    if (row !== undefined && cachedStat && cachedStat(row, run.stat)) {
+    const row = cachedRows.get(id);
+    if (row !== undefined && cachedStat && cachedStat(row, mtimeMs[i], size[i], ino[i])) {
       keep.push(row);
       continue;
     }
-    const skip = cachedSkips.get(run.id);
-    if (skip && sameStat(skip.stat, run.stat)) {
-      scanWarnings.push([run.id, skip.reason]);
+    const skip = cachedSkips.get(id);
+    if (skip && sameStat(skip.stat, { mtimeMs: mtimeMs[i], size: size[i], ino: ino[i] })) {
+      scanWarnings.push([id, skip.reason]);
       warned++;
       skipped.push(skip);
       skipsReused++;
       continue;
     }
-    toRead.push(run);
+    toRead.push(i);
   }
 
   const removed = cached ? cached.table.numRows - keep.length : 0;
@@ -437,7 +443,8 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
       builder.keep(cached.table, keep);
     }
     let row = keep.length;
-    for (const run of toRead) {
+    for (const i of toRead) {
+      const run = { id: ids[i], metaPath: scannedMetaPath(scanned, i) };
       let file: IMetaFile;
       try {
         file = readFile(run.metaPath);
@@ -481,15 +488,17 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
 }
 
 /** The runs `ids` (valid ones, once each) as a scan would find them, not stat'ed. */
-function onlyRuns(root: string, ids: readonly string[]): IScannedRun[] {
-  const dir = runsDir(root);
-  return [...new Set(ids)]
-    .filter(id => isValidRunId(id))
-    .map(id => ({ id, metaPath: path.join(dir, id, RUN_FILES.meta), stat: null, problem: null }));
+function onlyRuns(root: string, ids: readonly string[]): IRunScan {
+  return unstatedScan(
+    runsDir(root),
+    [...new Set(ids)].filter(id => isValidRunId(id))
+  );
 }
 
-/** A test of whether cached row `row` was read from a meta.json with stat `stat`. */
-function statReaders(table: Table): (row: number, stat: IMetaStat) => boolean {
+/** A test of whether cached row `row` was read from a meta.json with this stat. */
+function statReaders(
+  table: Table
+): (row: number, mtimeMs: number, size: number, ino: number) => boolean {
   const col = (name: string): ((row: number) => number | null) => {
     const vector = table.getChild(name);
     return vector ? numberReader(vector) : () => null;
@@ -497,6 +506,6 @@ function statReaders(table: Table): (row: number, stat: IMetaStat) => boolean {
   const mtime = col(HIDDEN.mtime);
   const size = col(HIDDEN.size);
   const ino = col(HIDDEN.ino);
-  return (row, stat) =>
-    mtime(row) === stat.mtimeMs && size(row) === stat.size && ino(row) === stat.ino;
+  return (row, mtimeMs, bytes, inode) =>
+    mtime(row) === mtimeMs && size(row) === bytes && ino(row) === inode;
 }
