@@ -7,7 +7,7 @@
  * A full disk throws a `DiskFullError` naming the target.
  */
 
-import { randomBytes } from 'node:crypto';
+import { crypto } from './lazy-crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -24,7 +24,7 @@ export const ATOMIC_TEMP_SUFFIX = '.nbx-tmp';
 
 /** The unique temp path used while writing `target`: `.<name>.<pid>.<random>.nbx-tmp`. */
 export function atomicTempPath(target: string): string {
-  const unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  const unique = `${process.pid}.${crypto().randomBytes(6).toString('hex')}`;
   return path.join(
     path.dirname(target),
     `.${path.basename(target)}.${unique}${ATOMIC_TEMP_SUFFIX}`

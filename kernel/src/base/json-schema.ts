@@ -9,7 +9,7 @@
  *
  * Validators fill in the `default` of every absent field (ajv's `useDefaults`).
  */
-import { createHash } from 'node:crypto';
+import { crypto } from './lazy-crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -22,7 +22,7 @@ function generatedPath(name: string): string {
 
 /** A digest of `schema`, recorded in its generated validator to tell a stale one. */
 function digestOf(schema: object): string {
-  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+  return crypto().createHash('sha256').update(JSON.stringify(schema)).digest('hex');
 }
 
 /** Ajv options shared by both ways of compiling. */

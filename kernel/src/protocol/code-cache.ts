@@ -15,12 +15,12 @@
  *
  * Modules outside `root` (the user's own, the run directory's) are left to Node.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import { crypto } from '../base/lazy-crypto';
 
 interface IModuleInternals {
   _compile(content: string, filename: string): unknown;
@@ -77,7 +77,7 @@ export function enableCodeCache(root: string, dir: string): ICodeCache {
     if (!filename.startsWith(prefix)) {
       return nodeCompile.call(this, content, filename);
     }
-    const file = path.join(dir, entryName(filename));
+    const file = path.join(dir, entryName(filename, prefix));
     let cachedData: Buffer | undefined;
     try {
       cachedData = fs.readFileSync(file);
@@ -137,17 +137,29 @@ function requireFor(mod: IModuleInternals, M: IModuleStatics): NodeJS.Require {
   return require;
 }
 
-/** The entry of a module: its path, size and mtime hashed (a changed file gets a new one). */
-function entryName(filename: string): string {
+/**
+ * The entry of a module: its path under the cache's root, size and mtime (a changed file
+ * gets a new one). The name is the path itself, encoded, so two modules never share an
+ * entry, and nothing is hashed: node:crypto alone takes longer to load than a warm
+ * `nbx runs` spends on most of its modules. A name too long for a file is hashed.
+ */
+function entryName(filename: string, prefix: string): string {
   let stamp = '';
   try {
     const st = fs.statSync(filename);
-    stamp = `${st.size}:${st.mtimeMs}`;
+    stamp = `${st.size}-${Math.round(st.mtimeMs * 1000)}`;
   } catch {
     // compiled from memory: keyed by path alone, V8 checks the source length
   }
-  return `${createHash('sha1').update(`${filename}\0${stamp}`).digest('hex')}.v8`;
+  const name = `${encodeURIComponent(filename.slice(prefix.length))}@${stamp}.v8`;
+  if (name.length <= MAX_ENTRY_NAME) {
+    return name;
+  }
+  return `${crypto().createHash('sha1').update(`${filename}\0${stamp}`).digest('hex')}.v8`;
 }
+
+/** Longest entry name kept readable (file names may have 255 bytes). */
+const MAX_ENTRY_NAME = 200;
 
 /** Writes `data` to a temporary file renamed over `file`; false when it could not. */
 function writeAtomic(file: string, data: Buffer): boolean {

@@ -21,7 +21,7 @@ export function latestCompletedRun(
 ): RunMeta | null {
   const index = loadRunsIndex(root);
   const name = path.basename(notebookPath);
-  for (let row = 0; row < index.numRows; row++) {
+  for (let row = 0, n = index.numRows; row < n; row++) {
     if (
       index.value(row, 'notebook') !== name ||
       index.value(row, 'status') !== 'completed' ||

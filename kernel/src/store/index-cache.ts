@@ -124,11 +124,13 @@ export function scanRunDirs(root: string, stat = true): IRunScan {
     return scan;
   }
   const notRuns = new Set<number>();
+  // Read once: `fs` here is the module's namespace object, whose members are getters.
+  const lstat = fs.lstatSync;
   for (let i = 0; i < ids.length; i++) {
     const file = dir + path.sep + ids[i] + path.sep + RUN_FILES.meta;
     let problem: unknown;
     try {
-      const st = fs.lstatSync(file, NO_THROW);
+      const st = lstat(file, NO_THROW);
       if (st !== undefined && !st.isSymbolicLink()) {
         scan.mtimeMs[i] = st.mtimeMs;
         scan.size[i] = st.size;

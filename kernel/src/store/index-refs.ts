@@ -59,7 +59,7 @@ export function resolveIndexRefs(
     }
     if (byId === null) {
       byId = new Map();
-      for (let row = 0; row < index.numRows; row++) {
+      for (let row = 0, n = index.numRows; row < n; row++) {
         byId.set(index.id(row), row);
       }
     }

@@ -199,7 +199,7 @@ export class RunsIndex {
   /** The row of run `id`, or -1. */
   rowOf(id: string): number {
     const read = this.reader('id');
-    for (let row = 0; row < this.numRows; row++) {
+    for (let row = 0, n = this.numRows; row < n; row++) {
       if (read(row) === id) {
         return row;
       }
@@ -370,7 +370,7 @@ export function loadRunsIndex(root: string, options: ILoadRunsIndexOptions = {})
   if (cached) {
     const idVector = cached.table.getChild('id');
     const ids = idVector ? cellReader(idVector, 'string') : () => null;
-    for (let row = 0; row < cached.table.numRows; row++) {
+    for (let row = 0, n = cached.table.numRows; row < n; row++) {
       const id = ids(row);
       if (typeof id === 'string') {
         cachedRows.set(id, row);

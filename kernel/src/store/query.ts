@@ -405,7 +405,7 @@ export function filterRows(index: RunsIndex, filter: IRunFilter): number[] {
     }
   }
   const rows: number[] = [];
-  for (let row = 0; row < index.numRows; row++) {
+  for (let row = 0, n = index.numRows; row < n; row++) {
     if (tests.every(test => test(row))) {
       rows.push(row);
     }

@@ -4,7 +4,7 @@
  * are reserved: the notebook's own files must not use them.
  */
 
-import { randomUUID } from 'node:crypto';
+import { crypto } from '../base/lazy-crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,7 +70,7 @@ export function isStandbyReserved(runPath: string): boolean {
 
 /** A new run id: 32 lowercase hex characters (a random UUID without dashes). */
 export function newRunId(): string {
-  return randomUUID().replace(/-/g, '');
+  return crypto().randomUUID().replace(/-/g, '');
 }
 
 /** True for a string usable as a run directory name (no separators, not `.`/`..`). */
