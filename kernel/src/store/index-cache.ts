@@ -126,12 +126,13 @@ export function scanRunDirs(root: string, stat = true): IRunScan {
   const notRuns = new Set<number>();
   // Read once: `fs` here is the module's namespace object, whose members are getters.
   const lstat = fs.lstatSync;
+  const { S_IFMT, S_IFLNK } = fs.constants;
   for (let i = 0; i < ids.length; i++) {
     const file = dir + path.sep + ids[i] + path.sep + RUN_FILES.meta;
     let problem: unknown;
     try {
       const st = lstat(file, NO_THROW);
-      if (st !== undefined && !st.isSymbolicLink()) {
+      if (st !== undefined && (st.mode & S_IFMT) !== S_IFLNK) {
         scan.mtimeMs[i] = st.mtimeMs;
         scan.size[i] = st.size;
         scan.ino[i] = st.ino;
