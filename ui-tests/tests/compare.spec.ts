@@ -15,6 +15,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, galata, test } from '@jupyterlab/galata';
+import { removeAfterEach } from './cleanup';
 import {
   nbxSettings,
   openRunsPanel,
@@ -51,6 +52,8 @@ const REAL = JSON.stringify({
   nbformat: 4,
   nbformat_minor: 5
 });
+
+removeAfterEach(['runs-root']);
 
 test.use({
   mockSettings: async ({ tmpPath }, use) => {

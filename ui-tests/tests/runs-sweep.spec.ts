@@ -13,6 +13,7 @@
 import * as path from 'path';
 import type { Locator } from '@playwright/test';
 import { expect, galata, test } from '@jupyterlab/galata';
+import { removeAfterEach } from './cleanup';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
 import {
   callService,
@@ -22,6 +23,8 @@ import {
   saveScreenshot,
   type Page
 } from './runs-helpers';
+
+removeAfterEach(['runs-root']);
 
 test.use({
   mockSettings: async ({ tmpPath }, use) => {

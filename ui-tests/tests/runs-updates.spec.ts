@@ -12,10 +12,13 @@ import * as os from 'os';
 import * as path from 'path';
 import type { WebSocket } from '@playwright/test';
 import { expect, galata, test } from '@jupyterlab/galata';
+import { removeAfterEach } from './cleanup';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
 import { processStartToken } from '../../kernel/lib/store/process';
 import { createRun, RunDir } from '../../kernel/lib/store/run-dir';
 import { callService, nbxSettings, openRunsPanel, panelStatus, type Page } from './runs-helpers';
+
+removeAfterEach(['runs-root', 'other-root']);
 
 test.use({
   mockSettings: async ({ tmpPath }, use) => {

@@ -2,9 +2,9 @@
  * The nbx service kernel's entry point, as its kernelspec starts it:
  * `node kernel/lib/service/main.js -f {connection_file}`.
  *
- * Serves the `nbx` comm target until a `shutdown_request`, SIGTERM or SIGHUP; SIGINT
- * is ignored (there is never code to interrupt). Diagnostics go to stderr, which
- * Jupyter Server keeps in its log.
+ * Serves the `nbx` comm target until a `shutdown_request`, SIGTERM or SIGHUP, or until
+ * the process that started it is gone; SIGINT is ignored (there is never code to
+ * interrupt). Diagnostics go to stderr, which Jupyter Server keeps in its log.
  */
 import { readConnectionFile } from '../protocol/connection';
 import { KernelServer } from '../protocol/server';
@@ -28,12 +28,38 @@ export function connectionFileArg(argv: readonly string[]): string | null {
   return null;
 }
 
+/** How often the parent process is checked for, in ms (as ipykernel's parent poller). */
+const PARENT_POLL_MS = 1000;
+
+/**
+ * Calls `onGone` once `parent`, the process that started this one, has ended (this
+ * process is then someone else's child). A Jupyter Server killed outright (SIGKILL) cannot shut its
+ * kernels down: a service left behind would hold the server's output pipe open for ever
+ * (whoever waits for it to close, waits for ever), and its standby kernel with it.
+ */
+export function watchParent(
+  parent: number,
+  onGone: () => void,
+  everyMs = PARENT_POLL_MS
+): () => void {
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
 /** Runs the service kernel until it is shut down; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // Taken first: the parent may be gone before the server has started.
+  const parent = process.ppid;
   const file = connectionFileArg(argv);
   if (file === null) {
     log(USAGE);
@@ -52,10 +78,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', stop);
   process.on('SIGHUP', stop);
   process.on('SIGINT', () => undefined);
+  const unwatch = watchParent(parent, () => {
+    log('nbx service: the process that started it is gone; shutting down');
+    stop();
+  });
   // A bug in one request must not take the panels down with it.
   process.on('uncaughtException', err => log(`nbx service: uncaught: ${err.stack ?? err}`));
   process.on('unhandledRejection', err => log(`nbx service: unhandled: ${String(err)}`));
   await server.closed;
+  unwatch();
   service.close();
   await standby.close();
   return 0;

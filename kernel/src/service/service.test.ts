@@ -30,6 +30,7 @@ import {
   FAKE_BIN,
   code,
   notebook,
+  pidAlive,
   tempDir,
   waitFor,
   within,
@@ -735,6 +736,47 @@ describe('service kernel lifecycle', () => {
     } finally {
       k.client.close();
       k.kill();
+    }
+  });
+
+  it('shuts down when the process that started it is killed outright', async () => {
+    const info = await newConnectionInfo('nbx-service');
+    const file = writeConnectionFile(info);
+    // A parent that starts the service as Jupyter Server does, sharing its output pipe.
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const child = require('child_process').spawn(process.execPath, ` +
+          `[${JSON.stringify(SERVICE_MAIN)}, '-f', ${JSON.stringify(file)}], ` +
+          `{ stdio: ['ignore', 'inherit', 'inherit'] });\n` +
+          `console.log(child.pid);\nsetInterval(() => {}, 1000);`
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], cwd: tempDir('nbx-service-cwd-') }
+    );
+    let out = '';
+    parent.stdout.on('data', d => (out += String(d)));
+    const pipeClosed = new Promise(resolve => parent.stdout.once('close', resolve));
+    const client = new KernelClient(info);
+    try {
+      for (;;) {
+        const { reply, msgId } = client.request('shell', 'kernel_info_request', {});
+        const answer = await Promise.race([reply, sleep(100).then(() => null)]);
+        client.release(msgId);
+        if (answer) {
+          break;
+        }
+      }
+      const pid = Number(out.trim());
+      assert.ok(pid > 0 && pidAlive(pid), `the service runs (${out})`);
+      parent.kill('SIGKILL');
+      // The pipe closes once nothing holds it: the service is gone too.
+      await within(pipeClosed, 15_000, 'the service to exit after its parent was killed');
+      assert.equal(pidAlive(pid), false);
+    } finally {
+      client.close();
+      parent.kill('SIGKILL');
+      fs.rmSync(file, { force: true });
     }
   });
 
