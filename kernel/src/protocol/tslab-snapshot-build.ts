@@ -76,9 +76,15 @@ export function buildTslabSnapshot(tslabDir: string, blob: string): void {
       throw new Error(`node --build-snapshot failed: ${why}`);
     }
     fs.renameSync(temp, blob);
-    // Snapshots of earlier keys (another tslab or node) are of no more use.
+    // This install's snapshots of earlier keys (tslab patched, node flags...) are of no more
+    // use; other installs' stay.
+    const install = path.basename(blob).split('-').slice(0, 2).join('-');
     for (const name of fs.readdirSync(path.dirname(blob))) {
-      if (/^startup-[0-9a-f]+\.blob$/.test(name) && name !== path.basename(blob)) {
+      if (
+        name.startsWith(`${install}-`) &&
+        name.endsWith('.blob') &&
+        name !== path.basename(blob)
+      ) {
         fs.rmSync(path.join(path.dirname(blob), name), { force: true });
       }
     }

@@ -88,8 +88,10 @@ export function snapshotPlan(
     nodeFlags(),
     env.NODE_OPTIONS ?? ''
   ]);
-  const hash = createHash('sha1').update(key).digest('hex').slice(0, 16);
-  return { key, blob: path.join(cacheDir, `startup-${hash}.blob`), tslabDir, tsFile };
+  const hash = (text: string): string => createHash('sha1').update(text).digest('hex').slice(0, 12);
+  // Named by the install, then the key: a new key replaces the install's older snapshots.
+  const blob = path.join(cacheDir, `startup-${hash(tslabDir)}-${hash(key)}.blob`);
+  return { key, blob, tslabDir, tsFile };
 }
 
 /** This node's flags, as the relay passes them on (without the snapshot it adds). */
