@@ -161,8 +161,11 @@ export function relayToSnapshot(blob: string, script: string, fallback: () => vo
     if (signal !== 'SIGINT' && signal !== 'SIGUSR1' && signal !== 'SIGUSR2') {
       stopping = signal;
     }
+    if (child.pid === undefined) {
+      return; // not started ('error' follows)
+    }
     try {
-      process.kill(-(child.pid ?? 0), signal);
+      process.kill(-child.pid, signal);
     } catch {
       // already gone
     }
@@ -170,17 +173,27 @@ export function relayToSnapshot(blob: string, script: string, fallback: () => vo
   for (const signal of RELAYED) {
     process.on(signal, relay);
   }
+  // Whether the child wrote its byte: known at the byte, or at the pipe's end when it died
+  // before (nothing else holds the child's end then: it started nothing).
   const pipe = child.stdio[3];
-  pipe?.once('data', () => {
-    running = true;
+  const ran = new Promise<boolean>(resolve => {
+    pipe?.once('data', () => resolve(true));
+    pipe?.once('end', () => resolve(false));
+    pipe?.once('error', () => resolve(false));
+    if (!pipe) {
+      resolve(false);
+    }
   });
-  pipe?.on('error', () => undefined);
+  void ran.then(yes => {
+    running = yes;
+  });
   let done = false;
-  const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+  const finish = async (code: number | null, signal: NodeJS.Signals | null): Promise<void> => {
     if (done) {
       return;
     }
     done = true;
+    running = running || (await ran);
     for (const s of RELAYED) {
       process.removeListener(s, relay);
     }
@@ -202,8 +215,8 @@ export function relayToSnapshot(blob: string, script: string, fallback: () => vo
     }
     process.exit(code ?? 1);
   };
-  child.once('error', () => finish(1, null));
-  child.once('exit', finish);
+  child.once('error', () => void finish(1, null));
+  child.once('exit', (code, signal) => void finish(code, signal));
 }
 
 /**
