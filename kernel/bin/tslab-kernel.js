@@ -7,12 +7,11 @@
 // compiled, once one is built (see tslab-snapshot.ts): then this process relays to a child
 // started from it.
 const path = require('path');
-const { codeCacheDir, enableCodeCache } = require('../lib/protocol/code-cache.js');
+const { enableCodeCache } = require('../lib/protocol/code-cache.js');
 const snapshot = require('../lib/protocol/tslab-snapshot.js');
 
 const tslabDir = path.dirname(require.resolve('tslab/package.json'));
-const { version } = require(path.join(tslabDir, 'package.json'));
-const cacheDir = codeCacheDir(`tslab-${version}`);
+const cacheDir = snapshot.tslabCacheDir(tslabDir);
 
 function log(line) {
   process.stderr.write(`nbx: ${line}\n`);

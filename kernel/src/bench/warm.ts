@@ -38,10 +38,9 @@ import * as path from 'path';
 import { readNotebook } from '../notebook/io';
 import { procStatFields } from '../base/proc-stat';
 import { tslabPackage } from '../cli/jupyter-install';
-import { codeCacheDir } from '../protocol/code-cache';
 import { getKernelSpec } from '../protocol/kernelspec';
 import { KernelManager } from '../protocol/manager';
-import { snapshotPlan } from '../protocol/tslab-snapshot';
+import { snapshotPlan, tslabCacheDir } from '../protocol/tslab-snapshot';
 import type { RunMeta } from '../store/meta';
 import { listRuns } from '../store/runs';
 import { createContext } from '../service/context';
@@ -108,8 +107,8 @@ function treeCpuMs(pid: number): number {
 
 /** Waits until the startup snapshot of the installed tslab exists (built in the background). */
 async function snapshotBuilt(env: NodeJS.ProcessEnv): Promise<void> {
-  const { dir, version } = tslabPackage();
-  const { blob } = snapshotPlan(dir, codeCacheDir(version, env), env);
+  const { dir } = tslabPackage();
+  const { blob } = snapshotPlan(dir, tslabCacheDir(dir, env), env);
   const deadline = Date.now() + 600_000;
   while (!fs.existsSync(blob)) {
     if (Date.now() > deadline) {

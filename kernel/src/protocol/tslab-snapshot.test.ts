@@ -18,17 +18,12 @@ import {
   waitFor,
   within
 } from '../testing/fixtures';
-import { codeCacheDir } from './code-cache';
 import { getKernelSpec } from './kernelspec';
 import { KernelManager } from './manager';
 import { str, type IMessage } from './messages';
-import { snapshotPlan } from './tslab-snapshot';
+import { snapshotPlan, tslabCacheDir } from './tslab-snapshot';
 
 const TSLAB_DIR = path.dirname(require.resolve('tslab/package.json'));
-const TSLAB_VERSION = (
-  JSON.parse(fs.readFileSync(path.join(TSLAB_DIR, 'package.json'), 'utf8')) as { version: string }
-).version;
-
 /**
  * Cells using Node's globals and es2022 library features, then a type error (last: tslab
  * aborts what it is sent in the 200 ms after an error).
@@ -107,8 +102,7 @@ async function runAfterError(km: KernelManager, code: string): Promise<string> {
 }
 
 function blobOf(cacheDir: string): string {
-  return snapshotPlan(TSLAB_DIR, codeCacheDir(TSLAB_VERSION, { NBX_CODE_CACHE_DIR: cacheDir }))
-    .blob;
+  return snapshotPlan(TSLAB_DIR, tslabCacheDir(TSLAB_DIR, { NBX_CODE_CACHE_DIR: cacheDir })).blob;
 }
 
 /** The kernel the launcher relays to (its child started from the snapshot), if any. */

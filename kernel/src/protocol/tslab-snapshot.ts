@@ -25,6 +25,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
+import { codeCacheDir } from './code-cache';
+
 /** What the snapshot's builder leaves in the heap (kernel/bin/tslab-snapshot-entry.js). */
 export interface IPreparedTypeScript {
   key: string;
@@ -52,6 +54,14 @@ const PREPARED = Symbol.for('nbx.tslabSnapshot');
 const RELAYED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 /** A build older than this whose lock is still there is taken as dead. */
 const BUILD_LOCK_MS = 10 * 60_000;
+
+/** The code cache's directory for the tslab in `tslabDir`; its snapshots go there too. */
+export function tslabCacheDir(tslabDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const { version } = JSON.parse(fs.readFileSync(path.join(tslabDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return codeCacheDir(`tslab-${version}`, env);
+}
 
 /** False when `NBX_TSLAB_SNAPSHOT=0`. */
 export function snapshotEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
