@@ -84,20 +84,34 @@ compiled.call(
 const ts = mod.exports;
 
 // A root file as tslab's converter starts with, in an empty directory (its rootDir).
-const root = path.join(manifest.options.rootDir, '__tslab__.ts');
+const dir = manifest.options.rootDir;
+const root = path.join(dir, '__tslab__.ts');
 fs.writeFileSync(root, 'export {};\n');
-const program = ts.createProgram([root], manifest.options);
-program.getTypeChecker(); // binds every file
-for (const file of program.getSourceFiles()) {
-  if (file.isDeclarationFile) {
-    prepared.set(file.fileName, {
-      file,
-      languageVersion: file.languageVersion,
-      impliedNodeFormat: file.impliedNodeFormat,
-      setParentNodes: false,
-      scriptKind: undefined
-    });
+// TypeScript's `sys` remembers the first working directory it is asked for: were it asked
+// here, every kernel started from the snapshot would compile in this directory. The host
+// answers instead, and a question that still reaches Node fails the build.
+const host = ts.createCompilerHost(manifest.options);
+host.getCurrentDirectory = () => dir;
+const cwd = process.cwd;
+process.cwd = () => {
+  throw new Error('TypeScript asked for the working directory while the snapshot was built');
+};
+try {
+  const program = ts.createProgram([root], manifest.options, host);
+  program.getTypeChecker(); // binds every file
+  for (const file of program.getSourceFiles()) {
+    if (file.isDeclarationFile) {
+      prepared.set(file.fileName, {
+        file,
+        languageVersion: file.languageVersion,
+        impliedNodeFormat: file.impliedNodeFormat,
+        setParentNodes: false,
+        scriptKind: undefined
+      });
+    }
   }
+} finally {
+  process.cwd = cwd;
 }
 fs.rmSync(root);
 

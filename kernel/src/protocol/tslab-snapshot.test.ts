@@ -35,7 +35,7 @@ const CELLS = [
     'const own = Object.hasOwn({ a: 1 }, "a");\n' +
     'const err = new Error("e", { cause: 7 });\n' +
     'console.log(buf.toString("hex"), last, own, err.cause, sep, typeof structuredClone, process.argv[1]);',
-  'console.log(buf.length + (last ?? 0));',
+  'import { where } from "./helper";\nconsole.log(buf.length + (last ?? 0), where());',
   'const wrong: string = 42;'
 ];
 const PREPARED =
@@ -48,6 +48,10 @@ interface IKernel {
 
 async function start(cacheDir: string, extra: NodeJS.ProcessEnv = {}): Promise<IKernel> {
   const dir = tempDir('nbx-snapshot-');
+  fs.writeFileSync(
+    path.join(dir, 'helper.ts'),
+    'export function where(): string { return "the kernel\'s directory"; }\n'
+  );
   const log = path.join(dir, 'kernel.log');
   const fd = fs.openSync(log, 'w');
   try {
@@ -128,7 +132,7 @@ describe("tslab's startup snapshot", () => {
     }
     assert.match(fs.readFileSync(first.log, 'utf8'), /building it in the background/);
     assert.match(plain[0], /^ok: 6e6278 3 true 7 \/ function .*tslab-kernel\.js\n$/);
-    assert.equal(plain[1], 'ok: 6\n');
+    assert.equal(plain[1], "ok: 6 the kernel's directory\n", 'a module of the working directory');
     assert.match(plain[2], /^error .*Type 'number' is not assignable to type 'string'/);
 
     const blob = blobOf(cacheDir);

@@ -96,7 +96,11 @@ export function snapshotPlan(
     process.version,
     process.arch,
     nodeFlags(),
-    env.NODE_OPTIONS ?? ''
+    env.NODE_OPTIONS ?? '',
+    // Read once by TypeScript as it loads, so in the snapshot as the builder had them.
+    env.TSC_WATCHFILE ?? '',
+    env.TSC_NONPOLLING_WATCHER ?? '',
+    env.TSC_WATCHDIRECTORY ?? ''
   ]);
   const hash = (text: string): string => createHash('sha1').update(text).digest('hex').slice(0, 12);
   // Named by the install, then the key: a new key replaces the install's older snapshots.
@@ -128,6 +132,8 @@ export function adoptPreparedTypeScript(
   mod.paths = M._nodeModulePaths(path.dirname(plan.tsFile));
   mod.exports = prepared.ts;
   mod.loaded = true;
+  // The one other thing TypeScript took from the builder's process as it loaded.
+  (prepared.ts as { sys: { args: string[] } }).sys.args = process.argv.slice(2);
   require.cache[plan.tsFile] = mod;
   return null;
 }
