@@ -6,6 +6,7 @@
 // started from a V8 startup snapshot holding TypeScript with the standard library already
 // compiled, once one is built (see tslab-snapshot.ts): then this process relays to a child
 // started from it.
+const fs = require('fs');
 const path = require('path');
 const { enableCodeCache } = require('../lib/protocol/code-cache.js');
 const snapshot = require('../lib/protocol/tslab-snapshot.js');
@@ -52,10 +53,12 @@ if (prepared !== undefined) {
   startTslab();
 } else {
   const plan = planOrNull();
-  if (plan !== null && require('fs').existsSync(plan.blob)) {
+  if (plan !== null && fs.existsSync(plan.blob)) {
     snapshot.relayToSnapshot(plan.blob, __filename, startTslab);
   } else {
-    if (plan !== null && snapshot.buildInBackground(plan)) {
+    if (plan !== null && fs.existsSync(snapshot.failedMarker(plan.blob))) {
+      log(`tslab's startup snapshot could not be built (${snapshot.failedMarker(plan.blob)})`);
+    } else if (plan !== null && snapshot.buildInBackground(plan)) {
       log(
         'no startup snapshot for tslab yet: building it in the background; this start is without'
       );

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { snapshotPlan, SNAPSHOT_ENTRY } from './tslab-snapshot';
+import { failedMarker, snapshotPlan, SNAPSHOT_ENTRY } from './tslab-snapshot';
 
 const CAPTURED = new Error('compiler options captured');
 
@@ -105,7 +105,10 @@ if (require.main === module) {
   try {
     buildTslabSnapshot(tslabDir, blob);
   } catch (err) {
-    process.stderr.write(`nbx: tslab's startup snapshot: ${(err as Error).message}\n`);
+    const why = `nbx: tslab's startup snapshot: ${(err as Error).message}\n`;
+    process.stderr.write(why);
+    // Kernels of this key do not try again (a new key, or removing this file, does).
+    fs.writeFileSync(failedMarker(blob), why);
     process.exitCode = 1;
   } finally {
     if (lock) {

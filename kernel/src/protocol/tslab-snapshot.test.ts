@@ -6,6 +6,7 @@
  * launcher (interrupts reach it; SIGKILL of the launcher kills it).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -21,9 +22,10 @@ import {
 import { getKernelSpec } from './kernelspec';
 import { KernelManager } from './manager';
 import { str, type IMessage } from './messages';
-import { snapshotPlan, tslabCacheDir } from './tslab-snapshot';
+import { failedMarker, snapshotPlan, tslabCacheDir } from './tslab-snapshot';
 
 const TSLAB_DIR = path.dirname(require.resolve('tslab/package.json'));
+const BUILD_SCRIPT = path.join(__dirname, 'tslab-snapshot-build.js');
 /**
  * Cells using Node's globals and es2022 library features, then a type error (last: tslab
  * aborts what it is sent in the 200 ms after an error).
@@ -191,5 +193,28 @@ describe("tslab's startup snapshot", () => {
     }
     assert.equal(fs.existsSync(blob), false);
     assert.match(fs.readFileSync(log, 'utf8'), /did not start from tslab's startup snapshot/);
+  });
+
+  it('that could not be built is not tried again for its key; kernels start without it', async () => {
+    const failing = tempDir('nbx-snapshot-cache-');
+    const blob = blobOf(failing);
+    fs.mkdirSync(path.dirname(blob), { recursive: true });
+    // A build asked for a blob of another key fails, and says so beside that blob.
+    const wrong = path.join(path.dirname(blob), 'startup-0-0.blob');
+    const r = spawnSync(process.execPath, [BUILD_SCRIPT, TSLAB_DIR, wrong], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(fs.readFileSync(failedMarker(wrong), 'utf8'), /is not the snapshot of this tslab/);
+    fs.renameSync(failedMarker(wrong), failedMarker(blob));
+    const { km, log } = await start(failing);
+    try {
+      assert.match(await run(km, CELLS[0]), /^ok: 6e6278 3 true 7 /);
+    } finally {
+      await km.shutdown();
+    }
+    assert.match(fs.readFileSync(log, 'utf8'), /startup snapshot could not be built/);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(blob)).filter(f => f.startsWith('startup-')),
+      [path.basename(failedMarker(blob))]
+    );
   });
 });

@@ -235,12 +235,20 @@ export function relayToSnapshot(blob: string, script: string, fallback: () => vo
   child.once('exit', (code, signal) => void finish(code, signal));
 }
 
+/** The file a failed build leaves beside the blob it could not write (saying why). */
+export function failedMarker(blob: string): string {
+  return `${blob}.failed`;
+}
+
 /**
  * Starts building the snapshot of `plan` in a detached, low-priority process, unless
- * another is at it (a lock file beside the blob).
+ * another is at it (a lock file beside the blob) or one failed for this key.
  */
 export function buildInBackground(plan: ISnapshotPlan): boolean {
   const lock = `${plan.blob}.lock`;
+  if (fs.existsSync(failedMarker(plan.blob))) {
+    return false;
+  }
   try {
     fs.mkdirSync(path.dirname(plan.blob), { recursive: true, mode: 0o700 });
     try {
