@@ -14,8 +14,9 @@
  * which V8 checks) into the code cache's directory, in the background by the first kernel
  * that finds none (which starts as before), written to a temporary file and renamed.
  * Every failure falls back to the start without it, with one line on stderr (the kernel's
- * log): no snapshot yet, a child that died before running (its snapshot is removed), a
- * snapshot of another key. `NBX_TSLAB_SNAPSHOT=0` turns it off.
+ * log): no snapshot yet, a build that failed (`<blob>.failed`, not tried again for its
+ * key), a child that died before running (its snapshot is removed), a snapshot of another
+ * key. `NBX_TSLAB_SNAPSHOT=0` turns it off.
  */
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
