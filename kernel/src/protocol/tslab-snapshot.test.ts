@@ -1,0 +1,220 @@
+/**
+ * tslab's startup snapshot, with the installed kernelspec and real kernels: the first start
+ * builds it in the background, the next starts from it and compiles exactly as a kernel
+ * without it does (Node's globals, the es2022 library, type errors), a snapshot that does
+ * not load gives way to the start without it, and the kernel started from it goes with its
+ * launcher (interrupts reach it; SIGKILL of the launcher kills it).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+import {
+  listProcesses,
+  pidAlive,
+  processArgv,
+  tempDir,
+  waitFor,
+  within
+} from '../testing/fixtures';
+import { getKernelSpec } from './kernelspec';
+import { KernelManager } from './manager';
+import { str, type IMessage } from './messages';
+import { failedMarker, snapshotPlan, tslabCacheDir } from './tslab-snapshot';
+
+const TSLAB_DIR = path.dirname(require.resolve('tslab/package.json'));
+const BUILD_SCRIPT = path.join(__dirname, 'tslab-snapshot-build.js');
+/**
+ * Cells using Node's globals and es2022 library features, then a type error (last: tslab
+ * aborts what it is sent in the 200 ms after an error).
+ */
+const CELLS = [
+  'import { sep } from "path";\n' +
+    'const buf: Buffer = Buffer.from("nbx");\n' +
+    'const last = [1, 2, 3].at(-1);\n' +
+    'const own = Object.hasOwn({ a: 1 }, "a");\n' +
+    'const err = new Error("e", { cause: 7 });\n' +
+    'console.log(buf.toString("hex"), last, own, err.cause, sep, typeof structuredClone, process.argv[1]);',
+  'import { where } from "./helper";\nconsole.log(buf.length + (last ?? 0), where());',
+  'const wrong: string = 42;'
+];
+const PREPARED =
+  'console.log((globalThis as any)[Symbol.for("nbx.tslabSnapshot")]?.counts.hits ?? "none");';
+
+interface IKernel {
+  km: KernelManager;
+  log: string;
+}
+
+async function start(cacheDir: string, extra: NodeJS.ProcessEnv = {}): Promise<IKernel> {
+  const dir = tempDir('nbx-snapshot-');
+  fs.writeFileSync(
+    path.join(dir, 'helper.ts'),
+    'export function where(): string { return "the kernel\'s directory"; }\n'
+  );
+  const log = path.join(dir, 'kernel.log');
+  const fd = fs.openSync(log, 'w');
+  try {
+    const km = await KernelManager.start({
+      spec: getKernelSpec('tslab'),
+      cwd: dir,
+      env: { ...process.env, NBX_CODE_CACHE_DIR: cacheDir, ...extra },
+      output: fd,
+      startupTimeoutMs: 120_000
+    });
+    return { km, log };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs `code`: what it printed so far, and its reply's status and error with all it printed. */
+function execute(km: KernelManager, code: string): { printed(): string; done: Promise<string> } {
+  const iopub: IMessage[] = [];
+  const { msgId, reply } = km.client.request(
+    'shell',
+    'execute_request',
+    { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false },
+    msg => iopub.push(msg)
+  );
+  const printed = (): string =>
+    iopub
+      .filter(m => m.header.msg_type === 'stream')
+      .map(m => str(m.content, 'text'))
+      .join('');
+  const done = within(reply, 60_000, 'the execute_reply').then(answer => {
+    km.client.release(msgId);
+    const error = answer.content.status === 'error' ? ` ${str(answer.content, 'evalue')}` : '';
+    return `${str(answer.content, 'status')}${error}: ${printed()}`;
+  });
+  return { printed, done };
+}
+
+function run(km: KernelManager, code: string): Promise<string> {
+  return execute(km, code).done;
+}
+
+/** `run`, sent again while tslab still aborts what follows an error (for up to 10 s). */
+async function runAfterError(km: KernelManager, code: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const result = await run(km, code);
+    if (!result.startsWith('abort') || Date.now() > deadline) {
+      return result;
+    }
+  }
+}
+
+function blobOf(cacheDir: string): string {
+  return snapshotPlan(TSLAB_DIR, tslabCacheDir(TSLAB_DIR, { NBX_CODE_CACHE_DIR: cacheDir })).blob;
+}
+
+/** The kernel the launcher relays to (its child started from the snapshot), if any. */
+function relayChild(pid: number): number | undefined {
+  return listProcesses().find(p => p.ppid === pid && processArgv(p.pid).includes('--snapshot-blob'))
+    ?.pid;
+}
+
+describe("tslab's startup snapshot", () => {
+  const cacheDir = tempDir('nbx-snapshot-cache-');
+
+  it('is built by the first start; the next starts from it and compiles as without it', async () => {
+    const first = await start(cacheDir);
+    const plain: string[] = [];
+    try {
+      assert.equal(relayChild(first.km.process.pid), undefined, 'no snapshot yet: no relay');
+      assert.equal(await run(first.km, PREPARED), 'ok: none\n');
+      for (const cell of CELLS) {
+        plain.push(await run(first.km, cell));
+      }
+    } finally {
+      await first.km.shutdown();
+    }
+    assert.match(fs.readFileSync(first.log, 'utf8'), /building it in the background/);
+    assert.match(plain[0], /^ok: 6e6278 3 true 7 \/ function .*tslab-kernel\.js\n$/);
+    assert.equal(plain[1], "ok: 6 the kernel's directory\n", 'a module of the working directory');
+    assert.match(plain[2], /^error .*Type 'number' is not assignable to type 'string'/);
+
+    const blob = blobOf(cacheDir);
+    await waitFor(() => fs.existsSync(blob) || undefined, 300_000, 'the snapshot built');
+    const second = await start(cacheDir);
+    try {
+      const child = relayChild(second.km.process.pid);
+      assert.ok(child !== undefined, 'the launcher relays to a kernel started from the snapshot');
+      assert.deepEqual(processArgv(child).slice(1, 3), ['--snapshot-blob', blob]);
+      // The standard library's files came from the snapshot (149 with tslab 1.0.22).
+      const hits = Number(/^ok: (\d+)/.exec(await run(second.km, PREPARED))?.[1]);
+      assert.ok(hits > 100, `prepared files used: ${hits}`);
+      const fromSnapshot: string[] = [];
+      for (const cell of CELLS) {
+        fromSnapshot.push(await run(second.km, cell));
+      }
+      assert.deepEqual(fromSnapshot, plain);
+    } finally {
+      await second.km.shutdown();
+    }
+    assert.doesNotMatch(fs.readFileSync(second.log, 'utf8'), /nbx:/, 'nothing to report');
+  });
+
+  it('goes with its launcher: interrupts reach it, SIGKILL of the launcher kills it', async () => {
+    const { km } = await start(cacheDir);
+    const child = relayChild(km.process.pid);
+    try {
+      assert.ok(child !== undefined, 'started from the snapshot');
+      const long = execute(
+        km,
+        'console.log("waiting"); await new Promise(resolve => setTimeout(resolve, 600_000));'
+      );
+      await waitFor(() => (long.printed() ? true : undefined), 30_000, 'the cell running');
+      await km.interrupt();
+      assert.match(await long.done, /^error/);
+      assert.equal(await runAfterError(km, 'console.log(1 + 1);'), 'ok: 2\n');
+      process.kill(km.process.pid, 'SIGKILL');
+      await waitFor(() => (pidAlive(child) ? undefined : true), 5_000, 'the kernel gone');
+    } finally {
+      await km.kill();
+    }
+  });
+
+  it('that does not load gives way to the start without it, and is removed', async () => {
+    const broken = tempDir('nbx-snapshot-cache-');
+    const blob = blobOf(broken);
+    fs.mkdirSync(path.dirname(blob), { recursive: true });
+    fs.writeFileSync(blob, 'not a snapshot');
+    const { km, log } = await start(broken);
+    try {
+      assert.equal(relayChild(km.process.pid), undefined, 'started without the snapshot');
+      assert.match(await run(km, CELLS[0]), /^ok: 6e6278 3 true 7 /);
+      assert.match(await run(km, CELLS[2]), /^error .*Type 'number' is not assignable/);
+    } finally {
+      await km.shutdown();
+    }
+    assert.equal(fs.existsSync(blob), false);
+    assert.match(fs.readFileSync(log, 'utf8'), /did not start from tslab's startup snapshot/);
+  });
+
+  it('that could not be built is not tried again for its key; kernels start without it', async () => {
+    const failing = tempDir('nbx-snapshot-cache-');
+    const blob = blobOf(failing);
+    fs.mkdirSync(path.dirname(blob), { recursive: true });
+    // A build asked for a blob of another key fails, and says so beside that blob.
+    const wrong = path.join(path.dirname(blob), 'startup-0-0.blob');
+    const r = spawnSync(process.execPath, [BUILD_SCRIPT, TSLAB_DIR, wrong], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(fs.readFileSync(failedMarker(wrong), 'utf8'), /is not the snapshot of this tslab/);
+    fs.renameSync(failedMarker(wrong), failedMarker(blob));
+    const { km, log } = await start(failing);
+    try {
+      assert.match(await run(km, CELLS[0]), /^ok: 6e6278 3 true 7 /);
+    } finally {
+      await km.shutdown();
+    }
+    assert.match(fs.readFileSync(log, 'utf8'), /startup snapshot could not be built/);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(blob)).filter(f => f.startsWith('startup-')),
+      [path.basename(failedMarker(blob))]
+    );
+  });
+});
