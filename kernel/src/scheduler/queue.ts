@@ -233,7 +233,10 @@ export async function runBatch(batch: RunDir, options: IRunBatchOptions = {}): P
   const worker = async (): Promise<void> => {
     while (stopReason === null && next < pending.length) {
       const index = pending[next++];
-      const following = pending.slice(next).find(i => !ended.has(i));
+      // The kernel warmed now is for the trial this worker (or the first one free) takes
+      // once the `parallel - 1` trials after this one have started: it has a whole trial's
+      // time to start. The next trial itself is about to start, cold or not, at once.
+      const following = pending.slice(next).filter(i => !ended.has(i))[parallel - 1];
       if (warm !== null && following !== undefined) {
         prestartRunKernel(trials[following], env, warm);
       }
