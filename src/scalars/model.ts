@@ -129,7 +129,7 @@ export class ScalarsModel implements IDisposable {
       this._xAxis = value;
       // Zoom windows are in the old axis' units.
       this._zoomed.clear();
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -141,7 +141,7 @@ export class ScalarsModel implements IDisposable {
     const weight = Math.min(0.999, Math.max(0, Number.isFinite(value) ? value : 0));
     if (weight !== this._smoothing) {
       this._smoothing = weight;
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -151,7 +151,7 @@ export class ScalarsModel implements IDisposable {
   set logY(value: boolean) {
     if (value !== this._logY) {
       this._logY = value;
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -162,7 +162,7 @@ export class ScalarsModel implements IDisposable {
   set ignoreOutliers(value: boolean) {
     if (value !== this._ignoreOutliers) {
       this._ignoreOutliers = value;
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -232,14 +232,14 @@ export class ScalarsModel implements IDisposable {
         this._runs = [];
         this._keys = [];
         this._error = errorMessage(err);
-        this._changed.emit();
+        this._viewChanged();
       }
       return;
     }
     this._points.clear();
     this._zoomed.clear();
     this._colors = runColors(this._runs.map(meta => meta.id));
-    this._changed.emit();
+    this._viewChanged();
     // Watched before the points are fetched, so no point falls between the two.
     await this._watch(generation);
     await this._loadVisible();
@@ -287,6 +287,15 @@ export class ScalarsModel implements IDisposable {
   }
 
   /**
+   * Changes whenever `chart(key)` would draw something else, except for points handed
+   * out by `appended` (the chart grows by those): a chart drawn at this revision is
+   * up to date.
+   */
+  chartRevision(key: string): string {
+    return `${this._view}:${this._revisions.get(key) ?? 0}`;
+  }
+
+  /**
    * Zooms the chart of `key` to x in `[from, to]` (units of the x axis: steps, ms since the
    * epoch, seconds since the start): the window is fetched at full resolution when the
    * whole series was downsampled. `null` goes back to the whole series.
@@ -294,6 +303,7 @@ export class ScalarsModel implements IDisposable {
   async zoom(key: string, range: [number, number] | null): Promise<void> {
     if (range === null) {
       if (this._zoomed.delete(key)) {
+        this._touch(key);
         this._changed.emit();
       }
       return;
@@ -311,6 +321,7 @@ export class ScalarsModel implements IDisposable {
     const series = await this._fetch([key], window);
     if (generation === this._generation && !this._disposed) {
       this._zoomed.set(key, { window: range, series: series.get(key) ?? new Map() });
+      this._touch(key);
       this._changed.emit();
     }
   }
@@ -340,6 +351,17 @@ export class ScalarsModel implements IDisposable {
     this._generation++;
     this._unwatch();
     Signal.clearData(this);
+  }
+
+  /** The x axis, smoothing, scales or runs changed: every chart draws anew. */
+  private _viewChanged(): void {
+    this._view++;
+    this._changed.emit();
+  }
+
+  /** The chart of `key` draws anew. */
+  private _touch(key: string): void {
+    this._revisions.set(key, (this._revisions.get(key) ?? 0) + 1);
   }
 
   private _isFolded(prefix: string): boolean {
@@ -394,6 +416,7 @@ export class ScalarsModel implements IDisposable {
           );
         }
         this._points.set(key, byRun);
+        this._touch(key);
       }
       this._error = null;
     } catch (err) {
@@ -511,12 +534,14 @@ export class ScalarsModel implements IDisposable {
         // service as any fetch is (points pushed meanwhile are added to it); the chart
         // keeps what it shows until then.
         this._points.delete(key);
+        this._touch(key);
         newKeys = true;
         continue;
       }
       byRun.set(meta.id, grown);
       if (!before || this._zoomed.has(key)) {
         // A new trace, or a zoomed chart: redrawn whole.
+        this._touch(key);
         newKeys = true;
         continue;
       }
@@ -556,6 +581,8 @@ export class ScalarsModel implements IDisposable {
   private _ignoreOutliers = false;
   private _search = '';
   private _generation = 0;
+  private _view = 0;
+  private _revisions = new Map<string, number>();
   private _watching: number | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
