@@ -39,20 +39,24 @@ export interface IKeyGroup {
   folded: boolean;
 }
 
-/** One run in one chart. */
-export interface ITrace {
+/** A run in the legend the charts share. */
+export interface ILegendEntry {
   runId: string;
   /** The run's label, else its notebook and short id. */
   name: string;
   color: string;
+  /** The flags that differ among the runs shown, as `name=value` lines. */
+  flags: string[];
+}
+
+/** One run in one chart. */
+export interface ITrace extends ILegendEntry {
   x: Float64Array;
   step: Float64Array;
   /** The values as recorded. */
   raw: Float64Array;
   /** The values smoothed (`raw` itself when smoothing is 0). */
   smoothed: Float64Array;
-  /** The flags that differ among the runs shown, as `name=value` lines. */
-  flags: string[];
 }
 
 /** What one chart draws. */
@@ -245,26 +249,33 @@ export class ScalarsModel implements IDisposable {
     await this._loadVisible();
   }
 
+  /** The runs shown, as every chart colours and names them. */
+  get legend(): ILegendEntry[] {
+    const differing = this._differingFlags();
+    return this._runs.map(meta => ({
+      runId: meta.id,
+      name: Private.runName(meta),
+      color: this._colors.get(meta.id) ?? '#888',
+      flags: differing.map(flag => `${flag}=${JSON.stringify(meta.flags[flag] ?? null)}`)
+    }));
+  }
+
   /** What the chart of `key` draws (traces of the runs that have the key). */
   chart(key: string): IChart {
     const zoom = this._zoomed.get(key);
     const byRun = zoom?.series ?? this._points.get(key);
-    const differing = this._differingFlags();
     const traces: ITrace[] = [];
-    for (const meta of this._runs) {
-      const series = byRun?.get(meta.id);
+    for (const entry of this.legend) {
+      const series = byRun?.get(entry.runId);
       if (!series || series.value.length === 0) {
         continue;
       }
       traces.push({
-        runId: meta.id,
-        name: Private.runName(meta),
-        color: this._colors.get(meta.id) ?? '#888',
+        ...entry,
         x: this._xOf(series),
         step: series.step,
         raw: series.value,
-        smoothed: this._smoothing > 0 ? smooth(series.value, this._smoothing) : series.value,
-        flags: differing.map(flag => `${flag}=${JSON.stringify(meta.flags[flag] ?? null)}`)
+        smoothed: this._smoothing > 0 ? smooth(series.value, this._smoothing) : series.value
       });
     }
     return {

@@ -49,9 +49,12 @@ export class ScalarsPanel extends Widget {
     this._buildToolbar();
     this._message = document.createElement('div');
     this._message.className = 'nbx-Scalars-message';
+    this._legend = document.createElement('ul');
+    this._legend.className = 'nbx-Scalars-legend';
+    this._legend.setAttribute('aria-label', this._trans.__('Runs'));
     this._groups = document.createElement('div');
     this._groups.className = 'nbx-Scalars-groups';
-    this.node.append(this._toolbar, this._message, this._groups);
+    this.node.append(this._toolbar, this._legend, this._message, this._groups);
     this.model.changed.connect(this._scheduleRender, this);
     this.model.appended.connect(this._onAppended, this);
   }
@@ -184,6 +187,7 @@ export class ScalarsPanel extends Widget {
             ? trans.__('No key matches the search.')
             : '');
     this._message.hidden = this._message.textContent === '';
+    this._renderLegend();
 
     const plotly = await this._loadPlotly();
     if (this.isDisposed) {
@@ -224,6 +228,27 @@ export class ScalarsPanel extends Widget {
         this._cards.delete(key);
       }
     }
+  }
+
+  /**
+   * One legend for every chart (the runs are the same in each, in the same colours): an
+   * HTML list is drawn once, where a plotly legend per chart costs as much to draw as the
+   * chart's lines.
+   */
+  private _renderLegend(): void {
+    const items = this.model.legend.map(entry => {
+      const item = document.createElement('li');
+      item.className = 'nbx-Scalars-legendItem';
+      item.dataset.run = entry.runId;
+      item.title = [entry.runId, ...entry.flags].join('\n');
+      const swatch = document.createElement('span');
+      swatch.className = 'nbx-Scalars-swatch';
+      swatch.style.backgroundColor = entry.color;
+      item.append(swatch, entry.name);
+      return item;
+    });
+    this._legend.replaceChildren(...items);
+    this._legend.hidden = items.length === 0;
   }
 
   /** The section of a prefix's group (made once, kept while the panel lives). */
@@ -301,7 +326,7 @@ export class ScalarsPanel extends Widget {
     for (const trace of chart.traces) {
       card.traces.set(trace.runId, [data.length, data.length + 1]);
       const smoothed = trace.smoothed !== trace.raw;
-      // On both traces, so live points extend both alike (extendTraces needs the attribute).
+      // For the hover text, which only the smoothed trace has.
       const customdata = Private.customData(trace.step, trace.raw);
       data.push({
         type: 'scatter',
@@ -312,7 +337,6 @@ export class ScalarsPanel extends Widget {
         legendgroup: trace.runId,
         showlegend: false,
         hoverinfo: 'skip',
-        customdata,
         // Faint behind the smoothed line; without smoothing the two are the same line.
         visible: smoothed,
         opacity: 0.3,
@@ -354,8 +378,8 @@ export class ScalarsPanel extends Widget {
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { color: font, size: 11 },
-      showlegend: true,
-      legend: { orientation: 'h', y: -0.25 },
+      // The panel's legend serves every chart.
+      showlegend: false,
       hovermode: 'closest',
       // Keeps the person's zoom across redraws of the same key and axis.
       uirevision: `${chart.key}:${model.xAxis}:${model.logY}`,
@@ -496,11 +520,8 @@ export class ScalarsPanel extends Widget {
         trace.x = Private.concat(trace.x, points.x);
         trace.y = Private.concat(trace.y, y);
       }
-      // One array of hover data serves both traces of a run.
-      data[raw].customdata?.push(...custom);
-      if (data[raw + 1].customdata !== data[raw].customdata) {
-        data[raw + 1].customdata?.push(...custom);
-      }
+      // The hover data of the run's points (the smoothed trace's).
+      data[raw + 1].customdata?.push(...custom);
     }
     card.live.append(...paths);
     if (card.settle === 0) {
@@ -546,6 +567,7 @@ export class ScalarsPanel extends Widget {
   private _trans: TranslationBundle;
   private _toolbar!: HTMLElement;
   private _message: HTMLElement;
+  private _legend: HTMLElement;
   private _groups: HTMLElement;
   private _sections = new Map<string, HTMLElement>();
   private _cards = new Map<string, ICard>();
