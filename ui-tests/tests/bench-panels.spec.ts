@@ -56,10 +56,16 @@ async function installNextPaint(page: Page): Promise<void> {
   });
 }
 
-/** A fresh JupyterLab page, idle: the service connected and the panels' modules loaded. */
+/**
+ * A fresh JupyterLab page, idle: the service connected and the panels' modules loaded
+ * (what the extension loads when the browser is idle after start, plotly included).
+ */
 async function idlePage(page: Page): Promise<void> {
   await page.waitForFunction(
-    () => performance.getEntriesByName('nbx-runs-preloaded', 'mark').length > 0,
+    () =>
+      ['nbx-runs-preloaded', 'nbx-scalars-preloaded'].every(
+        mark => performance.getEntriesByName(mark, 'mark').length > 0
+      ),
     undefined,
     { timeout: 60_000 }
   );
