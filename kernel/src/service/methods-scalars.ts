@@ -111,7 +111,11 @@ export function scalarPointsMethod(
   const series: IScalarSeriesInfo[] = [];
   const buffers: Uint8Array[] = [];
   for (const run of runs) {
-    const byKey = recentSeries.get(run, { onWarning: w => context.log(`nbx service: ${w}`) });
+    const byKey = recentSeries.get(run, {
+      onWarning: w => context.log(`nbx service: ${w}`),
+      // After the reply: its points are read already.
+      writeCache: write => setImmediate(write)
+    });
     const start = byKey.start;
     for (const key of keys) {
       const table =

@@ -9,10 +9,10 @@
 import {
   logsSignature,
   openRunSeries,
+  type IOpenRunSeriesOptions,
   type IRunRef,
   type RunSeries
 } from '../tracking/series-cache';
-import type { IReadScalarsOptions } from '../tracking/scalars';
 
 export class SeriesCache {
   constructor(readonly maxBytes = 256 * 1024 * 1024) {}
@@ -32,7 +32,7 @@ export class SeriesCache {
    */
   get(
     run: IRunRef,
-    options: IReadScalarsOptions = {},
+    options: IOpenRunSeriesOptions = {},
     open: (run: IRunRef, signature: string) => RunSeries = (r, signature) =>
       openRunSeries(r, { ...options, signature })
   ): RunSeries {

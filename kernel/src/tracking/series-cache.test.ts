@@ -101,6 +101,17 @@ describe('openRunSeries', () => {
     assert.ok(fs.statSync(overviewFile(run)).size > 100);
   });
 
+  it('writes a new cache when told to, the points served before', () => {
+    const run = make(100);
+    const writes: (() => void)[] = [];
+    const series = openRunSeries(run, { writeCache: write => writes.push(write) });
+    assert.equal(series.full('loss').value.length, 100);
+    assert.equal(fs.existsSync(overviewFile(run)), false);
+    writes.forEach(write => write());
+    assert.equal(fs.existsSync(overviewFile(run)), true);
+    assert.equal(openRunSeries(run).total('loss'), 100);
+  });
+
   it('works uncached when the cache cannot be written', () => {
     const run = make(100);
     // A file where the cache directory would go.

@@ -158,6 +158,11 @@ function columnsBytes(series: ISeriesColumns): number {
 export interface IOpenRunSeriesOptions extends IReadScalarsOptions {
   /** The logs' signature, when the caller has it already. */
   signature?: string;
+  /**
+   * Runs the writing of a new cache (megabytes: every point of every key); by default at
+   * once. The service writes it after its reply: the points are in memory already.
+   */
+  writeCache?: (write: () => void) => void;
 }
 
 /**
@@ -191,7 +196,12 @@ export function openRunSeries(run: IRunRef, options: IOpenRunSeriesOptions = {})
       overview: indices.length === series.value.length ? series : takePoints(series, indices)
     });
   });
-  writeCache(dir, signature, start, keys, full);
+  const write = (): void => writeCache(dir, signature, start, keys, full);
+  if (options.writeCache) {
+    options.writeCache(write);
+  } else {
+    write();
+  }
   return new RunSeries(signature, start, keys, full, readAll, dir);
 }
 
