@@ -13,6 +13,7 @@ import { parseMeta } from './meta-schema';
 import { runnerDied, settleDeadRunner } from './dead-runner';
 import { isStandbyReserved, isValidRunId, RUN_FILES, RunDir } from './run-dir';
 import { runsDir } from './root';
+import { seriesCacheDir } from './run-cache';
 
 /**
  * The status a person should see. A `running` or `queued` run whose runner process
@@ -170,6 +171,7 @@ export interface IRemoveRunOptions {
  * that is effectively `running` or `queued` (its process is alive) unless `force`. A run
  * with a missing or corrupt meta.json can always be removed. The directory is first
  * renamed out of the listing, so an interrupted removal never leaves a half-deleted run.
+ * The run's caches go too.
  */
 export function removeRun(root: string, id: string, options: IRemoveRunOptions = {}): void {
   const dir = new RunDir(root, id);
@@ -195,4 +197,5 @@ export function removeRun(root: string, id: string, options: IRemoveRunOptions =
   const trash = path.join(runsDir(root), `.removing-${id}-${process.pid}-${Date.now()}`);
   fs.renameSync(dir.path, trash);
   fs.rmSync(trash, { recursive: true, force: true });
+  fs.rmSync(seriesCacheDir(root, id), { recursive: true, force: true });
 }

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 
 import { writeScalarPoints } from '../bench/gen-scalars';
 import { createRun, type RunDir } from '../store/run-dir';
+import { removeRun } from '../store/runs';
 import { tempDir } from '../testing/fixtures';
 import { selectPoints, takePoints } from './downsample';
 import { readScalarColumns } from './scalars';
@@ -110,6 +111,14 @@ describe('openRunSeries', () => {
     writes.forEach(write => write());
     assert.equal(fs.existsSync(overviewFile(run)), true);
     assert.equal(openRunSeries(run).total('loss'), 100);
+  });
+
+  it('goes with its run', () => {
+    const run = make(100);
+    openRunSeries(run);
+    assert.ok(fs.existsSync(seriesCacheDir(run)));
+    removeRun(root, run.id);
+    assert.equal(fs.existsSync(seriesCacheDir(run)), false);
   });
 
   it('works uncached when the cache cannot be written', () => {

@@ -25,9 +25,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { atomicTempPath } from '../base/atomic-write';
 import { arrow, type Table } from '../store/index-arrow';
-import { CACHE_DIR } from '../store/index-cache';
 import { float64Vector } from '../store/index-columns';
 import { tableOf } from '../store/index-public';
+import { seriesCacheDir as cacheDirOf } from '../store/run-cache';
 import { selectPoints, takePoints, type ISeriesColumns } from './downsample';
 import { readScalarColumns, scalarLogFiles, type IReadScalarsOptions } from './scalars';
 import { seriesByKey } from './scalars-points';
@@ -55,7 +55,7 @@ export interface IRunRef {
 
 /** `<root>/cache/scalars/<id>` */
 export function seriesCacheDir(run: IRunRef): string {
-  return path.join(run.root, CACHE_DIR, 'scalars', run.id);
+  return cacheDirOf(run.root, run.id);
 }
 
 /** What a run's logs look like now: names, sizes, modification times. */
