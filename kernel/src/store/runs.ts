@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { UserError } from '../base/errors';
+import { isDirectory } from '../base/paths';
 import { CorruptMetaError, type RunMeta, type RunStatus } from './meta';
 import { parseMeta } from './meta-schema';
 import { runnerDied, settleDeadRunner } from './dead-runner';
@@ -130,12 +131,13 @@ export function resolveRunRef(root: string, ref: string): RunDir {
   if (wanted === '') {
     throw new UserError('empty run reference — give a run id, id prefix or index (see nbx runs)');
   }
+  // A full id names its directory: no need to list every run (a readdir of thousands).
+  if (isValidRunId(wanted) && isDirectory(path.join(runsDir(root), wanted))) {
+    return new RunDir(root, wanted);
+  }
   const ids = listRunIds(root);
   if (ids.length === 0) {
     throw new RunNotFoundError(`no runs yet in ${root}`);
-  }
-  if (ids.includes(wanted)) {
-    return new RunDir(root, wanted);
   }
   if (/^\d+$/.test(wanted)) {
     const index = Number(wanted);
