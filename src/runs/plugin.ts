@@ -11,6 +11,7 @@ import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CommandIDs, PALETTE_CATEGORY } from '../commands';
+import { whenIdle } from '../idle';
 import { INbxService } from '../tokens';
 // Commands are added at activation; what they open loads on first use.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -80,7 +81,7 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     // Once JupyterLab is idle after start: connect to (or start) the service kernel and
     // load the grid and Arrow, so that opening the panel costs only the listing itself.
     void app.restored.then(() =>
-      Private.whenIdle(() => {
+      whenIdle(() => {
         void Promise.allSettled([
           service.request('info'),
           RunsPanel.preload(),
@@ -96,14 +97,3 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: CommandIDs.scalarsRuns, category: PALETTE_CATEGORY });
   }
 };
-
-namespace Private {
-  /** Calls `callback` when the browser is idle (at most 2 s from now). */
-  export function whenIdle(callback: () => void): void {
-    if (typeof window.requestIdleCallback === 'function') {
-      window.requestIdleCallback(callback, { timeout: 2000 });
-    } else {
-      window.setTimeout(callback, 500);
-    }
-  }
-}

@@ -110,6 +110,19 @@ describe('ScalarsModel', () => {
     assert.equal(model.chart('loss').traces[0].raw.length, whole);
   });
 
+  it('changes the revision of the charts that would draw something else, only', async () => {
+    const model = open();
+    await model.setRuns([a, b]);
+    const revisions = (): string[] => ['acc', 'loss'].map(key => model.chartRevision(key));
+    const [acc, loss] = revisions();
+    await model.zoom('loss', [1000, 1099]);
+    assert.equal(model.chartRevision('acc'), acc);
+    assert.notEqual(model.chartRevision('loss'), loss);
+    const zoomed = revisions();
+    model.logY = true;
+    revisions().forEach((revision, i) => assert.notEqual(revision, zoomed[i]));
+  });
+
   it('leaves outliers out of the y range on request', async () => {
     const model = open();
     await model.setRuns([a, b]);
@@ -141,6 +154,7 @@ describe('ScalarsModel', () => {
     const got = new Promise<IAppended[]>(resolve =>
       model.appended.connect((_m, appended) => resolve(appended))
     );
+    const revision = model.chartRevision('loss');
     const writer = new ScalarLogWriter(
       path.join(scalarsDir(path.join(project.root, 'runs', live)), apiScalarLogName(7))
     );
@@ -149,6 +163,8 @@ describe('ScalarsModel', () => {
     }
     writer.close();
     const appended = (await got).find(p => p.key === 'loss');
+    // The chart grows by the points appended: no redraw.
+    assert.equal(model.chartRevision('loss'), revision);
     assert.deepEqual([...(appended?.x ?? [])], [50, 51, 52]);
     const trace = model.chart('loss').traces.find(t => t.runId === live);
     assert.equal(trace?.raw.length, 53);

@@ -39,20 +39,24 @@ export interface IKeyGroup {
   folded: boolean;
 }
 
-/** One run in one chart. */
-export interface ITrace {
+/** A run in the legend the charts share. */
+export interface ILegendEntry {
   runId: string;
   /** The run's label, else its notebook and short id. */
   name: string;
   color: string;
+  /** The flags that differ among the runs shown, as `name=value` lines. */
+  flags: string[];
+}
+
+/** One run in one chart. */
+export interface ITrace extends ILegendEntry {
   x: Float64Array;
   step: Float64Array;
   /** The values as recorded. */
   raw: Float64Array;
   /** The values smoothed (`raw` itself when smoothing is 0). */
   smoothed: Float64Array;
-  /** The flags that differ among the runs shown, as `name=value` lines. */
-  flags: string[];
 }
 
 /** What one chart draws. */
@@ -129,7 +133,7 @@ export class ScalarsModel implements IDisposable {
       this._xAxis = value;
       // Zoom windows are in the old axis' units.
       this._zoomed.clear();
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -141,7 +145,7 @@ export class ScalarsModel implements IDisposable {
     const weight = Math.min(0.999, Math.max(0, Number.isFinite(value) ? value : 0));
     if (weight !== this._smoothing) {
       this._smoothing = weight;
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -151,7 +155,7 @@ export class ScalarsModel implements IDisposable {
   set logY(value: boolean) {
     if (value !== this._logY) {
       this._logY = value;
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -162,7 +166,7 @@ export class ScalarsModel implements IDisposable {
   set ignoreOutliers(value: boolean) {
     if (value !== this._ignoreOutliers) {
       this._ignoreOutliers = value;
-      this._changed.emit();
+      this._viewChanged();
     }
   }
 
@@ -232,39 +236,46 @@ export class ScalarsModel implements IDisposable {
         this._runs = [];
         this._keys = [];
         this._error = errorMessage(err);
-        this._changed.emit();
+        this._viewChanged();
       }
       return;
     }
     this._points.clear();
     this._zoomed.clear();
     this._colors = runColors(this._runs.map(meta => meta.id));
-    this._changed.emit();
+    this._viewChanged();
     // Watched before the points are fetched, so no point falls between the two.
     await this._watch(generation);
     await this._loadVisible();
+  }
+
+  /** The runs shown, as every chart colours and names them. */
+  get legend(): ILegendEntry[] {
+    const differing = this._differingFlags();
+    return this._runs.map(meta => ({
+      runId: meta.id,
+      name: Private.runName(meta),
+      color: this._colors.get(meta.id) ?? '#888',
+      flags: differing.map(flag => `${flag}=${JSON.stringify(meta.flags[flag] ?? null)}`)
+    }));
   }
 
   /** What the chart of `key` draws (traces of the runs that have the key). */
   chart(key: string): IChart {
     const zoom = this._zoomed.get(key);
     const byRun = zoom?.series ?? this._points.get(key);
-    const differing = this._differingFlags();
     const traces: ITrace[] = [];
-    for (const meta of this._runs) {
-      const series = byRun?.get(meta.id);
+    for (const entry of this.legend) {
+      const series = byRun?.get(entry.runId);
       if (!series || series.value.length === 0) {
         continue;
       }
       traces.push({
-        runId: meta.id,
-        name: Private.runName(meta),
-        color: this._colors.get(meta.id) ?? '#888',
+        ...entry,
         x: this._xOf(series),
         step: series.step,
         raw: series.value,
-        smoothed: this._smoothing > 0 ? smooth(series.value, this._smoothing) : series.value,
-        flags: differing.map(flag => `${flag}=${JSON.stringify(meta.flags[flag] ?? null)}`)
+        smoothed: this._smoothing > 0 ? smooth(series.value, this._smoothing) : series.value
       });
     }
     return {
@@ -287,6 +298,15 @@ export class ScalarsModel implements IDisposable {
   }
 
   /**
+   * Changes whenever `chart(key)` would draw something else, except for points handed
+   * out by `appended` (the chart grows by those): a chart drawn at this revision is
+   * up to date.
+   */
+  chartRevision(key: string): string {
+    return `${this._view}:${this._revisions.get(key) ?? 0}`;
+  }
+
+  /**
    * Zooms the chart of `key` to x in `[from, to]` (units of the x axis: steps, ms since the
    * epoch, seconds since the start): the window is fetched at full resolution when the
    * whole series was downsampled. `null` goes back to the whole series.
@@ -294,6 +314,7 @@ export class ScalarsModel implements IDisposable {
   async zoom(key: string, range: [number, number] | null): Promise<void> {
     if (range === null) {
       if (this._zoomed.delete(key)) {
+        this._touch(key);
         this._changed.emit();
       }
       return;
@@ -311,6 +332,7 @@ export class ScalarsModel implements IDisposable {
     const series = await this._fetch([key], window);
     if (generation === this._generation && !this._disposed) {
       this._zoomed.set(key, { window: range, series: series.get(key) ?? new Map() });
+      this._touch(key);
       this._changed.emit();
     }
   }
@@ -340,6 +362,17 @@ export class ScalarsModel implements IDisposable {
     this._generation++;
     this._unwatch();
     Signal.clearData(this);
+  }
+
+  /** The x axis, smoothing, scales or runs changed: every chart draws anew. */
+  private _viewChanged(): void {
+    this._view++;
+    this._changed.emit();
+  }
+
+  /** The chart of `key` draws anew. */
+  private _touch(key: string): void {
+    this._revisions.set(key, (this._revisions.get(key) ?? 0) + 1);
   }
 
   private _isFolded(prefix: string): boolean {
@@ -394,6 +427,7 @@ export class ScalarsModel implements IDisposable {
           );
         }
         this._points.set(key, byRun);
+        this._touch(key);
       }
       this._error = null;
     } catch (err) {
@@ -511,12 +545,14 @@ export class ScalarsModel implements IDisposable {
         // service as any fetch is (points pushed meanwhile are added to it); the chart
         // keeps what it shows until then.
         this._points.delete(key);
+        this._touch(key);
         newKeys = true;
         continue;
       }
       byRun.set(meta.id, grown);
       if (!before || this._zoomed.has(key)) {
         // A new trace, or a zoomed chart: redrawn whole.
+        this._touch(key);
         newKeys = true;
         continue;
       }
@@ -556,6 +592,8 @@ export class ScalarsModel implements IDisposable {
   private _ignoreOutliers = false;
   private _search = '';
   private _generation = 0;
+  private _view = 0;
+  private _revisions = new Map<string, number>();
   private _watching: number | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);

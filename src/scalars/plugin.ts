@@ -11,10 +11,16 @@ import {
 import { IThemeManager, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CommandIDs } from '../commands';
+import { whenIdle } from '../idle';
+import { loadPlotly } from '../plotly';
 import { INbxService } from '../tokens';
-// The command's icon exists from the start; the panel and plotly load on first use.
+// The command's icon exists from the start; the panel and plotly load when the browser is
+// idle after start, or on first use.
 import { scalarsIcon } from './icon';
 import type { ScalarsPanel } from './widget';
+
+/** Performance mark set once the panel's modules and plotly are loaded. */
+const SCALARS_PRELOADED = 'nbx-scalars-preloaded';
 
 export const scalarsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-nbx:scalars',
@@ -76,6 +82,16 @@ export const scalarsPlugin: JupyterFrontEndPlugin<void> = {
         return widget;
       }
     });
+
+    // Once JupyterLab is idle after start: the panel's modules and plotly (megabytes, its
+    // own chunk), so that opening the panel costs the points and the drawing only.
+    void app.restored.then(() =>
+      whenIdle(() => {
+        void Promise.allSettled([import('./widget'), import('./model'), loadPlotly()]).then(() =>
+          performance.mark(SCALARS_PRELOADED)
+        );
+      })
+    );
 
     themeManager?.themeChanged.connect(() => {
       // The theme's CSS variables apply from the next frame.

@@ -8,15 +8,35 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import type { Config, Data, Layout, PlotlyHTMLElement } from 'plotly.js';
 import { loadPlotly, type Plotly } from '../plotly';
+import { axisNumber, linePath, plotArea } from './live-draw';
 import type { IAppended, IChart, ScalarsModel, XAxis } from './model';
 
 /** One key's card: its title, buttons and plot. */
 interface ICard {
+  key: string;
   node: HTMLElement;
   plot: HTMLElement;
+  /** Live points drawn over the plot until it is redrawn (see live-draw). */
+  live: SVGSVGElement;
   /** Trace index of each run's raw and smoothed trace, as last drawn. */
   traces: Map<string, [number, number]>;
+  /** The model's revision of the chart as drawn (null: to be drawn). */
+  drawn: string | null;
+  /** How long the last drawing took (ms). */
+  drawMs: number;
+  /** The pending redraw that takes in the live points drawn over the plot, or 0. */
+  settle: number;
 }
+
+/** A plotly chart's element as drawn: its traces and its laid-out axes. */
+type DrawnPlot = HTMLElement & {
+  data?: { x: Float64Array; y: Float64Array; customdata?: unknown[]; visible?: unknown }[];
+  _fullLayout?: unknown;
+};
+
+/** Fewest ms between two redraws of a chart that take in live points. */
+const SETTLE_MS = 1000;
+const SVG = 'http://www.w3.org/2000/svg';
 
 export class ScalarsPanel extends Widget {
   constructor(options: ScalarsPanel.IOptions) {
@@ -29,9 +49,12 @@ export class ScalarsPanel extends Widget {
     this._buildToolbar();
     this._message = document.createElement('div');
     this._message.className = 'nbx-Scalars-message';
+    this._legend = document.createElement('ul');
+    this._legend.className = 'nbx-Scalars-legend';
+    this._legend.setAttribute('aria-label', this._trans.__('Runs'));
     this._groups = document.createElement('div');
     this._groups.className = 'nbx-Scalars-groups';
-    this.node.append(this._toolbar, this._message, this._groups);
+    this.node.append(this._toolbar, this._legend, this._message, this._groups);
     this.model.changed.connect(this._scheduleRender, this);
     this.model.appended.connect(this._onAppended, this);
   }
@@ -45,6 +68,9 @@ export class ScalarsPanel extends Widget {
 
   /** Redraws with the theme's colours. */
   updateTheme(): void {
+    for (const card of this._cards.values()) {
+      card.drawn = null;
+    }
     this._scheduleRender();
   }
 
@@ -53,6 +79,7 @@ export class ScalarsPanel extends Widget {
       return;
     }
     for (const card of this._cards.values()) {
+      clearTimeout(card.settle);
       this._plotly?.purge(card.plot);
     }
     this._cards.clear();
@@ -160,6 +187,7 @@ export class ScalarsPanel extends Widget {
             ? trans.__('No key matches the search.')
             : '');
     this._message.hidden = this._message.textContent === '';
+    this._renderLegend();
 
     const plotly = await this._loadPlotly();
     if (this.isDisposed) {
@@ -181,7 +209,10 @@ export class ScalarsPanel extends Widget {
           seen.add(key);
           const card = this._card(key);
           cards.push(card.node);
-          if (model.hasPoints(key)) {
+          // Only the charts whose points or options changed are drawn again.
+          const revision = model.chartRevision(key);
+          if (model.hasPoints(key) && card.drawn !== revision) {
+            card.drawn = revision;
             this._draw(plotly, card, model.chart(key));
           }
         }
@@ -192,10 +223,32 @@ export class ScalarsPanel extends Widget {
     this._groups.replaceChildren(...sections);
     for (const [key, card] of this._cards) {
       if (!seen.has(key)) {
+        clearTimeout(card.settle);
         plotly.purge(card.plot);
         this._cards.delete(key);
       }
     }
+  }
+
+  /**
+   * One legend for every chart (the runs are the same in each, in the same colours): an
+   * HTML list is drawn once, where a plotly legend per chart costs as much to draw as the
+   * chart's lines.
+   */
+  private _renderLegend(): void {
+    const items = this.model.legend.map(entry => {
+      const item = document.createElement('li');
+      item.className = 'nbx-Scalars-legendItem';
+      item.dataset.run = entry.runId;
+      item.title = [entry.runId, ...entry.flags].join('\n');
+      const swatch = document.createElement('span');
+      swatch.className = 'nbx-Scalars-swatch';
+      swatch.style.backgroundColor = entry.color;
+      item.append(swatch, entry.name);
+      return item;
+    });
+    this._legend.replaceChildren(...items);
+    this._legend.hidden = items.length === 0;
   }
 
   /** The section of a prefix's group (made once, kept while the panel lives). */
@@ -243,8 +296,13 @@ export class ScalarsPanel extends Widget {
     const plot = document.createElement('div');
     plot.className = 'nbx-Scalars-plot';
     plot.textContent = trans.__('Loading…');
-    node.append(head, plot);
-    card = { node, plot, traces: new Map() };
+    const live = document.createElementNS(SVG, 'svg');
+    live.classList.add('nbx-Scalars-live');
+    const area = document.createElement('div');
+    area.className = 'nbx-Scalars-plotArea';
+    area.append(plot, live);
+    node.append(head, area);
+    card = { key, node, plot, live, traces: new Map(), drawn: null, drawMs: 0, settle: 0 };
     this._cards.set(key, card);
     return card;
   }
@@ -268,7 +326,7 @@ export class ScalarsPanel extends Widget {
     for (const trace of chart.traces) {
       card.traces.set(trace.runId, [data.length, data.length + 1]);
       const smoothed = trace.smoothed !== trace.raw;
-      // On both traces, so live points extend both alike (extendTraces needs the attribute).
+      // For the hover text, which only the smoothed trace has.
       const customdata = Private.customData(trace.step, trace.raw);
       data.push({
         type: 'scatter',
@@ -279,7 +337,6 @@ export class ScalarsPanel extends Widget {
         legendgroup: trace.runId,
         showlegend: false,
         hoverinfo: 'skip',
-        customdata,
         // Faint behind the smoothed line; without smoothing the two are the same line.
         visible: smoothed,
         opacity: 0.3,
@@ -321,8 +378,8 @@ export class ScalarsPanel extends Widget {
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { color: font, size: 11 },
-      showlegend: true,
-      legend: { orientation: 'h', y: -0.25 },
+      // The panel's legend serves every chart.
+      showlegend: false,
       hovermode: 'closest',
       // Keeps the person's zoom across redraws of the same key and axis.
       uirevision: `${chart.key}:${model.xAxis}:${model.logY}`,
@@ -344,9 +401,17 @@ export class ScalarsPanel extends Widget {
       card.plot.textContent = '';
     }
     const first = !card.plot.classList.contains('js-plotly-plot');
+    // The live points drawn over the plot are in its data now.
+    clearTimeout(card.settle);
+    card.settle = 0;
+    card.live.replaceChildren();
+    const start = performance.now();
     void plotly.react(card.plot, data, layout, config).then(plot => {
+      card.drawMs = performance.now() - start;
       if (first) {
         this._listenZoom(plot, chart.key);
+        // Plotly's own redraws (a resize, a zoom) draw every point of its data too.
+        plot.on('plotly_afterplot', () => card.live.replaceChildren());
       }
     });
   }
@@ -361,8 +426,8 @@ export class ScalarsPanel extends Widget {
       }
       // A drag sends the ends apart; Plotly.relayout with `xaxis.range` sends the pair.
       const range = Array.isArray(e['xaxis.range']) ? (e['xaxis.range'] as unknown[]) : null;
-      const from = Private.axisValue(range ? range[0] : e['xaxis.range[0]']);
-      const to = Private.axisValue(range ? range[1] : e['xaxis.range[1]']);
+      const from = axisNumber(range ? range[0] : e['xaxis.range[0]']);
+      const to = axisNumber(range ? range[1] : e['xaxis.range[1]']);
       if (from !== null && to !== null) {
         void this.model.zoom(key, [from, to]);
       }
@@ -382,10 +447,9 @@ export class ScalarsPanel extends Widget {
   }
 
   private _flushAppends(): void {
-    const plotly = this._plotly;
     const appended = this._appends;
     this._appends = [];
-    if (!plotly || this.isDisposed) {
+    if (!this._plotly || this.isDisposed) {
       return;
     }
     // Per chart, per trace index: the points to add, in the order they came.
@@ -393,7 +457,13 @@ export class ScalarsPanel extends Widget {
     for (const points of appended) {
       const card = this._cards.get(points.key);
       const indices = card?.traces.get(points.runId);
-      if (!card || !indices || !card.plot.classList.contains('js-plotly-plot')) {
+      if (!card || card.drawn === null) {
+        continue;
+      }
+      if (!indices || !card.plot.classList.contains('js-plotly-plot')) {
+        // Not drawn yet as it is now: drawn whole.
+        card.drawn = null;
+        this._scheduleRender();
         continue;
       }
       let traces = byCard.get(card);
@@ -404,20 +474,65 @@ export class ScalarsPanel extends Widget {
       traces.set(indices[0], [...(traces.get(indices[0]) ?? []), points]);
     }
     for (const [card, traces] of byCard) {
-      const indices: number[] = [];
-      const x: Float64Array[] = [];
-      const y: Float64Array[] = [];
-      const customdata: [number, number][][] = [];
-      for (const [raw, runs] of traces) {
-        const points = Private.joined(runs);
-        const custom = Private.customData(points.step, points.raw);
-        indices.push(raw, raw + 1);
-        x.push(points.x, points.x);
-        y.push(points.raw, points.smoothed);
-        customdata.push(custom, custom);
+      this._drawLive(card, traces);
+    }
+  }
+
+  /**
+   * Draws a chart's live points over it (see live-draw) and adds them to its plotly
+   * data, so any redraw has them; the chart is redrawn (axes rescaled, the points made
+   * hoverable) once SETTLE_MS have passed, or four times its last drawing time.
+   */
+  private _drawLive(card: ICard, traces: Map<number, IAppended[]>): void {
+    const plot = card.plot as DrawnPlot;
+    const area = plotArea(plot._fullLayout);
+    const data = plot.data;
+    if (!area || !data) {
+      card.drawn = null;
+      this._scheduleRender();
+      return;
+    }
+    const paths: SVGPathElement[] = [];
+    for (const [raw, runs] of traces) {
+      const points = Private.joined(runs);
+      const custom = Private.customData(points.step, points.raw);
+      for (const [index, y] of [
+        [raw, points.raw],
+        [raw + 1, points.smoothed]
+      ] as const) {
+        const trace = data[index] as (typeof data)[number] & {
+          line?: { color?: string; width?: number };
+          opacity?: number;
+        };
+        const n = trace.x.length;
+        if (trace.visible !== false) {
+          // From the last point drawn, so the line goes on.
+          const x0 = n > 0 ? [trace.x[n - 1]] : [];
+          const y0 = n > 0 ? [trace.y[n - 1]] : [];
+          const path = document.createElementNS(SVG, 'path');
+          path.setAttribute('d', linePath(area, [...x0, ...points.x], [...y0, ...y]));
+          path.setAttribute('fill', 'none');
+          path.setAttribute('stroke', trace.line?.color ?? '#888');
+          path.setAttribute('stroke-width', String(trace.line?.width ?? 1));
+          path.setAttribute('opacity', String(trace.opacity ?? 1));
+          paths.push(path);
+        }
+        trace.x = Private.concat(trace.x, points.x);
+        trace.y = Private.concat(trace.y, y);
       }
-      // Each attribute holds one array per trace (plotly's update shape, not a trace).
-      void plotly.extendTraces(card.plot, { x, y, customdata } as unknown as Data, indices);
+      // The hover data of the run's points (the smoothed trace's).
+      data[raw + 1].customdata?.push(...custom);
+    }
+    card.live.append(...paths);
+    if (card.settle === 0) {
+      card.settle = window.setTimeout(
+        () => {
+          card.settle = 0;
+          card.drawn = null;
+          this._scheduleRender();
+        },
+        Math.max(SETTLE_MS, 4 * card.drawMs)
+      );
     }
   }
 
@@ -452,6 +567,7 @@ export class ScalarsPanel extends Widget {
   private _trans: TranslationBundle;
   private _toolbar!: HTMLElement;
   private _message: HTMLElement;
+  private _legend: HTMLElement;
   private _groups: HTMLElement;
   private _sections = new Map<string, HTMLElement>();
   private _cards = new Map<string, ICard>();
@@ -504,22 +620,17 @@ namespace Private {
     };
   }
 
+  /** `a` followed by `b`. */
+  export function concat(a: Float64Array, b: Float64Array): Float64Array {
+    const out = new Float64Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  }
+
   /** HTML special characters of a name, escaped for plotly's hover text. */
   export function escape(text: string): string {
     return text.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`).replace(/%/g, '&#37;');
-  }
-
-  /** An x range end from a relayout event: a number, or a date axis' UTC date string. */
-  export function axisValue(value: unknown): number | null {
-    if (typeof value === 'number') {
-      return value;
-    }
-    if (typeof value === 'string') {
-      // Plotly's dates have no zone and mean UTC (numbers on a date axis are UTC ms).
-      const ms = Date.parse(`${value.replace(' ', 'T')}Z`);
-      return Number.isNaN(ms) ? null : ms;
-    }
-    return null;
   }
 
   /** A file name for a key (`sys/gpu/0/util` → `sys-gpu-0-util`). */

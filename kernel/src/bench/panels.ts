@@ -13,6 +13,8 @@
  *     zoom to a window at full resolution   target ≤ 500 ms
  *     a live append, to the repaint      target ≤ 20 ms per update
  *     anchor: Plotly.newPlot of the 20 full `loss` series (no downsampling)
+ *     and, without a target, the first opening, which builds the runs' series caches
+ *     (tracking/series-cache: later openings read them)
  *
  * Options: `--runs N` rounds (default 3), `--port N` of the JupyterLab (default 8892),
  * `--keep` (keeps the generated project).
@@ -33,6 +35,13 @@ const SCALAR_RUNS = 20;
 const POINTS = 100_000;
 const TARGET = { firstRows: 1500, sort: 200, charts: 1500, zoom: 500, append: 20 };
 
+interface IScalarsRound {
+  charts: number;
+  chartCount: number;
+  zoom: number;
+  zoomPoints: number;
+}
+
 /** What the browser half reports (see the spec). */
 interface IPanelsResult {
   compare: {
@@ -44,7 +53,8 @@ interface IPanelsResult {
     shownColumns: string[];
   }[];
   anchor: { firstRows: number; sort: number; cells: number }[];
-  scalars: { charts: number; chartCount: number; zoom: number; zoomPoints: number }[];
+  scalars: IScalarsRound[];
+  scalarsFirst: IScalarsRound;
   appends: number[];
   plotlyFull: number | null;
 }
@@ -152,6 +162,7 @@ export async function benchPanels(args: string[]): Promise<boolean> {
           charts,
           verdict(charts, TARGET.charts)
         ) +
+        row('  first open, building the series caches (no target)', result.scalarsFirst.charts) +
         row(
           `Scalars: zoom to ${result.scalars[0].zoomPoints} steps at full resolution`,
           zoom,

@@ -9,8 +9,8 @@ import { settleDeadRunner } from '../store/dead-runner';
 import { resolveRunRef, withEffectiveStatus } from '../store/runs';
 import type { RunDir } from '../store/run-dir';
 import { MIN_POINTS, type IXWindow } from '../tracking/downsample';
-import { readScalarColumns } from '../tracking/scalars';
-import { scalarPointsTable } from '../tracking/scalars-points';
+import { pointsTable, scalarPointsTable } from '../tracking/scalars-points';
+import { OVERVIEW_POINTS } from '../tracking/series-cache';
 import { readMetaOf } from './methods-read';
 import type { IMethodReply, IServiceContext, RequestOf } from './protocol';
 import { liveOf } from './live';
@@ -23,8 +23,11 @@ import {
   type Params
 } from './params';
 
-/** Points per series `scalarPoints` sends when `maxPoints` is not given. */
-export const DEFAULT_MAX_POINTS = 1500;
+/**
+ * Points per series `scalarPoints` sends when `maxPoints` is not given: the overview each
+ * run's series cache keeps, so an opening reads a few thousand points per run.
+ */
+export const DEFAULT_MAX_POINTS = OVERVIEW_POINTS;
 /** The largest `maxPoints` (larger values are capped). */
 export const MAX_MAX_POINTS = 100_000;
 
@@ -90,8 +93,9 @@ function absoluteWindow(window: IScalarWindow, start: number): IXWindow {
 
 /**
  * `scalarPoints({ ids, keys, maxPoints?, window? })`: per run and key, the points to draw
- * (see tracking/scalars-points), one Arrow IPC buffer each; each run's logs are read once,
- * and not again while they are unchanged (see scalars-cache).
+ * (see tracking/scalars-points), one Arrow IPC buffer each. The whole series at the
+ * default `maxPoints` is the overview each run's series cache keeps; a window or another
+ * `maxPoints` reads the key at full resolution from that cache (see scalars-cache).
  */
 export function scalarPointsMethod(
   params: RequestOf<'scalarPoints'>,
@@ -107,15 +111,20 @@ export function scalarPointsMethod(
   const series: IScalarSeriesInfo[] = [];
   const buffers: Uint8Array[] = [];
   for (const run of runs) {
-    const { start, series: byKey } = recentSeries.get(run.path, keys, () =>
-      readScalarColumns(run.path, { onWarning: w => context.log(`nbx service: ${w}`) })
-    );
+    const byKey = recentSeries.get(run, {
+      onWarning: w => context.log(`nbx service: ${w}`),
+      // After the reply: its points are read already.
+      writeCache: write => setImmediate(write)
+    });
+    const start = byKey.start;
     for (const key of keys) {
-      const options = {
-        maxPoints,
-        window: window === undefined ? undefined : absoluteWindow(window, start)
-      };
-      const table = scalarPointsTable(byKey.get(key) ?? emptySeries(), key, options);
+      const table =
+        window === undefined && maxPoints === OVERVIEW_POINTS
+          ? pointsTable(byKey.overview(key), key, byKey.total(key))
+          : scalarPointsTable(byKey.full(key), key, {
+              maxPoints,
+              window: window === undefined ? undefined : absoluteWindow(window, start)
+            });
       const total = Number(table.schema.metadata.get('nbx.total'));
       series.push({
         id: run.id,
@@ -129,10 +138,6 @@ export function scalarPointsMethod(
     }
   }
   return { json: { series }, buffers };
-}
-
-function emptySeries(): { step: Float64Array; time: Float64Array; value: Float64Array } {
-  return { step: new Float64Array(0), time: new Float64Array(0), value: new Float64Array(0) };
 }
 
 /** `watchScalars({ ids })`: pushes `scalars-appended` for the runs until `unwatchScalars`. */

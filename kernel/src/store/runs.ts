@@ -8,11 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { UserError } from '../base/errors';
+import { isDirectory } from '../base/paths';
 import { CorruptMetaError, type RunMeta, type RunStatus } from './meta';
 import { parseMeta } from './meta-schema';
 import { runnerDied, settleDeadRunner } from './dead-runner';
 import { isStandbyReserved, isValidRunId, RUN_FILES, RunDir } from './run-dir';
 import { runsDir } from './root';
+import { seriesCacheDir } from './run-cache';
 
 /**
  * The status a person should see. A `running` or `queued` run whose runner process
@@ -129,12 +131,13 @@ export function resolveRunRef(root: string, ref: string): RunDir {
   if (wanted === '') {
     throw new UserError('empty run reference — give a run id, id prefix or index (see nbx runs)');
   }
+  // A full id names its directory: no need to list every run (a readdir of thousands).
+  if (isValidRunId(wanted) && isDirectory(path.join(runsDir(root), wanted))) {
+    return new RunDir(root, wanted);
+  }
   const ids = listRunIds(root);
   if (ids.length === 0) {
     throw new RunNotFoundError(`no runs yet in ${root}`);
-  }
-  if (ids.includes(wanted)) {
-    return new RunDir(root, wanted);
   }
   if (/^\d+$/.test(wanted)) {
     const index = Number(wanted);
@@ -170,6 +173,7 @@ export interface IRemoveRunOptions {
  * that is effectively `running` or `queued` (its process is alive) unless `force`. A run
  * with a missing or corrupt meta.json can always be removed. The directory is first
  * renamed out of the listing, so an interrupted removal never leaves a half-deleted run.
+ * The run's caches go too.
  */
 export function removeRun(root: string, id: string, options: IRemoveRunOptions = {}): void {
   const dir = new RunDir(root, id);
@@ -195,4 +199,5 @@ export function removeRun(root: string, id: string, options: IRemoveRunOptions =
   const trash = path.join(runsDir(root), `.removing-${id}-${process.pid}-${Date.now()}`);
   fs.renameSync(dir.path, trash);
   fs.rmSync(trash, { recursive: true, force: true });
+  fs.rmSync(seriesCacheDir(root, id), { recursive: true, force: true });
 }

@@ -71,17 +71,24 @@ export function scalarPointsTable(
   options: IDownsampleOptions
 ): Table {
   const { indices, total } = selectPoints(series, options);
-  const kept = takePoints(series, indices);
+  return pointsTable(takePoints(series, indices), key, total);
+}
+
+/**
+ * Points already chosen to draw (`kept`, of `total` in the window), as an Arrow table
+ * (see the module comment).
+ */
+export function pointsTable(kept: ISeriesColumns, key: string, total: number): Table {
   const metadata = new Map([
     ['nbx.key', key],
     ['nbx.total', String(total)],
-    ['nbx.downsampled', String(indices.length < total)]
+    ['nbx.downsampled', String(kept.value.length < total)]
   ]);
   const names = ['step', 'time', 'value'] as const;
   return tableOf(
     names.map(name => new arrow.Field(name, new arrow.Float64(), false)),
     names.map(name => float64Vector(kept[name], null, 0)),
-    indices.length,
+    kept.value.length,
     metadata
   );
 }
