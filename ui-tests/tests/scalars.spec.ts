@@ -144,6 +144,8 @@ async function showScalars(page: Page, ids: string[]): Promise<void> {
 }
 
 test('charts three runs: smoothing, x axis and log scale', async ({ page, tmpPath }, testInfo) => {
+  // A real run, three charts redrawn in two themes: close to the default minute when loaded.
+  test.setTimeout(150_000);
   const generated = generateRuns(runsRoot, { count: 2, seed: 7 });
   const start = Date.now() - 3_600_000;
   generated.forEach((id, i) =>
