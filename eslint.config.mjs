@@ -61,7 +61,8 @@ const layerConfigs = LAYERS.flatMap((folders, level) =>
 );
 
 // The browser bundle holds no engine code: src/ imports the contract's types, and at run
-// time only the pure display rules (formatting, the objective) shared with the terminal.
+// time only the pure display rules (formatting, the objective) shared with the terminal
+// and the pure query evaluator (`--where`/`--sort`).
 const frontendImports = {
   files: ['src/**/*.{ts,tsx}'],
   // The frontend's unit tests and their support run in Node against the real service.
@@ -77,11 +78,13 @@ const frontendImports = {
             message: 'src/ imports kernel/src/contract with `import type` only.'
           },
           {
-            // At run time the display rules load compiled (kernel/lib: what the bundle
-            // and the frontend's unit tests can load), its types from either path.
-            regex: '(^|/)kernel/(?!src/contract/|(src|lib)/base/display(\\.js)?$)',
+            // At run time the display rules and the query evaluator (the Runs panel
+            // filters and sorts as `nbx runs` does) load compiled (kernel/lib: what the
+            // bundle and the frontend's unit tests can load), their types from either path.
+            regex:
+              '(^|/)kernel/(?!src/contract/|(src|lib)/(base/display|store/query-eval)(\\.js)?$)',
             message:
-              'src/ may not import kernel/ code: only types from kernel/src/contract and kernel/{src,lib}/base/display.'
+              'src/ may not import kernel/ code: only types from kernel/src/contract, kernel/{src,lib}/base/display and kernel/{src,lib}/store/query-eval.'
           }
         ]
       }

@@ -24,26 +24,7 @@ export type ColumnFamily = 'core' | 'flag' | 'attr' | 'scalar';
 /** One cell as JavaScript sees it: times are ms since the epoch, tags a string list. */
 export type CellValue = number | string | boolean | string[] | null;
 
-/** The core columns, in table order, with their kinds. */
-export const CORE_COLUMNS: Readonly<Record<string, ColumnKind>> = {
-  id: 'string',
-  notebook: 'string',
-  status: 'string',
-  label: 'string',
-  tags: 'list',
-  created: 'time',
-  started: 'time',
-  stopped: 'time',
-  duration: 'number',
-  kind: 'string',
-  parent: 'string',
-  slurm: 'string'
-};
-
-/** True for the name of a core column. */
-export function isCoreColumn(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(CORE_COLUMNS, name);
-}
+export { CORE_COLUMNS, isCoreColumn } from './core-columns';
 
 /** The summaries of a scalar key the index keeps; `step` is the step of the last value. */
 export const SCALAR_STATS = ['last', 'min', 'max', 'step'] as const;
