@@ -3,11 +3,16 @@
  * sends it) with the filter and sort that produced it, the selection (by run id, so it
  * survives re-fetches) and the last error.
  *
+ * The model holds every run of the root (the panel's columns, latest first) and filters
+ * and sorts them itself, with the engine's `--where`/`--sort` evaluator (see query.ts):
+ * a new filter or sort costs no request, unless it names a column the panel does not hold
+ * (a flag, another scalar), which is then listed once with the others.
+ *
  * Live updates cost what changed: a `runs-changed` push of the panel's root fetches only
  * the rows of the runs it names (`listRuns` with `ids`, a small Arrow batch) and patches
- * them in place (rows keep their places, new runs go in latest first, removed ones go);
- * the whole table is listed again only when the index's columns changed (a new flag or
- * scalar key), or when a new run would need the service's sort to be placed.
+ * them in (a patched or new run takes its place under the filter and sort at once; new
+ * runs go in latest first otherwise; removed ones go); the whole table is listed again
+ * only when the index's columns changed (a new flag or scalar key).
  *
  * Sweeps and pipelines: a batch's trials (a pipeline's steps) are listed under its row,
  * hidden until it is expanded (rows are the visible ones: the model maps each to its
@@ -27,6 +32,7 @@ import type {
 } from '../../kernel/src/contract/service';
 import { isLive, isRunStatus } from '../run-status';
 import { errorMessage } from '../errors';
+import { applyView, compileView, SlotTable, type IRunsView } from './query';
 
 /** The columns the panel asks the service for (the key metric comes on top). */
 export const PANEL_COLUMNS = [
@@ -125,7 +131,7 @@ export class RunsModel implements IDisposable {
     return this._receivedBytes;
   }
 
-  /** True while the whole table is being listed. */
+  /** True while the whole table is being listed (never for a filter or sort alone). */
   get loading(): boolean {
     return this._loading;
   }
@@ -137,7 +143,7 @@ export class RunsModel implements IDisposable {
 
   /** The last error (a bad filter, the service unreachable), one line; null when fine. */
   get error(): string | null {
-    return this._error;
+    return this._queryError ?? this._listError;
   }
 
   /** The `--where` expression the runs are filtered with ('' for none). */
@@ -151,7 +157,7 @@ export class RunsModel implements IDisposable {
     }
     this._filter = text;
     this._stateChanged.emit();
-    void this.refresh();
+    this._requery();
   }
 
   /** The sort, or null for latest first. */
@@ -170,7 +176,7 @@ export class RunsModel implements IDisposable {
     }
     this._sort = value;
     this._stateChanged.emit();
-    void this.refresh();
+    this._requery();
   }
 
   /**
@@ -468,6 +474,8 @@ export class RunsModel implements IDisposable {
     this._vectors = {};
     this._patches.clear();
     this._listed = [];
+    this._shown = [];
+    this._query = null;
     this._order = [];
     this._changes = [];
     Signal.clearData(this);
@@ -502,19 +510,78 @@ export class RunsModel implements IDisposable {
     }
   }
 
-  /** The params of a listing with the panel's columns, filter and sort. */
+  /**
+   * The params of a listing of every run: the panel's columns and those its filter and
+   * sort asked for (it filters and sorts them itself).
+   */
   private _listParams(): IListRunsParams {
-    const params: IListRunsParams = {
-      columns: this._metricSetting ? [...PANEL_COLUMNS, this._metricSetting] : PANEL_COLUMNS,
+    const columns = this._metricSetting ? [...PANEL_COLUMNS, this._metricSetting] : PANEL_COLUMNS;
+    return {
+      columns: this._extraColumns.size > 0 ? [...columns, ...this._extraColumns] : columns,
       keyMetric: this._metricSetting === ''
     };
-    if (this._filter !== '') {
-      params.where = this._filter;
+  }
+
+  /** The `--sort` spec of the sort ('' for none). */
+  private _sortSpec(): string {
+    return this._sort ? `${this._sort.descending ? '-' : ''}${this._sort.column}` : '';
+  }
+
+  /**
+   * Applies a new filter or sort to the runs held: at once, or after listing the columns
+   * they name that the panel lacks; a bad one keeps the rows shown and sets `error`.
+   */
+  private _requery(): void {
+    if (this._table === null || this._query === null) {
+      // The first listing applies them.
+      return;
     }
-    if (this._sort) {
-      params.sort = `${this._sort.descending ? '-' : ''}${this._sort.column}`;
+    if (!this._compile()) {
+      this._stateChanged.emit();
+      return;
     }
-    return params;
+    this._aboutToChange.emit();
+    this._afterRowsChanged();
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Compiles the filter and sort into `_view`; false when they cannot apply to the runs
+   * held: a bad one (`_queryError` says why) or one naming columns not held (a listing
+   * with them is asked for).
+   */
+  private _compile(): boolean {
+    const query = this._query;
+    const table = this._table;
+    if (query === null || table === null) {
+      return false;
+    }
+    const compiled = compileView(
+      query,
+      this._filter,
+      this._sortSpec(),
+      column => table.getChild(column) !== null
+    );
+    if ('view' in compiled) {
+      this._view = compiled.view;
+      this._queryError = null;
+      return true;
+    }
+    if ('error' in compiled) {
+      this._queryError = compiled.error;
+      return false;
+    }
+    const asked = compiled.missing.filter(column => !this._extraColumns.has(column));
+    if (asked.length === 0) {
+      // Listed with them already, and still not there: the index lost them meanwhile.
+      this._queryError = `the runs have no column ${compiled.missing.join(', ')}`;
+      return false;
+    }
+    for (const column of asked) {
+      this._extraColumns.add(column);
+    }
+    void this.refresh();
+    return false;
   }
 
   private async _fetch(): Promise<void> {
@@ -555,8 +622,8 @@ export class RunsModel implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    if (error !== this._error) {
-      this._error = error;
+    if (error !== this._listError) {
+      this._listError = error;
       this._stateChanged.emit();
     }
   }
@@ -572,8 +639,8 @@ export class RunsModel implements IDisposable {
     if (mine.length === 0 || current === null || this._table === null) {
       return;
     }
-    if (this._error !== null) {
-      // The last listing failed (a bad filter, the service away): list again.
+    if (this._listError !== null) {
+      // The last listing failed (the service away): list again.
       this._wantFull = true;
       return;
     }
@@ -583,7 +650,6 @@ export class RunsModel implements IDisposable {
     let runs = Math.max(0, current.runs - removed.size);
     if (ids.length > 0) {
       const params = { ...this._listParams(), ids };
-      delete params.sort;
       try {
         const [reply, arrow] = await Promise.all([
           this._service.request('listRuns', params),
@@ -616,11 +682,6 @@ export class RunsModel implements IDisposable {
     }
     const slots = this._slotsById();
     const added = [...rowsById.keys()].filter(id => !slots.has(id));
-    if (added.length > 0 && this._sort !== null) {
-      // Where a new run goes under a sort is the service's to say.
-      this._wantFull = true;
-      return;
-    }
     const sweepIds = new Set<string>();
     for (const [id, row] of rowsById) {
       if (Private.text(vectors.kind?.get(row)) === 'batch') {
@@ -641,7 +702,7 @@ export class RunsModel implements IDisposable {
       const slot = slots.get(id);
       const row = rowsById.get(id);
       if (slot !== undefined) {
-        // Not in the batch: removed, or filtered out now.
+        // Not in the batch: removed.
         if (row === undefined) {
           gone.add(slot);
         } else {
@@ -650,23 +711,25 @@ export class RunsModel implements IDisposable {
       }
     }
     this._result = { ...current, runs };
-    if (gone.size === 0 && added.length === 0 && sweeps.size === 0) {
-      // Values only: the rows stay as they are; tell which to paint again.
-      this._patchValues(patched, vectors);
+    if (gone.size === 0 && added.length === 0 && sweeps.size === 0 && batch !== null) {
+      // Values only: the rows stay as they are unless the filter or sort moves them.
+      this._patchValues(patched, batch, vectors);
       return;
     }
     this._aboutToChange.emit();
     for (const slot of gone) {
       this._patches.delete(slot);
     }
-    for (const [slot, row] of patched) {
-      this._patches.set(slot, { vectors, row });
-    }
     let listed = gone.size > 0 ? this._listed.filter(slot => !gone.has(slot)) : this._listed;
-    for (const id of added) {
-      const slot = this._nextSlot++;
-      this._patches.set(slot, { vectors, row: rowsById.get(id) ?? -1 });
-      listed = this._insertLatestFirst(listed, slot);
+    if (batch !== null) {
+      for (const [slot, row] of patched) {
+        this._patches.set(slot, { table: batch, vectors, row });
+      }
+      for (const id of added) {
+        const slot = this._nextSlot++;
+        this._patches.set(slot, { table: batch, vectors, row: rowsById.get(id) ?? -1 });
+        listed = this._insertLatestFirst(listed, slot);
+      }
     }
     this._listed = listed;
     this._slotById = null;
@@ -680,16 +743,36 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * Patches the values of listed runs (slot to its row in `vectors`) without moving any:
-   * costs what changed, not what is listed.
+   * Patches the values of listed runs (slot to its row in `batch`): costs what changed,
+   * not what is listed, unless the filter or sort moves a row (then every row may have).
    */
-  private _patchValues(patched: Map<number, number>, vectors: Private.IVectors): void {
-    const rows: number[] = [];
+  private _patchValues(
+    patched: Map<number, number>,
+    batch: Table,
+    vectors: Private.IVectors
+  ): void {
     for (const [slot, row] of patched) {
       const wasLive = isLive(Private.status(this._cell('status', slot)));
-      this._patches.set(slot, { vectors, row });
+      this._patches.set(slot, { table: batch, vectors, row });
       const live = isLive(Private.status(this._cell('status', slot)));
       this._liveRows += Number(live) - Number(wasLive);
+    }
+    if (this._query !== null && (this._view.where !== null || this._view.sort.length > 0)) {
+      const shown = applyView(this._query, this._view, this._listed);
+      if (!Private.sameOrder(shown, this._shown)) {
+        this._aboutToChange.emit();
+        this._shown = shown;
+        this._layout();
+        const pruned = this._pruneSelection();
+        this._changed.emit();
+        if (pruned) {
+          this._selectionChanged.emit();
+        }
+        return;
+      }
+    }
+    const rows: number[] = [];
+    for (const slot of patched.keys()) {
       const shown = this.rowOf(Private.text(this._cell('id', slot)));
       if (shown >= 0) {
         rows.push(shown);
@@ -758,6 +841,9 @@ export class RunsModel implements IDisposable {
     this._slotById = null;
     this._sweeps = sweeps;
     this._indexTrials();
+    this._query = new SlotTable(result.columns, (column, slot) => this._cellOf(column, slot));
+    // A bad filter or sort keeps the last good one; one naming new columns lists again.
+    this._compile();
     this._afterRowsChanged();
   }
 
@@ -771,7 +857,10 @@ export class RunsModel implements IDisposable {
     }
   }
 
-  /** Counts the live runs, lays the rows out, drops what left the selection; tells. */
+  /**
+   * Counts the live runs, filters and sorts them, lays the rows out, drops what left the
+   * selection; tells.
+   */
   private _afterRowsChanged(): void {
     this._liveRows = 0;
     for (const slot of this._listed) {
@@ -779,6 +868,8 @@ export class RunsModel implements IDisposable {
         this._liveRows++;
       }
     }
+    this._shown =
+      this._query === null ? this._listed : applyView(this._query, this._view, this._listed);
     this._layout();
     const pruned = this._pruneSelection();
     this._changed.emit();
@@ -788,20 +879,20 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * Orders the rows shown: the listed runs in their order, each trial of a batch (step of
-   * a pipeline) listed moved under its batch (in that order too), and shown only when that
-   * batch is expanded. A trial whose batch is filtered out is listed on its own.
+   * Orders the rows shown: the runs the filter keeps in the sort's order, each trial of a
+   * batch (step of a pipeline) moved under its batch (in that order too), and shown only
+   * when that batch is expanded. A trial whose batch is filtered out is listed on its own.
    */
   private _layout(): void {
     const rowOfBatch = new Map<string, number>();
-    for (const row of this._listed) {
+    for (const row of this._shown) {
       if (Private.isGroup(Private.text(this._cell('kind', row)))) {
         rowOfBatch.set(Private.text(this._cell('id', row)), row);
       }
     }
     const trials = new Map<string, number[]>();
     const top: number[] = [];
-    for (const row of this._listed) {
+    for (const row of this._shown) {
       const batch = Private.text(this._cell('parent', row));
       if (batch !== '' && rowOfBatch.has(batch)) {
         const list = trials.get(batch);
@@ -869,14 +960,29 @@ export class RunsModel implements IDisposable {
     return patch ? patch.vectors[role]?.get(patch.row) : this._vectors[role]?.get(slot);
   }
 
+  /** The cell of column `column` of a slot, as `_cell` (undefined: a column not held). */
+  private _cellOf(column: string, slot: number): unknown {
+    const patch = this._patches.size > 0 ? this._patches.get(slot) : undefined;
+    const table = patch ? patch.table : this._table;
+    return table ? Private.child(table, column)?.get(patch ? patch.row : slot) : undefined;
+  }
+
   private readonly _service: INbxService;
   private _table: Table | null = null;
   private _result: IListRunsArrowResult | null = null;
   private _vectors: Private.IVectors = {};
-  /** Rows patched in, by slot. */
-  private _patches = new Map<number, { vectors: Private.IVectors; row: number }>();
+  /** Rows patched in, by slot: the batch, its vectors by role, and the row in it. */
+  private _patches = new Map<number, { table: Table; vectors: Private.IVectors; row: number }>();
   /** The slots of the runs listed, in the listing's order (trials included). */
   private _listed: number[] = [];
+  /** The slots of `_listed` the filter keeps, in the sort's order. */
+  private _shown: number[] = [];
+  /** The runs held, as the filter and sort read them (once listed). */
+  private _query: SlotTable | null = null;
+  /** The filter and sort, compiled. */
+  private _view: IRunsView = { where: null, sort: [] };
+  /** Columns listed for the filter and sort besides the panel's. */
+  private _extraColumns = new Set<string>();
   private _nextSlot = 0;
   private _slotById: Map<string, number> | null = null;
   private _rowById: Map<string, number> | null = null;
@@ -891,7 +997,10 @@ export class RunsModel implements IDisposable {
   private _metricSetting: string;
   private _filter = '';
   private _sort: IRunsSort | null = null;
-  private _error: string | null = null;
+  /** What is wrong with the filter or sort. */
+  private _queryError: string | null = null;
+  /** Why the last listing failed. */
+  private _listError: string | null = null;
   private _selection = new Set<string>();
   private _selectedRows: Set<number> | null = null;
   private _anchor: string | null = null;
@@ -964,6 +1073,28 @@ namespace Private {
       slurm: table.getChild('slurm'),
       metric: metric ? table.getChild(metric) : null
     };
+  }
+
+  const children = new WeakMap<Table, Map<string, Vector | null>>();
+
+  /** Column `name` of `table`, or null (looked up once per table). */
+  export function child(table: Table, name: string): Vector | null {
+    let byName = children.get(table);
+    if (!byName) {
+      byName = new Map();
+      children.set(table, byName);
+    }
+    let vector = byName.get(name);
+    if (vector === undefined) {
+      vector = table.getChild(name);
+      byName.set(name, vector);
+    }
+    return vector;
+  }
+
+  /** True when two orders of slots are the same. */
+  export function sameOrder(a: readonly number[], b: readonly number[]): boolean {
+    return a.length === b.length && a.every((slot, i) => slot === b[i]);
   }
 
   /** The ids of the batch runs in `table`. */

@@ -121,9 +121,41 @@ describe('RunsModel#update', () => {
     new RunDir(project.root, kept).updateMeta(m => ({ ...m, status: 'terminated' }));
     await until('the filtered-out run to go', () => model.rowOf(kept) === -1);
     assert.equal(listings.length, 1);
-    assert.equal(listings[0].where, 'status != "terminated"');
+    // The panel filters the runs it holds: the patch fetches the row, the filter drops it.
+    assert.equal(listings[0].where, undefined);
+    assert.deepEqual(listings[0].ids, [kept]);
     model.filter = '';
     await model.refresh();
+  });
+
+  it('moves a patched run to its place under the sort at once', async () => {
+    model.sort = { column: 'label', descending: false };
+    const last = model.id(model.rowCount - 1);
+    const first = model.id(0);
+    listings.length = 0;
+    new RunDir(project.root, last).updateMeta(m => ({ ...m, label: '!first now' }));
+    await until('the patched run on top', () => model.rowOf(last) === 0);
+    assert.equal(model.rowOf(first), 1);
+    assert.deepEqual(
+      listings.map(params => params.ids),
+      [[last]],
+      'its row alone was fetched'
+    );
+    model.sort = null;
+  });
+
+  it('puts a new run in its place under the filter and sort', async () => {
+    model.filter = 'status = queued or status = completed';
+    model.sort = { column: 'notebook', descending: true };
+    listings.length = 0;
+    const added = createRun(project.root, { notebook: '/nb/zzz_new.ipynb', status: 'queued' });
+    await until('the new run on top', () => model.rowOf(added.id) === 0);
+    assert.deepEqual(
+      listings.map(params => params.ids),
+      [[added.id]]
+    );
+    model.filter = '';
+    model.sort = null;
   });
 
   it('lists the table again when a run brings a new column', async () => {
