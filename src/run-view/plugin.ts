@@ -42,13 +42,30 @@ export const runViewPlugin: JupyterFrontEndPlugin<void> = {
       trans: (translator ?? nullTranslator).load('nbx')
     });
 
+    // The runs root the views read (the settings' or the service's own, as the service
+    // resolves it), asked once: pushes about other roots are ignored.
+    let root: Promise<string | null> | null = null;
+    const viewsRoot = (): Promise<string | null> =>
+      (root ??= service.request('info').then(
+        reply => reply.result.root,
+        () => {
+          root = null;
+          return null;
+        }
+      ));
     // `refresh: 'manual'` in nbx's settings: views fetch only on Refresh.
-    service.runsChanged.connect((_sender, { ids }) => {
-      if (service.settings.current.live) {
-        tracker.forEach(widget => widget.content.runsChanged(ids));
+    service.runsChanged.connect((_sender, change) => {
+      if (!service.settings.current.live || tracker.size === 0) {
+        return;
       }
+      void viewsRoot().then(known => {
+        if (known === null || known === change.root) {
+          tracker.forEach(widget => widget.content.runsChanged(change.ids));
+        }
+      });
     });
     service.settings.changed.connect(() => {
+      root = null;
       tracker.forEach(widget => {
         widget.content.live = service.settings.current.live;
       });
