@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as nbformat from '@jupyterlab/nbformat';
-import { applyCellUpdate, applyLogChange, keptText, LIVE_TEXT_CHARS } from './live-output';
+import {
+  applyCellUpdate,
+  applyLogChange,
+  changedText,
+  composeTextChanges,
+  keptText,
+  LIVE_TEXT_CHARS,
+  mergeCellChanges
+} from './live-output';
 
 const stream = (text: string): nbformat.IStream => ({
   output_type: 'stream',
@@ -77,5 +85,62 @@ describe('applyLogChange', () => {
       truncated: true
     });
     assert.equal(keptText('1\n2\n3\n4\n', 4), '4\n');
+  });
+});
+
+describe('mergeCellChanges', () => {
+  it('composes appends made between two renders, `\\r` rewrites included', () => {
+    const c = cell(stream('a\nprogress 10%'));
+    const first = applyCellUpdate(c, {
+      cell: 0,
+      outputs: 1,
+      text: [[0, { drop: 12, text: 'progress 20%' }]]
+    });
+    const second = applyCellUpdate(c, {
+      cell: 0,
+      outputs: 1,
+      text: [[0, { drop: 12, text: 'progress 30%\ndone\n' }]]
+    });
+    const merged = mergeCellChanges(first, second);
+    assert.deepEqual(merged.append, { drop: 12, text: 'progress 30%\ndone\n' });
+    assert.deepEqual(merged.grow, merged.append);
+    assert.equal(
+      changedText('a\nprogress 10%', merged.append ?? { drop: 0, text: '' }),
+      'a\nprogress 30%\ndone\n'
+    );
+    assert.deepEqual(composeTextChanges({ drop: 1, text: 'ab' }, { drop: 3, text: 'c' }), {
+      drop: 2,
+      text: 'c'
+    });
+  });
+
+  it('shows the cell anew when either change was more than an append', () => {
+    const c = cell(stream('a\n'));
+    const appended = applyCellUpdate(c, {
+      cell: 0,
+      outputs: 1,
+      text: [[0, { drop: 0, text: 'b\n' }]]
+    });
+    const added = applyCellUpdate(c, {
+      cell: 0,
+      outputs: 2,
+      set: [[1, { output_type: 'display_data', data: { 'text/plain': 'x' }, metadata: {} }]]
+    });
+    const merged = mergeCellChanges(appended, added);
+    assert.equal(merged.append, null);
+    assert.equal(merged.grow, null);
+    assert.equal(merged.outputs.length, 2);
+  });
+
+  it('keeps appending to a live stream whose start the live limit cut', () => {
+    const line = 'x'.repeat(99) + '\n';
+    const c = cell(stream(line.repeat(LIVE_TEXT_CHARS / 100)));
+    const change = applyCellUpdate(c, {
+      cell: 0,
+      outputs: 1,
+      text: [[0, { drop: 0, text: line }]]
+    });
+    assert.equal(change.append, null);
+    assert.deepEqual(change.grow, { drop: 0, text: line });
   });
 });

@@ -4,7 +4,9 @@
  * was text appended to its last stream (the view appends it to what it shows) or more (the
  * view shows the cell's outputs anew). While a run is live, a stream keeps at most
  * `LIVE_TEXT_CHARS` of its text (its end): a cell printing for hours must not make the view
- * slow; the whole notebook is fetched again when the run ends.
+ * slow; the whole notebook is fetched again when the run ends. Changes that arrive between
+ * two renders of the view fold into one (`mergeCellChanges`): a cell printing 10,000
+ * lines a second costs a render now and then, each of what was appended.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 import { joinOutput } from './notebook-content';
@@ -27,8 +29,16 @@ export interface ILiveCellChange {
   cell: number;
   /** Its outputs now. */
   outputs: nbformat.IOutput[];
-  /** Set when the only change is this change of the last output's text (a stream). */
+  /**
+   * Set when the only change is this change at the end of the last output's text (a
+   * stream), and its text is kept whole (the live limit did not cut its start).
+   */
   append: ITextChange | null;
+  /**
+   * Set when the only change is this change at the end of the last output's text, its
+   * start cut by the live limit or not (`append` null then: its text is shown anew).
+   */
+  grow: ITextChange | null;
   /** The cell's execution count, when it changed. */
   executionCount?: number | null;
 }
@@ -45,7 +55,8 @@ export function changedText(text: string, change: ITextChange): string {
 export function applyCellUpdate(cell: nbformat.ICodeCell, update: IRunCellUpdate): ILiveCellChange {
   const outputs = [...(cell.outputs ?? [])];
   const before = outputs.length;
-  let append: ITextChange | null = null;
+  let grow: ITextChange | null = null;
+  let cut = false;
   let whole = Boolean(update.set?.length) || update.outputs !== before;
   for (const [index, change] of update.text ?? []) {
     const output = outputs[index];
@@ -56,10 +67,11 @@ export function applyCellUpdate(cell: nbformat.ICodeCell, update: IRunCellUpdate
     const text = changedText(streamText(output), change);
     const kept = keptText(text);
     outputs[index] = { ...output, text: kept };
-    if (kept !== text || index !== before - 1 || append !== null) {
+    if (index !== before - 1 || grow !== null) {
       whole = true;
     } else {
-      append = change;
+      grow = change;
+      cut = kept !== text;
     }
   }
   for (const [index, output] of update.set ?? []) {
@@ -67,12 +79,39 @@ export function applyCellUpdate(cell: nbformat.ICodeCell, update: IRunCellUpdate
   }
   outputs.length = Math.min(outputs.length, update.outputs);
   cell.outputs = outputs;
-  const change: ILiveCellChange = { cell: update.cell, outputs, append: whole ? null : append };
+  const change: ILiveCellChange = {
+    cell: update.cell,
+    outputs,
+    append: whole || cut ? null : grow,
+    grow: whole ? null : grow
+  };
   if (update.executionCount !== undefined) {
     cell.execution_count = update.executionCount;
     change.executionCount = update.executionCount;
   }
   return change;
+}
+
+/**
+ * One change of a cell standing for `before` then `next` (changes pushed between two
+ * renders): appends to the last stream compose; anything else shows the cell anew.
+ */
+export function mergeCellChanges(before: ILiveCellChange, next: ILiveCellChange): ILiveCellChange {
+  const grow = before.grow && next.grow ? composeTextChanges(before.grow, next.grow) : null;
+  return {
+    ...next,
+    append: before.append && next.append ? grow : null,
+    grow,
+    executionCount: next.executionCount !== undefined ? next.executionCount : before.executionCount
+  };
+}
+
+/** The change of a text that `a` then `b` make. */
+export function composeTextChanges(a: ITextChange, b: ITextChange): ITextChange {
+  if (b.drop <= a.text.length) {
+    return { drop: a.drop, text: a.text.slice(0, a.text.length - b.drop) + b.text };
+  }
+  return { drop: a.drop + b.drop - a.text.length, text: b.text };
 }
 
 /**

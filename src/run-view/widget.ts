@@ -24,7 +24,8 @@ import { RunHeader } from './header';
 import type { IRunGraph } from './graph';
 import { RunGraphView } from './pipeline';
 import { SweepTrials } from './trials';
-import type { ILiveCellChange } from './live-output';
+import { mergeCellChanges, type ILiveCellChange } from './live-output';
+import { LiveStream } from './live-stream';
 import type { IRunOutputChange, RunNotebook, RunViewModel } from './model';
 
 /** What the view asks of the rest of the extension. */
@@ -310,7 +311,11 @@ export class RunView extends Panel {
         // The outputs as shown (pushed output is applied to them, see `_renderOutput`).
         const code = cellModel as ICodeCellModel;
         const outputs = (cell as nbformat.ICodeCell).outputs ?? [];
-        if (JSON.stringify(code.outputs.toJSON()) !== JSON.stringify(outputs)) {
+        // A live stream shows more than the output area's model holds: rendered whole.
+        if (
+          this._liveStreams.delete(index) ||
+          JSON.stringify(code.outputs.toJSON()) !== JSON.stringify(outputs)
+        ) {
           code.outputs.fromJSON(outputs);
         }
         const count = (cell as nbformat.ICodeCell).execution_count ?? null;
@@ -319,6 +324,7 @@ export class RunView extends Panel {
         }
       });
     } else {
+      this._liveStreams.clear();
       model?.dispose();
       model = new NotebookModel();
       model.fromJSON(content);
@@ -340,6 +346,7 @@ export class RunView extends Panel {
   private _markCurrentCell(): void {
     const current = this.model.currentCell;
     const model = this._notebookModel;
+    this._endLiveStreams(current);
     this._notebook.widgets.forEach((cell, index) => {
       cell.toggleClass('nbx-mod-executing', index === current);
       const cellModel = model?.cells.get(index);
@@ -362,18 +369,7 @@ export class RunView extends Panel {
   private _onOutput(_sender: RunViewModel, change: IRunOutputChange): void {
     for (const next of change.cells) {
       const before = this._pendingCells.get(next.cell);
-      // Two changes of one cell: its outputs are shown anew, as they are by then.
-      this._pendingCells.set(
-        next.cell,
-        before
-          ? {
-              ...next,
-              append: null,
-              executionCount:
-                next.executionCount !== undefined ? next.executionCount : before.executionCount
-            }
-          : next
-      );
+      this._pendingCells.set(next.cell, before ? mergeCellChanges(before, next) : next);
     }
     this._pendingLog ||= change.log;
     if (this._renderTimer === undefined) {
@@ -396,22 +392,17 @@ export class RunView extends Panel {
     this._pendingCells.clear();
     const model = this._notebookModel;
     if (model !== null && this.model.notebook === this._shownNotebook) {
-      for (const { cell, outputs, append, executionCount } of cells) {
+      for (const change of cells) {
+        const { cell, outputs, executionCount } = change;
         const cellModel = model.cells.get(cell);
         if (cellModel?.type !== 'code') {
           continue;
         }
         const code = cellModel as ICodeCellModel;
-        const area = code.outputs;
-        const last = area.length > 0 ? area.get(area.length - 1) : null;
-        if (append !== null && last?.type === 'stream') {
-          // Text added to the stream the cell prints to: appended to what is shown.
-          if (append.drop > 0) {
-            area.removeStreamOutput(append.drop);
-          }
-          area.appendStreamOutput(append.text);
-        } else {
-          area.fromJSON(outputs);
+        // Text added to the stream the cell prints to: written to what is shown.
+        if (!this._writeLiveStream(change)) {
+          this._liveStreams.delete(cell);
+          code.outputs.fromJSON(outputs);
         }
         if (executionCount !== undefined && code.executionCount !== executionCount) {
           code.executionCount = executionCount;
@@ -425,6 +416,58 @@ export class RunView extends Panel {
     this._pendingLog = false;
     this._renderedAt = performance.now();
     this._renderCost = this._renderedAt - started;
+  }
+
+  /**
+   * Writes a change of the running cell's last stream to its live stream (see
+   * live-stream.ts), taking over the stream's rendered text first; false when the change
+   * is more than that, or the stream is not rendered.
+   */
+  private _writeLiveStream(change: ILiveCellChange): boolean {
+    if (change.grow === null || change.cell !== this.model.currentCell) {
+      return false;
+    }
+    let stream = this._liveStreams.get(change.cell);
+    if (stream && !stream.attached) {
+      stream = undefined;
+    }
+    const last = change.outputs[change.outputs.length - 1] as nbformat.IStream | undefined;
+    if (!stream) {
+      const outputs =
+        this._notebook.widgets[change.cell]?.node.querySelectorAll('.jp-OutputArea-output');
+      const pre = outputs?.[outputs.length - 1]?.querySelector('pre');
+      if (!pre || last?.output_type !== 'stream') {
+        return false;
+      }
+      stream = new LiveStream(pre);
+      this._liveStreams.set(change.cell, stream);
+      stream.reset(String(last.text));
+    } else if (change.append !== null) {
+      stream.append(change.append);
+    } else {
+      stream.reset(String(last?.text ?? ''));
+    }
+    return true;
+  }
+
+  /**
+   * Renders whole the outputs of the cells whose stream was live but that no longer run
+   * (all but `current`), as the model holds them.
+   */
+  private _endLiveStreams(current: number | null): void {
+    const model = this._notebookModel;
+    const cells = this.model.notebook?.cells;
+    for (const index of [...this._liveStreams.keys()]) {
+      if (index === current) {
+        continue;
+      }
+      this._liveStreams.delete(index);
+      const cellModel = model?.cells.get(index);
+      const cell = cells?.[index];
+      if (cellModel?.type === 'code' && cell?.cell_type === 'code') {
+        (cellModel as ICodeCellModel).outputs.fromJSON((cell as nbformat.ICodeCell).outputs ?? []);
+      }
+    }
   }
 
   /** Scrolls the running cell's end into view, unless the person scrolled away from it. */
@@ -678,6 +721,8 @@ export class RunView extends Panel {
   private _pendingCells = new Map<number, ILiveCellChange>();
   private _pendingLog = false;
   private _renderTimer: number | undefined = undefined;
+  /** The running cell's stream shown light, by cell (see `_writeLiveStream`). */
+  private _liveStreams = new Map<number, LiveStream>();
   /** When the last pushed changes were shown, and how long showing them took (ms). */
   private _renderedAt = 0;
   private _renderCost = 0;
