@@ -234,7 +234,8 @@ declare global {
 
 /**
  * Sets the filter or the sort of the panel's model and times it to the frame after its
- * listing arrived (the model's loading state ends once the rows are in).
+ * rows are in: at once when the panel filters and sorts the runs it holds, else once the
+ * listing it asked for arrived (the model's loading state ends then).
  */
 function timeListing(page: Page, change: { filter?: string; sort?: unknown }): Promise<number> {
   return page.evaluate(async change => {
@@ -245,7 +246,7 @@ function timeListing(page: Page, change: { filter?: string; sort?: unknown }): P
     } else {
       model.sort = change.sort;
     }
-    // The listing is under way now (or queued after a patch): wait for its rows.
+    // A listing may be under way now (or queued after a patch): wait for its rows.
     await new Promise<void>(resolve => {
       const onState = (): void => {
         if (!model.loading) {
@@ -254,6 +255,9 @@ function timeListing(page: Page, change: { filter?: string; sort?: unknown }): P
         }
       };
       model.stateChanged.connect(onState);
+      if (!model.loading) {
+        onState();
+      }
     });
     await new Promise(resolve => requestAnimationFrame(resolve));
     return performance.now() - start;
@@ -387,6 +391,65 @@ async function blockedWithPanelClosed(page: Page): Promise<{ blockedMs: number; 
 /** The notebook the live runs run (lab.ts writes it): prints and logs every 100 ms. */
 const LIVE_NOTEBOOK = 'live.ipynb';
 
+/** The notebook of the flood (lab.ts writes it): one cell printing 10,000 lines a second. */
+const FLOOD_NOTEBOOK = 'flood.ipynb';
+
+/** Length of the flood's window, ms. */
+const FLOOD_WINDOW_MS = 10_000;
+
+/** The flood's window: the main thread's long tasks while the run view shows the flood. */
+interface IFlood {
+  blockedMs: number;
+  seconds: number;
+  /** Lines the run view showed printed at the window's start and end (the last line's number). */
+  firstLine: number;
+  lastLine: number;
+}
+
+/**
+ * Starts the flood, opens its run view (the Notebook tab, following the running cell) and
+ * counts the main thread's long tasks over `FLOOD_WINDOW_MS` once its lines show; stops it.
+ */
+async function measureFlood(page: Page): Promise<IFlood> {
+  const lab = page as unknown as LabPage;
+  const { id } = await callService<{ id: string }>(lab, 'startRun', {
+    path: FLOOD_NOTEBOOK,
+    label: 'flood',
+    gpus: []
+  });
+  try {
+    await page.evaluate(id => window.jupyterapp.commands.execute('nbx:open-run', { id }), id);
+    const lastLine = (): Promise<number> =>
+      page.evaluate(() => {
+        const pre = document.querySelector('.nbx-RunView-notebook .jp-OutputArea-output pre');
+        const numbers = (pre?.textContent ?? '').match(/flood line (\d+)/g) ?? [];
+        const last = numbers[numbers.length - 1];
+        return last ? Number(last.slice('flood line '.length)) : -1;
+      });
+    await expect.poll(lastLine, { timeout: 120_000 }).toBeGreaterThan(10_000);
+    const firstLine = await lastLine();
+    const measured = await page.evaluate(async windowMs => {
+      const tasks: number[] = [];
+      const observer = new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) {
+          tasks.push(entry.duration);
+        }
+      });
+      observer.observe({ type: 'longtask' });
+      const start = performance.now();
+      await new Promise(resolve => setTimeout(resolve, windowMs));
+      observer.disconnect();
+      return {
+        blockedMs: tasks.reduce((sum, ms) => sum + ms, 0),
+        seconds: (performance.now() - start) / 1000
+      };
+    }, FLOOD_WINDOW_MS);
+    return { ...measured, firstLine, lastLine: await lastLine() };
+  } finally {
+    await callService(lab, 'stopRuns', { ids: [id], graceMs: 2000 });
+  }
+}
+
 /** Live runs of the scenario. */
 const LIVE_RUNS = 4;
 
@@ -394,7 +457,7 @@ test('Runs panel with 10,000 runs, with and without 4 live runs: the live-update
   browser,
   baseURL
 }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(720_000);
   const base = baseURL ?? '';
   /** A fresh page with the panel open on its first rows; the first listing's bytes. */
   const openPanel = async (): Promise<{ page: Page; fullTableBytes: number }> => {
@@ -452,7 +515,8 @@ test('Runs panel with 10,000 runs, with and without 4 live runs: the live-update
     const moving = await measureWindow(busy.page, await completedRun(busy.page));
     moving.fullTableBytes = busy.fullTableBytes;
     const closed = await blockedWithPanelClosed(busy.page);
-    const result = { still, live: moving, closed };
+    const flood = await measureFlood(busy.page);
+    const result = { still, live: moving, closed, flood };
     process.stdout.write(`nbx-bench-lab-live ${JSON.stringify(result)}\n`);
     if (process.env.NBX_BENCH_LIVE_OUT) {
       fs.writeFileSync(process.env.NBX_BENCH_LIVE_OUT, JSON.stringify(result, null, 2));
