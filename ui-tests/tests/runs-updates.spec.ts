@@ -3,11 +3,13 @@
  * generated runs: a run changing in another runs root costs no request; a run changing in
  * the panel's root is fetched alone (`listRuns` with its id) and patched in place, its
  * status cell changing while the selection and the scroll position stay; a new run goes
- * in above without moving the rows in view; elapsed times tick with no request at all.
+ * in above without moving the rows in view; elapsed times tick with no request at all. A
+ * run view follows changes of its own run, not of a run with its id in another root.
  *
  * Requests are counted on the wire: the `listRuns` frames the page sends on its kernel
  * websockets. Runs change as a runner changes them, by rewriting their meta.json.
  */
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { WebSocket } from '@playwright/test';
@@ -35,6 +37,8 @@ class Wire {
   readonly listings: string[] = [];
   /** Text of each `runs-changed` push received. */
   readonly pushes: string[] = [];
+  /** Text of each `getRun` request sent (a run view fetching its record). */
+  readonly records: string[] = [];
 
   /** Follows the websockets the page opens from now on. */
   constructor(page: Page) {
@@ -43,6 +47,8 @@ class Wire {
         const text = payload.toString();
         if (text.includes('"method":"listRuns"')) {
           this.listings.push(text);
+        } else if (text.includes('"method":"getRun"')) {
+          this.records.push(text);
         }
       });
       ws.on('framereceived', ({ payload }) => {
@@ -185,4 +191,42 @@ test('patches changed runs in place, ignores other roots, ticks without requests
   await expect.poll(() => elapsedText(page, live.id), { timeout: 10_000 }).not.toBe(first);
   expect(wire.listings).toHaveLength(requests);
   live.updateMeta({ status: 'completed', stopped: new Date().toISOString() });
+});
+
+test('a run view follows its own runs root only', async ({ page, tmpPath }) => {
+  test.setTimeout(120_000);
+  await openRunsPanel(page);
+  const { cwd } = await callService<{ cwd: string }>(page, 'info', {});
+  const root = path.join(cwd, tmpPath, 'runs-root');
+  const other = path.join(cwd, tmpPath, 'other-root');
+  const [id] = generateRuns(root, { count: 1, seed: 31 });
+  // The same run (same id) in the other root too.
+  const mine = new RunDir(root, id);
+  const copy = new RunDir(other, id);
+  fs.cpSync(mine.path, copy.path, { recursive: true });
+  // The service watches a root once a request used it.
+  await callService(page, 'listRuns', { root: other, limit: 1 });
+  // The wire from a fresh page on.
+  const wire = new Wire(page);
+  await page.reload();
+  await openRunsPanel(page);
+  await page.evaluate(async id => {
+    await window.jupyterapp.commands.execute('nbx:open-run', { id });
+  }, id);
+  const view = page.locator('.nbx-RunView');
+  await expect(view.locator('.nbx-RunView-id')).toHaveText(id);
+  await expect(view.locator('.nbx-RunView-notebook .jp-Cell').first()).toBeVisible();
+  wire.records.length = 0;
+
+  // Its twin in the other root changes: pushed, and the view asks nothing.
+  copy.updateMeta({ label: 'elsewhere' });
+  await expect
+    .poll(() => wire.pushes.filter(p => p.includes(id) && p.includes('other-root')).length, {
+      timeout: 30_000
+    })
+    .toBeGreaterThan(0);
+  // The run itself changes: the view fetches its record (and only then).
+  mine.updateMeta({ label: 'here' });
+  await expect(view.locator('.nbx-RunView-label')).toHaveText('here', { timeout: 30_000 });
+  expect(wire.records).toHaveLength(1);
 });
