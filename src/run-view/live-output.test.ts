@@ -144,3 +144,23 @@ describe('mergeCellChanges', () => {
     assert.deepEqual(change.grow, { drop: 0, text: line });
   });
 });
+
+describe('applyCellUpdate of a stream sent whole', () => {
+  it('replaces the last stream text, for a live stream to show anew', () => {
+    const c = cell(stream('line 1\n'));
+    const change = applyCellUpdate(c, {
+      cell: 0,
+      outputs: 1,
+      set: [[0, { output_type: 'stream', name: 'stdout', text: ['[...]\n', 'line 9\n'] }]]
+    });
+    assert.equal(change.append, null);
+    assert.deepEqual(change.grow, { drop: 7, text: '[...]\nline 9\n' });
+    assert.equal((c.outputs[0] as nbformat.IStream).text, '[...]\nline 9\n');
+    const other = applyCellUpdate(c, {
+      cell: 0,
+      outputs: 1,
+      set: [[0, { output_type: 'stream', name: 'stderr', text: 'oops\n' }]]
+    });
+    assert.equal(other.grow, null, 'another stream: shown anew');
+  });
+});

@@ -35,8 +35,9 @@ export interface ILiveCellChange {
    */
   append: ITextChange | null;
   /**
-   * Set when the only change is this change at the end of the last output's text, its
-   * start cut by the live limit or not (`append` null then: its text is shown anew).
+   * Set when the only change is this change of the last output's text (a stream): at its
+   * end, its start cut by the live limit or not, or the whole text replaced (a stream
+   * that grew more than a push carries); `append` is null but in the first case.
    */
   grow: ITextChange | null;
   /** The cell's execution count, when it changed. */
@@ -57,7 +58,7 @@ export function applyCellUpdate(cell: nbformat.ICodeCell, update: IRunCellUpdate
   const before = outputs.length;
   let grow: ITextChange | null = null;
   let cut = false;
-  let whole = Boolean(update.set?.length) || update.outputs !== before;
+  let whole = update.outputs !== before;
   for (const [index, change] of update.text ?? []) {
     const output = outputs[index];
     if (output?.output_type !== 'stream') {
@@ -75,7 +76,16 @@ export function applyCellUpdate(cell: nbformat.ICodeCell, update: IRunCellUpdate
     }
   }
   for (const [index, output] of update.set ?? []) {
-    outputs[index] = withText(output as unknown as nbformat.IOutput);
+    const previous = outputs[index];
+    const next = withText(output as unknown as nbformat.IOutput);
+    outputs[index] = next;
+    if (grow === null && index === before - 1 && sameStream(previous, next)) {
+      // The last stream sent whole (it grew more than a push carries): its text replaced.
+      grow = { drop: streamText(previous).length, text: streamText(next) };
+      cut = true;
+    } else {
+      whole = true;
+    }
   }
   outputs.length = Math.min(outputs.length, update.outputs);
   cell.outputs = outputs;
@@ -140,6 +150,15 @@ export function keptText(text: string, maxChars = LIVE_TEXT_CHARS): string {
     cut = newline + 1;
   }
   return text.slice(cut);
+}
+
+/** True when `a` and `b` are both the stream of the same name (stdout, stderr). */
+function sameStream(a: nbformat.IOutput | undefined, b: nbformat.IOutput): a is nbformat.IStream {
+  return (
+    a?.output_type === 'stream' &&
+    b.output_type === 'stream' &&
+    (a as nbformat.IStream).name === (b as nbformat.IStream).name
+  );
 }
 
 function streamText(output: nbformat.IOutput): string {
