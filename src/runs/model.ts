@@ -207,7 +207,7 @@ export class RunsModel implements IDisposable {
 
   /** The run id of `row`. */
   id(row: number): string {
-    return Private.text(this._cell('id', this._slot(row)));
+    return this._fixed('id', this._slot(row));
   }
 
   /** The status of `row`, or null. */
@@ -227,12 +227,12 @@ export class RunsModel implements IDisposable {
 
   /** True when `row` is a sweep's batch run (its trials are listed under it). */
   isBatch(row: number): boolean {
-    return Private.text(this._cell('kind', this._slot(row))) === 'batch';
+    return this._fixed('kind', this._slot(row)) === 'batch';
   }
 
   /** True when `row` expands to runs of its own: a sweep's batch or a pipeline. */
   isGroup(row: number): boolean {
-    return Private.isGroup(Private.text(this._cell('kind', this._slot(row))));
+    return Private.isGroup(this._fixed('kind', this._slot(row)));
   }
 
   /** 1 for a trial (a step) listed under its batch (its pipeline), else 0. */
@@ -242,7 +242,7 @@ export class RunsModel implements IDisposable {
 
   /** The batch `row` is a trial of (the pipeline it is a step of), or null. */
   parent(row: number): string | null {
-    return Private.text(this._cell('parent', this._slot(row))) || null;
+    return this._fixed('parent', this._slot(row)) || null;
   }
 
   /** The Slurm job of `row` as one line (`4242 · gpu · node01`), '' for a run here. */
@@ -773,7 +773,7 @@ export class RunsModel implements IDisposable {
     }
     const rows: number[] = [];
     for (const slot of patched.keys()) {
-      const shown = this.rowOf(Private.text(this._cell('id', slot)));
+      const shown = this.rowOf(this._fixed('id', slot));
       if (shown >= 0) {
         rows.push(shown);
       }
@@ -796,7 +796,7 @@ export class RunsModel implements IDisposable {
     if (this._slotById === null) {
       this._slotById = new Map();
       for (const slot of this._listed) {
-        this._slotById.set(Private.text(this._cell('id', slot)), slot);
+        this._slotById.set(this._fixed('id', slot), slot);
       }
     }
     return this._slotById;
@@ -836,6 +836,7 @@ export class RunsModel implements IDisposable {
     this._metricColumn = metric && table.getChild(metric) ? metric : null;
     this._vectors = Private.vectorsOf(table, this._metricColumn);
     this._patches.clear();
+    this._fixedCells = { id: [], kind: [], parent: [] };
     this._listed = Array.from({ length: table.numRows }, (_, row) => row);
     this._nextSlot = table.numRows;
     this._slotById = null;
@@ -886,14 +887,14 @@ export class RunsModel implements IDisposable {
   private _layout(): void {
     const rowOfBatch = new Map<string, number>();
     for (const row of this._shown) {
-      if (Private.isGroup(Private.text(this._cell('kind', row)))) {
-        rowOfBatch.set(Private.text(this._cell('id', row)), row);
+      if (Private.isGroup(this._fixed('kind', row))) {
+        rowOfBatch.set(this._fixed('id', row), row);
       }
     }
     const trials = new Map<string, number[]>();
     const top: number[] = [];
     for (const row of this._shown) {
-      const batch = Private.text(this._cell('parent', row));
+      const batch = this._fixed('parent', row);
       if (batch !== '' && rowOfBatch.has(batch)) {
         const list = trials.get(batch);
         if (list) {
@@ -910,7 +911,7 @@ export class RunsModel implements IDisposable {
     for (const row of top) {
       order.push(row);
       depth.push(0);
-      const batchId = Private.text(this._cell('id', row));
+      const batchId = this._fixed('id', row);
       if (this._expanded.has(batchId) && rowOfBatch.get(batchId) === row) {
         for (const trial of trials.get(batchId) ?? []) {
           order.push(trial);
@@ -960,6 +961,22 @@ export class RunsModel implements IDisposable {
     return patch ? patch.vectors[role]?.get(patch.row) : this._vectors[role]?.get(slot);
   }
 
+  /**
+   * The id, kind or parent of a slot ('' for none): what never changes for a run, read
+   * once (the layout reads them for every run at each change).
+   */
+  private _fixed(role: 'id' | 'kind' | 'parent', slot: number): string {
+    const cache = this._fixedCells[role];
+    let value = cache[slot];
+    if (value === undefined) {
+      value = Private.text(this._cell(role, slot));
+      if (slot >= 0) {
+        cache[slot] = value;
+      }
+    }
+    return value;
+  }
+
   /** The cell of column `column` of a slot, as `_cell` (undefined: a column not held). */
   private _cellOf(column: string, slot: number): unknown {
     const patch = this._patches.size > 0 ? this._patches.get(slot) : undefined;
@@ -975,6 +992,12 @@ export class RunsModel implements IDisposable {
   private _patches = new Map<number, { table: Table; vectors: Private.IVectors; row: number }>();
   /** The slots of the runs listed, in the listing's order (trials included). */
   private _listed: number[] = [];
+  /** Ids, kinds and parents of slots, as read (see `_fixed`). */
+  private _fixedCells: Record<'id' | 'kind' | 'parent', string[]> = {
+    id: [],
+    kind: [],
+    parent: []
+  };
   /** The slots of `_listed` the filter keeps, in the sort's order. */
   private _shown: number[] = [];
   /** The runs held, as the filter and sort read them (once listed). */

@@ -307,19 +307,16 @@ export function sortRows(table: IQueryTable, rows: readonly number[], keys: ISor
   if (keys.length === 0) {
     return [...rows];
   }
+  // Values read once, by position in `rows`: the comparisons index arrays.
   const columns = keys.map(key => {
     const read = table.reader(key.column);
-    const values = new Map<number, number | string | boolean | null>();
-    for (const row of rows) {
-      values.set(row, sortValue(read(row)));
-    }
-    return { values, sign: key.descending ? -1 : 1 };
+    return { values: rows.map(row => sortValue(read(row))), sign: key.descending ? -1 : 1 };
   });
-  const position = new Map(rows.map((row, i) => [row, i]));
-  return [...rows].sort((a, b) => {
+  const positions = Array.from({ length: rows.length }, (_, i) => i);
+  positions.sort((a, b) => {
     for (const { values, sign } of columns) {
-      const va = values.get(a) ?? null;
-      const vb = values.get(b) ?? null;
+      const va = values[a];
+      const vb = values[b];
       if (va === vb) {
         continue;
       }
@@ -334,6 +331,7 @@ export function sortRows(table: IQueryTable, rows: readonly number[], keys: ISor
         return c * sign;
       }
     }
-    return (position.get(a) ?? 0) - (position.get(b) ?? 0);
+    return a - b;
   });
+  return positions.map(i => rows[i]);
 }
