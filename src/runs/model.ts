@@ -541,7 +541,8 @@ export class RunsModel implements IDisposable {
       return;
     }
     this._aboutToChange.emit();
-    this._afterRowsChanged();
+    // The same runs, shown otherwise.
+    this._afterRowsChanged(false);
     this._stateChanged.emit();
   }
 
@@ -859,14 +860,16 @@ export class RunsModel implements IDisposable {
   }
 
   /**
-   * Counts the live runs, filters and sorts them, lays the rows out, drops what left the
-   * selection; tells.
+   * Counts the live runs (when `runsChanged`), filters and sorts them, lays the rows out,
+   * drops what left the selection; tells.
    */
-  private _afterRowsChanged(): void {
-    this._liveRows = 0;
-    for (const slot of this._listed) {
-      if (isLive(Private.status(this._cell('status', slot)))) {
-        this._liveRows++;
+  private _afterRowsChanged(runsChanged = true): void {
+    if (runsChanged) {
+      this._liveRows = 0;
+      for (const slot of this._listed) {
+        if (isLive(Private.status(this._cell('status', slot)))) {
+          this._liveRows++;
+        }
       }
     }
     this._shown =
