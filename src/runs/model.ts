@@ -115,7 +115,7 @@ export class RunsModel implements IDisposable {
 
   /** Every run under the runs root (filtered out ones too). */
   get totalCount(): number {
-    return this._result?.runs ?? 0;
+    return this._listed.length;
   }
 
   /** True once a table arrived. */
@@ -648,7 +648,6 @@ export class RunsModel implements IDisposable {
     const removed = new Set(mine.flatMap(change => change.removed));
     const ids = [...new Set(mine.flatMap(change => change.ids))].filter(id => !removed.has(id));
     let batch: Table | null = null;
-    let runs = Math.max(0, current.runs - removed.size);
     if (ids.length > 0) {
       const params = { ...this._listParams(), ids };
       try {
@@ -669,7 +668,6 @@ export class RunsModel implements IDisposable {
         batch = arrow.tableFromIPC(
           new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
         );
-        runs = reply.result.runs;
       } catch {
         // E.g. a run named was removed meanwhile: the whole table says what is left.
         this._wantFull = true;
@@ -711,7 +709,6 @@ export class RunsModel implements IDisposable {
         }
       }
     }
-    this._result = { ...current, runs };
     if (gone.size === 0 && added.length === 0 && sweeps.size === 0 && batch !== null) {
       // Values only: the rows stay as they are unless the filter or sort moves them.
       this._patchValues(patched, batch, vectors);
