@@ -152,9 +152,13 @@ test('Runs panel with 10,000 runs: opening to first rows', async ({
   let scrolling: IScrolling | null = null;
   for (let round = 0; round < ROUNDS; round++) {
     const page = await freshPage(browser, base);
-    // Idle: the panel plugin has connected to the service and loaded its modules.
+    // Idle: the plugins have connected to the service and loaded their modules (the
+    // Scalars panel's include plotly, whose loading would otherwise overlap the opening).
     await page.waitForFunction(
-      () => performance.getEntriesByName('nbx-runs-preloaded', 'mark').length > 0,
+      () =>
+        ['nbx-runs-preloaded', 'nbx-scalars-preloaded'].every(
+          mark => performance.getEntriesByName(mark, 'mark').length > 0
+        ),
       undefined,
       { timeout: 30_000 }
     );
@@ -512,7 +516,10 @@ test('Runs panel with 10,000 runs, with and without 4 live runs: the live-update
   const openPanel = async (): Promise<{ page: Page; fullTableBytes: number }> => {
     const page = await freshPage(browser, base);
     await page.waitForFunction(
-      () => performance.getEntriesByName('nbx-runs-preloaded', 'mark').length > 0,
+      () =>
+        ['nbx-runs-preloaded', 'nbx-scalars-preloaded'].every(
+          mark => performance.getEntriesByName(mark, 'mark').length > 0
+        ),
       undefined,
       { timeout: 60_000 }
     );
