@@ -649,7 +649,9 @@ export class RunsModel implements IDisposable {
     const ids = [...new Set(mine.flatMap(change => change.ids))].filter(id => !removed.has(id));
     let batch: Table | null = null;
     if (ids.length > 0) {
-      const params = { ...this._listParams(), ids };
+      // A directory that is not (yet) a run — the service's standby reservation, a run
+      // being created — is left out of the reply, not a reason to list the whole table.
+      const params = { ...this._listParams(), ids, skipMissing: true };
       try {
         const [reply, arrow] = await Promise.all([
           this._service.request('listRuns', params),

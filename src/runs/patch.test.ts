@@ -108,6 +108,18 @@ describe('RunsModel#update', () => {
     assert.deepEqual(listings, []);
   });
 
+  it('leaves out a directory that is no run yet, without listing the table again', async () => {
+    // What the service's standby reservation looks like: a run directory without meta.json.
+    const reserved = '0123456789abcdef0123456789abcdef';
+    await model.update({ root: project.root, ids: [reserved], removed: [] });
+    assert.deepEqual(
+      listings.map(params => [params.ids, params.skipMissing]),
+      [[[reserved], true]]
+    );
+    assert.equal(model.rowOf(reserved), -1);
+    assert.equal(model.totalCount, 200);
+  });
+
   it('ignores pushes about other runs roots', async () => {
     await model.update({ root: `${project.root}-other`, ids: [ids[0]], removed: [] });
     assert.deepEqual(listings, []);
