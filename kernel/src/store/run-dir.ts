@@ -259,17 +259,17 @@ export function newRunMeta(id: string, init: RunInit): RunMeta {
   };
 }
 
-/**
- * Creates `<root>/runs/<new id>/` (and its parents) and writes its `meta.json`
- * atomically; if that fails (a full disk: `DiskFullError`), the directory is removed.
- * Unset fields get defaults (see `newRunMeta`); `notebook` is made absolute.
- */
 /** Makes the run of `init` in a directory reserved for it (see `STANDBY_FILE`). */
 export function claimRun(dir: RunDir, init: RunInit): RunDir {
   dir.writeMeta(newRunMeta(dir.id, init));
   return dir;
 }
 
+/**
+ * Creates `<root>/runs/<new id>/` (and its parents) and writes its `meta.json`
+ * atomically; if that fails (a full disk: `DiskFullError`), the directory is removed.
+ * Unset fields get defaults (see `newRunMeta`); `notebook` is made absolute.
+ */
 export function createRun(root: string, init: RunInit): RunDir {
   try {
     fs.mkdirSync(runsDir(root), { recursive: true });
