@@ -41,7 +41,11 @@ function startTslab() {
 
 const prepared = snapshot.preparedTypeScript();
 if (prepared !== undefined) {
-  // The relay's child, started from the snapshot.
+  // The relay's child, started from the snapshot. Node 20 leaves Error.stackTraceLimit
+  // unset in a process started from a snapshot, so no error would carry its stack.
+  if (typeof Error.stackTraceLimit !== 'number') {
+    Error.stackTraceLimit = 10;
+  }
   const plan = planOrNull();
   const why = plan && snapshot.adoptPreparedTypeScript(prepared, plan);
   if (why) {

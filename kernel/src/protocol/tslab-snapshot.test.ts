@@ -27,7 +27,7 @@ import { failedMarker, snapshotPlan, tslabCacheDir } from './tslab-snapshot';
 const TSLAB_DIR = path.dirname(require.resolve('tslab/package.json'));
 const BUILD_SCRIPT = path.join(__dirname, 'tslab-snapshot-build.js');
 /**
- * Cells using Node's globals and es2022 library features, then a type error (last: tslab
+ * Cells using Node's globals, es2022 library features and error stacks, then a type error (last: tslab
  * aborts what it is sent in the 200 ms after an error).
  */
 const CELLS = [
@@ -36,7 +36,9 @@ const CELLS = [
     'const last = [1, 2, 3].at(-1);\n' +
     'const own = Object.hasOwn({ a: 1 }, "a");\n' +
     'const err = new Error("e", { cause: 7 });\n' +
-    'console.log(buf.toString("hex"), last, own, err.cause, sep, typeof structuredClone, process.argv[1]);',
+    'console.log(buf.toString("hex"), last, own, err.cause, sep, typeof structuredClone, process.argv[1]);\n' +
+    // Errors carry their stack (a process started from a snapshot lacks the limit).
+    'console.log(Error.stackTraceLimit, /\\n\\s+at /.test(String(new Error("s").stack)));',
   'import { where } from "./helper";\nconsole.log(buf.length + (last ?? 0), where());',
   'const wrong: string = 42;'
 ];
@@ -73,18 +75,33 @@ async function start(cacheDir: string, extra: NodeJS.ProcessEnv = {}): Promise<I
 /** Runs `code`: what it printed so far, and its reply's status and error with all it printed. */
 function execute(km: KernelManager, code: string): { printed(): string; done: Promise<string> } {
   const iopub: IMessage[] = [];
+  // Outputs are complete at the kernel's idle status, which may come after the reply.
+  let idle: () => void = () => undefined;
+  const idleSeen = new Promise<void>(resolve => (idle = resolve));
   const { msgId, reply } = km.client.request(
     'shell',
     'execute_request',
     { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false },
-    msg => iopub.push(msg)
+    msg => {
+      iopub.push(msg);
+      if (msg.header.msg_type === 'status' && str(msg.content, 'execution_state') === 'idle') {
+        idle();
+      }
+    }
   );
   const printed = (): string =>
     iopub
       .filter(m => m.header.msg_type === 'stream')
       .map(m => str(m.content, 'text'))
       .join('');
-  const done = within(reply, 60_000, 'the execute_reply').then(answer => {
+  // An aborted request may never see its idle status: then 5 s after the reply will do.
+  const settled = reply.then(async answer => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([idleSeen, new Promise(resolve => (timer = setTimeout(resolve, 5000)))]);
+    clearTimeout(timer);
+    return answer;
+  });
+  const done = within(settled, 65_000, 'the execute_reply').then(answer => {
     km.client.release(msgId);
     const error = answer.content.status === 'error' ? ` ${str(answer.content, 'evalue')}` : '';
     return `${str(answer.content, 'status')}${error}: ${printed()}`;
@@ -133,7 +150,7 @@ describe("tslab's startup snapshot", () => {
       await first.km.shutdown();
     }
     assert.match(fs.readFileSync(first.log, 'utf8'), /building it in the background/);
-    assert.match(plain[0], /^ok: 6e6278 3 true 7 \/ function .*tslab-kernel\.js\n$/);
+    assert.match(plain[0], /^ok: 6e6278 3 true 7 \/ function .*tslab-kernel\.js\n10 true\n$/);
     assert.equal(plain[1], "ok: 6 the kernel's directory\n", 'a module of the working directory');
     assert.match(plain[2], /^error .*Type 'number' is not assignable to type 'string'/);
 
