@@ -62,7 +62,13 @@ async function start(cacheDir: string, extra: NodeJS.ProcessEnv = {}): Promise<I
     const km = await KernelManager.start({
       spec: getKernelSpec('tslab'),
       cwd: dir,
-      env: { ...process.env, NBX_CODE_CACHE_DIR: cacheDir, ...extra },
+      // Built at normal priority: at 19 beside busy processes the build takes minutes.
+      env: {
+        ...process.env,
+        NBX_CODE_CACHE_DIR: cacheDir,
+        NBX_TSLAB_SNAPSHOT_NICE: '0',
+        ...extra
+      },
       output: fd,
       startupTimeoutMs: 120_000
     });
