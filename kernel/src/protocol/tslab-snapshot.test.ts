@@ -130,8 +130,13 @@ async function runAfterError(km: KernelManager, code: string): Promise<string> {
   }
 }
 
+/**
+ * The blob the test's kernels use: they start with no node flags, where this process (a
+ * test runner's child) may have some, such as `--test-reporter`.
+ */
 function blobOf(cacheDir: string): string {
-  return snapshotPlan(TSLAB_DIR, tslabCacheDir(TSLAB_DIR, { NBX_CODE_CACHE_DIR: cacheDir })).blob;
+  const dir = tslabCacheDir(TSLAB_DIR, { NBX_CODE_CACHE_DIR: cacheDir });
+  return snapshotPlan(TSLAB_DIR, dir, process.env, []).blob;
 }
 
 /** The kernel the launcher relays to (its child started from the snapshot), if any. */

@@ -74,11 +74,15 @@ export function preparedTypeScript(): IPreparedTypeScript | undefined {
   return (globalThis as Record<symbol, IPreparedTypeScript | undefined>)[PREPARED];
 }
 
-/** The snapshot a kernel of the tslab in `tslabDir` would start from, under `cacheDir`. */
+/**
+ * The snapshot a kernel of the tslab in `tslabDir` would start from, under `cacheDir`, when
+ * started with node flags `flags` (this process's by default).
+ */
 export function snapshotPlan(
   tslabDir: string,
   cacheDir: string,
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  flags: readonly string[] = nodeFlags()
 ): ISnapshotPlan {
   // tslab 1.x compiles with its own build of TypeScript (a single file).
   const tsFile = require.resolve('@tslab/typescript-for-tslab', {
@@ -96,7 +100,7 @@ export function snapshotPlan(
     stamp(process.execPath),
     process.version,
     process.arch,
-    nodeFlags(),
+    flags,
     env.NODE_OPTIONS ?? '',
     // Read once by TypeScript as it loads, so in the snapshot as the builder had them.
     env.TSC_WATCHFILE ?? '',
