@@ -9,7 +9,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import type * as PlotlyModule from 'plotly.js';
-import { defaultMetric } from '../../kernel/lib/base/display';
 import { loadPlotly, type Plotly } from '../plotly';
 import { brushFilters, parcoordsAxes, scatterPoints, type IAxis } from './chart-data';
 import type { CompareModel } from './model';
@@ -126,11 +125,11 @@ export class CompareCharts extends Widget {
       );
       select.value = names.includes(value) ? value : fallback;
     };
-    // A sweep's objective, else the metric the grid is sorted by, else the rule of names.
-    const sorted = model?.sort[0]?.column ?? null;
+    const preferred = this._preferredMetric;
     const firstMetric =
-      [this._preferredMetric, sorted].find(name => name !== null && metrics.includes(name)) ??
-      defaultMetric(metrics) ??
+      (preferred !== null && metrics.includes(preferred) ? preferred : null) ??
+      metrics.find(name => !name.startsWith('#sys/') && !name.includes(':')) ??
+      metrics[0] ??
       '';
     keep(this._metric, metrics, firstMetric);
     keep(

@@ -5,7 +5,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bestBy,
-  defaultMetric,
   formatClock,
   formatDuration,
   formatElapsed,
@@ -75,21 +74,5 @@ describe('objectives', () => {
     assert.deepEqual(bestBy(runs, parseObjective('-#acc')!, acc), { item: runs[1], value: 0.9 });
     assert.deepEqual(bestBy(runs, parseObjective('#acc')!, acc), { item: runs[4], value: 0.6 });
     assert.equal(bestBy([{}], parseObjective('-#acc')!, acc), null);
-  });
-});
-
-describe('defaultMetric', () => {
-  it('is #loss, else the first by name; own metrics before system ones and statistics', () => {
-    assert.equal(defaultMetric(['#sys/cpu', '#acc:max', '#acc', '#loss', '=lr']), '#loss');
-    assert.equal(defaultMetric(['#val_loss', '#sys/cpu', '#acc:max', '#acc']), '#acc');
-    assert.equal(defaultMetric(['#acc:step', '#sys/cpu', '#acc:max']), '#acc:max');
-    assert.equal(defaultMetric(['#sys/gpu/0/util', '#sys/cpu']), '#sys/cpu');
-    assert.equal(defaultMetric(['=lr', 'status']), null);
-  });
-
-  it('does not depend on the order of the columns', () => {
-    const columns = ['#zeta', '#acc', '#sys/cpu', '#beta:min'];
-    assert.equal(defaultMetric(columns), '#acc');
-    assert.equal(defaultMetric([...columns].reverse()), '#acc');
   });
 });

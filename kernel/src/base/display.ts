@@ -167,27 +167,3 @@ export function lowerIsBetter(column: string): boolean {
     .split(/[^a-z0-9]+/);
   return words.some(word => LOWER_IS_BETTER.has(word) || word.endsWith('loss'));
 }
-
-/**
- * The metric shown when the user has chosen none, among metric columns (`#loss`,
- * `#acc:max`, `#sys/cpu`): `#loss` when there is one, else the first by name; a run's own
- * metrics before system ones (`#sys/…`), a key's last value before its `:min`/`:max`. A
- * rule of names only, so it does not change with the order of the columns (which depends
- * on which record the runs index read first). Null without metrics.
- */
-export function defaultMetric(columns: readonly string[]): string | null {
-  const rank = (column: string): string =>
-    [
-      column.startsWith('#sys/') ? 1 : 0,
-      column.includes(':') ? 1 : 0,
-      column === '#loss' ? 0 : 1,
-      column
-    ].join('\u0000');
-  let best: string | null = null;
-  for (const column of columns.filter(isMetricColumn)) {
-    if (best === null || rank(column) < rank(best)) {
-      best = column;
-    }
-  }
-  return best;
-}

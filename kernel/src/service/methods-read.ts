@@ -3,7 +3,6 @@
  * its notebooks and its log.
  */
 import * as fs from 'fs';
-import { defaultMetric } from '../base/display';
 import { UserError } from '../base/errors';
 import { nbxVersion } from '../base/paths';
 import { readExecutedNotebook } from '../executor/journal';
@@ -97,20 +96,20 @@ export function listRunsQuery(params: Params): IListRunsQuery {
 }
 
 /**
- * The key metric of the runs: among the scalar columns of last values (`#key`) whose key
- * is not a system metric (`sys/...`), the one `defaultMetric` picks, or null.
+ * The key metric of the runs: the first scalar column (`#key`, the last value) whose key
+ * is not a system metric (`sys/...`), or null.
  */
 export function keyMetricColumn(index: RunsIndex): string | null {
-  return defaultMetric(
-    index.columns
-      .filter(
-        column =>
-          column.family === 'scalar' &&
-          parseScalarColumn(column.name)?.stat === 'last' &&
-          !column.name.startsWith('#sys/')
-      )
-      .map(column => column.name)
-  );
+  for (const column of index.columns) {
+    if (
+      column.family === 'scalar' &&
+      parseScalarColumn(column.name)?.stat === 'last' &&
+      !column.name.startsWith('#sys/')
+    ) {
+      return column.name;
+    }
+  }
+  return null;
 }
 
 /** What `selectRuns` found: the rows (in order) and the columns to send. */
