@@ -11,20 +11,14 @@ import { isAscii } from 'node:buffer';
 import type { JSONValue } from '../base/json';
 import { arrow, type DataType, type Vector } from './index-arrow';
 
-/**
- * What a column holds. `time` is milliseconds since the epoch (Arrow timestamp[ms]),
- * `list` a list of strings (tags), `json` lists/objects as JSON text, `mixed` values of
- * several JSON types as text, `null` only nulls.
- */
-export type ColumnKind = 'number' | 'string' | 'bool' | 'time' | 'list' | 'json' | 'mixed' | 'null';
-
 /** Where a column comes from. */
 export type ColumnFamily = 'core' | 'flag' | 'attr' | 'scalar';
 
 /** One cell as JavaScript sees it: times are ms since the epoch, tags a string list. */
 export type CellValue = number | string | boolean | string[] | null;
 
-export { CORE_COLUMNS, isCoreColumn } from './core-columns';
+export { CORE_COLUMNS, isCoreColumn, type ColumnKind } from './core-columns';
+import type { ColumnKind } from './core-columns';
 
 /** The summaries of a scalar key the index keeps; `step` is the step of the last value. */
 export const SCALAR_STATS = ['last', 'min', 'max', 'step'] as const;
