@@ -6,20 +6,25 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { test } from '@jupyterlab/galata';
+import { test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+/** The Jupyter Server's root directory, as the page's config says ('' when it does not). */
+export function serverRoot(page: IJupyterLabPageFixture): Promise<string> {
+  return page.evaluate(() => {
+    const data = document.getElementById('jupyter-config-data')?.textContent ?? '{}';
+    return String((JSON.parse(data) as { serverRoot?: string }).serverRoot ?? '');
+  });
+}
 
 /** After each test of the calling file, removes `<tmpPath>/<name>` for each of `names`. */
 export function removeAfterEach(names: string[]): void {
   test.afterEach(async ({ page, tmpPath }) => {
-    const serverRoot = await page.evaluate(() => {
-      const data = document.getElementById('jupyter-config-data')?.textContent ?? '{}';
-      return String((JSON.parse(data) as { serverRoot?: string }).serverRoot ?? '');
-    });
-    if (serverRoot === '') {
+    const root = await serverRoot(page);
+    if (root === '') {
       return;
     }
     for (const name of names) {
-      fs.rmSync(path.join(serverRoot, tmpPath, name), {
+      fs.rmSync(path.join(root, tmpPath, name), {
         recursive: true,
         force: true,
         maxRetries: 5

@@ -15,7 +15,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { expect, galata, test } from '@jupyterlab/galata';
-import { removeAfterEach } from './cleanup';
+import { removeAfterEach, serverRoot } from './cleanup';
 import {
   nbxSettings,
   openRunsPanel,
@@ -79,12 +79,9 @@ interface IRecord {
  * REAL through the nbx CLI. Returns the records read back from disk.
  */
 async function makeRuns(page: Page, tmpPath: string): Promise<IRecord[]> {
-  const serverRoot = await page.evaluate(() => {
-    const data = document.getElementById('jupyter-config-data')?.textContent ?? '{}';
-    return String((JSON.parse(data) as { serverRoot?: string }).serverRoot ?? '');
-  });
-  expect(serverRoot).not.toBe('');
-  const project = path.join(serverRoot, tmpPath);
+  const server = await serverRoot(page);
+  expect(server).not.toBe('');
+  const project = path.join(server, tmpPath);
   const root = path.join(project, 'runs-root');
   const generator = path.join(REPO, 'kernel', 'lib', 'bench', 'gen-runs.js');
   execFileSync(process.execPath, [
