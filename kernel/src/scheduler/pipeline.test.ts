@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { INotebook } from '../notebook/nbformat';
 import type { RunMeta } from '../store/meta';
+import { RUN_FILES } from '../store/run-dir';
 import { readMeta, runIds } from '../testing/cli-project';
 import {
   cliEnv,
@@ -105,7 +106,9 @@ function pipelineOf(home: string): { parent: RunMeta; steps: RunMeta[] } {
 function links(home: string, parent: RunMeta): Record<string, string> {
   const dir = path.join(home, 'runs', parent.id);
   const out: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir).filter(n => n !== 'meta.json')) {
+  // The record and its lock (held for a moment while a runner updates the record).
+  const record = new Set<string>([RUN_FILES.meta, RUN_FILES.metaLock]);
+  for (const name of fs.readdirSync(dir).filter(n => !record.has(n))) {
     out[name] = fs.realpathSync(path.join(dir, name));
   }
   return out;
