@@ -174,6 +174,32 @@ describe('ScalarsModel', () => {
     );
   });
 
+  it(
+    'appends the points of a push that also brings a new key (a first system sample)',
+    { timeout: 20_000 },
+    async () => {
+      const model = open();
+      await model.setRuns([live]);
+      const revision = model.chartRevision('loss');
+      const got = new Promise<IAppended[]>(resolve =>
+        model.appended.connect((_m, appended) => resolve(appended))
+      );
+      const writer = new ScalarLogWriter(
+        path.join(scalarsDir(path.join(project.root, 'runs', live)), apiScalarLogName(9))
+      );
+      writer.point('sys/cpu_new', 0, start, 12);
+      for (let step = 60; step < 63; step++) {
+        writer.point('loss', step, start + step * 1000, 0.5);
+      }
+      writer.close();
+      const appended = (await got).find(p => p.key === 'loss');
+      assert.ok(model.keys.some(k => k.key === 'sys/cpu_new'));
+      // The loss chart is not drawn again for the new key: it grows by these points.
+      assert.equal(model.chartRevision('loss'), revision);
+      assert.deepEqual([...(appended?.step ?? [])], [60, 61, 62]);
+    }
+  );
+
   it('fetches a live trace grown past twice the points of a fetch again, downsampled', async () => {
     const model = open();
     await model.setRuns([live]);

@@ -570,7 +570,10 @@ export class ScalarsModel implements IDisposable {
     if (newKeys) {
       this._changed.emit();
       void this._loadVisible();
-    } else if (appended.length > 0) {
+    }
+    // Also when keys are new (a system metric's first sample): the charts drawn already
+    // are not drawn again for those, so they grow by these points.
+    if (appended.length > 0) {
       this._appended.emit(appended);
     }
   }
