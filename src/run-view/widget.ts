@@ -478,14 +478,22 @@ export class RunView extends Panel {
       return;
     }
     const outer = this._notebook.outerNode;
+    // Scrolled up since the last scroll seen, by a scroll whose event has not come yet
+    // (it comes with the next frame): no longer following.
+    if (outer.scrollTop < this._notebookTop - 1) {
+      this._followCell = false;
+      return;
+    }
     const below = cell.node.getBoundingClientRect().bottom - outer.getBoundingClientRect().bottom;
     if (below > 0) {
       outer.scrollTop += below;
     }
+    this._notebookTop = outer.scrollTop;
   }
 
   /** A scroll of the notebook: following the running cell while its end is in sight. */
   private _onNotebookScroll(): void {
+    this._notebookTop = this._notebook.outerNode.scrollTop;
     const current = this.model.currentCell;
     const cell = current === null ? undefined : this._notebook.widgets[current];
     if (!cell) {
@@ -498,6 +506,11 @@ export class RunView extends Panel {
 
   private _showLog(tail: ILogTail): void {
     const trans = this._trans;
+    if (this._log.isVisible) {
+      // Where the output is scrolled now, before it grows: a scroll whose event has not
+      // come yet (it comes with the next frame) ends following.
+      this._onLogScroll();
+    }
     if (this._logText.textContent !== tail.text) {
       this._logText.textContent = tail.text;
     }
@@ -536,6 +549,8 @@ export class RunView extends Panel {
     if (this._tabs.currentWidget === this._log && this._followLog) {
       this._scrollLogToEnd();
     } else if (this._tabs.currentWidget === this._notebookHost) {
+      // Shown again: where it is now is where it was left.
+      this._notebookTop = this._notebook.outerNode.scrollTop;
       this._followRunningCell();
     }
   }
@@ -717,6 +732,8 @@ export class RunView extends Panel {
   private _jumpToEnd: HTMLButtonElement;
   private _followLog = true;
   private _followCell = true;
+  /** The notebook's scroll position when last scrolled (by a person or to follow). */
+  private _notebookTop = 0;
   /** Pushed changes not shown yet, by cell; whether the output's end changed. */
   private _pendingCells = new Map<number, ILiveCellChange>();
   private _pendingLog = false;
