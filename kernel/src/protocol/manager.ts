@@ -9,6 +9,7 @@ import { ipythonHistoryArguments, kernelCommand, type IKernelSpec } from './kern
 import { newConnectionInfo, writeConnectionFile, type IConnectionInfo } from './connection';
 import { KernelProcess, type IExit } from './launcher';
 import type { Content, IMessage } from './messages';
+import { directSnapshotArgv } from './tslab-snapshot';
 
 export interface IStartOptions {
   spec: IKernelSpec;
@@ -19,6 +20,11 @@ export interface IStartOptions {
   output?: number | 'ignore';
   /** How long the kernel may take to answer `kernel_info` (default 60 s). */
   startupTimeoutMs?: number;
+  /**
+   * False: the kernelspec's command as it is, even where nbx could start the kernel straight
+   * from tslab's startup snapshot (see tslab-snapshot `directSnapshotArgv`). Default true.
+   */
+  direct?: boolean;
 }
 
 /** The kernel died or could not start; `exit` says how it ended. */
@@ -56,17 +62,23 @@ export class KernelManager {
    * with new ports, as jupyter_client does, up to `PORT_ATTEMPTS` times in all.
    */
   static async start(options: IStartOptions): Promise<KernelManager> {
+    const env = { ...options.env, ...options.spec.env };
+    let direct =
+      options.direct !== false &&
+      directSnapshotArgv(kernelCommand(options.spec, 'connection.json'), env) !== null;
     for (let attempt = 1; ; attempt++) {
       const outputStart = outputSize(options.output);
       try {
-        return await KernelManager._startOnce(options);
+        return await KernelManager._startOnce({ ...options, direct });
       } catch (err) {
-        const retry =
-          attempt < PORT_ATTEMPTS &&
-          err instanceof KernelDiedError &&
-          err.exit !== null &&
-          portTaken(options.output, outputStart);
-        if (!retry) {
+        const died = err instanceof KernelDiedError && err.exit !== null;
+        if (died && direct && !portTaken(options.output, outputStart)) {
+          // Started from a snapshot that does not load: again through the relay, which
+          // says so in the kernel's output and removes it.
+          direct = false;
+          continue;
+        }
+        if (!(died && attempt < PORT_ATTEMPTS && portTaken(options.output, outputStart))) {
           throw err;
         }
       }
@@ -80,10 +92,11 @@ export class KernelManager {
     const connection = await newConnectionInfo(options.spec.name);
     const file = writeConnectionFile(connection);
     const env = { ...options.env, ...options.spec.env };
-    const argv = [
+    const command = [
       ...kernelCommand(options.spec, file),
       ...ipythonHistoryArguments(options.spec, env)
     ];
+    const argv = (options.direct === true && directSnapshotArgv(command, env)) || command;
     const proc = new KernelProcess({
       argv,
       cwd: options.cwd,

@@ -2,8 +2,10 @@
  * tslab's startup snapshot, with the installed kernelspec and real kernels: the first start
  * builds it in the background, the next starts from it and compiles exactly as a kernel
  * without it does (Node's globals, the es2022 library, type errors), a snapshot that does
- * not load gives way to the start without it, and the kernel started from it goes with its
- * launcher (interrupts reach it; SIGKILL of the launcher kills it).
+ * not load gives way to the start without it (nbx's own start of it, then the relay's),
+ * and the kernel started from it goes with its launcher (interrupts reach it; SIGKILL of
+ * the launcher kills it). nbx starts its kernels from the snapshot itself, without the
+ * launcher's relay; Jupyter's start of the kernelspec goes through the relay.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -50,7 +52,15 @@ interface IKernel {
   log: string;
 }
 
-async function start(cacheDir: string, extra: NodeJS.ProcessEnv = {}): Promise<IKernel> {
+/**
+ * Starts the installed tslab kernelspec; `direct: false` runs its command as Jupyter does
+ * (through the launcher's relay), where nbx starts the kernel from the snapshot itself.
+ */
+async function start(
+  cacheDir: string,
+  extra: NodeJS.ProcessEnv = {},
+  direct = true
+): Promise<IKernel> {
   const dir = tempDir('nbx-snapshot-');
   fs.writeFileSync(
     path.join(dir, 'helper.ts'),
@@ -70,7 +80,8 @@ async function start(cacheDir: string, extra: NodeJS.ProcessEnv = {}): Promise<I
         ...extra
       },
       output: fd,
-      startupTimeoutMs: 120_000
+      startupTimeoutMs: 120_000,
+      direct
     });
     return { km, log };
   } finally {
@@ -167,11 +178,11 @@ describe("tslab's startup snapshot", () => {
 
     const blob = blobOf(cacheDir);
     await waitFor(() => fs.existsSync(blob) || undefined, 300_000, 'the snapshot built');
+    // nbx starts the kernel from the snapshot itself: no relaying process.
     const second = await start(cacheDir);
     try {
-      const child = relayChild(second.km.process.pid);
-      assert.ok(child !== undefined, 'the launcher relays to a kernel started from the snapshot');
-      assert.deepEqual(processArgv(child).slice(1, 3), ['--snapshot-blob', blob]);
+      assert.equal(relayChild(second.km.process.pid), undefined, 'no relay');
+      assert.deepEqual(processArgv(second.km.process.pid).slice(1, 3), ['--snapshot-blob', blob]);
       // The standard library's files came from the snapshot (149 with tslab 1.0.22).
       const hits = Number(/^ok: (\d+)/.exec(await run(second.km, PREPARED))?.[1]);
       assert.ok(hits > 100, `prepared files used: ${hits}`);
@@ -184,10 +195,21 @@ describe("tslab's startup snapshot", () => {
       await second.km.shutdown();
     }
     assert.doesNotMatch(fs.readFileSync(second.log, 'utf8'), /nbx:/, 'nothing to report');
+
+    // The kernelspec's own command (Jupyter's start) relays to a kernel started from it.
+    const third = await start(cacheDir, {}, false);
+    try {
+      const child = relayChild(third.km.process.pid);
+      assert.ok(child !== undefined, 'the launcher relays to a kernel started from the snapshot');
+      assert.deepEqual(processArgv(child).slice(1, 3), ['--snapshot-blob', blob]);
+      assert.deepEqual(await run(third.km, CELLS[0]), plain[0]);
+    } finally {
+      await third.km.shutdown();
+    }
   });
 
   it('goes with its launcher: interrupts reach it, SIGKILL of the launcher kills it', async () => {
-    const { km } = await start(cacheDir);
+    const { km } = await start(cacheDir, {}, false);
     const child = relayChild(km.process.pid);
     try {
       assert.ok(child !== undefined, 'started from the snapshot');
@@ -203,6 +225,23 @@ describe("tslab's startup snapshot", () => {
       await waitFor(() => (pidAlive(child) ? undefined : true), 5_000, 'the kernel gone');
     } finally {
       await km.kill();
+    }
+  });
+
+  it('started by nbx itself, takes interrupts like any kernel', async () => {
+    const { km } = await start(cacheDir);
+    try {
+      assert.ok(processArgv(km.process.pid).includes('--snapshot-blob'), 'from the snapshot');
+      const long = execute(
+        km,
+        'console.log("waiting"); await new Promise(resolve => setTimeout(resolve, 600_000));'
+      );
+      await waitFor(() => (long.printed() ? true : undefined), 30_000, 'the cell running');
+      await km.interrupt();
+      assert.match(await long.done, /^error/);
+      assert.equal(await runAfterError(km, 'console.log(1 + 1);'), 'ok: 2\n');
+    } finally {
+      await km.shutdown();
     }
   });
 
