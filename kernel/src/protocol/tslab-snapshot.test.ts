@@ -141,6 +141,18 @@ async function runAfterError(km: KernelManager, code: string): Promise<string> {
   }
 }
 
+/** Interrupts a long cell of `km`: it ends in an error, and the kernel runs the next cell. */
+async function interruptsReachIt(km: KernelManager): Promise<void> {
+  const long = execute(
+    km,
+    'console.log("waiting"); await new Promise(resolve => setTimeout(resolve, 600_000));'
+  );
+  await waitFor(() => (long.printed() ? true : undefined), 30_000, 'the cell running');
+  await km.interrupt();
+  assert.match(await long.done, /^error/);
+  assert.equal(await runAfterError(km, 'console.log(1 + 1);'), 'ok: 2\n');
+}
+
 /**
  * The blob the test's kernels use: they start with no node flags, where this process (a
  * test runner's child) may have some, such as `--test-reporter`.
@@ -213,14 +225,7 @@ describe("tslab's startup snapshot", () => {
     const child = relayChild(km.process.pid);
     try {
       assert.ok(child !== undefined, 'started from the snapshot');
-      const long = execute(
-        km,
-        'console.log("waiting"); await new Promise(resolve => setTimeout(resolve, 600_000));'
-      );
-      await waitFor(() => (long.printed() ? true : undefined), 30_000, 'the cell running');
-      await km.interrupt();
-      assert.match(await long.done, /^error/);
-      assert.equal(await runAfterError(km, 'console.log(1 + 1);'), 'ok: 2\n');
+      await interruptsReachIt(km);
       process.kill(km.process.pid, 'SIGKILL');
       await waitFor(() => (pidAlive(child) ? undefined : true), 5_000, 'the kernel gone');
     } finally {
@@ -232,14 +237,7 @@ describe("tslab's startup snapshot", () => {
     const { km } = await start(cacheDir);
     try {
       assert.ok(processArgv(km.process.pid).includes('--snapshot-blob'), 'from the snapshot');
-      const long = execute(
-        km,
-        'console.log("waiting"); await new Promise(resolve => setTimeout(resolve, 600_000));'
-      );
-      await waitFor(() => (long.printed() ? true : undefined), 30_000, 'the cell running');
-      await km.interrupt();
-      assert.match(await long.done, /^error/);
-      assert.equal(await runAfterError(km, 'console.log(1 + 1);'), 'ok: 2\n');
+      await interruptsReachIt(km);
     } finally {
       await km.shutdown();
     }
