@@ -10,11 +10,7 @@ import { generateRuns } from '../../kernel/lib/bench/gen-runs';
 import { createRun, RunDir } from '../../kernel/lib/store/run-dir';
 import { removeRun } from '../../kernel/lib/store/runs';
 import { RunsWatcher } from '../../kernel/lib/service/watch';
-import type { IListRunsParams } from '../../kernel/src/contract/service';
-import { RootedService } from '../client/rooted';
-import { NbxSettings } from '../settings';
-import { LocalConnection, tempProject } from '../testing/service';
-import type { INbxService } from '../tokens';
+import { countingListings, LocalConnection, tempProject } from '../testing/service';
 import { RunsModel } from './model';
 
 /** Resolves once `test` holds (checked every 20 ms), or fails after `ms`. */
@@ -32,22 +28,8 @@ describe('RunsModel#update', () => {
   const project = tempProject();
   const ids = generateRuns(project.root, { count: 200, seed: 11 });
   const connection = new LocalConnection(project);
-  const rooted = new RootedService(connection, new NbxSettings(null));
   /** The `listRuns` params sent, in order. */
-  const listings: IListRunsParams[] = [];
-  const service: INbxService = {
-    settings: rooted.settings,
-    runsChanged: rooted.runsChanged,
-    scalarsAppended: rooted.scalarsAppended,
-    runOutput: rooted.runOutput,
-    connected: rooted.connected,
-    request: ((method, ...params) => {
-      if (method === 'listRuns') {
-        listings.push((params[0] ?? {}) as IListRunsParams);
-      }
-      return rooted.request(method, ...params);
-    }) as INbxService['request']
-  };
+  const { service, listings } = countingListings(connection);
   const model = new RunsModel({ service });
   let watcher: RunsWatcher;
 

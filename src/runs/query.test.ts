@@ -8,11 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
 import { nbx } from '../../kernel/lib/testing/fixtures';
-import type { IListRunsParams } from '../../kernel/src/contract/service';
-import { RootedService } from '../client/rooted';
-import { NbxSettings } from '../settings';
-import { LocalConnection, tempProject } from '../testing/service';
-import type { INbxService } from '../tokens';
+import { countingListings, LocalConnection, tempProject } from '../testing/service';
 import { RunsModel, type IRunsSort } from './model';
 
 /** The ids `nbx runs --json` lists with `args`, in its order. */
@@ -26,21 +22,8 @@ describe('RunsModel: filter and sort in the browser', () => {
   const project = tempProject();
   generateRuns(project.root, { count: 120, seed: 5 });
   const connection = new LocalConnection(project);
-  const rooted = new RootedService(connection, new NbxSettings(null));
-  const listings: IListRunsParams[] = [];
-  const service: INbxService = {
-    settings: rooted.settings,
-    runsChanged: rooted.runsChanged,
-    scalarsAppended: rooted.scalarsAppended,
-    runOutput: rooted.runOutput,
-    connected: rooted.connected,
-    request: ((method, ...params) => {
-      if (method === 'listRuns') {
-        listings.push((params[0] ?? {}) as IListRunsParams);
-      }
-      return rooted.request(method, ...params);
-    }) as INbxService['request']
-  };
+  /** The `listRuns` params sent, in order. */
+  const { service, listings } = countingListings(connection);
   const model = new RunsModel({ service });
 
   /** Sets the filter and sort; resolves once a listing they asked for (if any) is in. */

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Signal } from '@lumino/signaling';
 import type {
+  IListRunsParams,
   IRunOutputEvent,
   IScalarsAppendedEvent,
   ServiceMethodName,
@@ -21,8 +22,11 @@ import { SERVICE_METHODS } from '../../kernel/lib/service/methods';
 import { Dispatcher } from '../../kernel/lib/service/protocol';
 import { RunWatch } from '../../kernel/lib/service/run-watch';
 import { ScalarsWatch } from '../../kernel/lib/service/scalars-watch';
+import { RootedService } from '../client/rooted';
+import { NbxSettings } from '../settings';
 import type {
   INbxConnection,
+  INbxService,
   IRunsChanged,
   IScalarsAppended,
   IServiceReply,
@@ -127,4 +131,30 @@ function dataView(b: ArrayBuffer | ArrayBufferView): DataView {
   return ArrayBuffer.isView(b)
     ? new DataView(b.buffer, b.byteOffset, b.byteLength)
     : new DataView(b);
+}
+
+/**
+ * The service over `connection` as the panels take it (default settings), with the params
+ * of every `listRuns` request it sends kept in `listings`, in order.
+ */
+export function countingListings(connection: INbxConnection): {
+  service: INbxService;
+  listings: IListRunsParams[];
+} {
+  const rooted = new RootedService(connection, new NbxSettings(null));
+  const listings: IListRunsParams[] = [];
+  const service: INbxService = {
+    settings: rooted.settings,
+    runsChanged: rooted.runsChanged,
+    scalarsAppended: rooted.scalarsAppended,
+    runOutput: rooted.runOutput,
+    connected: rooted.connected,
+    request: ((method, ...params) => {
+      if (method === 'listRuns') {
+        listings.push((params[0] ?? {}) as IListRunsParams);
+      }
+      return rooted.request(method, ...params);
+    }) as INbxService['request']
+  };
+  return { service, listings };
 }

@@ -418,8 +418,16 @@ async function measureWindow(page: Page, openRun: string, name: string): Promise
  * JupyterLab cost; the panel costs the difference.
  */
 async function blockedWithPanelClosed(page: Page): Promise<{ blockedMs: number; seconds: number }> {
+  await page.evaluate(() => window.jupyterapp.shell.activateById('filebrowser'));
+  return longTasksOver(page, WINDOW_MS);
+}
+
+/** The main thread's long tasks over the next `windowMs`: their total, and the window. */
+function longTasksOver(
+  page: Page,
+  windowMs: number
+): Promise<{ blockedMs: number; seconds: number }> {
   return page.evaluate(async windowMs => {
-    window.jupyterapp.shell.activateById('filebrowser');
     const tasks: number[] = [];
     const observer = new PerformanceObserver(list => {
       for (const entry of list.getEntries()) {
@@ -434,7 +442,7 @@ async function blockedWithPanelClosed(page: Page): Promise<{ blockedMs: number; 
       blockedMs: tasks.reduce((sum, ms) => sum + ms, 0),
       seconds: (performance.now() - start) / 1000
     };
-  }, WINDOW_MS);
+  }, windowMs);
 }
 
 /** The notebook the live runs run (lab.ts writes it): prints and logs every 100 ms. */
@@ -479,24 +487,7 @@ async function measureFlood(page: Page): Promise<IFlood> {
       });
     await expect.poll(lastLine, { timeout: 120_000 }).toBeGreaterThan(10_000);
     const firstLine = await lastLine();
-    const measured = await profiled(page, 'flood', () =>
-      page.evaluate(async windowMs => {
-        const tasks: number[] = [];
-        const observer = new PerformanceObserver(list => {
-          for (const entry of list.getEntries()) {
-            tasks.push(entry.duration);
-          }
-        });
-        observer.observe({ type: 'longtask' });
-        const start = performance.now();
-        await new Promise(resolve => setTimeout(resolve, windowMs));
-        observer.disconnect();
-        return {
-          blockedMs: tasks.reduce((sum, ms) => sum + ms, 0),
-          seconds: (performance.now() - start) / 1000
-        };
-      }, FLOOD_WINDOW_MS)
-    );
+    const measured = await profiled(page, 'flood', () => longTasksOver(page, FLOOD_WINDOW_MS));
     return { ...measured, firstLine, lastLine: await lastLine() };
   } finally {
     await callService(lab, 'stopRuns', { ids: [id], graceMs: 2000 });

@@ -61,51 +61,39 @@ const BUDGET = {
   runViewMs: 1000
 };
 
+/** A Python notebook of one code cell. */
+function pythonNotebook(source: string): object {
+  return {
+    cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source }],
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}
+
 /** What the live runs run: a line with a scalar every 100 ms (about 4 minutes at most). */
-const LIVE_NOTEBOOK = {
-  cells: [
-    {
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source:
-        'import time\n' +
-        'for step in range(2400):\n' +
-        '    print(f"step={step} loss={1 / (step + 1):.5f}", flush=True)\n' +
-        '    time.sleep(0.1)'
-    }
-  ],
-  metadata: {
-    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-    language_info: { name: 'python' }
-  },
-  nbformat: 4,
-  nbformat_minor: 5
-};
+const LIVE_NOTEBOOK = pythonNotebook(
+  'import time\n' +
+    'for step in range(2400):\n' +
+    '    print(f"step={step} loss={1 / (step + 1):.5f}", flush=True)\n' +
+    '    time.sleep(0.1)'
+);
 
 /**
  * The flood: one cell printing 10,000 lines a second (100 every 10 ms) for up to 3 minutes,
  * shown in an open run view.
  */
-const FLOOD_NOTEBOOK = {
-  ...LIVE_NOTEBOOK,
-  cells: [
-    {
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source:
-        'import sys, time\n' +
-        'start = time.time()\n' +
-        'for step in range(18000):\n' +
-        '    sys.stdout.write("".join(f"flood line {step * 100 + i} of 10,000 a second\\n" for i in range(100)))\n' +
-        '    sys.stdout.flush()\n' +
-        '    time.sleep(max(0, start + (step + 1) / 100 - time.time()))'
-    }
-  ]
-};
+const FLOOD_NOTEBOOK = pythonNotebook(
+  'import sys, time\n' +
+    'start = time.time()\n' +
+    'for step in range(18000):\n' +
+    '    sys.stdout.write("".join(f"flood line {step * 100 + i} of 10,000 a second\\n" for i in range(100)))\n' +
+    '    sys.stdout.flush()\n' +
+    '    time.sleep(max(0, start + (step + 1) / 100 - time.time()))'
+);
 
 /** The columns the Runs panel asks for (src/runs-model.ts). */
 const PANEL_QUERY = {

@@ -63,19 +63,22 @@ export class KernelManager {
    */
   static async start(options: IStartOptions): Promise<KernelManager> {
     const env = { ...options.env, ...options.spec.env };
-    let direct =
-      options.direct !== false &&
-      directSnapshotArgv(kernelCommand(options.spec, 'connection.json'), env) !== null;
+    // The command with its connection file still to fill in, started from the snapshot.
+    const direct =
+      options.direct === false
+        ? null
+        : directSnapshotArgv(kernelCommand(options.spec, CONNECTION_FILE), env);
+    let argv = direct ?? options.spec.argv;
     for (let attempt = 1; ; attempt++) {
       const outputStart = outputSize(options.output);
       try {
-        return await KernelManager._startOnce({ ...options, direct });
+        return await KernelManager._startOnce(options, argv);
       } catch (err) {
         const died = err instanceof KernelDiedError && err.exit !== null;
-        if (died && direct && !portTaken(options.output, outputStart)) {
+        if (died && argv === direct && !portTaken(options.output, outputStart)) {
           // Started from a snapshot that does not load: again through the relay, which
           // says so in the kernel's output and removes it.
-          direct = false;
+          argv = options.spec.argv;
           continue;
         }
         if (!(died && attempt < PORT_ATTEMPTS && portTaken(options.output, outputStart))) {
@@ -85,7 +88,11 @@ export class KernelManager {
     }
   }
 
-  private static async _startOnce(options: IStartOptions): Promise<KernelManager> {
+  /** Starts the kernel of `options.spec` with the command `argv` (the spec's, or `direct`). */
+  private static async _startOnce(
+    options: IStartOptions,
+    argv: readonly string[]
+  ): Promise<KernelManager> {
     if (!fs.existsSync(options.cwd)) {
       throw new KernelDiedError(`working directory ${options.cwd} does not exist`, null);
     }
@@ -93,19 +100,18 @@ export class KernelManager {
     const file = writeConnectionFile(connection);
     const env = { ...options.env, ...options.spec.env };
     const command = [
-      ...kernelCommand(options.spec, file),
+      ...kernelCommand({ ...options.spec, argv: [...argv] }, file),
       ...ipythonHistoryArguments(options.spec, env)
     ];
-    const argv = (options.direct === true && directSnapshotArgv(command, env)) || command;
     const proc = new KernelProcess({
-      argv,
+      argv: command,
       cwd: options.cwd,
       env,
       output: options.output,
       removeOnOrphan: file
     });
     const manager = new KernelManager(options.spec, proc, connection, file);
-    manager._program = argv[0];
+    manager._program = command[0];
     try {
       await manager._waitReady(options.startupTimeoutMs ?? 60_000);
     } catch (err) {
@@ -242,6 +248,8 @@ export class KernelManager {
 
 /** How many times `KernelManager.start` starts a kernel that lost a port to a race. */
 export const PORT_ATTEMPTS = 3;
+/** The kernelspec's placeholder of the connection file. */
+const CONNECTION_FILE = '{connection_file}';
 
 /** The size of the file open as `output` (where the kernel's output starts), or null. */
 function outputSize(output: number | 'ignore' | undefined): number | null {
