@@ -79,30 +79,33 @@ function fakeSweep(trials: Partial<RunInit>[], batch: Partial<RunInit> = {}): IF
   return { root, batch: b, trials: dirs };
 }
 
-const iso = (msAgo: number): string => new Date(Date.now() - msAgo).toISOString();
+const iso = (msAgo: number, now: number = Date.now()): string =>
+  new Date(now - msAgo).toISOString();
 
 /** Completed, running, failed and queued trials, and the objective `#loss`. */
 function fourTrials(): IFake {
+  // One clock reading, so a trial's stop minus its start is exact.
+  const now = Date.now();
   return fakeSweep(
     [
       {
         status: 'completed',
         flags: { lr: 0.001, epochs: 3 },
-        started: iso(65_000),
-        stopped: iso(5_000),
+        started: iso(65_000, now),
+        stopped: iso(5_000, now),
         scalars: { loss: summary(0.25), 'sys/cpu': summary(50) }
       },
       {
         status: 'running',
         flags: { lr: 0.01, epochs: 3 },
-        started: iso(3_000),
+        started: iso(3_000, now),
         scalars: { loss: summary(0.5), acc: summary(0.9) }
       },
       {
         status: 'error',
         flags: { lr: 0.1, epochs: 3 },
-        started: iso(3_000),
-        stopped: iso(1_000),
+        started: iso(3_000, now),
+        stopped: iso(1_000, now),
         error: 'ReferenceError: <y> is not defined'
       },
       { status: 'queued', flags: { lr: 1, epochs: 3 } }

@@ -221,13 +221,18 @@ export class NotebookExecutor {
       // Outputs may still be in flight: wait for this request's idle (nbclient's iopub_timeout).
       await Promise.race([idleSeen, died, delay(4000)]);
     } else if (end.kind === 'timeout' || end.kind === 'stopped') {
-      // Interrupt, then give the kernel a moment to report what it was doing.
+      // Interrupt, then give the kernel a moment to report what it was doing. A timed-out
+      // cell's traceback belongs in the record, and behind a flood of output it can trail
+      // the reply by seconds, so a timeout waits as long as a finished cell does; a run
+      // being stopped only needs the kernel quiet.
       await this._kernel.interrupt();
-      const settled = await Promise.race([replied, died, delay(2000).then(() => null)]);
+      const patience =
+        end.kind === 'timeout' ? { reply: 5000, idle: 4000 } : { reply: 2000, idle: 500 };
+      const settled = await Promise.race([replied, died, delay(patience.reply).then(() => null)]);
       if (settled?.kind === 'died') {
         end = settled;
       } else if (settled) {
-        await Promise.race([idleSeen, died, delay(500)]);
+        await Promise.race([idleSeen, died, delay(patience.idle)]);
       }
     }
     this._kernel.client.release(msgId);
