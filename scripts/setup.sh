@@ -10,7 +10,7 @@
 #   .venv/share/jupyter/    kernelspecs tslab, jslab, python3 and nbx-service with absolute
 #                           argv[0], and labextensions/jupyterlab-nbx, a symlink to labextension/
 #                           (JupyterLab loads it from there; no JupyterLab rebuild)
-#   .venv/bin/nbx           a link to kernel/bin/nbx.js: `source .venv/bin/activate` puts `nbx`
+#   .venv/bin/nbx           a link to kernel/bin/path/nbx: `source .venv/bin/activate` puts `nbx`
 #                           on the PATH (and `npm start` runs JupyterLab from the venv, so its
 #                           terminals and `!nbx` in notebooks have it)
 #   examples/node_modules/nbx  a stub package re-exporting the API, so notebooks here
@@ -233,12 +233,12 @@ ensure_labextension_link() {
 # `nbx` as a command in the venv's bin/: on the PATH once the venv is activated, and for
 # everything JupyterLab (run from the venv by `npm start`) starts.
 ensure_nbx_command() {
-  local link=$venv/bin/nbx target=$root/kernel/bin/nbx.js
+  local link=$venv/bin/nbx target=$root/kernel/bin/path/nbx
   if [ "$(readlink "$link" 2>/dev/null)" = "$target" ]; then
-    step "command: .venv/bin/nbx -> kernel/bin/nbx.js"
+    step "command: .venv/bin/nbx -> kernel/bin/path/nbx"
     return
   fi
-  step "command: linking .venv/bin/nbx -> kernel/bin/nbx.js"
+  step "command: linking .venv/bin/nbx -> kernel/bin/path/nbx"
   rm -f "$link"
   ln -s "$target" "$link"
 }

@@ -11,6 +11,9 @@ export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** The `nbx` command's script: what `node` runs for a detached runner, a sweep, `nbx` itself. */
 export const NBX_CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
 
+/** The `nbx` command as installed and typed (a launcher running NBX_CLI; see kernel/bin/path/nbx). */
+export const NBX_COMMAND = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path', 'nbx');
+
 let cachedVersion: string | undefined;
 
 /** The version of the nbx package (`jupyterlab-nbx`, from its package.json), or `0.0.0` if not found. */

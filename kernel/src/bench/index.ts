@@ -5,10 +5,12 @@
  *   baseline  `node` reading and JSON.parse-ing every meta.json once
  *   cold      `nbx runs --limit 20` with no cache     target ≤ 2× baseline
  *   warm      the same with the cache current         target ≤ 200 ms
+ *
+ * nbx runs as typed: through the `nbx` launcher (see kernel/bin/path/nbx).
  *   compare   `nbx compare --arrow FILE` of all runs  target ≤ 1 s (warm)
  *
  * Options: `--runs N` rounds (default 5, interleaved, medians), `--count N` runs
- * (default 10,000), `--cli PATH` another nbx entry point, `--keep` keeps the runs root.
+ * (default 10,000), `--cli PATH` another nbx script (run with node), `--keep` keeps the runs root.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,7 +19,7 @@ import { arrow } from '../store/index-arrow';
 import { removeIndexCache } from '../store/index-cache';
 import { generateRuns } from './gen-runs';
 import { intOption, median, ms, timeCommand } from './measure';
-import { NBX_CLI } from '../base/paths';
+import { NBX_COMMAND } from '../base/paths';
 
 const TARGET_COLD_RATIO = 2;
 const TARGET_WARM_MS = 200;
@@ -47,7 +49,7 @@ function row(label: string, value: number, extra = ''): string {
 export async function benchIndex(args: string[]): Promise<boolean> {
   const rounds = intOption(args, '--runs', 5);
   const count = intOption(args, '--count', 10_000);
-  const cli = stringOption(args, '--cli') ?? NBX_CLI;
+  const cli = stringOption(args, '--cli');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-bench-index-'));
   const root = path.join(dir, 'home');
   const arrowFile = path.join(dir, 'compare.arrow');
@@ -64,14 +66,15 @@ export async function benchIndex(args: string[]): Promise<boolean> {
       `index: ${count} generated runs (20 flags, 30 scalar keys each) in ${ms(Date.now() - genStart)}; ` +
         `${rounds} rounds, interleaved\n`
     );
-    const runsArgs = [node, cli, 'runs', '--limit', '20'];
+    const nbx = cli === undefined ? [NBX_COMMAND] : [node, cli];
+    const runsArgs = [...nbx, 'runs', '--limit', '20'];
     for (let i = 0; i < rounds; i++) {
       times.node.push(await timeCommand([node, '-e', '0']));
       times.baseline.push(await timeCommand([node, '-e', BASELINE, path.join(root, 'runs')]));
       removeIndexCache(root);
       times.cold.push(await timeCommand(runsArgs, { env }));
       warm.push(await timeCommand(runsArgs, { env }));
-      compare.push(await timeCommand([node, cli, 'compare', '--arrow', arrowFile], { env }));
+      compare.push(await timeCommand([...nbx, 'compare', '--arrow', arrowFile], { env }));
       process.stdout.write(`  round ${i + 1}/${rounds} done\n`);
     }
     compared = arrow.tableFromIPC(fs.readFileSync(arrowFile)).numRows;

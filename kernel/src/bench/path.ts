@@ -4,7 +4,9 @@
  * link the setup makes), over 10,000 generated runs with the index cache warm, side by
  * side with a bare `node -e 0`, every measurement a fresh process:
  *
- *   node -e 0        process start, the floor
+ *   node -e 0        process start, the floor (also without NODE_EXTRA_CA_CERTS when it
+ *                    is set: Node 20 parses those certificates at every start, and the
+ *                    `nbx` launcher starts the CLI without them)
  *   nbx --version    the CLI's own start
  *   nbx runs         the README's listing: the latest 20 of 10,000 runs (its default;
  *                    every run is still checked against the index)   target ≤ 200 ms
@@ -39,13 +41,20 @@ export async function benchPath(args: string[]): Promise<boolean> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-bench-path-'));
   const root = path.join(dir, 'home');
   // What `source .venv/bin/activate` does to the environment.
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     NBX_HOME: root,
     VIRTUAL_ENV: path.dirname(bin),
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`
   };
-  const times = { node: [] as number[], version: [] as number[], runs: [] as number[] };
+  const times = {
+    node: [] as number[],
+    bareNode: [] as number[],
+    version: [] as number[],
+    runs: [] as number[]
+  };
+  const extraCerts = Boolean(env.NODE_EXTRA_CA_CERTS);
+  const bareEnv = { ...env, NODE_EXTRA_CA_CERTS: undefined };
   let lines = 0;
   try {
     generateRuns(root, { count });
@@ -57,6 +66,9 @@ export async function benchPath(args: string[]): Promise<boolean> {
     );
     for (let i = 0; i < rounds; i++) {
       times.node.push(await timeCommand([process.execPath, '-e', '0'], { env }));
+      if (extraCerts) {
+        times.bareNode.push(await timeCommand([process.execPath, '-e', '0'], { env: bareEnv }));
+      }
       times.version.push(await timeCommand(['nbx', '--version'], { env }));
       times.runs.push(await timeCommand(['nbx', 'runs'], { env }));
     }
@@ -69,6 +81,9 @@ export async function benchPath(args: string[]): Promise<boolean> {
     `  ${label.padEnd(40)} ${ms(value).padStart(7)}${extra ? `  ${extra}` : ''}\n`;
   process.stdout.write('\nmedians (each a fresh process):\n');
   process.stdout.write(line('node -e 0 (process start)', median(times.node)));
+  if (extraCerts) {
+    process.stdout.write(line('node -e 0 without NODE_EXTRA_CA_CERTS', median(times.bareNode)));
+  }
   process.stdout.write(line('nbx --version', median(times.version)));
   process.stdout.write(
     line(

@@ -4,14 +4,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { PACKAGE_ROOT } from '../base/paths';
+import { NBX_COMMAND } from '../base/paths';
 import { getKernelSpec } from '../protocol/kernelspec';
 import { KernelManager } from '../protocol/manager';
 import { warmKey, type IWarmKeyParts, type WarmKernels } from '../protocol/warm-pool';
 import type { RunDir } from '../store/run-dir';
 
-/** Holds the `nbx` command (a shim running kernel/bin/nbx.js). */
-const NBX_BIN_PATH = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path');
+/** Holds the `nbx` command, put first on the PATH of runs' kernels. */
+const NBX_BIN_PATH = path.dirname(NBX_COMMAND);
 
 /** What fixes a run's kernel besides its directory: its record's kernel, notebook and GPUs. */
 export interface IRunKernelTarget {

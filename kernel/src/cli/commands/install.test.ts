@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../base/paths';
+import { executedText, runIds } from '../../testing/cli-project';
 import { cliEnv, code, nbx, notebook, tempDir, writeNotebook } from '../../testing/fixtures';
 
 const VENV = path.join(PACKAGE_ROOT, '.venv');
@@ -208,7 +209,7 @@ describe('nbx doctor', () => {
 describe('the setup', () => {
   it('links .venv/bin/nbx: `nbx` runs from the PATH of an activated venv', () => {
     const link = path.join(VENV, 'bin', 'nbx');
-    assert.equal(fs.realpathSync(link), path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js'));
+    assert.equal(fs.realpathSync(link), path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path', 'nbx'));
     const r = spawnSync('bash', ['-c', `source ${VENV}/bin/activate && command -v nbx && nbx -V`], {
       cwd: tempDir(),
       encoding: 'utf8'
@@ -216,6 +217,33 @@ describe('the setup', () => {
     assert.equal(r.status, 0, r.stderr);
     const pkg = readJson(path.join(PACKAGE_ROOT, 'package.json'));
     assert.equal(r.stdout, `${link}\n${String(pkg.version)}\n`);
+  });
+
+  it('starts the CLI without NODE_EXTRA_CA_CERTS and hands it back to the kernel of a run', () => {
+    const dir = tempDir();
+    const home = path.join(dir, 'home');
+    // Node warns at start about a CA file it cannot load: the CLI must not have tried.
+    const ca = path.join(dir, 'no-such-ca.pem');
+    writeNotebook(
+      dir,
+      'env.ipynb',
+      notebook('python3', [
+        code(
+          'import os\n' +
+            "print(repr(os.environ.get('NODE_EXTRA_CA_CERTS')), repr(os.environ.get('NBX_EXTRA_CA_CERTS')))"
+        )
+      ])
+    );
+    const r = spawnSync(path.join(VENV, 'bin', 'nbx'), ['run', 'env.ipynb'], {
+      cwd: dir,
+      env: cliEnv(home, { NODE_EXTRA_CA_CERTS: ca }),
+      encoding: 'utf8',
+      timeout: 120_000
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /extra certs/);
+    const [id] = runIds(home);
+    assert.equal(executedText(home, id), `'${ca}' None\n`);
   });
 
   it('puts the `nbx` API stub in examples/, not in the top node_modules npm manages', () => {
@@ -233,7 +261,7 @@ describe('the setup', () => {
   it('names the package so that it is not an unrelated npm package, keeping the `nbx` command', () => {
     const pkg = readJson(path.join(PACKAGE_ROOT, 'package.json'));
     assert.equal(pkg.name, PACKAGE_NAME);
-    assert.deepEqual(pkg.bin, { nbx: 'kernel/bin/nbx.js' });
+    assert.deepEqual(pkg.bin, { nbx: 'kernel/bin/path/nbx' });
     const lab = readJson(path.join(PACKAGE_ROOT, 'labextension', 'package.json'));
     assert.equal(lab.name, PACKAGE_NAME);
     const link = path.join(VENV, 'share', 'jupyter', 'labextensions', PACKAGE_NAME);
