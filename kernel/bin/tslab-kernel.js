@@ -47,6 +47,10 @@ if (prepared !== undefined) {
     Error.stackTraceLimit = 10;
   }
   const plan = planOrNull();
+  if (plan !== null) {
+    // The snapshots kept are those used last (see pruneSnapshots).
+    snapshot.touchSnapshot(plan.blob);
+  }
   const why = plan && snapshot.adoptPreparedTypeScript(prepared, plan);
   if (why) {
     log(`${why}; tslab starts without it`);

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { failedMarker, snapshotPlan, SNAPSHOT_ENTRY } from './tslab-snapshot';
+import { failedMarker, pruneSnapshots, snapshotPlan, SNAPSHOT_ENTRY } from './tslab-snapshot';
 
 const CAPTURED = new Error('compiler options captured');
 
@@ -76,18 +76,7 @@ export function buildTslabSnapshot(tslabDir: string, blob: string): void {
       throw new Error(`node --build-snapshot failed: ${why}`);
     }
     fs.renameSync(temp, blob);
-    // This install's snapshots of earlier keys (tslab patched, node flags...) are of no more
-    // use; other installs' stay.
-    const install = path.basename(blob).split('-').slice(0, 2).join('-');
-    for (const name of fs.readdirSync(path.dirname(blob))) {
-      if (
-        name.startsWith(`${install}-`) &&
-        name.endsWith('.blob') &&
-        name !== path.basename(blob)
-      ) {
-        fs.rmSync(path.join(path.dirname(blob), name), { force: true });
-      }
-    }
+    pruneSnapshots(path.dirname(blob), blob);
   } finally {
     fs.rmSync(temp, { force: true });
     fs.rmSync(work, { recursive: true, force: true });

@@ -24,7 +24,13 @@ import {
 import { getKernelSpec } from './kernelspec';
 import { KernelManager } from './manager';
 import { str, type IMessage } from './messages';
-import { failedMarker, snapshotPlan, tslabCacheDir } from './tslab-snapshot';
+import {
+  failedMarker,
+  pruneSnapshots,
+  snapshotPlan,
+  touchSnapshot,
+  tslabCacheDir
+} from './tslab-snapshot';
 
 const TSLAB_DIR = path.dirname(require.resolve('tslab/package.json'));
 const BUILD_SCRIPT = path.join(__dirname, 'tslab-snapshot-build.js');
@@ -280,6 +286,49 @@ describe("tslab's startup snapshot", () => {
     assert.deepEqual(
       fs.readdirSync(path.dirname(blob)).filter(f => f.startsWith('startup-')),
       [path.basename(failedMarker(blob))]
+    );
+  });
+});
+
+describe('the startup snapshots kept', () => {
+  /** Empty stand-ins for snapshots, used on consecutive days in the order given. */
+  function blobs(dir: string, names: string[]): void {
+    names.forEach((name, day) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, '');
+      const used = new Date(Date.UTC(2026, 0, 1 + day));
+      fs.utimesSync(file, used, used);
+    });
+  }
+
+  it('are the three used last, the one just built among them', () => {
+    const dir = tempDir('nbx-snapshot-prune-');
+    const names = ['a', 'b', 'c', 'd', 'e'].map(x => `startup-${x}-0.blob`);
+    blobs(dir, names);
+    fs.writeFileSync(path.join(dir, 'startup-f-0.blob.failed'), 'why');
+    fs.writeFileSync(path.join(dir, 'typescript.js@1-2.v8'), '');
+    // The oldest is the one just built: it stays with the two used last.
+    assert.deepEqual(pruneSnapshots(dir, path.join(dir, names[0])).sort(), [names[1], names[2]]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [
+      names[0],
+      names[3],
+      names[4],
+      'startup-f-0.blob.failed',
+      'typescript.js@1-2.v8'
+    ]);
+    assert.deepEqual(pruneSnapshots(dir, path.join(dir, names[4])), [], 'nothing more to remove');
+  });
+
+  it('count a snapshot as used when a kernel starts from it', () => {
+    const dir = tempDir('nbx-snapshot-prune-');
+    const names = ['a', 'b', 'c', 'd'].map(x => `startup-${x}-0.blob`);
+    blobs(dir, names);
+    touchSnapshot(path.join(dir, names[0]));
+    touchSnapshot(path.join(dir, 'startup-gone-0.blob'));
+    assert.deepEqual(
+      pruneSnapshots(dir, path.join(dir, names[3])),
+      [names[1]],
+      'the oldest unused'
     );
   });
 });

@@ -116,7 +116,7 @@ export function snapshotPlan(
     env.TSC_WATCHDIRECTORY ?? ''
   ]);
   const hash = (text: string): string => createHash('sha1').update(text).digest('hex').slice(0, 12);
-  // Named by the install, then the key: a new key replaces the install's older snapshots.
+  // Named by the install, then the key (see pruneSnapshots for how many are kept).
   const blob = path.join(cacheDir, `startup-${hash(tslabDir)}-${hash(key)}.blob`);
   return { key, blob, tslabDir, tsFile };
 }
@@ -295,6 +295,48 @@ function sameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Startup snapshots kept in a cache directory (about 45 MB each): the most recently used. */
+export const KEPT_SNAPSHOTS = 3;
+
+/** Marks `blob` as just used, for `pruneSnapshots` (its mtime; nothing reads it otherwise). */
+export function touchSnapshot(blob: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(blob, now, now);
+  } catch {
+    // removed meanwhile: the next start builds it again
+  }
+}
+
+/**
+ * Removes the startup snapshots of `dir` but the `keep` most recently used, `current` among
+ * them: those of tslab installs since removed, upgraded or started with other node flags.
+ * A kernel starting from a removed one meanwhile has it open, or starts without it.
+ * Returns the names removed.
+ */
+export function pruneSnapshots(dir: string, current: string, keep = KEPT_SNAPSHOTS): string[] {
+  const blobs: { name: string; used: number }[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (
+      !name.startsWith('startup-') ||
+      !name.endsWith('.blob') ||
+      name === path.basename(current)
+    ) {
+      continue;
+    }
+    const st = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (st?.isFile()) {
+      blobs.push({ name, used: st.mtimeMs });
+    }
+  }
+  blobs.sort((a, b) => b.used - a.used);
+  const removed = blobs.slice(Math.max(0, keep - 1)).map(b => b.name);
+  for (const name of removed) {
+    fs.rmSync(path.join(dir, name), { force: true });
+  }
+  return removed;
 }
 
 /** The file a failed build leaves beside the blob it could not write (saying why). */
