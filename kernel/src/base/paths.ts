@@ -14,6 +14,16 @@ export const NBX_CLI = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'nbx.js');
 /** The `nbx` command as installed and typed (a launcher running NBX_CLI; see kernel/bin/path/nbx). */
 export const NBX_COMMAND = path.join(PACKAGE_ROOT, 'kernel', 'bin', 'path', 'nbx');
 
+/**
+ * `env` for starting an nbx process (a runner): NODE_EXTRA_CA_CERTS moved aside, as the
+ * `nbx` launcher moves it, for Node 20 parses those certificates at every start; nbx.js
+ * puts it back for the kernels the process starts.
+ */
+export function nbxProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: extra, ...rest } = env;
+  return extra ? { ...rest, NBX_EXTRA_CA_CERTS: extra } : env;
+}
+
 let cachedVersion: string | undefined;
 
 /** The version of the nbx package (`jupyterlab-nbx`, from its package.json), or `0.0.0` if not found. */

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import { spawn, type ChildProcess } from 'child_process';
 import { UserError } from '../base/errors';
-import { NBX_CLI } from '../base/paths';
+import { NBX_CLI, nbxProcessEnv } from '../base/paths';
 import { FINAL_STATUSES, type RunKind, type RunMeta } from '../store/meta';
 import { isProcessAlive } from '../store/process';
 import { RunDir } from '../store/run-dir';
@@ -34,7 +34,7 @@ function spawnDetached(
       detached: true,
       stdio: ipc ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
       cwd: run.path,
-      env
+      env: nbxProcessEnv(env)
     });
     child.on('error', onError);
     if (child.pid === undefined) {

@@ -10,8 +10,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../base/paths';
-import { executedText, runIds } from '../../testing/cli-project';
-import { cliEnv, code, nbx, notebook, tempDir, writeNotebook } from '../../testing/fixtures';
+import { executedText, readMeta, runIds } from '../../testing/cli-project';
+import {
+  cliEnv,
+  code,
+  nbx,
+  notebook,
+  tempDir,
+  waitFor,
+  writeNotebook
+} from '../../testing/fixtures';
 
 const VENV = path.join(PACKAGE_ROOT, '.venv');
 const VENV_PYTHON = path.join(VENV, 'bin', 'python');
@@ -219,10 +227,10 @@ describe('the setup', () => {
     assert.equal(r.stdout, `${link}\n${String(pkg.version)}\n`);
   });
 
-  it('starts the CLI without NODE_EXTRA_CA_CERTS and hands it back to the kernel of a run', () => {
+  it('starts the CLI and its runners without NODE_EXTRA_CA_CERTS, the kernels of runs with it', async () => {
     const dir = tempDir();
     const home = path.join(dir, 'home');
-    // Node warns at start about a CA file it cannot load: the CLI must not have tried.
+    // Node warns at start about a CA file it cannot load: nbx's processes must not have tried.
     const ca = path.join(dir, 'no-such-ca.pem');
     writeNotebook(
       dir,
@@ -234,15 +242,33 @@ describe('the setup', () => {
         )
       ])
     );
-    const r = spawnSync(path.join(VENV, 'bin', 'nbx'), ['run', 'env.ipynb'], {
-      cwd: dir,
-      env: cliEnv(home, { NODE_EXTRA_CA_CERTS: ca }),
-      encoding: 'utf8',
-      timeout: 120_000
-    });
-    assert.equal(r.status, 0, r.stderr);
-    assert.doesNotMatch(r.stderr, /extra certs/);
-    const [id] = runIds(home);
+    const nbxAsTyped = (args: string[]): ReturnType<typeof spawnSync> =>
+      spawnSync(path.join(VENV, 'bin', 'nbx'), args, {
+        cwd: dir,
+        env: cliEnv(home, { NODE_EXTRA_CA_CERTS: ca }),
+        encoding: 'utf8',
+        timeout: 120_000
+      });
+    const r = nbxAsTyped(['run', 'env.ipynb']);
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.doesNotMatch(String(r.stderr), /extra certs/);
+    const [first] = runIds(home);
+    assert.equal(executedText(home, first), `'${ca}' None\n`);
+
+    // A runner started in the background (as the service starts runs) is started the same way.
+    const detached = nbxAsTyped(['run', 'env.ipynb', '--detach', '--quiet']);
+    assert.equal(detached.status, 0, String(detached.stderr));
+    const id = await waitFor(() => runIds(home).find(i => i !== first), 30_000, 'the run');
+    await waitFor(
+      () => (['completed', 'error'].includes(readMeta(home, id).status) ? true : undefined),
+      120_000,
+      'the detached run to finish'
+    );
+    assert.equal(readMeta(home, id).status, 'completed');
+    assert.doesNotMatch(
+      fs.readFileSync(path.join(home, 'runs', id, 'kernel.log'), 'utf8'),
+      /extra certs/
+    );
     assert.equal(executedText(home, id), `'${ca}' None\n`);
   });
 
