@@ -114,6 +114,13 @@ export async function planInForeground(plan: IRunPlan, opts: IOutputOptions): Pr
   return runInForeground(launched.run, opts, launched.kernel);
 }
 
+/** Creates the run of `plan` and starts it in the background (see `startRun`); prints its id. */
+export async function planDetached(plan: IRunPlan, opts: IOutputOptions): Promise<number> {
+  const launched = await startRun(plan, 'detach', []);
+  printWarnings(launched.warnings);
+  return reportDetached(launched.run, opts);
+}
+
 /** The line that ends a sweep: outcome, counts, best trial, and where it is. */
 export function batchSummary(batch: RunMeta, trials: RunMeta[], runPath: string): string {
   const took = runDuration(batch);

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../base/errors';
-import { createRunDir, materializeRun, planRun } from '../../scheduler/prepare';
+import { planRun } from '../../scheduler/prepare';
 import { prepareRestart, rerunRequest } from '../../scheduler/restart';
 import { resubmit } from '../../scheduler/slurm/resubmit';
 import { clearStopRequest } from '../../scheduler/stop-requests';
@@ -24,8 +24,8 @@ import {
   detach,
   gpusOption,
   gpusText,
+  planDetached,
   planInForeground,
-  printWarnings,
   runInForeground,
   type IOutputOptions
 } from '../execute';
@@ -177,12 +177,6 @@ given anew; --gpus N is a count there).`
         command: ['nbx', ...process.argv.slice(2)]
       });
       const plan = planRun(req);
-      if (opts.detach) {
-        const run = createRunDir(plan);
-        printWarnings((await materializeRun(plan, run)).warnings);
-        process.exitCode = detach(run, opts);
-        return;
-      }
-      process.exitCode = await planInForeground(plan, opts);
+      process.exitCode = await (opts.detach ? planDetached : planInForeground)(plan, opts);
     });
 }
