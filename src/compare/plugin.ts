@@ -17,7 +17,6 @@ import { tableRowsIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CommandIDs, PALETTE_CATEGORY, type ICompareArgs } from '../commands';
 import { errorMessage } from '../errors';
-import { shortId } from '../format';
 import { INbxService } from '../tokens';
 import { viewsFromJSON, viewsKey, viewsToJSON } from './views';
 import type { ComparePanel, IViewStore } from './widget';
@@ -95,9 +94,10 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
           return open;
         }
         // The panel, grid and Arrow load with the first comparison opened.
-        const [{ CompareSession }, { ComparePanel }] = await Promise.all([
+        const [{ CompareSession }, { ComparePanel }, { shortId }] = await Promise.all([
           import('./session'),
-          import('./widget')
+          import('./widget'),
+          import('../format')
         ]);
         const session = new CompareSession({ service, ids: runs, where: start });
         const label = batch

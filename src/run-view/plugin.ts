@@ -15,6 +15,8 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CommandIDs } from '../commands';
 import { INbxService } from '../tokens';
+// Activation registers the command at once; the module itself imports types and JupyterLab only.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { addOpenRunCommand } from './commands';
 import type { RunView } from './widget';
 

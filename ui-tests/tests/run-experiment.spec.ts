@@ -308,7 +308,6 @@ test('opens from the file browser (dark theme), and the service kernel stays hid
     void window.jupyterapp.commands.execute('nbx:run-experiment', {
       path: notebookPath,
       flags: { lr: 0.2, layers: [8] },
-      // eslint-disable-next-line jupyter/no-untranslated-string
       label: 'rerun',
       tags: ['a', 'b']
     });
