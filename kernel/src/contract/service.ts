@@ -148,7 +148,7 @@ export interface ILogTail {
 /** Params of `stopRuns`. */
 export interface IStopRunsParams extends IRootParams {
   ids: string[];
-  /** Time between SIGTERM and SIGKILL (default 10 s). */
+  /** Time between SIGTERM and SIGKILL (default 30 s: a runner may be saving a large notebook). */
   graceMs?: number;
 }
 

@@ -129,6 +129,13 @@ function markTerminated(run: RunDir, reason: string): RunMeta {
 }
 
 /**
+ * How long a stopped run's runner may take to end before it is killed. Ending includes
+ * saving the executed notebook, which after a flood of output is tens of MB: 55 MB took up
+ * to 5 s with two CPU hogs running, and killing the runner mid-save loses its last outputs.
+ */
+export const STOP_GRACE_MS = 30_000;
+
+/**
  * Stops a run, or a whole batch. The request is written into the run (see
  * stop-requests.ts), then its runner is signalled:
  *
@@ -139,7 +146,7 @@ function markTerminated(run: RunDir, reason: string): RunMeta {
  *   (a queued one is cancelled); if it has not ended within `graceMs`, only its kernel is
  *   killed — never the runner that holds the other trials.
  */
-export async function stopRun(run: RunDir, graceMs = 10_000): Promise<RunMeta> {
+export async function stopRun(run: RunDir, graceMs = STOP_GRACE_MS): Promise<RunMeta> {
   const meta = run.readMeta();
   const status = effectiveStatus(meta);
   if (status !== 'running' && status !== 'queued') {

@@ -68,7 +68,7 @@ export function setTagsMethod(
 
 /**
  * `stopRuns({ ids, graceMs?, root? })`: stops each run (SIGTERM to its runner, killed
- * after `graceMs`, default 10 s), all at once; result `{ results: IRunOutcome[] }` in the
+ * after `graceMs`, default `STOP_GRACE_MS`), all at once; result `{ results: IRunOutcome[] }` in the
  * order of `ids`. A run that is not running is a failed outcome, not an error reply.
  */
 export async function stopRunsMethod(
