@@ -8,26 +8,13 @@
  * The runs go to `<tmpPath>/runs-root` (the `runsRoot` setting).
  */
 import { expect, galata, test } from '@jupyterlab/galata';
-import { callService, nbxSettings, type Page } from './runs-helpers';
-
-/** A python3 notebook of one code cell. */
-function notebook(source: string): string {
-  return JSON.stringify({
-    cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source }],
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
+import { callService, nbxSettings, pythonNotebook, type Page } from './runs-helpers';
 
 /**
  * Enough lines to scroll the Output tab, then a line every 0.7 s with the time it was
  * printed, then a progress bar for 30 s, then a long wait (the test stops the run).
  */
-const LIVE = notebook(
+const LIVE = pythonNotebook(
   [
     'import time',
     'for i in range(150):',

@@ -153,3 +153,22 @@ export async function saveScreenshot(
   fs.writeFileSync(path.join(SCREENSHOTS_DIR, `${name}.png`), body);
   await testInfo.attach(name, { body, contentType: 'image/png' });
 }
+
+/** A python3 notebook of code cells, as the JSON of an .ipynb file. */
+export function pythonNotebook(...sources: string[]): string {
+  return JSON.stringify({
+    cells: sources.map(source => ({
+      cell_type: 'code',
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source
+    })),
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}

@@ -16,35 +16,17 @@ import {
   openRunsPanel,
   panelRows,
   panelStatus,
+  pythonNotebook,
   type IPanelLike,
   type Page
 } from './runs-helpers';
 
-/** A python3 notebook of code cells. */
-function notebook(...sources: string[]): string {
-  return JSON.stringify({
-    cells: sources.map(source => ({
-      cell_type: 'code',
-      execution_count: null,
-      metadata: {},
-      outputs: [],
-      source
-    })),
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
-}
-
-const QUICK = notebook(
+const QUICK = pythonNotebook(
   'import time\ntime.sleep(4)',
   'print("hello from the run", 6 * 7)\nprint("loss: 0.25")'
 );
-const FAILING = notebook('raise ValueError("this run fails on purpose")');
-const LONG = notebook('import time\nprint("sleeping", flush=True)\ntime.sleep(60)');
+const FAILING = pythonNotebook('raise ValueError("this run fails on purpose")');
+const LONG = pythonNotebook('import time\nprint("sleeping", flush=True)\ntime.sleep(60)');
 
 test.use({
   mockSettings: async ({ tmpPath }, use) => {
@@ -320,7 +302,7 @@ test('renders a run notebook untrusted, even when its cells say trusted', async 
   const html =
     '<span class="nbx-probe">rendered</span>' +
     '<script>document.body.dataset.nbxScriptRan = "yes"</script>';
-  const crafted = JSON.parse(notebook('print("crafted")'));
+  const crafted = JSON.parse(pythonNotebook('print("crafted")'));
   crafted.cells[0].metadata = { trusted: true };
   crafted.cells[0].outputs = [
     { output_type: 'display_data', data: { 'text/html': html }, metadata: {} }

@@ -15,7 +15,13 @@ import * as path from 'path';
 import { expect, galata, test } from '@jupyterlab/galata';
 import { writeScalarPoints } from '../../kernel/lib/bench/gen-scalars';
 import { generateRuns } from '../../kernel/lib/bench/gen-runs';
-import { callService, nbxSettings, saveScreenshot, type Page } from './runs-helpers';
+import {
+  callService,
+  nbxSettings,
+  pythonNotebook,
+  saveScreenshot,
+  type Page
+} from './runs-helpers';
 
 const runsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'nbx-ui-scalars-'));
 
@@ -26,15 +32,7 @@ function printingNotebook(steps: number, pause: number): string {
     `for step in range(${steps}):\n` +
     '    print(f"step={step} loss={2 * math.exp(-step / 10):.4f}", flush=True)\n' +
     `    time.sleep(${pause})`;
-  return JSON.stringify({
-    cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source }],
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
+  return pythonNotebook(source);
 }
 
 test.use({

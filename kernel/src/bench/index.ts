@@ -18,7 +18,7 @@ import * as path from 'path';
 import { arrow } from '../store/index-arrow';
 import { removeIndexCache } from '../store/index-cache';
 import { generateRuns } from './gen-runs';
-import { intOption, median, ms, timeCommand } from './measure';
+import { intOption, median, ms, stringOption, timeCommand } from './measure';
 import { NBX_COMMAND } from '../base/paths';
 
 const TARGET_COLD_RATIO = 2;
@@ -35,11 +35,6 @@ for (const id of fs.readdirSync(dir)) {
 }
 if (n === 0) { process.exit(1); }
 `;
-
-function stringOption(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i < 0 ? undefined : args[i + 1];
-}
 
 function row(label: string, value: number, extra = ''): string {
   return `  ${label.padEnd(44)} ${ms(value).padStart(8)}${extra ? `  ${extra}` : ''}\n`;

@@ -45,6 +45,7 @@ import { stopRun } from '../scheduler/control';
 import { runBrowserBench } from './browser';
 import { generateRuns } from './gen-runs';
 import { intOption, median, ms } from './measure';
+import { code, notebook } from '../testing/fixtures';
 
 const TARGET_SERVICE_START_MS = 500;
 const TARGET_PANEL_MS = 1000;
@@ -63,15 +64,7 @@ const BUDGET = {
 
 /** A Python notebook of one code cell. */
 function pythonNotebook(source: string): object {
-  return {
-    cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source }],
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
+  return notebook('python3', [code(source)]);
 }
 
 /** What the live runs run: a line with a scalar every 100 ms (about 4 minutes at most). */

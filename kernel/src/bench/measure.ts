@@ -40,6 +40,12 @@ export function median(values: number[]): number {
 }
 
 /** Parses `--runs N` style options with defaults. */
+/** The value given after `name` in `args`, if any. */
+export function stringOption(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+}
+
 export function intOption(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   if (i < 0) {

@@ -19,14 +19,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { generateRuns } from './gen-runs';
-import { intOption, median, ms, timeCommand, VENV_BIN } from './measure';
+import { intOption, median, ms, stringOption, timeCommand, VENV_BIN } from './measure';
 
 const TARGET_RUNS_MS = 200;
-
-function stringOption(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i < 0 ? undefined : args[i + 1];
-}
 
 /** Runs the PATH benchmark; true when `nbx runs` meets its target. */
 export async function benchPath(args: string[]): Promise<boolean> {

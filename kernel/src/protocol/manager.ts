@@ -72,7 +72,7 @@ export class KernelManager {
     for (let attempt = 1; ; attempt++) {
       const outputStart = outputSize(options.output);
       try {
-        return await KernelManager._startOnce(options, argv);
+        return await KernelManager._startOnce(options, argv, env);
       } catch (err) {
         const died = err instanceof KernelDiedError && err.exit !== null;
         if (died && argv === direct && !portTaken(options.output, outputStart)) {
@@ -88,17 +88,20 @@ export class KernelManager {
     }
   }
 
-  /** Starts the kernel of `options.spec` with the command `argv` (the spec's, or `direct`). */
+  /**
+   * Starts the kernel of `options.spec` with the command `argv` (the spec's, or `direct`) in
+   * the environment `env` (the options', with the spec's on top).
+   */
   private static async _startOnce(
     options: IStartOptions,
-    argv: readonly string[]
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv
   ): Promise<KernelManager> {
     if (!fs.existsSync(options.cwd)) {
       throw new KernelDiedError(`working directory ${options.cwd} does not exist`, null);
     }
     const connection = await newConnectionInfo(options.spec.name);
     const file = writeConnectionFile(connection);
-    const env = { ...options.env, ...options.spec.env };
     const command = [
       ...kernelCommand({ ...options.spec, argv: [...argv] }, file),
       ...ipythonHistoryArguments(options.spec, env)
