@@ -69,6 +69,34 @@ describe('the code cache', () => {
     );
   });
 
+  it('keeps the three entries of a module written last, and only of modules it writes', () => {
+    const root = path.join(tempDir(), 'pkg');
+    const dir = path.join(tempDir(), 'cache');
+    writeModules(root, 1);
+    fs.mkdirSync(dir, { recursive: true });
+    // Another module's entries and an entry named as entries were before they had a stamp.
+    const others = [1, 2, 3, 4].map(i => `other.js@${i}-${i}.v8`);
+    for (const name of others) {
+      fs.writeFileSync(path.join(dir, name), 'x');
+    }
+    const bare = `${'ab'.repeat(20)}.v8`;
+    fs.writeFileSync(path.join(dir, bare), 'x');
+    const entriesOf = (module: string): string[] =>
+      fs.readdirSync(dir).filter(name => name.startsWith(`${module}@`));
+    load(root, dir);
+    for (let i = 2; i <= 5; i++) {
+      // A new size each time: a new entry.
+      fs.writeFileSync(path.join(root, 'dep.js'), `module.exports = () => ${'1'.repeat(i)};\n`);
+      assert.deepEqual([load(root, dir).misses, entriesOf('dep.js').length], [1, Math.min(i, 3)]);
+    }
+    assert.equal(entriesOf('main.js').length, 1);
+    const again = load(root, dir);
+    assert.deepEqual([again.hits, again.misses], [2, 0], 'the current entries were kept');
+    assert.match(again.out, /^11111 /);
+    assert.deepEqual(entriesOf('other.js').sort(), others, "another module's entries stay");
+    assert.equal(fs.existsSync(path.join(dir, bare)), false, 'the unstamped entry is gone');
+  });
+
   it('leaves modules outside its root to Node', () => {
     const root = path.join(tempDir(), 'pkg');
     const dir = path.join(tempDir(), 'cache');

@@ -9,8 +9,9 @@
  * TypeScript compiler, and again when it exits: then it also holds the functions V8 compiled
  * lazily while the compiler was created and used, which a cache made at compile time (as
  * v8-compile-cache makes it) lacks. Each module's entry is keyed by its path, size and
- * mtime, so an edited or reinstalled module is compiled afresh; V8 itself rejects an entry
- * of another V8 version or flags, and a rejected entry is written anew. Writes go to a
+ * mtime, so an edited or reinstalled module is compiled afresh (each module keeps the three
+ * entries written last: see `pruneEntries`); V8 itself rejects an entry of another V8
+ * version or flags, and a rejected entry is written anew. Writes go to a
  * temporary file renamed over the entry, so concurrent kernels never read a torn one.
  *
  * Modules outside `root` (the user's own, the run directory's) are left to Node.
@@ -107,13 +108,14 @@ export function enableCodeCache(root: string, dir: string): ICodeCache {
   };
   return {
     save(): number {
-      let written = 0;
+      const written: string[] = [];
       for (const { script, file } of fresh) {
         if (writeAtomic(file, script.createCachedData())) {
-          written++;
+          written.push(path.basename(file));
         }
       }
-      return written;
+      pruneEntries(dir, written);
+      return written.length;
     },
     get hits() {
       return counts.hits;
@@ -155,7 +157,61 @@ function entryName(filename: string, prefix: string): string {
   if (name.length <= MAX_ENTRY_NAME) {
     return name;
   }
-  return `${crypto().createHash('sha1').update(`${filename}\0${stamp}`).digest('hex')}.v8`;
+  return `${crypto().createHash('sha1').update(filename).digest('hex')}@${stamp}.v8`;
+}
+
+/** Entries kept per module: those written last, one per checkout or install in use. */
+export const KEPT_ENTRIES = 3;
+
+/** The module an entry is of (its name before the stamp); null for a name of no module. */
+function moduleOf(entry: string): string | null {
+  const at = entry.lastIndexOf('@');
+  return at > 0 && entry.endsWith('.v8') ? entry.slice(0, at) : null;
+}
+
+/**
+ * Removes the older entries of the modules just `written` to `dir`: each keeps the
+ * `KEPT_ENTRIES` written last (by mtime). An edited, rebuilt or reinstalled module gets a new
+ * entry, so without this every rebuild would add a set for good; keeping three lets a few
+ * checkouts or installs of one version run side by side without evicting each other. Also
+ * removes entries named as before entries had a stamp (a bare hash), which nothing reads.
+ */
+function pruneEntries(dir: string, written: readonly string[]): void {
+  if (written.length === 0) {
+    return;
+  }
+  const modules = new Set(written.map(moduleOf));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const entries = new Map<string, { name: string; mtime: number }[]>();
+  const stale: string[] = [];
+  for (const name of names) {
+    const mod = moduleOf(name);
+    if (mod === null) {
+      if (/^[0-9a-f]{40}\.v8$/.test(name)) {
+        stale.push(name);
+      }
+    } else if (modules.has(mod)) {
+      try {
+        const list = entries.get(mod) ?? [];
+        list.push({ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs });
+        entries.set(mod, list);
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+  for (const list of entries.values()) {
+    list.sort((a, b) => b.mtime - a.mtime);
+    stale.push(...list.slice(KEPT_ENTRIES).map(e => e.name));
+  }
+  for (const name of stale) {
+    fs.rmSync(path.join(dir, name), { force: true });
+  }
 }
 
 /** Longest entry name kept readable (file names may have 255 bytes). */
