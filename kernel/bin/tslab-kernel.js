@@ -47,6 +47,7 @@ if (prepared !== undefined) {
     Error.stackTraceLimit = 10;
   }
   const plan = planOrNull();
+  snapshot.hideSnapshotFlag();
   if (plan !== null) {
     // The snapshots kept are those used last (see pruneSnapshots).
     snapshot.touchSnapshot(plan.blob);

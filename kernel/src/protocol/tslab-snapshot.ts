@@ -129,6 +129,16 @@ function nodeFlags(): string[] {
 }
 
 /**
+ * In a kernel started from a snapshot: takes `--snapshot-blob` out of `process.execArgv`, so
+ * code in the kernel sees the node flags of its kernelspec, as in a kernel started without
+ * the snapshot, and a process it forks (`child_process.fork` passes `execArgv` on) starts as
+ * Node usually does, not from tslab's 45 MB snapshot.
+ */
+export function hideSnapshotFlag(): void {
+  process.execArgv.splice(0, process.execArgv.length, ...nodeFlags());
+}
+
+/**
  * In a kernel started from a snapshot: makes `require` of TypeScript from tslab return the
  * prepared instance. Null when done, else why not (a snapshot of another key).
  */
