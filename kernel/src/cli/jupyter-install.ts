@@ -23,6 +23,7 @@ import { errorMessage, UserError } from '../base/errors';
 import { jupyterDataPaths, userDataDir } from '../protocol/kernelspec';
 import { PACKAGE_ROOT, realPath } from '../base/paths';
 import { tslabReadsShorthand } from '../protocol/tslab';
+import { failedMarker, snapshotEnabled, snapshotFor } from '../protocol/tslab-snapshot';
 import { SERVICE_KERNEL_NAME, SERVICE_MAIN, writeServiceKernelspec } from '../service/install';
 
 /** The prebuilt JupyterLab extension inside this package. */
@@ -465,6 +466,41 @@ export async function doctorChecks(jupyter: IJupyterPaths, env = process.env): P
       what: `kernelspec ${spec}`,
       detail: ok ? path.dirname(dir) : `${path.dirname(dir)} runs ${program}, not ${expected}`
     });
+    if (spec === 'tslab' && ok) {
+      checks.push(snapshotCheck(argv.map(String), env));
+    }
   }
   return checks;
+}
+
+/** The doctor's line on the startup snapshot the tslab kernelspec's `argv` starts from. */
+function snapshotCheck(argv: string[], env: NodeJS.ProcessEnv): ICheck {
+  const what = 'tslab startup snapshot';
+  const snapshot = snapshotFor(argv, env);
+  if (snapshot === null) {
+    const why = snapshotEnabled(env)
+      ? 'the kernelspec runs another node than this nbx'
+      : 'NBX_TSLAB_SNAPSHOT=0';
+    return { status: 'ok', what, detail: `not used (${why}): tslab compiles its start each time` };
+  }
+  const marker = failedMarker(snapshot.blob);
+  if (fs.existsSync(marker)) {
+    const why = fs
+      .readFileSync(marker, 'utf8')
+      .trim()
+      .replace(/^nbx: tslab's startup snapshot: /, '');
+    return {
+      status: 'stale',
+      what,
+      detail: `could not be built (${why}), so tslab starts without it; remove ${marker} to build it again`
+    };
+  }
+  if (fs.existsSync(snapshot.blob)) {
+    return { status: 'ok', what, detail: snapshot.blob };
+  }
+  return {
+    status: 'ok',
+    what,
+    detail: `not built yet (${snapshot.blob}): the next tslab start builds it in the background`
+  };
 }

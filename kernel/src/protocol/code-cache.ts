@@ -161,7 +161,7 @@ function entryName(filename: string, prefix: string): string {
 }
 
 /** Entries kept per module: those written last, one per checkout or install in use. */
-export const KEPT_ENTRIES = 3;
+const KEPT_ENTRIES = 3;
 
 /** The module an entry is of (its name before the stamp); null for a name of no module. */
 function moduleOf(entry: string): string | null {

@@ -266,17 +266,21 @@ export function relayToSnapshot(blob: string, script: string, fallback: () => vo
   child.once('exit', (code, signal) => void finish(code, signal));
 }
 
+/** The startup snapshot a kernelspec's command starts its kernels from (see `snapshotFor`). */
+export interface ISnapshotFor {
+  blob: string;
+  /** The node flags before the launcher, which the snapshot is built for. */
+  flags: string[];
+  /** Where the launcher's script is in the command. */
+  script: number;
+}
+
 /**
- * The command starting the kernel of `argv` (a kernelspec's command line, substituted)
- * straight from tslab's startup snapshot, without the relay: when `argv` runs nbx's tslab
- * launcher with this process's Node, snapshots are on in `env` (the kernel's environment)
- * and the snapshot of the launcher's node flags is built. Null otherwise: the command is
- * run as it is, and the launcher decides.
+ * The startup snapshot kernels of `argv` (a kernelspec's command line) start from, built or
+ * not: when `argv` runs nbx's tslab launcher with this process's Node and snapshots are on
+ * in `env` (the kernel's environment). Null otherwise.
  */
-export function directSnapshotArgv(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv
-): string[] | null {
+export function snapshotFor(argv: readonly string[], env: NodeJS.ProcessEnv): ISnapshotFor | null {
   if (!snapshotEnabled(env) || argv.length < 2 || !sameFile(argv[0], process.execPath)) {
     return null;
   }
@@ -285,16 +289,37 @@ export function directSnapshotArgv(
   if (script < 0 || path.resolve(argv[script]) !== LAUNCHER || flags.includes('--snapshot-blob')) {
     return null;
   }
-  let blob: string;
   try {
     const tslabDir = path.dirname(require.resolve('tslab/package.json'));
-    blob = snapshotPlan(tslabDir, tslabCacheDir(tslabDir, env), env, flags).blob;
+    return {
+      blob: snapshotPlan(tslabDir, tslabCacheDir(tslabDir, env), env, flags).blob,
+      flags,
+      script
+    };
   } catch {
     return null;
   }
-  if (!fs.existsSync(blob) || fs.existsSync(failedMarker(blob))) {
+}
+
+/**
+ * The command starting the kernel of `argv` (a kernelspec's command line, substituted)
+ * straight from tslab's startup snapshot, without the relay: when its snapshot
+ * (`snapshotFor`) is built. Null otherwise: the command is run as it is, and the launcher
+ * decides.
+ */
+export function directSnapshotArgv(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv
+): string[] | null {
+  const snapshot = snapshotFor(argv, env);
+  if (
+    snapshot === null ||
+    !fs.existsSync(snapshot.blob) ||
+    fs.existsSync(failedMarker(snapshot.blob))
+  ) {
     return null;
   }
+  const { blob, flags, script } = snapshot;
   return [argv[0], ...flags, '--snapshot-blob', blob, ...argv.slice(script)];
 }
 

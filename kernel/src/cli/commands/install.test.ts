@@ -214,6 +214,52 @@ describe('nbx doctor', () => {
   });
 });
 
+describe('nbx doctor on the tslab startup snapshot', () => {
+  it('says where it is or that it is not built yet, and why a build failed (exit 1)', () => {
+    const dir = tempDir();
+    const prefix = path.join(dir, 'prefix');
+    const data = path.join(prefix, 'share', 'jupyter');
+    assert.equal(nbx(['install', '--prefix', prefix], { cwd: dir }).status, 0);
+    const env = { ...isolatedEnv(dir, data), NBX_CODE_CACHE_DIR: path.join(dir, 'cache') };
+    const snapshot = (extra: NodeJS.ProcessEnv = {}): [number | null, string, string] => {
+      const r = nbx(['doctor', '--python', VENV_PYTHON, '--json'], {
+        cwd: dir,
+        env: { ...env, ...extra }
+      });
+      const checks = JSON.parse(r.stdout) as { status: string; what: string; detail: string }[];
+      const check = checks.find(c => c.what === 'tslab startup snapshot');
+      assert.ok(check, r.stdout);
+      return [r.status, check.status, check.detail];
+    };
+    const [status, state, detail] = snapshot();
+    assert.deepEqual([status, state], [0, 'ok']);
+    const blob =
+      /^not built yet \((.+\.blob)\): the next tslab start builds it/.exec(detail)?.[1] ?? '';
+    assert.ok(blob.startsWith(path.join(dir, 'cache')), detail);
+
+    fs.mkdirSync(path.dirname(blob), { recursive: true });
+    fs.writeFileSync(
+      `${blob}.failed`,
+      "nbx: tslab's startup snapshot: node --build-snapshot failed\n"
+    );
+    const [failedStatus, failedState, why] = snapshot();
+    assert.deepEqual([failedStatus, failedState], [1, 'stale']);
+    assert.equal(
+      why,
+      `could not be built (node --build-snapshot failed), so tslab starts without it; remove ${blob}.failed to build it again`
+    );
+
+    fs.rmSync(`${blob}.failed`);
+    fs.writeFileSync(blob, '');
+    assert.deepEqual(snapshot(), [0, 'ok', blob]);
+    assert.deepEqual(snapshot({ NBX_TSLAB_SNAPSHOT: '0' }), [
+      0,
+      'ok',
+      'not used (NBX_TSLAB_SNAPSHOT=0): tslab compiles its start each time'
+    ]);
+  });
+});
+
 describe('the setup', () => {
   it('links .venv/bin/nbx: `nbx` runs from the PATH of an activated venv', () => {
     const link = path.join(VENV, 'bin', 'nbx');
