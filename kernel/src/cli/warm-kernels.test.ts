@@ -46,12 +46,21 @@ function sweepBothWays(
   kernel: 'tslab' | 'python3',
   cells: ReturnType<typeof code>[],
   files: Record<string, string> = {}
-): { warm: RunMeta[]; cold: RunMeta[]; warmProbes: unknown[]; coldProbes: unknown[] } {
+): {
+  warm: RunMeta[];
+  cold: RunMeta[];
+  warmProbes: unknown[];
+  coldProbes: unknown[];
+  warmShown: string[];
+  coldShown: string[];
+} {
   const result = {
     warm: [] as RunMeta[],
     cold: [] as RunMeta[],
     warmProbes: [] as unknown[],
-    coldProbes: [] as unknown[]
+    coldProbes: [] as unknown[],
+    warmShown: [] as string[],
+    coldShown: [] as string[]
   };
   for (const mode of ['warm', 'cold'] as const) {
     const { dir, home, env } = cliProject();
@@ -68,6 +77,11 @@ function sweepBothWays(
     const r = nbx(['run', 'probe.ipynb', 'x=[0,1,2]'], { cwd: dir, env: sweepEnv });
     assert.equal(r.status, 0, r.stderr);
     result[mode] = trialsOf(home);
+    // The kernel row of `nbx show`, which says how each trial's kernel started.
+    result[`${mode}Shown`] = result[mode].map(t => {
+      const shown = nbx(['show', t.id], { cwd: dir, env: sweepEnv });
+      return /^kernel: +(.*)$/m.exec(shown.stdout)?.[1] ?? shown.stdout + shown.stderr;
+    });
     // The one difference asked for: the setting itself.
     result[`${mode}Probes`] = probes(home).map(p => {
       const probe = JSON.parse(JSON.stringify(p).split(dir).join('<dir>')) as {
@@ -91,6 +105,10 @@ function assertEquivalent(r: ReturnType<typeof sweepBothWays>): void {
     [false, false, false],
     'NBX_WARM_KERNELS=0: all cold'
   );
+  const started = (shown: string[]): string[] =>
+    shown.map(line => /^\S+ \(.+\), started (warm|cold)$/.exec(line)?.[1] ?? line);
+  assert.deepEqual(started(r.warmShown), ['cold', 'warm', 'warm'], 'nbx show says so');
+  assert.deepEqual(started(r.coldShown), ['cold', 'cold', 'cold']);
   assert.deepEqual(r.warmProbes, r.coldProbes);
   for (const probe of r.warmProbes as { cwd: string; env: Record<string, string> }[]) {
     assert.equal(probe.cwd, '<run>');

@@ -80,6 +80,15 @@ function durationCell(meta: RunMeta): string {
   return d === null ? '-' : formatDuration(d);
 }
 
+/** `tslab (TypeScript), started warm`: the kernel, and whether a warm one ran the run. */
+function kernelText(m: RunMeta): string {
+  if (!m.kernel) {
+    return '-';
+  }
+  const started = m.kernelWarm === undefined ? '' : `, started ${m.kernelWarm ? 'warm' : 'cold'}`;
+  return `${m.kernel.name} (${m.kernel.displayName})${started}`;
+}
+
 /**
  * The record for people. A batch shows its settings and its trials (see show-batch.ts),
  * a trial its batch.
@@ -101,7 +110,7 @@ function describeRun(run: RunDir, m: RunMeta): string {
     ['id', m.id],
     ['status', m.error ? `${m.status} (${m.error})` : m.status],
     ['notebook', m.notebook],
-    ['kernel', m.kernel ? `${m.kernel.name} (${m.kernel.displayName})` : '-'],
+    ['kernel', kernelText(m)],
     ...what,
     ['started', formatTime(m.started)],
     ['stopped', formatTime(m.stopped)],
