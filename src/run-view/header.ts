@@ -93,7 +93,7 @@ export class RunHeader extends Widget {
       'nbx-mod-wide'
     );
     add(trans.__('GPUs'), Private.gpus(record.gpus, trans));
-    add(trans.__('Kernel'), record.kernel?.displayName ?? record.kernel?.name ?? '');
+    add(trans.__('Kernel'), Private.kernel(record, trans));
     add(trans.__('Created'), formatDateTime(record.created));
     add(trans.__('Started'), formatDateTime(record.started));
     add(trans.__('Stopped'), formatDateTime(record.stopped));
@@ -166,6 +166,17 @@ export namespace RunHeader {
 
 namespace Private {
   /** Slurm job, partition, node, and the queue position of a pending job. */
+  /** `TypeScript, started warm`: the kernel, and whether a warm one ran the run. */
+  export function kernel(record: RunMeta, trans: TranslationBundle): string {
+    const name = record.kernel?.displayName ?? record.kernel?.name ?? '';
+    if (name === '' || record.kernelWarm === undefined) {
+      return name;
+    }
+    return record.kernelWarm
+      ? trans.__('%1, started warm', name)
+      : trans.__('%1, started cold', name);
+  }
+
   export function slurmFields(record: RunMeta, trans: TranslationBundle): [string, string][] {
     const job = record.slurm;
     if (!job) {

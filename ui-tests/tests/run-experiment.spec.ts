@@ -170,6 +170,11 @@ test('runs the notebook as edited in the editor, with a flag changed in the dial
   expect(record.flags).toMatchObject({ lr: 0.05, epochs: 3, optimizer: 'adam' });
   expect(record.tags).toEqual(['ui-test']);
   expect(record.gpus).toBe('2');
+  // The view says how its kernel started, as the record does.
+  expect(typeof record.kernelWarm).toBe('boolean');
+  await expect(view.locator('.nbx-RunView-fields')).toContainText(
+    new RegExp(`Kernel\\s*TypeScript, started ${record.kernelWarm ? 'warm' : 'cold'}`)
+  );
   const executed = await readText(request, `${runs}/${id}/executed.ipynb`);
   expect(executed).toContain('const lr = 0.05;');
   expect(executed).toContain('const epochs = 3;');
