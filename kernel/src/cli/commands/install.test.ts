@@ -46,6 +46,15 @@ function isolatedEnv(dir: string, dataDir: string): NodeJS.ProcessEnv {
   });
 }
 
+/** A temporary directory with nbx installed into its `prefix` (Jupyter data in `data`). */
+function installedPrefix(): { dir: string; prefix: string; data: string } {
+  const dir = tempDir();
+  const prefix = path.join(dir, 'prefix');
+  const data = path.join(prefix, 'share', 'jupyter');
+  assert.equal(nbx(['install', '--prefix', prefix], { cwd: dir }).status, 0);
+  return { dir, prefix, data };
+}
+
 describe('nbx install', () => {
   it('--prefix writes the tslab, jslab and service kernelspecs and copies the extension', () => {
     const dir = tempDir();
@@ -149,10 +158,7 @@ describe('nbx install', () => {
 
 describe('nbx uninstall', () => {
   it('removes what install added and leaves a tslab kernelspec it did not write', () => {
-    const dir = tempDir();
-    const prefix = path.join(dir, 'prefix');
-    const data = path.join(prefix, 'share', 'jupyter');
-    assert.equal(nbx(['install', '--prefix', prefix], { cwd: dir }).status, 0);
+    const { dir, prefix, data } = installedPrefix();
     const r = nbx(['uninstall', '--prefix', prefix], { cwd: dir });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(path.join(data, 'kernels')), []);
@@ -174,10 +180,7 @@ describe('nbx uninstall', () => {
 
 describe('nbx doctor', () => {
   it('reports each part with where it is, and exits 0 when all are in place', () => {
-    const dir = tempDir();
-    const prefix = path.join(dir, 'prefix');
-    const data = path.join(prefix, 'share', 'jupyter');
-    assert.equal(nbx(['install', '--prefix', prefix], { cwd: dir }).status, 0);
+    const { dir, data } = installedPrefix();
     const env = isolatedEnv(dir, data);
     const r = nbx(['doctor', '--python', VENV_PYTHON], { cwd: dir, env });
     assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -190,10 +193,7 @@ describe('nbx doctor', () => {
   });
 
   it('names what is missing or stale and exits 1', () => {
-    const dir = tempDir();
-    const prefix = path.join(dir, 'prefix');
-    const data = path.join(prefix, 'share', 'jupyter');
-    assert.equal(nbx(['install', '--prefix', prefix], { cwd: dir }).status, 0);
+    const { dir, data } = installedPrefix();
     const spec = path.join(data, 'kernels', 'tslab', 'kernel.json');
     const json = readJson(spec);
     fs.writeFileSync(spec, JSON.stringify({ ...json, argv: ['/gone/tslab', 'kernel'] }));
@@ -216,10 +216,7 @@ describe('nbx doctor', () => {
 
 describe('nbx doctor on the tslab startup snapshot', () => {
   it('says where it is or that it is not built yet, and why a build failed (exit 1)', () => {
-    const dir = tempDir();
-    const prefix = path.join(dir, 'prefix');
-    const data = path.join(prefix, 'share', 'jupyter');
-    assert.equal(nbx(['install', '--prefix', prefix], { cwd: dir }).status, 0);
+    const { dir, data } = installedPrefix();
     const env = { ...isolatedEnv(dir, data), NBX_CODE_CACHE_DIR: path.join(dir, 'cache') };
     const snapshot = (extra: NodeJS.ProcessEnv = {}): [number | null, string, string] => {
       const r = nbx(['doctor', '--python', VENV_PYTHON, '--json'], {
