@@ -5,9 +5,9 @@
  *   baseline  `node` reading and JSON.parse-ing every meta.json once
  *   cold      `nbx runs --limit 20` with no cache     target ≤ 2× baseline
  *   warm      the same with the cache current         target ≤ 200 ms
+ *   compare   `nbx compare --arrow FILE` of all runs  target ≤ 1 s (warm)
  *
  * nbx runs as typed: through the `nbx` launcher (see kernel/bin/path/nbx).
- *   compare   `nbx compare --arrow FILE` of all runs  target ≤ 1 s (warm)
  *
  * Options: `--runs N` rounds (default 5, interleaved, medians), `--count N` runs
  * (default 10,000), `--cli PATH` another nbx script (run with node), `--keep` keeps the runs root.

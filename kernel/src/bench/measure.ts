@@ -39,13 +39,13 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Parses `--runs N` style options with defaults. */
 /** The value given after `name` in `args`, if any. */
 export function stringOption(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i < 0 ? undefined : args[i + 1];
 }
 
+/** Parses `--runs N` style options with defaults. */
 export function intOption(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   if (i < 0) {

@@ -23,7 +23,12 @@ import { errorMessage, UserError } from '../base/errors';
 import { jupyterDataPaths, userDataDir } from '../protocol/kernelspec';
 import { PACKAGE_ROOT, realPath } from '../base/paths';
 import { tslabReadsShorthand } from '../protocol/tslab';
-import { failedMarker, snapshotEnabled, snapshotFor } from '../protocol/tslab-snapshot';
+import {
+  failedMarker,
+  failedReason,
+  snapshotEnabled,
+  snapshotFor
+} from '../protocol/tslab-snapshot';
 import { SERVICE_KERNEL_NAME, SERVICE_MAIN, writeServiceKernelspec } from '../service/install';
 
 /** The prebuilt JupyterLab extension inside this package. */
@@ -483,16 +488,12 @@ function snapshotCheck(argv: string[], env: NodeJS.ProcessEnv): ICheck {
       : 'NBX_TSLAB_SNAPSHOT=0';
     return { status: 'ok', what, detail: `not used (${why}): tslab compiles its start each time` };
   }
-  const marker = failedMarker(snapshot.blob);
-  if (fs.existsSync(marker)) {
-    const why = fs
-      .readFileSync(marker, 'utf8')
-      .trim()
-      .replace(/^nbx: tslab's startup snapshot: /, '');
+  const why = failedReason(snapshot.blob);
+  if (why !== null) {
     return {
       status: 'stale',
       what,
-      detail: `could not be built (${why}), so tslab starts without it; remove ${marker} to build it again`
+      detail: `could not be built (${why}), so tslab starts without it; remove ${failedMarker(snapshot.blob)} to build it again`
     };
   }
   if (fs.existsSync(snapshot.blob)) {

@@ -21,6 +21,7 @@ import Module from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import { keepNewest } from '../base/keep-newest';
 import { crypto } from '../base/lazy-crypto';
 
 interface IModuleInternals {
@@ -187,7 +188,7 @@ function pruneEntries(dir: string, written: readonly string[]): void {
   } catch {
     return;
   }
-  const entries = new Map<string, { name: string; mtime: number }[]>();
+  const entries = new Map<string, string[]>();
   const stale: string[] = [];
   for (const name of names) {
     const mod = moduleOf(name);
@@ -196,21 +197,19 @@ function pruneEntries(dir: string, written: readonly string[]): void {
         stale.push(name);
       }
     } else if (modules.has(mod)) {
-      try {
-        const list = entries.get(mod) ?? [];
-        list.push({ name, mtime: fs.statSync(path.join(dir, name)).mtimeMs });
-        entries.set(mod, list);
-      } catch {
-        // removed meanwhile
+      const list = entries.get(mod);
+      if (list === undefined) {
+        entries.set(mod, [name]);
+      } else {
+        list.push(name);
       }
     }
   }
-  for (const list of entries.values()) {
-    list.sort((a, b) => b.mtime - a.mtime);
-    stale.push(...list.slice(KEPT_ENTRIES).map(e => e.name));
-  }
   for (const name of stale) {
     fs.rmSync(path.join(dir, name), { force: true });
+  }
+  for (const list of entries.values()) {
+    keepNewest(dir, list, KEPT_ENTRIES);
   }
 }
 

@@ -12,7 +12,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { failedMarker, pruneSnapshots, snapshotPlan, SNAPSHOT_ENTRY } from './tslab-snapshot';
+import {
+  FAILED_PREFIX,
+  failedMarker,
+  pruneSnapshots,
+  snapshotPlan,
+  SNAPSHOT_ENTRY
+} from './tslab-snapshot';
 
 const CAPTURED = new Error('compiler options captured');
 
@@ -94,7 +100,7 @@ if (require.main === module) {
   try {
     buildTslabSnapshot(tslabDir, blob);
   } catch (err) {
-    const why = `nbx: tslab's startup snapshot: ${(err as Error).message}\n`;
+    const why = `${FAILED_PREFIX}${(err as Error).message}\n`;
     process.stderr.write(why);
     // Kernels of this key do not try again (a new key, or removing this file, does).
     fs.writeFileSync(failedMarker(blob), why);

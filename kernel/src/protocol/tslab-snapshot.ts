@@ -32,6 +32,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
+import { keepNewest } from '../base/keep-newest';
 import { codeCacheDir } from './code-cache';
 
 /** What the snapshot's builder leaves in the heap (kernel/bin/tslab-snapshot-entry.js). */
@@ -352,31 +353,31 @@ export function touchSnapshot(blob: string): void {
  * Returns the names removed.
  */
 export function pruneSnapshots(dir: string, current: string, keep = KEPT_SNAPSHOTS): string[] {
-  const blobs: { name: string; used: number }[] = [];
-  for (const name of fs.readdirSync(dir)) {
-    if (
-      !name.startsWith('startup-') ||
-      !name.endsWith('.blob') ||
-      name === path.basename(current)
-    ) {
-      continue;
-    }
-    const st = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
-    if (st?.isFile()) {
-      blobs.push({ name, used: st.mtimeMs });
-    }
-  }
-  blobs.sort((a, b) => b.used - a.used);
-  const removed = blobs.slice(Math.max(0, keep - 1)).map(b => b.name);
-  for (const name of removed) {
-    fs.rmSync(path.join(dir, name), { force: true });
-  }
-  return removed;
+  const others = fs
+    .readdirSync(dir)
+    .filter(
+      name =>
+        name.startsWith('startup-') && name.endsWith('.blob') && name !== path.basename(current)
+    );
+  return keepNewest(dir, others, keep - 1);
 }
 
 /** The file a failed build leaves beside the blob it could not write (saying why). */
 export function failedMarker(blob: string): string {
   return `${blob}.failed`;
+}
+
+/** How a failed build's line (on stderr, and in its marker) begins. */
+export const FAILED_PREFIX = "nbx: tslab's startup snapshot: ";
+
+/** Why the build of `blob` failed, from its marker; null when none failed. */
+export function failedReason(blob: string): string | null {
+  try {
+    const text = fs.readFileSync(failedMarker(blob), 'utf8').trim();
+    return text.startsWith(FAILED_PREFIX) ? text.slice(FAILED_PREFIX.length) : text;
+  } catch {
+    return null;
+  }
 }
 
 /**
